@@ -1,0 +1,212 @@
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
+import { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { lastValueFrom } from 'rxjs';
+import { AmqpConnection, AmqpLogger, errorMessage } from './amqp-connection';
+import { AmqpContext } from './amqp.context';
+import { sleep } from './backoff';
+import { DEAD_LETTER_HEADERS, TRANSPORT_REJECT_CODES } from './dead-letter';
+import { expandPattern, TopicMatcher } from './topic-matcher';
+
+export interface AmqpServerOptions {
+  /** The consumer's own connection (it reconnects by itself; the server re-declares on each). */
+  connection: AmqpConnection;
+  /** Exchange the queue is bound to for every handler pattern (e.g. `amq.topic`). */
+  exchange: string;
+  /** Durable queue shared by every instance of the app (competing consumers). */
+  queue: string;
+  /** Extra queue arguments (e.g. `x-queue-type`). */
+  queueArguments?: Record<string, unknown>;
+  /** Where messages that can never succeed go: a fanout exchange and its durable queue. */
+  deadLetter: { exchange: string; queue: string };
+  /** Unacknowledged messages in flight at most. */
+  prefetch: number;
+  /** Values for `{name}` placeholders in handler patterns. */
+  patternVariables?: Record<string, string>;
+  /** `raw` hands handlers the body Buffer; `json` (default) parses it and dead-letters what is not JSON. */
+  payload?: 'json' | 'raw';
+  /** Wait before a failed message is requeued (ms). */
+  retryDelayMs?: number;
+  /** On close, how long to wait for in-flight messages (ms). */
+  drainTimeoutMs?: number;
+  logger: AmqpLogger;
+}
+
+interface Route {
+  matcher: TopicMatcher;
+  handler: MessageHandler;
+}
+
+/**
+ * A Nest microservice transport on amqplib. Handlers are declared with
+ * `@EventPattern('<routing key pattern>')` (AMQP wildcards, `{name}` placeholders allowed); the
+ * server binds one durable queue to the exchange for those patterns and dispatches each message
+ * by its routing key. Manual acks, bounded prefetch, dead-lettering with reasons, reconnect, and
+ * a drain on close.
+ */
+export class AmqpServer extends Server implements CustomTransportStrategy {
+  private routes: Route[] = [];
+  private channel: ConfirmChannel | null = null;
+  private consumerTag: string | null = null;
+  private closing = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly log: AmqpLogger;
+
+  constructor(private readonly options: AmqpServerOptions) {
+    super();
+    this.log = options.logger;
+  }
+
+  /** True when the consumer is subscribed to its queue. */
+  get isConsuming(): boolean {
+    return this.consumerTag !== null && this.options.connection.isConnected;
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  listen(callback: (...optionalParams: unknown[]) => unknown): void {
+    const variables = this.options.patternVariables ?? {};
+    this.routes = [...this.getHandlers().entries()].map(([pattern, handler]) => ({
+      matcher: new TopicMatcher(expandPattern(pattern, variables)),
+      handler,
+    }));
+    this.options.connection.onConnected((model) => this.setup(model));
+    void this.options.connection.start();
+    callback();
+  }
+
+  /** Stops consuming, waits for in-flight messages (up to drainTimeoutMs), then disconnects. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const channel = this.channel;
+    if (channel && this.consumerTag) {
+      await channel.cancel(this.consumerTag).catch(() => undefined);
+      this.consumerTag = null;
+    }
+    const drained = await this.drain(this.options.drainTimeoutMs ?? 10_000);
+    if (!drained) this.log.warn('shutdown: in-flight messages left unacked; the broker will redeliver them', {
+      inFlight: this.inFlight.size,
+    });
+    await this.options.connection.close();
+  }
+
+  on(): never {
+    throw new Error('AmqpServer does not support event listeners; use the connection state');
+  }
+
+  unwrap<T>(): T {
+    return this.options.connection as T;
+  }
+
+  private async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.inFlight.size > 0 && Date.now() < deadline) {
+      await Promise.race([Promise.allSettled([...this.inFlight]), sleep(Math.max(0, deadline - Date.now()))]);
+    }
+    return this.inFlight.size === 0;
+  }
+
+  private async setup(model: import('amqplib').ChannelModel): Promise<void> {
+    const o = this.options;
+    const channel = await model.createConfirmChannel();
+    channel.on('error', (err: Error) => this.log.warn('consumer channel error', { error: err.message }));
+    channel.once('close', () => {
+      if (this.channel === channel) {
+        this.channel = null;
+        this.consumerTag = null;
+      }
+    });
+    await channel.assertExchange(o.deadLetter.exchange, 'fanout', { durable: true });
+    await channel.assertQueue(o.deadLetter.queue, { durable: true });
+    await channel.bindQueue(o.deadLetter.queue, o.deadLetter.exchange, '');
+    await channel.assertQueue(o.queue, {
+      durable: true,
+      arguments: { 'x-dead-letter-exchange': o.deadLetter.exchange, ...o.queueArguments },
+    });
+    for (const route of this.routes) await channel.bindQueue(o.queue, o.exchange, route.matcher.pattern);
+    await channel.prefetch(o.prefetch);
+    this.channel = channel;
+    if (this.closing) return;
+    const { consumerTag } = await channel.consume(o.queue, (msg) => msg && this.track(this.onMessage(channel, msg)), {
+      noAck: false,
+    });
+    this.consumerTag = consumerTag;
+    this.log.log('consuming', { queue: o.queue, patterns: this.routes.map((r) => r.matcher.pattern), prefetch: o.prefetch });
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  private async onMessage(channel: ConfirmChannel, msg: ConsumeMessage): Promise<void> {
+    const routingKey = msg.fields.routingKey;
+    const ctx = new AmqpContext([msg, routingKey]);
+    const route = this.routes.find((r) => r.matcher.matches(routingKey));
+    if (!route) {
+      return this.deadLetter(channel, msg, TRANSPORT_REJECT_CODES.noHandler, `no handler for routing key ${routingKey}`);
+    }
+    let payload: unknown = msg.content;
+    if (this.options.payload !== 'raw') {
+      try {
+        payload = JSON.parse(msg.content.toString('utf8'));
+      } catch {
+        return this.deadLetter(channel, msg, TRANSPORT_REJECT_CODES.malformed, 'payload is not valid JSON');
+      }
+    }
+    try {
+      // The handler is called synchronously here, so handlers see messages in delivery order.
+      const result = route.handler(payload, ctx);
+      await lastValueFrom(this.transformToObservable(await result), { defaultValue: undefined });
+    } catch (err) {
+      return this.retryLater(channel, msg, err);
+    }
+    const mark = ctx.deadLetterMark;
+    if (mark) return this.deadLetter(channel, msg, mark.code, mark.reason);
+    this.settle(channel, () => channel.ack(msg));
+  }
+
+  /** Moves a message to the dead-letter queue with its reason, confirmed, then acks the original. */
+  private async deadLetter(channel: ConfirmChannel, msg: ConsumeMessage, code: string, reason: string): Promise<void> {
+    const headers = {
+      ...(msg.properties.headers ?? {}),
+      [DEAD_LETTER_HEADERS.code]: code,
+      [DEAD_LETTER_HEADERS.reason]: reason,
+      [DEAD_LETTER_HEADERS.routingKey]: msg.fields.routingKey,
+      [DEAD_LETTER_HEADERS.exchange]: msg.fields.exchange,
+      [DEAD_LETTER_HEADERS.rejectedAt]: Date.now(),
+    };
+    const options: Options.Publish = { ...msg.properties, headers, persistent: true } as Options.Publish;
+    try {
+      await new Promise<void>((resolve, reject) =>
+        channel.publish(this.options.deadLetter.exchange, msg.fields.routingKey, msg.content, options, (err) =>
+          err ? reject(err) : resolve(),
+        ),
+      );
+    } catch (err) {
+      return this.retryLater(channel, msg, err);
+    }
+    this.settle(channel, () => channel.ack(msg));
+  }
+
+  private async retryLater(channel: ConfirmChannel, msg: ConsumeMessage, err: unknown): Promise<void> {
+    this.log.warn('message processing failed; it will be redelivered', {
+      routingKey: msg.fields.routingKey,
+      error: errorMessage(err),
+    });
+    if (!this.closing) await sleep(this.options.retryDelayMs ?? 1_000);
+    this.settle(channel, () => channel.nack(msg, false, true));
+  }
+
+  /** Acks or nacks on the channel the message came from, if it is still open. */
+  private settle(channel: ConfirmChannel, action: () => void): void {
+    if (this.channel !== channel) return; // channel lost: the broker redelivers the message
+    try {
+      action();
+    } catch (err) {
+      this.log.warn('could not settle a message; the broker will redeliver it', { error: errorMessage(err) });
+    }
+  }
+}

@@ -1,0 +1,6 @@
+export * from './user-id';
+export * from './topics';
+export * from './codes';
+export * from './payloads';
+export * from './validation';
+export * from './message-id';

@@ -1,0 +1,50 @@
+import { MessageStatus, RejectionCode } from './codes';
+
+/** What a client publishes on its outgoing topic. */
+export interface OutgoingMessage {
+  text: string;
+  type: string;
+  client_message_id?: string;
+  attributes?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  sender_fullname?: string;
+  recipient_fullname?: string;
+}
+
+/** What the engine publishes on `clientadded` (to the recipient, and a copy to the sender). */
+export interface DeliveredMessage extends OutgoingMessage {
+  message_id: string;
+  sender: string;
+  recipient: string;
+  app_id: string;
+  channel_type: 'direct';
+  /** Milliseconds since the epoch, assigned by the engine. */
+  timestamp: number;
+  status: MessageStatus;
+}
+
+/** What the engine publishes on `clientrejected` to the sender. */
+export interface RejectedMessage {
+  client_message_id?: string;
+  code: RejectionCode;
+  reason: string;
+  timestamp: number;
+}
+
+export type BlockAction = 'block' | 'unblock';
+
+/** What a client publishes on its block command topic. */
+export interface BlockCommand {
+  action: BlockAction;
+}
+
+/** What the engine echoes on the block result topic. */
+export interface BlockResult {
+  action: BlockAction;
+  blocker: string;
+  blocked: string;
+  ok: boolean;
+  code?: string;
+  reason?: string;
+  timestamp: number;
+}

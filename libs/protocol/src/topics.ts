@@ -1,0 +1,105 @@
+import { isValidUserId } from './user-id';
+
+/** MQTT topics use `/` between words; the broker's MQTT plugin maps them to AMQP routing keys with `.`. */
+export function mqttToAmqp(topic: string): string {
+  return topic.replace(/\//g, '.').replace(/\+/g, '*');
+}
+
+export function amqpToMqtt(routingKey: string): string {
+  return routingKey.replace(/\./g, '/').replace(/\*/g, '+');
+}
+
+export type TopicKind = 'outgoing' | 'clientadded' | 'clientrejected' | 'block-command' | 'block-result';
+
+export interface ParsedTopic {
+  kind: TopicKind;
+  /** The user whose path this is (the publisher for outgoing and block commands). */
+  owner: string;
+  /** The other user named in the path. */
+  peer: string;
+}
+
+const MESSAGE_KINDS = new Map<string, TopicKind>([
+  ['outgoing', 'outgoing'],
+  ['clientadded', 'clientadded'],
+  ['clientrejected', 'clientrejected'],
+]);
+const BLOCK_KINDS = new Map<string, TopicKind>([
+  ['command', 'block-command'],
+  ['result', 'block-result'],
+]);
+
+/**
+ * The topic layout under a path prefix (PATH_PREFIX, e.g. `apps/tilechat/users`; a leading `/` is
+ * kept verbatim, as MQTT treats it as an empty first word).
+ *
+ *   {prefix}/{sender}/{recipient}/messages/outgoing        client -> engine
+ *   {prefix}/{owner}/{peer}/messages/clientadded           engine -> owner's inbox
+ *   {prefix}/{sender}/{recipient}/messages/clientrejected  engine -> sender's inbox
+ *   {prefix}/{me}/blocks/{other}/command                   client -> engine (block / unblock)
+ *   {prefix}/{me}/blocks/{other}/result                    engine -> me
+ */
+export class TopicLayout {
+  readonly prefix: string;
+  private readonly prefixWords: string[];
+
+  constructor(pathPrefix: string) {
+    const trimmed = pathPrefix.replace(/\/+$/, '');
+    if (!trimmed || /[+#.*]/.test(trimmed) || /\/\//.test(trimmed)) {
+      throw new Error(`invalid path prefix "${pathPrefix}": words separated by single "/", no "+", "#", "*" or "."`);
+    }
+    this.prefix = trimmed;
+    this.prefixWords = trimmed.split('/');
+  }
+
+  outgoing(sender: string, recipient: string): string {
+    return `${this.prefix}/${sender}/${recipient}/messages/outgoing`;
+  }
+
+  clientAdded(owner: string, peer: string): string {
+    return `${this.prefix}/${owner}/${peer}/messages/clientadded`;
+  }
+
+  clientRejected(sender: string, recipient: string): string {
+    return `${this.prefix}/${sender}/${recipient}/messages/clientrejected`;
+  }
+
+  blockCommand(me: string, other: string): string {
+    return `${this.prefix}/${me}/blocks/${other}/command`;
+  }
+
+  blockResult(me: string, other: string): string {
+    return `${this.prefix}/${me}/blocks/${other}/result`;
+  }
+
+  /** Everything a user may subscribe to: their own inbox. */
+  inbox(userId: string): string {
+    return `${this.prefix}/${userId}/#`;
+  }
+
+  /** The AMQP form of the prefix, for binding patterns (`apps.tilechat.users`). */
+  get amqpPrefix(): string {
+    return mqttToAmqp(this.prefix);
+  }
+
+  /** Parses an MQTT topic. Returns null when it is not a well-formed topic of this layout. */
+  parse(topic: string): ParsedTopic | null {
+    const words = topic.split('/');
+    const n = this.prefixWords.length;
+    for (let i = 0; i < n; i++) if (words[i] !== this.prefixWords[i]) return null;
+    if (words.length !== n + 4) return null;
+    const [owner, second, third, last] = words.slice(n);
+    let parsed: ParsedTopic | null = null;
+    const messageKind = third === 'messages' ? MESSAGE_KINDS.get(last) : undefined;
+    const blockKind = second === 'blocks' ? BLOCK_KINDS.get(last) : undefined;
+    if (messageKind) parsed = { kind: messageKind, owner, peer: second };
+    else if (blockKind) parsed = { kind: blockKind, owner, peer: third };
+    if (!parsed || !isValidUserId(parsed.owner) || !isValidUserId(parsed.peer)) return null;
+    return parsed;
+  }
+
+  /** Parses an AMQP routing key (the MQTT topic with `.` for `/`). */
+  parseRoutingKey(routingKey: string): ParsedTopic | null {
+    return this.parse(amqpToMqtt(routingKey));
+  }
+}

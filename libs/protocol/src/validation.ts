@@ -1,0 +1,91 @@
+import { RejectionCode } from './codes';
+import { BlockCommand, OutgoingMessage } from './payloads';
+
+export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;
+
+export const LIMITS = {
+  clientMessageId: 128,
+  type: 32,
+  fullname: 256,
+} as const;
+
+export type ParseResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; code: RejectionCode; reason: string; clientMessageId?: string };
+
+const TYPE_PATTERN = /^[a-z][a-z0-9_-]*$/;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function fail<T>(code: RejectionCode, reason: string, clientMessageId?: string): ParseResult<T> {
+  return { ok: false, code, reason, clientMessageId };
+}
+
+function decodeObject(body: Buffer | string, maxBytes: number): ParseResult<Record<string, unknown>> {
+  const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  if (size > maxBytes) {
+    return fail(RejectionCode.PAYLOAD_TOO_LARGE, `payload is ${size} bytes; the limit is ${maxBytes}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
+  } catch {
+    return fail(RejectionCode.INVALID_PAYLOAD, 'payload is not valid JSON');
+  }
+  if (!isPlainObject(parsed)) return fail(RejectionCode.INVALID_PAYLOAD, 'payload must be a JSON object');
+  return { ok: true, value: parsed };
+}
+
+/**
+ * Decodes and validates an outgoing message. Unknown fields are dropped; known fields must have
+ * the documented types and sizes (docs/protocol.md).
+ */
+export function parseOutgoing(body: Buffer | string, maxBytes = DEFAULT_MAX_PAYLOAD_BYTES): ParseResult<OutgoingMessage> {
+  const decoded = decodeObject(body, maxBytes);
+  if (!decoded.ok) return decoded;
+  const o = decoded.value;
+
+  const cmid = o.client_message_id;
+  const validCmid = typeof cmid === 'string' && cmid.length > 0 && cmid.length <= LIMITS.clientMessageId;
+  const echoId = validCmid ? (cmid as string) : undefined;
+  const bad = (reason: string) => fail<OutgoingMessage>(RejectionCode.INVALID_PAYLOAD, reason, echoId);
+
+  if (cmid !== undefined && !validCmid) {
+    return bad(`client_message_id must be a non-empty string of at most ${LIMITS.clientMessageId} characters`);
+  }
+  const type = o.type === undefined ? 'text' : o.type;
+  if (typeof type !== 'string' || type.length > LIMITS.type || !TYPE_PATTERN.test(type)) {
+    return bad(`type must match ${TYPE_PATTERN} and be at most ${LIMITS.type} characters`);
+  }
+  if (typeof o.text !== 'string') return bad('text must be a string');
+  if (type === 'text' && o.text.trim().length === 0) return bad('text must not be empty for type "text"');
+  for (const key of ['attributes', 'metadata'] as const) {
+    if (o[key] !== undefined && !isPlainObject(o[key])) return bad(`${key} must be a JSON object`);
+  }
+  for (const key of ['sender_fullname', 'recipient_fullname'] as const) {
+    const v = o[key];
+    if (v !== undefined && (typeof v !== 'string' || v.length > LIMITS.fullname)) {
+      return bad(`${key} must be a string of at most ${LIMITS.fullname} characters`);
+    }
+  }
+
+  const value: OutgoingMessage = { text: o.text, type };
+  if (echoId !== undefined) value.client_message_id = echoId;
+  if (o.attributes !== undefined) value.attributes = o.attributes as Record<string, unknown>;
+  if (o.metadata !== undefined) value.metadata = o.metadata as Record<string, unknown>;
+  if (o.sender_fullname !== undefined) value.sender_fullname = o.sender_fullname as string;
+  if (o.recipient_fullname !== undefined) value.recipient_fullname = o.recipient_fullname as string;
+  return { ok: true, value };
+}
+
+export function parseBlockCommand(body: Buffer | string, maxBytes = 1024): ParseResult<BlockCommand> {
+  const decoded = decodeObject(body, maxBytes);
+  if (!decoded.ok) return decoded;
+  const action = decoded.value.action;
+  if (action !== 'block' && action !== 'unblock') {
+    return fail(RejectionCode.INVALID_PAYLOAD, 'action must be "block" or "unblock"');
+  }
+  return { ok: true, value: { action } };
+}

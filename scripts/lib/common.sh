@@ -1,0 +1,61 @@
+# Shared helpers for the stack scripts. Sourced, not run.
+# shellcheck shell=bash
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export ROOT
+
+log() { printf '[stack] %s\n' "$*" >&2; }
+die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
+
+# Load .env (if any) without overriding variables already set in the environment.
+load_dotenv() {
+  local file=${1:-$ROOT/.env} line key
+  [ -f "$file" ] || return 0
+  while IFS= read -r line || [ -n "$line" ]; do
+    line=${line%$'\r'}
+    [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+    key=${line%%=*}
+    key=${key//[[:space:]]/}
+    [[ $key =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || continue
+    [ -n "${!key+x}" ] && continue
+    export "$key=${line#*=}"
+  done <"$file"
+}
+
+# True when something accepts TCP connections on 127.0.0.1:$1.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+
+read_pid() { [ -f "$1" ] && tr -dc '0-9' <"$1" || true; }
+
+# Kill a process: TERM, wait up to $2 seconds, then KILL.
+stop_pid() {
+  local pid=$1 wait=${2:-10} i
+  pid_alive "$pid" || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < wait * 10; i++)); do pid_alive "$pid" || return 0; sleep 0.1; done
+  log "pid $pid did not stop in ${wait}s; killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+go_bin() {
+  if command -v go >/dev/null 2>&1; then command -v go
+  elif [ -x /usr/local/go/bin/go ]; then echo /usr/local/go/bin/go
+  fi
+}
+
+# Stack settings: every port and path can be overridden from the environment or .env.
+stack_defaults() {
+  export STACK_DIR=${STACK_DIR:-$ROOT/.stack/dev}
+  export STACK_AMQP_PORT=${STACK_AMQP_PORT:-5673}
+  export STACK_MQTT_PORT=${STACK_MQTT_PORT:-1884}
+  export STACK_WS_MQTT_PORT=${STACK_WS_MQTT_PORT:-15676}
+  export STACK_MGMT_PORT=${STACK_MGMT_PORT:-15673}
+  export STACK_DIST_PORT=${STACK_DIST_PORT:-25673}
+  export STACK_EPMD_PORT=${STACK_EPMD_PORT:-4370}
+  export STACK_MONGO_PORT=${STACK_MONGO_PORT:-27027}
+  export STACK_NODE_NAME=${STACK_NODE_NAME:-engine-$(basename "$STACK_DIR")@localhost}
+  export JWT_SECRET=${JWT_SECRET:-}
+  [ -n "$JWT_SECRET" ] || die "JWT_SECRET is not set (see .env.example); the broker's key is derived from it"
+}

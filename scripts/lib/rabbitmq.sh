@@ -1,0 +1,157 @@
+# The project's own RabbitMQ node: own ports, own epmd, own config and data under $STACK_DIR/rabbitmq.
+# It never touches a system RabbitMQ or Mosquitto (see docs/development.md).
+# shellcheck shell=bash
+
+RABBIT_LIB=/usr/lib/rabbitmq/bin
+
+rabbit_env() {
+  local base=$STACK_DIR/rabbitmq
+  mkdir -p "$base/etc" "$base/log" "$base/mnesia"
+  chmod 700 "$base"
+  export HOME=$base
+  export RABBITMQ_NODENAME=$STACK_NODE_NAME
+  export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+  export RABBITMQ_NODE_PORT=$STACK_AMQP_PORT
+  export RABBITMQ_DIST_PORT=$STACK_DIST_PORT
+  export ERL_EPMD_PORT=$STACK_EPMD_PORT
+  export ERL_EPMD_ADDRESS=127.0.0.1
+  export RABBITMQ_CONF_ENV_FILE=$base/etc/no-such-rabbitmq-env.conf
+  export RABBITMQ_CONFIG_FILE=$base/etc/rabbitmq.conf
+  export RABBITMQ_ADVANCED_CONFIG_FILE=$base/etc/advanced.config
+  export RABBITMQ_ENABLED_PLUGINS_FILE=$base/etc/enabled_plugins
+  export RABBITMQ_MNESIA_BASE=$base/mnesia
+  export RABBITMQ_LOG_BASE=$base/log
+  export RABBITMQ_PID_FILE=$base/rabbitmq.pid
+  export ERL_CRASH_DUMP=$base/log/erl_crash.dump
+  local dist_args='-kernel inet_dist_use_interface {127,0,0,1}'
+  export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=$dist_args
+  export RABBITMQ_CTL_ERL_ARGS=$dist_args
+  RABBIT_BASE=$base
+}
+
+rabbit_ctl() { "$RABBIT_LIB/rabbitmqctl" -n "$STACK_NODE_NAME" "$@"; }
+
+rabbit_ensure_installed() {
+  [ -x "$RABBIT_LIB/rabbitmq-server" ] && return 0
+  log "rabbitmq-server is not installed; installing it from Debian's packages"
+  local sudo=
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  # Keep the package's own system service from starting: the project runs its own node.
+  local policy=/usr/sbin/policy-rc.d added=
+  if [ ! -e $policy ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee $policy >/dev/null && $sudo chmod +x $policy && added=1
+  fi
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq rabbitmq-server >/dev/null
+  local rc=$?
+  [ -n "$added" ] && $sudo rm -f $policy
+  [ $rc = 0 ] && [ -x "$RABBIT_LIB/rabbitmq-server" ] || die "could not install rabbitmq-server (apt-get exit $rc)"
+}
+
+rabbit_pid() { read_pid "$STACK_DIR/rabbitmq/rabbitmq.pid"; }
+rabbit_launcher_pid() { read_pid "$STACK_DIR/rabbitmq/launcher.pid"; }
+
+rabbit_running() {
+  local pid
+  pid=$(rabbit_pid)
+  pid_alive "$pid" && port_open "$STACK_AMQP_PORT"
+}
+
+# Renders the config into etc/; prints "changed" when it differs from what the node runs with.
+rabbit_render_config() {
+  local tmp
+  tmp=$(mktemp -d)
+  STACK_ADMIN_PASSWORD=$(rabbit_admin_password) node "$ROOT/scripts/broker-config.js" "$tmp" --profile local || {
+    rm -rf "$tmp"; die "could not render the broker config"
+  }
+  if ! diff -rq "$tmp" "$RABBIT_BASE/etc/current" >/dev/null 2>&1; then
+    rm -rf "$RABBIT_BASE/etc/current" && mv "$tmp" "$RABBIT_BASE/etc/current"
+    cp "$RABBIT_BASE/etc/current/"* "$RABBIT_BASE/etc/"
+    echo changed
+  else
+    rm -rf "$tmp"
+  fi
+}
+
+# The node's administrator password: generated once, kept in the node's dir (mode 600).
+rabbit_admin_password() {
+  local file=$STACK_DIR/rabbitmq/admin-password
+  if [ -n "${STACK_ADMIN_PASSWORD:-}" ]; then printf '%s' "$STACK_ADMIN_PASSWORD"; return; fi
+  if [ ! -s "$file" ]; then
+    (umask 077; head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$file")
+  fi
+  tr -d '\n' <"$file"
+}
+
+rabbit_errors() {
+  local f
+  for f in "$RABBIT_BASE"/log/*.log "$RABBIT_BASE/log/launcher.out"; do
+    [ -f "$f" ] && grep -E '\[error\]|error|BOOT FAILED|Error' "$f" | tail -n 15 >&2
+  done
+}
+
+rabbit_start() {
+  rabbit_ensure_installed
+  rabbit_env
+  local changed
+  changed=$(rabbit_render_config)
+  if rabbit_running; then
+    if [ "$changed" = changed ]; then
+      log "rabbitmq: config changed; restarting node $STACK_NODE_NAME"
+      rabbit_stop
+    else
+      log "rabbitmq: already running (node $STACK_NODE_NAME, amqp $STACK_AMQP_PORT, mqtt $STACK_MQTT_PORT)"
+      return 0
+    fi
+  fi
+  local p
+  for p in "$STACK_AMQP_PORT" "$STACK_MQTT_PORT" "$STACK_MGMT_PORT" "$STACK_WS_MQTT_PORT" "$STACK_DIST_PORT"; do
+    port_open "$p" && die "rabbitmq: port $p is already in use by another process (set the STACK_*_PORT variables)"
+  done
+  rm -f "$RABBIT_BASE/rabbitmq.pid"
+  log "rabbitmq: starting node $STACK_NODE_NAME (amqp $STACK_AMQP_PORT, mqtt $STACK_MQTT_PORT, management $STACK_MGMT_PORT)"
+  # exec: no shell stays behind holding the caller's stdout open.
+  (cd "$RABBIT_BASE" && exec setsid "$RABBIT_LIB/rabbitmq-server" >"$RABBIT_BASE/log/launcher.out" 2>&1 </dev/null) &
+  echo $! >"$RABBIT_BASE/launcher.pid"
+  local launcher deadline=$((SECONDS + ${STACK_START_TIMEOUT:-90}))
+  launcher=$(rabbit_launcher_pid)
+  until port_open "$STACK_AMQP_PORT"; do
+    if ! pid_alive "$launcher"; then
+      rabbit_errors
+      die "rabbitmq: the node exited during start (logs in $RABBIT_BASE/log)"
+    fi
+    [ $SECONDS -lt $deadline ] || { rabbit_errors; rabbit_stop; die "rabbitmq: not up after ${STACK_START_TIMEOUT:-90}s"; }
+    sleep 0.5
+  done
+  rabbit_ctl await_startup --timeout 60 >/dev/null 2>&1 || { rabbit_errors; die "rabbitmq: await_startup failed"; }
+  log "rabbitmq: ready"
+}
+
+rabbit_stop() {
+  rabbit_env
+  local pid launcher
+  pid=$(rabbit_pid)
+  launcher=$(rabbit_launcher_pid)
+  if pid_alive "$pid" || pid_alive "$launcher"; then
+    log "rabbitmq: stopping node $STACK_NODE_NAME"
+    rabbit_ctl shutdown --timeout 30 >/dev/null 2>&1 || true
+    stop_pid "$pid" 10
+    stop_pid "$launcher" 5
+  else
+    log "rabbitmq: not running"
+  fi
+  rm -f "$RABBIT_BASE/rabbitmq.pid" "$RABBIT_BASE/launcher.pid"
+  # The node's private epmd (own port) goes with it.
+  if [ -x "$(command -v epmd)" ] || [ -x /usr/lib/erlang/bin/epmd ]; then
+    "$(command -v epmd || echo /usr/lib/erlang/bin/epmd)" -port "$STACK_EPMD_PORT" -kill >/dev/null 2>&1 || true
+  fi
+}
+
+rabbit_status() {
+  rabbit_env
+  if rabbit_running; then
+    echo "rabbitmq: running (node $STACK_NODE_NAME, pid $(rabbit_pid), amqp 127.0.0.1:$STACK_AMQP_PORT, mqtt 127.0.0.1:$STACK_MQTT_PORT, management 127.0.0.1:$STACK_MGMT_PORT)"
+  else
+    echo "rabbitmq: stopped"
+    return 1
+  fi
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# `npm start`: everything the engine needs, then the engine in the foreground.
+#   - installs npm dependencies when missing, and rabbitmq-server (Debian) when missing;
+#   - creates .env with fresh secrets when there is none;
+#   - starts the project's own RabbitMQ node unless RABBITMQ_HOST is set, and FerretDB unless
+#     MONGODB_URI is set (scripts/stack.sh; they keep running after the engine stops:
+#     `npm run stack stop` stops them);
+#   - builds and runs the engine (Ctrl-C stops it gracefully).
+set -euo pipefail
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh"
+# shellcheck source=lib/deps.sh
+source "$ROOT/scripts/lib/deps.sh"
+cd "$ROOT"
+
+ensure_node_modules
+
+if [ ! -f .env ]; then
+  secret=$(head -c 36 /dev/urandom | base64 | tr '+/' '-_')
+  sed "s|^JWT_SECRET=.*|JWT_SECRET=$secret|" .env.example >.env
+  chmod 600 .env
+  log "created .env with a fresh JWT_SECRET (edit it to change settings)"
+fi
+load_dotenv .env
+stack_defaults
+
+if [ -z "${RABBITMQ_HOST:-}" ]; then
+  bash scripts/stack.sh start rabbitmq
+  export RABBITMQ_HOST=127.0.0.1 RABBITMQ_PORT=$STACK_AMQP_PORT
+  export RABBITMQ_MANAGEMENT_URL=${RABBITMQ_MANAGEMENT_URL:-http://127.0.0.1:$STACK_MGMT_PORT}
+  export MQTT_URL=${MQTT_URL:-mqtt://127.0.0.1:$STACK_MQTT_PORT}
+else
+  log "using the broker at $RABBITMQ_HOST:${RABBITMQ_PORT:-5672}"
+fi
+if [ -z "${MONGODB_URI:-}" ]; then
+  bash scripts/stack.sh start ferretdb
+  export MONGODB_URI=mongodb://127.0.0.1:$STACK_MONGO_PORT/messaging
+else
+  log "using the database at ${MONGODB_URI%%\?*}"
+fi
+
+build_app
+log "starting the engine on http://${HTTP_HOST:-127.0.0.1}:${HTTP_PORT:-3000} (Swagger UI at /docs)"
+exec node dist/src/main.js

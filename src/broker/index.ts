@@ -1,0 +1,3 @@
+export { BrokerModule } from './broker.module';
+export { BrokerCredentials } from './broker-credentials';
+export { CONSUMER_CONNECTION, PUBLISHER_CONNECTION } from './broker.tokens';

@@ -1,0 +1,55 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { Response } from 'express';
+import { DomainError } from './domain.error';
+import { ERROR_STATUS, ErrorCode } from './error-codes';
+import { ErrorBody } from './error-body.dto';
+
+const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
+  400: ErrorCode.VALIDATION_FAILED,
+  401: ErrorCode.UNAUTHORIZED,
+  403: ErrorCode.FORBIDDEN,
+  404: ErrorCode.NOT_FOUND,
+  409: ErrorCode.CONFLICT,
+  429: ErrorCode.RATE_LIMITED,
+  503: ErrorCode.DEPENDENCY_UNAVAILABLE,
+};
+
+/** Maps every error of the HTTP layer to the stable body { statusCode, code, message }. */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    if (ctx.getRequest() === undefined) throw exception; // not an HTTP request
+    const response = ctx.getResponse<Response>();
+    const body = this.toBody(exception);
+    if (body.statusCode >= 500 && !(exception instanceof HttpException)) {
+      this.logger.error({ err: exception }, 'unhandled error in a request');
+    }
+    response.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown): ErrorBody {
+    if (exception instanceof DomainError) {
+      return { statusCode: ERROR_STATUS[exception.code], code: exception.code, message: exception.message };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const res = exception.getResponse();
+      const raw = typeof res === 'object' && res !== null ? (res as Record<string, unknown>) : { message: res };
+      const messages = Array.isArray(raw.message) ? (raw.message as string[]) : undefined;
+      // A response without a message (e.g. the readiness report) keeps its own fields.
+      const extra = raw.message === undefined ? raw : {};
+      const body: ErrorBody = {
+        ...extra,
+        statusCode: status,
+        code: typeof raw.code === 'string' ? raw.code : (STATUS_CODES[status] ?? (status >= 500 ? ErrorCode.INTERNAL : 'HTTP_' + status)),
+        message: messages ? messages.join('; ') : String(raw.message ?? exception.message),
+      };
+      if (messages) body.errors = messages;
+      return body;
+    }
+    return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, code: ErrorCode.INTERNAL, message: 'internal error' };
+  }
+}

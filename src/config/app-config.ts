@@ -1,0 +1,80 @@
+import { EnvSchema } from './env.schema';
+
+export interface SigningKey {
+  kid: string;
+  secret: string;
+}
+
+/**
+ * The engine's settings, typed and grouped. Built once from the validated environment
+ * (validateEnv) and injected wherever a setting is needed.
+ */
+export class AppConfig {
+  readonly appId: string;
+  readonly nodeEnv: string;
+  readonly logLevel: string;
+  readonly http: { host: string; port: number; swagger: boolean };
+  readonly broker: {
+    host: string;
+    port: number;
+    vhost: string;
+    user?: string;
+    password?: string;
+    managementUrl?: string;
+    mqttUrl: string;
+  };
+  readonly jwt: { audience: string; activeKey: SigningKey; keys: SigningKey[] };
+  readonly mongo: { uri: string; timeoutMs: number };
+  readonly pipeline: {
+    pathPrefix: string;
+    queue: string;
+    deadLetterQueue: string;
+    deadLetterExchange: string;
+    prefetch: number;
+    maxPayloadBytes: number;
+    batchMaxSize: number;
+    batchMaxWaitMs: number;
+    rateLimitPerSecond: number;
+    rateLimitBurst: number;
+  };
+  readonly shutdownTimeoutMs: number;
+
+  constructor(env: EnvSchema) {
+    this.appId = env.APP_ID;
+    this.nodeEnv = env.NODE_ENV;
+    this.logLevel = env.LOG_LEVEL;
+    this.http = { host: env.HTTP_HOST, port: env.HTTP_PORT, swagger: env.SWAGGER_ENABLED };
+    this.broker = {
+      host: env.RABBITMQ_HOST,
+      port: env.RABBITMQ_PORT,
+      vhost: env.RABBITMQ_VHOST,
+      user: env.RABBITMQ_USER,
+      password: env.RABBITMQ_PASSWORD,
+      managementUrl: env.RABBITMQ_MANAGEMENT_URL,
+      mqttUrl: env.MQTT_URL,
+    };
+    const activeKey = { kid: env.JWT_KEY_ID, secret: env.JWT_SECRET };
+    const previous = (env.JWT_PREVIOUS_KEYS ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((entry) => {
+        const at = entry.indexOf(':');
+        return { kid: entry.slice(0, at), secret: entry.slice(at + 1) };
+      });
+    this.jwt = { audience: env.JWT_AUDIENCE, activeKey, keys: [activeKey, ...previous] };
+    this.mongo = { uri: env.MONGODB_URI, timeoutMs: env.DB_TIMEOUT_MS };
+    this.pipeline = {
+      pathPrefix: env.PATH_PREFIX,
+      queue: env.ENGINE_QUEUE,
+      deadLetterQueue: env.DEAD_LETTER_QUEUE,
+      deadLetterExchange: `${env.DEAD_LETTER_QUEUE}.exchange`,
+      prefetch: env.AMQP_PREFETCH,
+      maxPayloadBytes: env.MAX_PAYLOAD_BYTES,
+      batchMaxSize: env.BATCH_MAX_SIZE,
+      batchMaxWaitMs: env.BATCH_MAX_WAIT_MS,
+      rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
+      rateLimitBurst: env.RATE_LIMIT_BURST,
+    };
+    this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
+  }
+}

@@ -1,0 +1,150 @@
+import { Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+const toBool = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? ['true', '1', 'yes', 'on'].includes(value.toLowerCase()) : value;
+
+/** A TCP port number given as a string in the environment. */
+function Port(): PropertyDecorator {
+  return (target, key) => {
+    for (const decorate of [Type(() => Number), IsInt(), Min(1), Max(65535)]) decorate(target, key);
+  };
+}
+
+/**
+ * Every setting the engine reads, with its default. Validated at boot: a missing or invalid value
+ * stops the process with a message naming the variable. Documented in README.md and .env.example.
+ */
+export class EnvSchema {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: string = 'development';
+
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/)
+  APP_ID: string = 'tilechat';
+
+  @IsString()
+  @IsNotEmpty()
+  HTTP_HOST: string = '127.0.0.1';
+
+  @Port()
+  HTTP_PORT: number = 3000;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: string = 'info';
+
+  @IsString()
+  @IsNotEmpty()
+  RABBITMQ_HOST: string = 'localhost';
+
+  @Port()
+  RABBITMQ_PORT: number = 5672;
+
+  @IsString()
+  @IsNotEmpty()
+  RABBITMQ_VHOST: string = '/';
+
+  @IsOptional()
+  @IsString()
+  RABBITMQ_USER?: string;
+
+  @IsOptional()
+  @IsString()
+  RABBITMQ_PASSWORD?: string;
+
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'RABBITMQ_MANAGEMENT_URL must be an http(s) URL' })
+  RABBITMQ_MANAGEMENT_URL?: string;
+
+  @Matches(/^(mqtts?|wss?):\/\/[^\s]+$/, { message: 'MQTT_URL must be an mqtt://, mqtts://, ws:// or wss:// URL' })
+  MQTT_URL: string = 'mqtt://localhost:1883';
+
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET!: string;
+
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/)
+  JWT_KEY_ID: string = 'engine-1';
+
+  @IsOptional()
+  @Matches(/^([A-Za-z0-9._-]{1,64}:[^,]{32,})(,[A-Za-z0-9._-]{1,64}:[^,]{32,})*$/, {
+    message: 'JWT_PREVIOUS_KEYS must be a comma list of kid:secret (secrets of at least 32 characters)',
+  })
+  JWT_PREVIOUS_KEYS?: string;
+
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/)
+  JWT_AUDIENCE: string = 'rabbitmq';
+
+  @Matches(/^\/?[^/+#.*\s]+(\/[^/+#.*\s]+)*$/, {
+    message: 'PATH_PREFIX must be words separated by "/" (a leading "/" is allowed), without + # * or .',
+  })
+  PATH_PREFIX: string = 'apps/tilechat/users';
+
+  @Matches(/^mongodb(\+srv)?:\/\/\S+$/, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
+  MONGODB_URI: string = 'mongodb://localhost:27017/messaging';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  DB_TIMEOUT_MS: number = 5000;
+
+  @Matches(/^[A-Za-z0-9._:-]{1,200}$/)
+  ENGINE_QUEUE: string = 'messaging-engine.outgoing';
+
+  @Matches(/^[A-Za-z0-9._:-]{1,200}$/)
+  DEAD_LETTER_QUEUE: string = 'messaging-engine.dead-letter';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  AMQP_PREFETCH: number = 500;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(16 * 1024 * 1024)
+  MAX_PAYLOAD_BYTES: number = 64 * 1024;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  BATCH_MAX_SIZE: number = 250;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  BATCH_MAX_WAIT_MS: number = 5;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  RATE_LIMIT_PER_SECOND: number = 50;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_BURST: number = 500;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(120000)
+  SHUTDOWN_TIMEOUT_MS: number = 10000;
+
+  @Transform(toBool)
+  @IsBoolean()
+  SWAGGER_ENABLED: boolean = true;
+}

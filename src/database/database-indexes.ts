@@ -1,0 +1,66 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { InjectConnection } from '@nestjs/mongoose';
+import { Connection } from 'mongoose';
+
+/**
+ * Creates the indexes every schema declares, once the database is reachable (retrying in the
+ * background while it is not). TTL indexes are created only on MongoDB: FerretDB refuses them
+ * (docs/database.md), and reads ignore expired rows on both.
+ */
+@Injectable()
+export class DatabaseIndexes implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(DatabaseIndexes.name);
+  private timer: NodeJS.Timeout | null = null;
+  private done = false;
+  private ferret: boolean | null = null;
+
+  constructor(@InjectConnection() private readonly connection: Connection) {}
+
+  /** True once every declared index exists. */
+  get ready(): boolean {
+    return this.done;
+  }
+
+  onApplicationBootstrap(): void {
+    void this.attempt(1);
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** True when the server is FerretDB rather than MongoDB. */
+  async isFerretDb(): Promise<boolean> {
+    if (this.ferret === null) {
+      const info = await this.connection.db!.admin().command({ buildInfo: 1 });
+      this.ferret = typeof info.ferretdbVersion === 'string';
+    }
+    return this.ferret;
+  }
+
+  private async attempt(n: number): Promise<void> {
+    try {
+      await this.connection.asPromise();
+      await this.ensureAll();
+      this.done = true;
+    } catch (err) {
+      const delay = Math.min(30_000, 1000 * 2 ** Math.min(n, 5));
+      this.logger.warn({ attempt: n, retryInMs: delay, error: (err as Error).message }, 'could not create indexes yet');
+      this.timer = setTimeout(() => void this.attempt(n + 1), delay);
+    }
+  }
+
+  private async ensureAll(): Promise<void> {
+    const ferret = await this.isFerretDb();
+    for (const model of Object.values(this.connection.models)) {
+      await model.createCollection().catch((err: { code?: number }) => {
+        if (err.code !== 48) throw err; // 48: NamespaceExists
+      });
+      for (const [fields, options] of model.schema.indexes()) {
+        if (ferret && options.expireAfterSeconds !== undefined) continue;
+        await model.collection.createIndex(fields as Record<string, 1 | -1>, options as Record<string, unknown>);
+      }
+    }
+    this.logger.log({ ferretdb: ferret, models: Object.keys(this.connection.models) }, 'database indexes ready');
+  }
+}

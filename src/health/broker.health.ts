@@ -1,0 +1,25 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import { AmqpConnection, AmqpPublisher, AmqpServer } from '@app/amqp-transport';
+import { CONSUMER_CONNECTION } from '../broker';
+
+/** The broker is "up" when the publisher can publish and the consumer is subscribed. */
+@Injectable()
+export class BrokerHealthIndicator {
+  constructor(
+    private readonly health: HealthIndicatorService,
+    private readonly publisher: AmqpPublisher,
+    private readonly server: AmqpServer,
+    @Inject(CONSUMER_CONNECTION) private readonly consumer: AmqpConnection,
+  ) {}
+
+  check(key = 'broker') {
+    const indicator = this.health.check(key);
+    const details = {
+      publisher: this.publisher.isReady ? 'ready' : 'unavailable',
+      consumer: this.consumer.connectionState,
+      consuming: this.server.isConsuming,
+    };
+    return this.publisher.isReady && this.server.isConsuming ? indicator.up(details) : indicator.down(details);
+  }
+}

@@ -1,0 +1,32 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, MongooseHealthIndicator } from '@nestjs/terminus';
+import { BrokerHealthIndicator } from './broker.health';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: MongooseHealthIndicator,
+    private readonly broker: BrokerHealthIndicator,
+  ) {}
+
+  /** Liveness: the process answers. No dependency is checked. */
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness (no dependencies)' })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: the database answers a ping and the broker connections are up; 503 otherwise. */
+  @Get('ready')
+  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: database ping and broker connections' })
+  ready() {
+    return this.health.check([
+      () => this.database.pingCheck('database', { timeout: 1500 }),
+      () => this.broker.check('broker'),
+    ]);
+  }
+}

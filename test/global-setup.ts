@@ -1,0 +1,30 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { MongoClient } from 'mongodb';
+import { stack, stackRunning } from './support/stack';
+import { servers, TEST_STACK } from './support/test-env';
+
+/**
+ * Starts the test stack's broker node and FerretDB when they are not already running (and no
+ * external TEST_RABBITMQ_HOST / TEST_MONGODB_URI is given), then empties the test database.
+ * Records what it started so global-teardown stops exactly that.
+ */
+export default async function globalSetup(): Promise<void> {
+  const started: string[] = [];
+  for (const [service, external] of [
+    ['rabbitmq', servers.external.broker],
+    ['ferretdb', servers.external.database],
+  ] as const) {
+    if (external || (await stackRunning(service))) continue;
+    await stack('start', service);
+    started.push(service);
+  }
+  mkdirSync(TEST_STACK.STACK_DIR, { recursive: true });
+  writeFileSync(`${TEST_STACK.STACK_DIR}/e2e-started.json`, JSON.stringify(started));
+
+  const client = await MongoClient.connect(servers.mongoUri, { serverSelectionTimeoutMS: 10_000 });
+  try {
+    await client.db().dropDatabase();
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { EngineProcess, spawnEngine, startEngine, waitForStatus } from './support/engine';
+import { stack } from './support/stack';
+import { servers } from './support/test-env';
+
+describe('health and boot', () => {
+  let engine: EngineProcess;
+
+  beforeAll(async () => {
+    engine = await startEngine('health');
+  });
+
+  afterAll(async () => {
+    await engine?.stop();
+  });
+
+  it('answers liveness without dependencies and readiness with both up', async () => {
+    const live = await fetch(`${engine.url}/health/live`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toEqual({ status: 'ok' });
+
+    const ready = await fetch(`${engine.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    const body = await ready.json();
+    expect(body.status).toBe('ok');
+    expect(body.details.database.status).toBe('up');
+    expect(body.details.broker).toMatchObject({ status: 'up', publisher: 'ready', consuming: true });
+  });
+
+  it('serves the Swagger UI at /docs and the OpenAPI document at /docs-json', async () => {
+    const ui = await fetch(`${engine.url}/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger-ui');
+    const doc = await (await fetch(`${engine.url}/docs-json`)).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health/live', '/health/ready']));
+  });
+
+  (servers.external.database ? it.skip : it)(
+    'turns readiness to 503 naming the database while it is stopped, and back to 200 after',
+    async () => {
+      await stack('stop', 'ferretdb');
+      try {
+        const down = (await waitForStatus(`${engine.url}/health/ready`, 503, 20_000)) as Record<string, any>;
+        expect(down.status).toBe('error');
+        expect(down.details.database.status).toBe('down');
+        expect(down.details.broker.status).toBe('up');
+        const live = await fetch(`${engine.url}/health/live`);
+        expect(live.status).toBe(200);
+      } finally {
+        await stack('start', 'ferretdb');
+      }
+      await waitForStatus(`${engine.url}/health/ready`, 200, 30_000);
+    },
+  );
+
+  it('answers 503 when the database cannot be reached at all', async () => {
+    const lost = await spawnEngine('no-db', { MONGODB_URI: 'mongodb://127.0.0.1:9/none' });
+    try {
+      const body = (await waitForStatus(`${lost.url}/health/ready`, 503, 20_000)) as Record<string, any>;
+      expect(body.details.database.status).toBe('down');
+    } finally {
+      await lost.stop();
+    }
+  });
+});
+
+describe('configuration errors', () => {
+  it.each([
+    ['RABBITMQ_PORT', 'abc'],
+    ['HTTP_PORT', '70000'],
+    ['JWT_SECRET', 'short'],
+    ['PATH_PREFIX', 'apps/+/users'],
+    ['MONGODB_URI', 'http://not-mongo'],
+  ])('exits non-zero naming %s when it is %p', async (name, value) => {
+    const engine = await spawnEngine(`bad-${name}`, { [name]: value });
+    const code = await engine.exited;
+    expect(code).toBe(1);
+    const log = readFileSync(engine.logFile, 'utf8');
+    expect(log).toContain(name);
+    expect(log).toContain('invalid configuration');
+  });
+
+  it('exits non-zero when JWT_SECRET is missing', async () => {
+    const engine = await spawnEngine('no-secret', { JWT_SECRET: '' });
+    expect(await engine.exited).toBe(1);
+    expect(readFileSync(engine.logFile, 'utf8')).toMatch(/JWT_SECRET \(not set\)/);
+  });
+});

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { connect as amqpConnect, ChannelModel } from 'amqplib';
+import jwt from 'jsonwebtoken';
+import mqtt, { IClientOptions, MqttClient } from 'mqtt';
+import { TopicLayout } from '@app/protocol';
+import { userGrants } from '../../src/tokens/user-scopes';
+import { PATH_PREFIX, servers, TEST_JWT_KEY_ID, TEST_JWT_SECRET } from './test-env';
+
+export const layout = new TopicLayout(PATH_PREFIX);
+const AUDIENCE = 'rabbitmq';
+
+/** A unique user id for one test (tests share the broker and database). */
+export function uid(name: string): string {
+  return `${name}-${randomBytes(4).toString('hex')}`;
+}
+
+export function signToken(claims: Record<string, unknown>, options: { secret?: string; kid?: string; ttl?: number } = {}): string {
+  const now = Math.floor(Date.now() / 1000);
+  return jwt.sign({ aud: [AUDIENCE], iat: now, exp: now + (options.ttl ?? 600), ...claims }, options.secret ?? TEST_JWT_SECRET, {
+    algorithm: 'HS256',
+    keyid: options.kid ?? TEST_JWT_KEY_ID,
+  });
+}
+
+/** A least-privilege user token, as the engine issues them. */
+export function userToken(userId: string): string {
+  return signToken({ sub: userId, scope: userGrants(layout, userId, AUDIENCE).scopes });
+}
+
+/** A token with every permission, for test set-up and inspection over AMQP. */
+export function adminToken(): string {
+  return signToken({
+    sub: 'e2e-admin',
+    scope: [`${AUDIENCE}.configure:*/*`, `${AUDIENCE}.write:*/*`, `${AUDIENCE}.read:*/*`, `${AUDIENCE}.tag:administrator`],
+  });
+}
+
+export function amqpAdmin(): Promise<ChannelModel> {
+  return amqpConnect({
+    protocol: 'amqp',
+    hostname: servers.amqpHost,
+    port: servers.amqpPort,
+    username: 'e2e-admin',
+    password: adminToken(),
+  });
+}
+
+/** Connects an MQTT client as the user (client id `<user>~<device>`), no auto-reconnect. */
+export async function mqttConnect(userId: string, options: Partial<IClientOptions> = {}): Promise<MqttClient> {
+  const client = mqtt.connect(servers.mqttUrl, {
+    username: userId,
+    password: userToken(userId),
+    clientId: `${userId}~${randomBytes(3).toString('hex')}`,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 10_000,
+    ...options,
+  });
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', reject);
+    client.once('close', () => reject(new Error('connection closed before CONNACK')));
+  });
+  return client;
+}
+
+export interface Inbox {
+  messages: Array<{ topic: string; payload: Record<string, unknown> }>;
+  /** Resolves when at least n messages matched (default: all), or rejects after timeoutMs. */
+  waitFor(n: number, filter?: (m: { topic: string; payload: Record<string, unknown> }) => boolean, timeoutMs?: number): Promise<Array<{ topic: string; payload: Record<string, unknown> }>>;
+}
+
+/** Subscribes to the user's whole inbox and collects what arrives. */
+export async function collectInbox(client: MqttClient, userId: string, qos: 0 | 1 = 1): Promise<Inbox> {
+  const messages: Inbox['messages'] = [];
+  client.on('message', (topic, payload) => {
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(payload.toString());
+    } catch {
+      parsed = { raw: payload.toString() };
+    }
+    messages.push({ topic, payload: parsed });
+  });
+  await client.subscribeAsync(layout.inbox(userId), { qos });
+  return {
+    messages,
+    async waitFor(n, filter = () => true, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const hits = messages.filter(filter);
+        if (hits.length >= n) return hits;
+        if (Date.now() > deadline) {
+          throw new Error(`expected ${n} messages, got ${hits.length} (inbox has ${messages.length})`);
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '../..');
+
+/** The e2e tests' own stack (ports and data dir apart from the dev stack's). */
+export const TEST_STACK: Record<string, string> = {
+  STACK_DIR: `${ROOT}/.stack/test`,
+  STACK_AMQP_PORT: process.env.TEST_STACK_AMQP_PORT ?? '5683',
+  STACK_MQTT_PORT: process.env.TEST_STACK_MQTT_PORT ?? '1894',
+  STACK_WS_MQTT_PORT: process.env.TEST_STACK_WS_MQTT_PORT ?? '15686',
+  STACK_MGMT_PORT: process.env.TEST_STACK_MGMT_PORT ?? '15683',
+  STACK_DIST_PORT: process.env.TEST_STACK_DIST_PORT ?? '25683',
+  STACK_EPMD_PORT: process.env.TEST_STACK_EPMD_PORT ?? '4371',
+  STACK_MONGO_PORT: process.env.TEST_STACK_MONGO_PORT ?? '27037',
+  STACK_ENV_FILE: '/dev/null',
+};
+
+export const TEST_JWT_SECRET = 'e2e-only-secret-not-for-production-0123456789';
+export const TEST_JWT_KEY_ID = 'e2e-1';
+export const PATH_PREFIX = 'apps/tilechat/users';
+
+/** Where the tests find the broker and database: external ones when TEST_* are set. */
+export const servers = {
+  external: {
+    broker: Boolean(process.env.TEST_RABBITMQ_HOST),
+    database: Boolean(process.env.TEST_MONGODB_URI),
+  },
+  amqpHost: process.env.TEST_RABBITMQ_HOST ?? '127.0.0.1',
+  amqpPort: Number(process.env.TEST_RABBITMQ_PORT ?? TEST_STACK.STACK_AMQP_PORT),
+  mqttUrl: process.env.TEST_MQTT_URL ?? `mqtt://127.0.0.1:${TEST_STACK.STACK_MQTT_PORT}`,
+  managementUrl: process.env.TEST_RABBITMQ_MANAGEMENT_URL ?? `http://127.0.0.1:${TEST_STACK.STACK_MGMT_PORT}`,
+  mongoUri: process.env.TEST_MONGODB_URI ?? `mongodb://127.0.0.1:${TEST_STACK.STACK_MONGO_PORT}/e2e`,
+};
+
+/** Environment for an engine process under test. */
+export function engineEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    ENV_FILE: '/dev/null',
+    LOG_LEVEL: 'info',
+    HTTP_HOST: '127.0.0.1',
+    RABBITMQ_HOST: servers.amqpHost,
+    RABBITMQ_PORT: String(servers.amqpPort),
+    RABBITMQ_MANAGEMENT_URL: servers.managementUrl,
+    MQTT_URL: servers.mqttUrl,
+    MONGODB_URI: servers.mongoUri,
+    JWT_SECRET: TEST_JWT_SECRET,
+    JWT_KEY_ID: TEST_JWT_KEY_ID,
+    PATH_PREFIX,
+    RATE_LIMIT_PER_SECOND: '0',
+    DB_TIMEOUT_MS: '2000',
+    ...overrides,
+  };
+}
