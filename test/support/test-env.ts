@@ -2,16 +2,22 @@ import { resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
 
-/** The e2e tests' own stack (ports and data dir apart from the dev stack's). */
+/**
+ * The e2e tests' own stack: ports and data dir apart from the dev stack's. TEST_STACK_NAME and
+ * TEST_STACK_PORT_OFFSET move it, so several test runs can share a machine.
+ */
+const offset = Number(process.env.TEST_STACK_PORT_OFFSET ?? 0);
+const port = (base: number) => String(base + offset);
 export const TEST_STACK: Record<string, string> = {
-  STACK_DIR: `${ROOT}/.stack/test`,
-  STACK_AMQP_PORT: process.env.TEST_STACK_AMQP_PORT ?? '5683',
-  STACK_MQTT_PORT: process.env.TEST_STACK_MQTT_PORT ?? '1894',
-  STACK_WS_MQTT_PORT: process.env.TEST_STACK_WS_MQTT_PORT ?? '15686',
-  STACK_MGMT_PORT: process.env.TEST_STACK_MGMT_PORT ?? '15683',
-  STACK_DIST_PORT: process.env.TEST_STACK_DIST_PORT ?? '25683',
-  STACK_EPMD_PORT: process.env.TEST_STACK_EPMD_PORT ?? '4371',
-  STACK_MONGO_PORT: process.env.TEST_STACK_MONGO_PORT ?? '27037',
+  STACK_DIR: `${ROOT}/.stack/${process.env.TEST_STACK_NAME ?? 'test'}`,
+  STACK_NODE_NAME: `engine-${process.env.TEST_STACK_NAME ?? 'test'}@localhost`,
+  STACK_AMQP_PORT: port(5683),
+  STACK_MQTT_PORT: port(1894),
+  STACK_WS_MQTT_PORT: port(15686),
+  STACK_MGMT_PORT: port(15683),
+  STACK_DIST_PORT: port(25683),
+  STACK_EPMD_PORT: port(4371),
+  STACK_MONGO_PORT: port(27037),
   STACK_ENV_FILE: '/dev/null',
 };
 
