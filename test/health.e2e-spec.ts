@@ -21,7 +21,7 @@ describe('health and boot', () => {
 
     const ready = await fetch(`${engine.url}/health/ready`);
     expect(ready.status).toBe(200);
-    const body = await ready.json();
+    const body = (await ready.json()) as Record<string, any>;
     expect(body.status).toBe('ok');
     expect(body.details.database.status).toBe('up');
     expect(body.details.broker).toMatchObject({ status: 'up', publisher: 'ready', consuming: true });
@@ -31,7 +31,7 @@ describe('health and boot', () => {
     const ui = await fetch(`${engine.url}/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger-ui');
-    const doc = await (await fetch(`${engine.url}/docs-json`)).json();
+    const doc = (await (await fetch(`${engine.url}/docs-json`)).json()) as Record<string, any>;
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health/live', '/health/ready']));
   });
