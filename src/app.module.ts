@@ -6,6 +6,8 @@ import { LoggingModule } from './common/logging';
 import { AppConfig, ConfigModule } from './config';
 import { DatabaseModule } from './database';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { RoutingModule } from './routing/routing.module';
 
 /** The whole engine: the HTTP admin plane and the message pipeline share these modules. */
 @Module({})
@@ -13,7 +15,15 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), LoggingModule, DatabaseModule, BrokerModule, HealthModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule,
+        MetricsModule,
+        DatabaseModule,
+        BrokerModule,
+        HealthModule,
+        RoutingModule,
+      ],
       providers: [
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
         {

@@ -46,12 +46,13 @@ export class BrokerCredentials implements OnModuleDestroy {
   }
 
   private serviceToken(): string {
-    const all = '*/*';
+    // vhost/resource/routing-key: without the routing-key part, topic permissions are refused.
+    const all = '*/*/*';
     return this.jwt.sign(
       {
         sub: 'messaging-engine',
         scope: [
-          this.jwt.scope('configure', all),
+          this.jwt.scope('configure', '*/*'),
           this.jwt.scope('write', all),
           this.jwt.scope('read', all),
           this.jwt.scope('tag', 'administrator'),

@@ -31,7 +31,7 @@ export function userToken(userId: string): string {
 export function adminToken(): string {
   return signToken({
     sub: 'e2e-admin',
-    scope: [`${AUDIENCE}.configure:*/*`, `${AUDIENCE}.write:*/*`, `${AUDIENCE}.read:*/*`, `${AUDIENCE}.tag:administrator`],
+    scope: [`${AUDIENCE}.configure:*/*`, `${AUDIENCE}.write:*/*/*`, `${AUDIENCE}.read:*/*/*`, `${AUDIENCE}.tag:administrator`],
   });
 }
 
@@ -97,4 +97,40 @@ export async function collectInbox(client: MqttClient, userId: string, qos: 0 | 
       }
     },
   };
+}
+
+export interface DeadLetter {
+  routingKey: string;
+  headers: Record<string, unknown>;
+  body: string;
+}
+
+/**
+ * Takes (and acks) the dead-lettered messages whose original routing key matches, waiting until
+ * `expected` have been seen; the others go back to the queue untouched.
+ */
+export async function deadLetters(match: (routingKey: string) => boolean, expected: number, timeoutMs = 15_000): Promise<DeadLetter[]> {
+  const conn = await amqpAdmin();
+  const ch = await conn.createChannel();
+  const found: DeadLetter[] = [];
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (found.length < expected && Date.now() < deadline) {
+      const msg = await ch.get('messaging-engine.dead-letter', { noAck: false });
+      if (!msg) {
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
+      const key = String(headers['x-original-routing-key'] ?? msg.fields.routingKey);
+      if (match(key)) {
+        found.push({ routingKey: key, headers, body: msg.content.toString() });
+        ch.ack(msg);
+      }
+      // Others stay unacked until the channel closes, so get() moves on past them; then they return to the queue.
+    }
+  } finally {
+    await conn.close();
+  }
+  return found;
 }

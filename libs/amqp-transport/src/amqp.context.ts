@@ -1,7 +1,7 @@
 import { BaseRpcContext } from '@nestjs/microservices';
 import { ConsumeMessage } from 'amqplib';
 
-type AmqpContextArgs = [message: ConsumeMessage, routingKey: string];
+type AmqpContextArgs = [message: ConsumeMessage, routingKey: string, isActive: () => boolean];
 
 export interface DeadLetterMark {
   code: string;
@@ -31,6 +31,14 @@ export class AmqpContext extends BaseRpcContext<AmqpContextArgs> {
   /** True when the broker delivered this message before (e.g. after a consumer crash). */
   isRedelivered(): boolean {
     return this.args[0].fields.redelivered;
+  }
+
+  /**
+   * False once the channel the message came on is gone: the broker will redeliver the message,
+   * so work on this copy can stop (its ack could not be sent anyway).
+   */
+  isActive(): boolean {
+    return this.args[2]();
   }
 
   /** Position of the message in this channel's delivery order. */

@@ -143,7 +143,7 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
 
   private async onMessage(channel: ConfirmChannel, msg: ConsumeMessage): Promise<void> {
     const routingKey = msg.fields.routingKey;
-    const ctx = new AmqpContext([msg, routingKey]);
+    const ctx = new AmqpContext([msg, routingKey, () => this.channel === channel]);
     const route = this.routes.find((r) => r.matcher.matches(routingKey));
     if (!route) {
       return this.deadLetter(channel, msg, TRANSPORT_REJECT_CODES.noHandler, `no handler for routing key ${routingKey}`);

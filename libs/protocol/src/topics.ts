@@ -1,5 +1,11 @@
 import { isValidUserId } from './user-id';
 
+/**
+ * The peer word used in the `clientrejected` topic of a message whose own topic named no valid
+ * recipient (INVALID_TOPIC): `{prefix}/{sender}/_invalid/messages/clientrejected`.
+ */
+export const INVALID_TOPIC_PEER = '_invalid';
+
 /** MQTT topics use `/` between words; the broker's MQTT plugin maps them to AMQP routing keys with `.`. */
 export function mqttToAmqp(topic: string): string {
   return topic.replace(/\//g, '.').replace(/\+/g, '*');
@@ -96,6 +102,17 @@ export class TopicLayout {
     else if (blockKind) parsed = { kind: blockKind, owner, peer: third };
     if (!parsed || !isValidUserId(parsed.owner) || !isValidUserId(parsed.peer)) return null;
     return parsed;
+  }
+
+  /**
+   * The user whose path a topic is under, even when the rest of it is malformed: the broker only
+   * lets a user publish under their own path, so this is the publisher. Null if not identifiable.
+   */
+  ownerOf(topic: string): string | null {
+    const words = topic.split('/');
+    const n = this.prefixWords.length;
+    for (let i = 0; i < n; i++) if (words[i] !== this.prefixWords[i]) return null;
+    return isValidUserId(words[n]) ? words[n] : null;
   }
 
   /** Parses an AMQP routing key (the MQTT topic with `.` for `/`). */

@@ -1,0 +1,95 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { ConversationChange, ConversationsRepository, MAX_STATEMENTS_PER_BULK } from './conversations.repository';
+import { LastMessage } from './conversation.schema';
+
+const FLUSH_INTERVAL_MS = 200;
+const MAX_RETRY_DELAY_MS = 10_000;
+
+/**
+ * Writes conversation summaries behind the message pipeline. Changes are coalesced per
+ * conversation (last message wins, unread counts add up) and flushed by one writer, so each
+ * conversation gets at most one update per flush and never two at once. Summaries are derived from
+ * the stored messages, so a crash loses at most one window of summary updates, never a message.
+ */
+@Injectable()
+export class ConversationWriter implements OnModuleDestroy {
+  private readonly logger = new Logger(ConversationWriter.name);
+  private pending = new Map<string, ConversationChange>();
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private failures = 0;
+  private stopped = false;
+
+  constructor(private readonly repository: ConversationsRepository) {}
+
+  /** Records a message in the sender's and the recipient's conversation. */
+  recordMessage(appId: string, sender: string, recipient: string, last: LastMessage): void {
+    this.merge({ appId, owner: sender, peer: recipient, last, unreadIncrement: 0 });
+    if (sender !== recipient) this.merge({ appId, owner: recipient, peer: sender, last, unreadIncrement: 1 });
+    this.schedule(FLUSH_INTERVAL_MS);
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Writes everything pending now (used at shutdown and by tests). */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.pending.size === 0) return;
+    this.flushing = this.writePending().finally(() => (this.flushing = null));
+    await this.flushing;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    try {
+      await this.flush();
+    } catch (err) {
+      this.logger.warn({ error: (err as Error).message, conversations: this.pending.size }, 'conversation summaries not written at shutdown');
+    }
+  }
+
+  private merge(change: ConversationChange): void {
+    const key = `${change.appId}:${change.owner}:${change.peer}`;
+    const prev = this.pending.get(key);
+    if (!prev) {
+      this.pending.set(key, change);
+      return;
+    }
+    prev.unreadIncrement += change.unreadIncrement;
+    if (change.last.message_id > prev.last.message_id) prev.last = change.last;
+  }
+
+  private schedule(delay: number): void {
+    if (this.timer || this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush().catch(() => undefined);
+    }, delay);
+  }
+
+  private async writePending(): Promise<void> {
+    const changes = [...this.pending.values()];
+    this.pending = new Map();
+    for (let i = 0; i < changes.length; i += MAX_STATEMENTS_PER_BULK) {
+      try {
+        await this.repository.applyBulk(changes.slice(i, i + MAX_STATEMENTS_PER_BULK));
+      } catch (err) {
+        // Put back what was not written (under anything newer) and try again later.
+        for (const change of changes.slice(i)) this.merge(change);
+        this.failures++;
+        const delay = Math.min(MAX_RETRY_DELAY_MS, FLUSH_INTERVAL_MS * 2 ** this.failures);
+        this.logger.warn(
+          { error: (err as Error).message, conversations: changes.length - i, retryInMs: delay },
+          'conversation summaries not written; retrying',
+        );
+        this.schedule(delay);
+        throw err;
+      }
+    }
+    this.failures = 0;
+    if (this.pending.size > 0) this.schedule(FLUSH_INTERVAL_MS);
+  }
+}

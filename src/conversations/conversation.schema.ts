@@ -1,0 +1,50 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { HydratedDocument } from 'mongoose';
+
+export class LastMessage {
+  message_id!: string;
+  sender!: string;
+  type!: string;
+  text!: string;
+  timestamp!: number;
+}
+
+/**
+ * One user's view of a direct conversation with a peer: the last message and how many messages
+ * from the peer arrived since. `_id` is `app:owner:peer`, so updates go by `_id`. Derived data:
+ * written behind the message pipeline and rebuildable from the messages.
+ */
+@Schema({ collection: 'conversations', versionKey: false, _id: false })
+export class Conversation {
+  @Prop({ type: String, required: true })
+  _id!: string;
+
+  @Prop({ required: true })
+  app_id!: string;
+
+  @Prop({ required: true })
+  owner!: string;
+
+  @Prop({ required: true })
+  peer!: string;
+
+  @Prop({ type: Object, required: true })
+  last_message!: LastMessage;
+
+  /** Time of the last message (ms). */
+  @Prop({ required: true })
+  updated_at!: number;
+
+  @Prop({ required: true, default: 0 })
+  unread_count!: number;
+}
+
+export type ConversationDocument = HydratedDocument<Conversation>;
+export const ConversationSchema = SchemaFactory.createForClass(Conversation);
+
+// Serves: a user's conversations by last activity (GET /admin/v1/users/:id/conversations).
+ConversationSchema.index({ app_id: 1, owner: 1, updated_at: -1 });
+
+export function conversationId(appId: string, owner: string, peer: string): string {
+  return `${appId}:${owner}:${peer}`;
+}

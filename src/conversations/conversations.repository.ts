@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { AnyBulkWriteOperation, Model } from 'mongoose';
+import { Conversation, conversationId, LastMessage } from './conversation.schema';
+
+/** A coalesced change to one conversation: the newest message and how many arrived unread. */
+export interface ConversationChange {
+  appId: string;
+  owner: string;
+  peer: string;
+  last: LastMessage;
+  unreadIncrement: number;
+}
+
+/**
+ * FerretDB holds a backend connection per statement of an update command until the whole command
+ * ends (docs/database.md): keep every bulk small.
+ */
+export const MAX_STATEMENTS_PER_BULK = 40;
+
+export interface ConversationPageQuery {
+  appId: string;
+  owner: string;
+  limit: number;
+  /** Only conversations last updated before this time (ms), or at it with a smaller _id. */
+  cursor?: { updatedAt: number; id: string };
+}
+
+@Injectable()
+export class ConversationsRepository {
+  constructor(@InjectModel(Conversation.name) private readonly model: Model<Conversation>) {}
+
+  /** Applies at most MAX_STATEMENTS_PER_BULK changes in one bulk of upserts. */
+  async applyBulk(changes: ConversationChange[]): Promise<void> {
+    if (changes.length > MAX_STATEMENTS_PER_BULK) throw new Error(`at most ${MAX_STATEMENTS_PER_BULK} changes per bulk`);
+    const ops: AnyBulkWriteOperation<Conversation>[] = changes.map((c) => ({
+      updateOne: {
+        filter: { _id: conversationId(c.appId, c.owner, c.peer) },
+        update: {
+          $set: { last_message: c.last, updated_at: c.last.timestamp },
+          $inc: { unread_count: c.unreadIncrement },
+          $setOnInsert: { app_id: c.appId, owner: c.owner, peer: c.peer },
+        },
+        upsert: true,
+      },
+    }));
+    await this.model.bulkWrite(ops, { ordered: true });
+  }
+
+  async page(q: ConversationPageQuery): Promise<Conversation[]> {
+    const filter: Record<string, unknown> = { app_id: q.appId, owner: q.owner };
+    if (q.cursor) {
+      filter.$or = [
+        { updated_at: { $lt: q.cursor.updatedAt } },
+        { updated_at: q.cursor.updatedAt, _id: { $lt: q.cursor.id } },
+      ];
+    }
+    return this.model.find(filter).sort({ updated_at: -1, _id: -1 }).limit(q.limit).lean<Conversation[]>().exec();
+  }
+
+  async findOne(appId: string, owner: string, peer: string): Promise<Conversation | null> {
+    return this.model.findById(conversationId(appId, owner, peer)).lean<Conversation>().exec();
+  }
+}

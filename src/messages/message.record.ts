@@ -1,0 +1,26 @@
+/** A stored message as the repository returns it (plain object). */
+export interface MessageRecord {
+  _id: string;
+  app_id: string;
+  pair: string;
+  sender: string;
+  recipient: string;
+  type: string;
+  text: string;
+  client_message_id?: string;
+  dedupe_key: string;
+  attributes?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  sender_fullname?: string;
+  recipient_fullname?: string;
+  timestamp: number;
+}
+
+/** The key both sides of a direct conversation share. */
+export function pairKey(a: string, b: string): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
+
+export function dedupeKey(sender: string, clientMessageId: string | undefined, messageId: string): string {
+  return clientMessageId ? `${sender}:${clientMessageId}` : `~${messageId}`;
+}

@@ -1,0 +1,62 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { HydratedDocument, Schema as MongooseSchema } from 'mongoose';
+
+/**
+ * One stored message. `_id` is the engine's message id (a ULID: sorts by time), so a
+ * conversation read in `_id` order is in time order.
+ */
+@Schema({ collection: 'messages', versionKey: false, _id: false })
+export class Message {
+  @Prop({ type: String, required: true })
+  _id!: string;
+
+  @Prop({ required: true })
+  app_id!: string;
+
+  /** Both user ids in sorted order (`a|b`): one key for the two sides of a direct conversation. */
+  @Prop({ required: true })
+  pair!: string;
+
+  @Prop({ required: true })
+  sender!: string;
+
+  @Prop({ required: true })
+  recipient!: string;
+
+  @Prop({ required: true })
+  type!: string;
+
+  @Prop({ type: String, default: '' })
+  text!: string;
+
+  @Prop()
+  client_message_id?: string;
+
+  /** `sender:client_message_id`, or the message id when the client gave none; unique per app. */
+  @Prop({ required: true })
+  dedupe_key!: string;
+
+  @Prop({ type: MongooseSchema.Types.Mixed })
+  attributes?: Record<string, unknown>;
+
+  @Prop({ type: MongooseSchema.Types.Mixed })
+  metadata?: Record<string, unknown>;
+
+  @Prop()
+  sender_fullname?: string;
+
+  @Prop()
+  recipient_fullname?: string;
+
+  /** Milliseconds since the epoch, assigned by the engine. */
+  @Prop({ required: true })
+  timestamp!: number;
+}
+
+export type MessageDocument = HydratedDocument<Message>;
+export const MessageSchema = SchemaFactory.createForClass(Message);
+
+// Serves: the history of one conversation, paged by message id (GET .../conversations/:peer/messages).
+MessageSchema.index({ app_id: 1, pair: 1, _id: 1 });
+// Serves: dedupe of redelivered messages (the same client_message_id from the same sender is stored once).
+MessageSchema.index({ app_id: 1, dedupe_key: 1 }, { unique: true });

@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The engine's Prometheus metrics (docs/operations.md says what each means). */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly received = new Counter({
+    name: 'engine_messages_received_total',
+    help: 'Messages consumed from the engine queue, by topic kind',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+
+  readonly delivered = new Counter({
+    name: 'engine_messages_delivered_total',
+    help: 'Messages stored and published to both inboxes (broker-confirmed)',
+    registers: [this.registry],
+  });
+
+  readonly duplicates = new Counter({
+    name: 'engine_messages_duplicate_total',
+    help: 'Messages already stored (same sender and client_message_id), re-published with their first message_id',
+    registers: [this.registry],
+  });
+
+  readonly rejected = new Counter({
+    name: 'engine_messages_rejected_total',
+    help: 'Messages refused, by code',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
+
+  readonly deadLettered = new Counter({
+    name: 'engine_messages_dead_lettered_total',
+    help: 'Messages moved to the dead-letter queue, by code',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
+
+  readonly redelivered = new Counter({
+    name: 'engine_messages_redelivered_total',
+    help: 'Messages the broker delivered again (after a consumer crash or a retry)',
+    registers: [this.registry],
+  });
+
+  readonly pipelineLatency = new Histogram({
+    name: 'engine_pipeline_latency_seconds',
+    help: 'From consume to broker-confirmed delivery',
+    buckets: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly dbWrite = new Histogram({
+    name: 'engine_db_write_seconds',
+    help: 'Database write duration, by operation',
+    labelNames: ['operation'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly batchSize = new Histogram({
+    name: 'engine_batch_size',
+    help: 'Messages per persisted batch',
+    buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000],
+    registers: [this.registry],
+  });
+
+  readonly dbErrors = new Counter({
+    name: 'engine_db_errors_total',
+    help: 'Failed database calls on the pipeline, by operation',
+    labelNames: ['operation'],
+    registers: [this.registry],
+  });
+
+  readonly brokerErrors = new Counter({
+    name: 'engine_broker_errors_total',
+    help: 'Failed broker publishes on the pipeline',
+    registers: [this.registry],
+  });
+
+  readonly queueDepth = new Gauge({
+    name: 'engine_queue_messages',
+    help: 'Messages ready in a queue (engine queue and dead-letter queue), sampled on scrape',
+    labelNames: ['queue'],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { AmqpPublisher, PublishRequest } from '@app/amqp-transport';
+import { DeliveredMessage, MessageStatus, mqttToAmqp, RejectedMessage, TopicLayout } from '@app/protocol';
+
+const EXCHANGE = 'amq.topic';
+/** The MQTT plugin reads this header to deliver an AMQP-published message at QoS 1. */
+const MQTT_QOS1 = { 'x-mqtt-publish-qos': { '!': 'byte', value: 1 } };
+
+/** Publishes the engine's output to users' inbox topics, confirmed by the broker. */
+@Injectable()
+export class DeliveryPublisher {
+  constructor(
+    private readonly publisher: AmqpPublisher,
+    private readonly topics: TopicLayout,
+  ) {}
+
+  /** The two copies of each message: to the recipient (status 150) and to the sender (100). */
+  deliveryRequests(message: Omit<DeliveredMessage, 'status'>): PublishRequest[] {
+    return [
+      this.request(this.topics.clientAdded(message.recipient, message.sender), {
+        ...message,
+        status: MessageStatus.DELIVERED,
+      }),
+      this.request(this.topics.clientAdded(message.sender, message.recipient), { ...message, status: MessageStatus.SENT }),
+    ];
+  }
+
+  publishAll(requests: PublishRequest[]): Promise<void> {
+    return this.publisher.publishAll(requests);
+  }
+
+  /** Tells the sender a message was refused (on `clientrejected`). */
+  reject(sender: string, recipient: string, rejection: RejectedMessage): Promise<void> {
+    return this.publisher.publish(this.request(this.topics.clientRejected(sender, recipient), rejection));
+  }
+
+  /** Publishes an arbitrary payload to an MQTT topic (e.g. a block command's result). */
+  publishTo(mqttTopic: string, payload: object): Promise<void> {
+    return this.publisher.publish(this.request(mqttTopic, payload));
+  }
+
+  private request(mqttTopic: string, payload: object): PublishRequest {
+    return {
+      exchange: EXCHANGE,
+      routingKey: mqttToAmqp(mqttTopic),
+      body: Buffer.from(JSON.stringify(payload)),
+      options: { persistent: true, contentType: 'application/json', headers: MQTT_QOS1 },
+    };
+  }
+}

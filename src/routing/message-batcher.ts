@@ -1,0 +1,174 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { DeliveredMessage } from '@app/protocol';
+import { backoffDelay } from '@app/amqp-transport';
+import { AppConfig } from '../config';
+import { ConversationWriter } from '../conversations/conversation-writer';
+import { MessageRecord } from '../messages/message.record';
+import { MessagesRepository } from '../messages/messages.repository';
+import { MetricsService } from '../metrics/metrics.service';
+import { DeliveryPublisher } from './delivery.publisher';
+
+/** A message that passed validation and policy, with its engine-assigned id and time. */
+export interface AcceptedMessage {
+  record: MessageRecord;
+  /** Position in the consumer channel's delivery order. */
+  deliveryTag: number;
+  /** False once the message's channel is gone (the broker will redeliver it): stop working on it. */
+  isActive: () => boolean;
+  receivedAt: number;
+}
+
+export type BatchOutcome = 'delivered' | 'duplicate' | 'abandoned';
+
+interface Pending {
+  message: AcceptedMessage;
+  resolve: (outcome: BatchOutcome) => void;
+}
+
+const RETRY = { initialMs: 250, maxMs: 5_000 };
+
+/**
+ * The pipeline's durable step, batched across the prefetch window: each batch is stored with one
+ * unordered insert, then every copy is published and confirmed, then the callers are told (and
+ * the transport acks). Batches run one at a time, in delivery order. A failing database or broker
+ * is retried with backoff (the unacked messages wait, and the consumer stops receiving more once
+ * the prefetch window is full); nothing is dead-lettered for a transient cause.
+ */
+@Injectable()
+export class MessageBatcher implements OnModuleDestroy {
+  private readonly logger = new Logger(MessageBatcher.name);
+  private queue: Pending[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private stopped = false;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly messages: MessagesRepository,
+    private readonly delivery: DeliveryPublisher,
+    private readonly conversations: ConversationWriter,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  /** Resolves once the message is stored and both copies are confirmed by the broker. */
+  submit(message: AcceptedMessage): Promise<BatchOutcome> {
+    return new Promise((resolve) => {
+      this.queue.push({ message, resolve });
+      if (this.queue.length >= this.config.pipeline.batchMaxSize) this.kick(0);
+      else this.kick(this.config.pipeline.batchMaxWaitMs);
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const p of this.queue.splice(0)) p.resolve('abandoned');
+  }
+
+  private kick(delay: number): void {
+    if (this.running) return; // the running loop picks the queue up
+    if (delay === 0 && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.run();
+    }, delay);
+  }
+
+  private async run(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.queue.length > 0 && !this.stopped) {
+        const batch = this.queue.splice(0, this.config.pipeline.batchMaxSize);
+        batch.sort((a, b) => a.message.deliveryTag - b.message.deliveryTag);
+        await this.process(batch);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async process(batch: Pending[]): Promise<void> {
+    this.metrics.batchSize.observe(batch.length);
+    const live = () => batch.filter((p) => p.message.isActive());
+
+    // 1. Store: one record per dedupe key (a key sent twice in one batch is stored once).
+    const canonical = new Map<string, MessageRecord>();
+    for (const p of batch) if (!canonical.has(p.message.record.dedupe_key)) canonical.set(p.message.record.dedupe_key, p.message.record);
+    const duplicates = await this.retry('insert_messages', live, async () => {
+      const end = this.metrics.dbWrite.startTimer({ operation: 'insert_messages' });
+      const outcome = await this.messages.insertBatch([...canonical.values()]);
+      end();
+      return outcome.duplicates;
+    });
+    if (duplicates === null) return this.abandon(batch);
+
+    // 2. Deliver: both copies of every message, from the stored version (a duplicate keeps its first id).
+    const stored = (p: Pending) => duplicates.get(p.message.record.dedupe_key) ?? canonical.get(p.message.record.dedupe_key)!;
+    const isFirst = (p: Pending) => stored(p)._id === p.message.record._id;
+    const requests = batch.flatMap((p) => this.delivery.deliveryRequests(toDelivered(stored(p), this.config.appId)));
+    const published = await this.retry('publish', live, () => this.delivery.publishAll(requests));
+    if (published === null) return this.abandon(batch);
+
+    // 3. Tell the callers, then update conversation summaries (written behind).
+    const now = Date.now();
+    for (const p of batch) {
+      const first = isFirst(p);
+      if (first) {
+        const r = p.message.record;
+        this.conversations.recordMessage(r.app_id, r.sender, r.recipient, {
+          message_id: r._id,
+          sender: r.sender,
+          type: r.type,
+          text: r.text,
+          timestamp: r.timestamp,
+        });
+      }
+      this.metrics.pipelineLatency.observe((now - p.message.receivedAt) / 1000);
+      p.resolve(first ? 'delivered' : 'duplicate');
+    }
+  }
+
+  /** Runs the step until it succeeds; null when every message of the batch was given up. */
+  private async retry<T>(operation: string, live: () => Pending[], step: () => Promise<T>): Promise<T | null> {
+    for (let attempt = 1; ; attempt++) {
+      if (this.stopped || live().length === 0) return null;
+      try {
+        return await step();
+      } catch (err) {
+        if (operation === 'publish') this.metrics.brokerErrors.inc();
+        else this.metrics.dbErrors.inc({ operation });
+        const delay = backoffDelay(attempt, RETRY);
+        this.logger.warn({ operation, attempt, retryInMs: delay, error: (err as Error).message }, 'pipeline step failed; retrying');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private abandon(batch: Pending[]): void {
+    for (const p of batch) p.resolve('abandoned');
+  }
+}
+
+function toDelivered(r: MessageRecord, appId: string): Omit<DeliveredMessage, 'status'> {
+  const message: Omit<DeliveredMessage, 'status'> = {
+    message_id: r._id,
+    sender: r.sender,
+    recipient: r.recipient,
+    app_id: appId,
+    channel_type: 'direct',
+    type: r.type,
+    text: r.text,
+    timestamp: r.timestamp,
+  };
+  if (r.client_message_id !== undefined) message.client_message_id = r.client_message_id;
+  if (r.attributes !== undefined) message.attributes = r.attributes;
+  if (r.metadata !== undefined) message.metadata = r.metadata;
+  if (r.sender_fullname !== undefined) message.sender_fullname = r.sender_fullname;
+  if (r.recipient_fullname !== undefined) message.recipient_fullname = r.recipient_fullname;
+  return message;
+}

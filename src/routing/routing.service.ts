@@ -1,0 +1,108 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AmqpContext } from '@app/amqp-transport';
+import {
+  amqpToMqtt,
+  DEAD_LETTER_CODES,
+  INVALID_TOPIC_PEER,
+  newMessageId,
+  parseOutgoing,
+  RejectionCode,
+  TopicLayout,
+} from '@app/protocol';
+import { AppConfig } from '../config';
+import { dedupeKey, MessageRecord, pairKey } from '../messages/message.record';
+import { MetricsService } from '../metrics/metrics.service';
+import { PolicyService } from '../policy/policy.service';
+import { DeliveryPublisher } from './delivery.publisher';
+import { MessageBatcher } from './message-batcher';
+
+/**
+ * The path of one outgoing message: topic -> payload -> policy -> store and deliver (batched).
+ * A refused message is reported to its sender on `clientrejected`; one that can never succeed
+ * (malformed, invalid) also goes to the dead-letter queue. The sender and recipient always come
+ * from the topic, which the broker only lets the sender publish to.
+ */
+@Injectable()
+export class RoutingService {
+  private readonly logger = new Logger(RoutingService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly topics: TopicLayout,
+    private readonly policy: PolicyService,
+    private readonly batcher: MessageBatcher,
+    private readonly delivery: DeliveryPublisher,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async handleOutgoing(body: Buffer, ctx: AmqpContext): Promise<void> {
+    const receivedAt = Date.now();
+    this.metrics.received.inc({ kind: 'outgoing' });
+    if (ctx.isRedelivered()) this.metrics.redelivered.inc();
+
+    const topic = this.topics.parseRoutingKey(ctx.getRoutingKey());
+    if (!topic || topic.kind !== 'outgoing') {
+      const sender = this.topics.ownerOf(amqpToMqtt(ctx.getRoutingKey()));
+      const users = sender ? { sender, recipient: INVALID_TOPIC_PEER } : null;
+      return this.refuse(ctx, users, RejectionCode.INVALID_TOPIC, `not a valid outgoing topic: ${amqpToMqtt(ctx.getRoutingKey())}`);
+    }
+    const { owner: sender, peer: recipient } = topic;
+    const parsed = parseOutgoing(body, this.config.pipeline.maxPayloadBytes);
+    if (!parsed.ok) return this.refuse(ctx, { sender, recipient }, parsed.code, parsed.reason, parsed.clientMessageId);
+    const payload = parsed.value;
+
+    const refusal = await this.policy.checkMessage(sender, recipient);
+    if (refusal) return this.refuse(ctx, { sender, recipient }, refusal.code, refusal.reason, payload.client_message_id);
+
+    const messageId = newMessageId(receivedAt);
+    const record: MessageRecord = {
+      _id: messageId,
+      app_id: this.config.appId,
+      pair: pairKey(sender, recipient),
+      sender,
+      recipient,
+      dedupe_key: dedupeKey(sender, payload.client_message_id, messageId),
+      timestamp: receivedAt,
+      ...payload,
+    };
+    const outcome = await this.batcher.submit({
+      record,
+      deliveryTag: ctx.getDeliveryTag(),
+      isActive: () => ctx.isActive(),
+      receivedAt,
+    });
+    if (outcome === 'abandoned') throw new Error('message not processed (shutting down or channel lost)');
+    if (outcome === 'duplicate') this.metrics.duplicates.inc();
+    else this.metrics.delivered.inc();
+  }
+
+  /**
+   * Tells the sender (when the topic names one) and logs without the text; dead-letters what can
+   * never succeed. The notice is confirmed before the message is acked, so it is not lost either.
+   */
+  private async refuse(
+    ctx: AmqpContext,
+    users: { sender: string; recipient: string } | null,
+    code: RejectionCode,
+    reason: string,
+    clientMessageId?: string,
+  ): Promise<void> {
+    this.metrics.rejected.inc({ code });
+    this.logger.warn(
+      { code, reason, sender: users?.sender, recipient: users?.recipient, client_message_id: clientMessageId, routingKey: ctx.getRoutingKey() },
+      'message refused',
+    );
+    if (users) {
+      await this.delivery.reject(users.sender, users.recipient, {
+        ...(clientMessageId !== undefined && { client_message_id: clientMessageId }),
+        code,
+        reason,
+        timestamp: Date.now(),
+      });
+    }
+    if (DEAD_LETTER_CODES.has(code)) {
+      this.metrics.deadLettered.inc({ code });
+      ctx.deadLetter(code, reason);
+    }
+  }
+}
