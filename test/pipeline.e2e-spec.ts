@@ -67,7 +67,7 @@ describe('message pipeline', () => {
       const found = await db.collection('conversations').find({ owner: { $in: [a.id, b.id] } }).toArray();
       return found.length === 2 ? found : null;
     }, 10_000, 'both conversations');
-    const byOwner = Object.fromEntries(conversations!.map((c) => [c.owner, c]));
+    const byOwner = Object.fromEntries(conversations.map((c) => [c.owner, c]));
     expect(byOwner[a.id]).toMatchObject({ peer: b.id, unread_count: 0, last_message: { message_id: delivered.message_id, text: 'hello bob' } });
     expect(byOwner[b.id]).toMatchObject({ peer: a.id, unread_count: 1, last_message: { message_id: delivered.message_id } });
   });

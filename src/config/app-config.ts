@@ -9,6 +9,8 @@ export interface SigningKey {
  * The engine's settings, typed and grouped. Built once from the validated environment
  * (validateEnv) and injected wherever a setting is needed.
  */
+export type BlockMode = 'reject' | 'silent';
+
 export class AppConfig {
   readonly appId: string;
   readonly nodeEnv: string;
@@ -37,7 +39,14 @@ export class AppConfig {
     rateLimitPerSecond: number;
     rateLimitBurst: number;
   };
+  readonly policy: {
+    requireRegisteredRecipients: boolean;
+    blockMode: BlockMode;
+    cacheSize: number;
+    eventsExchange: string;
+  };
   readonly shutdownTimeoutMs: number;
+  readonly systemSenderId: string;
 
   constructor(env: EnvSchema) {
     this.appId = env.APP_ID;
@@ -75,6 +84,13 @@ export class AppConfig {
       rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
       rateLimitBurst: env.RATE_LIMIT_BURST,
     };
+    this.policy = {
+      requireRegisteredRecipients: env.REQUIRE_REGISTERED_RECIPIENTS,
+      blockMode: env.BLOCK_MODE,
+      cacheSize: env.POLICY_CACHE_SIZE,
+      eventsExchange: env.POLICY_EVENTS_EXCHANGE,
+    };
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
+    this.systemSenderId = env.SYSTEM_SENDER_ID;
   }
 }

@@ -147,4 +147,28 @@ export class EnvSchema {
   @Transform(toBool)
   @IsBoolean()
   SWAGGER_ENABLED: boolean = true;
+
+  /** Refuse messages to users that are not registered (UNKNOWN_RECIPIENT); false where users are not registered. */
+  @Transform(toBool)
+  @IsBoolean()
+  REQUIRE_REGISTERED_RECIPIENTS: boolean = true;
+
+  /** What the sender of a blocked message sees: `reject` (BLOCKED on clientrejected) or `silent` (a normal sent copy). */
+  @IsIn(['reject', 'silent'])
+  BLOCK_MODE: 'reject' | 'silent' = 'reject';
+
+  /** Entries per policy cache (user states, block pairs) of each engine instance. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(10_000_000)
+  POLICY_CACHE_SIZE: number = 100_000;
+
+  /** Fanout exchange on which engine instances announce user and block changes to each other. */
+  @Matches(/^[A-Za-z0-9._:-]{1,200}$/)
+  POLICY_EVENTS_EXCHANGE: string = 'messaging-engine.policy-events';
+
+  /** The sender of messages sent through the admin API without a sender. */
+  @Matches(/^[A-Za-z0-9_@-]{1,64}$/)
+  SYSTEM_SENDER_ID: string = 'system';
 }

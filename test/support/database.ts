@@ -15,9 +15,13 @@ export async function closeTestDb(): Promise<void> {
 }
 
 /** Polls until check() returns a truthy value, or fails with the last value after timeoutMs. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | null | undefined | false>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
+  let last: T | null | undefined | false;
   for (;;) {
     last = await check();
     if (last) return last;

@@ -1,1 +1,2 @@
 export * from './admin-route';
+export * from './user-id.pipe';

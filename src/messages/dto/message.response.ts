@@ -1,0 +1,29 @@
+export class MessageResponse {
+  message_id!: string;
+  sender!: string;
+  recipient!: string;
+  type!: string;
+  text!: string;
+  /** Milliseconds since the epoch, assigned by the engine. */
+  timestamp!: number;
+  client_message_id?: string;
+  attributes?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  sender_fullname?: string;
+  recipient_fullname?: string;
+}
+
+export class MessagePageResponse {
+  items!: MessageResponse[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  next_cursor!: string | null;
+}
+
+export class SendMessageResponse {
+  /** The id the engine dedupes by: the one given, or a generated one. */
+  client_message_id!: string;
+  sender!: string;
+  recipient!: string;
+  /** The outgoing topic the message was published to (the same path as a client's). */
+  topic!: string;
+}

@@ -1,0 +1,38 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBadRequestResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorBody } from '../common/errors';
+import { adminPath, UserIdPipe } from '../common/http';
+import { HistoryQueryDto } from './dto/history-query.dto';
+import { MessagePageResponse, SendMessageResponse } from './dto/message.response';
+import { SendMessageDto } from './dto/send-message.dto';
+import { MessagesService } from './messages.service';
+
+@ApiTags('messages')
+@Controller()
+export class MessagesController {
+  constructor(private readonly messages: MessagesService) {}
+
+  @Get(adminPath('users/:userId/conversations/:peerId/messages'))
+  @ApiOperation({ summary: 'Page through the messages between two users, in time order' })
+  @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid user id, limit, order or cursor' })
+  history(
+    @Param('userId', UserIdPipe) userId: string,
+    @Param('peerId', UserIdPipe) peerId: string,
+    @Query() query: HistoryQueryDto,
+  ): Promise<MessagePageResponse> {
+    return this.messages.history(userId, peerId, query.limit, query.order, query.cursor);
+  }
+
+  @Post(adminPath('messages'))
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Send a message as a user or as the system sender, through the same pipeline as clients',
+    description: 'Accepted once the broker has it; the engine then stores and delivers it like any client message.',
+  })
+  @ApiAcceptedResponse({ type: SendMessageResponse })
+  @ApiBadRequestResponse({ type: ErrorBody })
+  @ApiServiceUnavailableResponse({ type: ErrorBody, description: 'The broker is not reachable' })
+  send(@Body() dto: SendMessageDto): Promise<SendMessageResponse> {
+    return this.messages.send(dto);
+  }
+}

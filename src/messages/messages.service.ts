@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { AmqpPublisher } from '@app/amqp-transport';
+import { mqttToAmqp, TopicLayout } from '@app/protocol';
+import { AppConfig } from '../config';
+import { DomainError, ErrorCode } from '../common/errors';
+import { decodeCursor, encodeCursor } from '../common/pagination';
+import { MessagePageResponse, MessageResponse, SendMessageResponse } from './dto/message.response';
+import { SendMessageDto } from './dto/send-message.dto';
+import { MessageRecord, pairKey } from './message.record';
+import { MessagesRepository } from './messages.repository';
+
+@Injectable()
+export class MessagesService {
+  constructor(
+    private readonly repository: MessagesRepository,
+    private readonly publisher: AmqpPublisher,
+    private readonly topics: TopicLayout,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** One page of the conversation between two users, in time order. */
+  async history(user: string, peer: string, limit: number, order: 'asc' | 'desc', cursor?: string): Promise<MessagePageResponse> {
+    const from = cursor ? decodeCursor<{ id: string }>(cursor, { id: 'string' }).id : undefined;
+    const rows = await this.repository.history({
+      appId: this.config.appId,
+      pair: pairKey(user, peer),
+      limit: limit + 1,
+      order,
+      ...(from && (order === 'asc' ? { after: from } : { before: from })),
+    });
+    const page = rows.slice(0, limit);
+    return {
+      items: page.map(toResponse),
+      next_cursor: rows.length > limit ? encodeCursor({ id: page[page.length - 1]._id }) : null,
+    };
+  }
+
+  /**
+   * Sends a message as a user (or the system sender) through the same pipeline as a client:
+   * it is published to the sender's outgoing topic and the engine consumes it from there.
+   */
+  async send(dto: SendMessageDto): Promise<SendMessageResponse> {
+    const { sender = this.config.systemSenderId, recipient, ...fields } = dto;
+    const client_message_id = dto.client_message_id ?? `admin-${randomUUID()}`;
+    const topic = this.topics.outgoing(sender, recipient);
+    try {
+      await this.publisher.publish({
+        exchange: 'amq.topic',
+        routingKey: mqttToAmqp(topic),
+        body: Buffer.from(JSON.stringify({ ...fields, client_message_id })),
+        options: { persistent: true, contentType: 'application/json' },
+      });
+    } catch (err) {
+      throw new DomainError(ErrorCode.DEPENDENCY_UNAVAILABLE, `the broker did not accept the message: ${(err as Error).message}`);
+    }
+    return { client_message_id, sender, recipient, topic };
+  }
+}
+
+/** The stored record without its storage keys (app_id, pair, dedupe_key). */
+function toResponse(r: MessageRecord): MessageResponse {
+  return {
+    message_id: r._id,
+    sender: r.sender,
+    recipient: r.recipient,
+    type: r.type,
+    text: r.text,
+    timestamp: r.timestamp,
+    client_message_id: r.client_message_id,
+    attributes: r.attributes,
+    metadata: r.metadata,
+    sender_fullname: r.sender_fullname,
+    recipient_fullname: r.recipient_fullname,
+  };
+}
