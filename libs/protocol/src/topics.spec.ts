@@ -1,0 +1,63 @@
+import { amqpToMqtt, mqttToAmqp, TopicLayout } from './topics';
+
+describe('TopicLayout', () => {
+  const layout = new TopicLayout('apps/tilechat/users');
+
+  it('builds every topic of the layout', () => {
+    expect(layout.outgoing('alice', 'bob')).toBe('apps/tilechat/users/alice/bob/messages/outgoing');
+    expect(layout.clientAdded('bob', 'alice')).toBe('apps/tilechat/users/bob/alice/messages/clientadded');
+    expect(layout.clientRejected('alice', 'bob')).toBe('apps/tilechat/users/alice/bob/messages/clientrejected');
+    expect(layout.blockCommand('alice', 'bob')).toBe('apps/tilechat/users/alice/blocks/bob/command');
+    expect(layout.blockResult('alice', 'bob')).toBe('apps/tilechat/users/alice/blocks/bob/result');
+    expect(layout.inbox('alice')).toBe('apps/tilechat/users/alice/#');
+    expect(layout.amqpPrefix).toBe('apps.tilechat.users');
+  });
+
+  it('parses what it builds, from MQTT topics and AMQP routing keys', () => {
+    expect(layout.parse(layout.outgoing('alice', 'bob'))).toEqual({ kind: 'outgoing', owner: 'alice', peer: 'bob' });
+    expect(layout.parseRoutingKey(mqttToAmqp(layout.blockCommand('a', 'b')))).toEqual({ kind: 'block-command', owner: 'a', peer: 'b' });
+    expect(layout.parse(layout.clientRejected('a', 'b'))?.kind).toBe('clientrejected');
+  });
+
+  it('keeps user ids named like layout words apart', () => {
+    expect(layout.parse('apps/tilechat/users/alice/blocks/messages/outgoing')).toEqual({ kind: 'outgoing', owner: 'alice', peer: 'blocks' });
+    expect(layout.parse('apps/tilechat/users/alice/blocks/messages/command')).toEqual({ kind: 'block-command', owner: 'alice', peer: 'messages' });
+  });
+
+  it.each([
+    'apps/tilechat/users/alice/bob/messages',
+    'apps/tilechat/users/alice/bob/extra/messages/outgoing',
+    'apps/other/users/alice/bob/messages/outgoing',
+    'apps/tilechat/users/alice/bob/messages/unknown',
+    'apps/tilechat/users/alice/bob/messages/constructor',
+    'apps/tilechat/users/al ice/bob/messages/outgoing',
+    'apps/tilechat/users/alice//messages/outgoing',
+    'apps/tilechat/users/alice/b*b/messages/outgoing',
+  ])('rejects %s', (topic) => {
+    expect(layout.parse(topic)).toBeNull();
+  });
+
+  it('names the publisher of a malformed topic when its first word is a valid id', () => {
+    expect(layout.ownerOf('apps/tilechat/users/alice/x/y/messages/outgoing')).toBe('alice');
+    expect(layout.ownerOf('apps/tilechat/users/a.b/x')).toBeNull();
+    expect(layout.ownerOf('other/alice')).toBeNull();
+  });
+
+  it('keeps a leading slash of the prefix verbatim', () => {
+    const slashed = new TopicLayout('/apps/tilechat/users');
+    const topic = slashed.outgoing('a', 'b');
+    expect(topic).toBe('/apps/tilechat/users/a/b/messages/outgoing');
+    expect(mqttToAmqp(topic)).toBe('.apps.tilechat.users.a.b.messages.outgoing');
+    expect(slashed.parseRoutingKey(mqttToAmqp(topic))).toEqual({ kind: 'outgoing', owner: 'a', peer: 'b' });
+    expect(slashed.parse('apps/tilechat/users/a/b/messages/outgoing')).toBeNull();
+  });
+
+  it.each(['', 'a/+/b', 'a/#', 'a.b', 'a//b'])('refuses the prefix %p', (prefix) => {
+    expect(() => new TopicLayout(prefix)).toThrow(/invalid path prefix/);
+  });
+
+  it('converts between MQTT and AMQP forms', () => {
+    expect(mqttToAmqp('a/+/c/#')).toBe('a.*.c.#');
+    expect(amqpToMqtt('a.*.c.#')).toBe('a/+/c/#');
+  });
+});

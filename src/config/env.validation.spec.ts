@@ -1,0 +1,47 @@
+import { AppConfig } from './app-config';
+import { ConfigError, validateEnv } from './env.validation';
+
+const base = { JWT_SECRET: 'x'.repeat(32) };
+
+describe('validateEnv', () => {
+  it('applies defaults', () => {
+    const config = new AppConfig(validateEnv({ ...base }));
+    expect(config.broker).toMatchObject({ host: 'localhost', port: 5672, vhost: '/' });
+    expect(config.pipeline.pathPrefix).toBe('apps/tilechat/users');
+    expect(config.http.port).toBe(3000);
+    expect(config.logLevel).toBe('info');
+    expect(config.jwt.keys).toEqual([{ kid: 'engine-1', secret: base.JWT_SECRET }]);
+  });
+
+  it('names every invalid variable', () => {
+    try {
+      validateEnv({ ...base, RABBITMQ_PORT: 'abc', HTTP_PORT: '0', LOG_LEVEL: 'loud' });
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const message = (err as Error).message;
+      for (const name of ['RABBITMQ_PORT', 'HTTP_PORT', 'LOG_LEVEL']) expect(message).toContain(name);
+    }
+  });
+
+  it('requires JWT_SECRET and treats empty values as unset', () => {
+    expect(() => validateEnv({})).toThrow(/JWT_SECRET \(not set\)/);
+    expect(new AppConfig(validateEnv({ ...base, HTTP_PORT: '' })).http.port).toBe(3000);
+  });
+
+  it('accepts a leading slash in PATH_PREFIX and refuses wildcards', () => {
+    expect(new AppConfig(validateEnv({ ...base, PATH_PREFIX: '/apps/x/users' })).pipeline.pathPrefix).toBe('/apps/x/users');
+    expect(() => validateEnv({ ...base, PATH_PREFIX: 'apps/+/users' })).toThrow(/PATH_PREFIX/);
+  });
+
+  it('requires RABBITMQ_USER and RABBITMQ_PASSWORD together', () => {
+    expect(() => validateEnv({ ...base, RABBITMQ_USER: 'u' })).toThrow(/RABBITMQ_USER and RABBITMQ_PASSWORD/);
+  });
+
+  it('parses previous signing keys for rotation', () => {
+    const config = new AppConfig(validateEnv({ ...base, JWT_KEY_ID: 'k2', JWT_PREVIOUS_KEYS: `k1:${'y'.repeat(32)}` }));
+    expect(config.jwt.activeKey.kid).toBe('k2');
+    expect(config.jwt.keys.map((k) => k.kid)).toEqual(['k2', 'k1']);
+    expect(() => validateEnv({ ...base, JWT_PREVIOUS_KEYS: 'k1:short' })).toThrow(/JWT_PREVIOUS_KEYS/);
+  });
+});
