@@ -1,7 +1,12 @@
-export { AmqpConnection, AmqpConnectionOptions, AmqpCredentials, AmqpLogger, ConnectionState } from './amqp-connection';
-export { AmqpPublisher, PublishError, PublishRequest } from './amqp-publisher';
-export { AmqpServer, AmqpServerOptions } from './amqp.server';
-export { AmqpContext, DeadLetterMark } from './amqp.context';
+export { AmqpConnection, errorMessage } from './amqp-connection';
+export type { AmqpConnectionOptions, AmqpCredentials, AmqpLogger, ConnectionState } from './amqp-connection';
+export { AmqpPublisher, PublishError } from './amqp-publisher';
+export type { PublishRequest } from './amqp-publisher';
+export { AmqpServer } from './amqp.server';
+export type { AmqpServerOptions } from './amqp.server';
+export { AmqpContext } from './amqp.context';
+export type { DeadLetterMark } from './amqp.context';
 export { DEAD_LETTER_HEADERS, TRANSPORT_REJECT_CODES } from './dead-letter';
 export { TopicMatcher, expandPattern } from './topic-matcher';
-export { BackoffOptions, backoffDelay } from './backoff';
+export { backoffDelay } from './backoff';
+export type { BackoffOptions } from './backoff';
