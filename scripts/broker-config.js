@@ -3,8 +3,10 @@
 // engine's broker: MQTT + Web-MQTT + JWT (oauth2) + management plugins, with the HS256
 // signing keys derived from JWT_SECRET (and JWT_PREVIOUS_KEYS during a key rotation).
 //
-// One source of truth: the local stack (scripts/stack.sh) and the Docker files
-// (docker/rabbitmq/) are both rendered by this script; a test checks they agree.
+// One source of truth: the local stack (scripts/stack.sh) renders the local profile, and the
+// Docker stack renders the docker profile at every start (docker/docker-compose.yml, service
+// broker-config, from the same .env), so the signing keys are never written to the repository
+// or an image. test/docker-broker-config.e2e-spec.ts boots a node from the docker profile.
 //
 // Usage: node scripts/broker-config.js OUT_DIR [--profile local|docker]
 // Reads: JWT_SECRET, JWT_KEY_ID, JWT_PREVIOUS_KEYS, JWT_AUDIENCE, and for the local profile
@@ -36,8 +38,15 @@ function parseKeyList(value) {
   });
 }
 
-function signingKeys(env) {
+// .env.example's JWT_SECRET is public: the docker profile, whose broker listens beyond
+// loopback, will not be rendered with it.
+const EXAMPLE_SECRET_PREFIX = 'change-me';
+
+function signingKeys(env, profile) {
   if (!env.JWT_SECRET) fail('JWT_SECRET is not set');
+  if (profile === 'docker' && env.JWT_SECRET.startsWith(EXAMPLE_SECRET_PREFIX)) {
+    fail('JWT_SECRET is still the example from .env.example; set a random one (openssl rand -base64 48)');
+  }
   const active = { kid: env.JWT_KEY_ID || 'engine-1', secret: env.JWT_SECRET };
   const keys = [active, ...parseKeyList(env.JWT_PREVIOUS_KEYS)];
   for (const k of keys) {
@@ -50,8 +59,8 @@ function erlBinary(s) {
   return `<<"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}">>`;
 }
 
-function advancedConfig(env) {
-  const { active, keys } = signingKeys(env);
+function advancedConfig(env, profile) {
+  const { active, keys } = signingKeys(env, profile);
   const entries = keys
     .map(
       (k) =>
@@ -112,6 +121,13 @@ function rabbitmqConf(env, profile) {
       'default_permissions.write = .*',
       'log.file.level = info',
     );
+  } else {
+    lines.push(
+      '# A container logs to stdout only (this file replaces the image\'s /etc/rabbitmq, conf.d included).',
+      'log.console = true',
+      'log.console.level = info',
+      'log.file = false',
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -119,7 +135,7 @@ function rabbitmqConf(env, profile) {
 function render(env, profile) {
   return {
     'rabbitmq.conf': rabbitmqConf(env, profile),
-    'advanced.config': advancedConfig(env),
+    'advanced.config': advancedConfig(env, profile),
     enabled_plugins: `[${PLUGINS.join(',')}].\n`,
   };
 }

@@ -6,7 +6,7 @@ RABBIT_LIB=/usr/lib/rabbitmq/bin
 
 rabbit_env() {
   local base=$STACK_DIR/rabbitmq
-  mkdir -p "$base/etc" "$base/log" "$base/mnesia"
+  mkdir -p "$base/etc/conf.d" "$base/log" "$base/mnesia"
   chmod 700 "$base"
   export HOME=$base
   export RABBITMQ_NODENAME=$STACK_NODE_NAME
@@ -17,6 +17,8 @@ rabbit_env() {
   export ERL_EPMD_ADDRESS=127.0.0.1
   export RABBITMQ_CONF_ENV_FILE=$base/etc/no-such-rabbitmq-env.conf
   export RABBITMQ_CONFIG_FILE=$base/etc/rabbitmq.conf
+  # Read after rabbitmq.conf; the node's own, so the system's /etc/rabbitmq/conf.d stays out.
+  export RABBITMQ_CONFIG_FILES=$base/etc/conf.d
   export RABBITMQ_ADVANCED_CONFIG_FILE=$base/etc/advanced.config
   export RABBITMQ_ENABLED_PLUGINS_FILE=$base/etc/enabled_plugins
   export RABBITMQ_MNESIA_BASE=$base/mnesia
@@ -56,20 +58,45 @@ rabbit_running() {
   pid_alive "$pid" && port_open "$STACK_AMQP_PORT"
 }
 
-# Renders the config into etc/; prints "changed" when it differs from what the node runs with.
+# Renders the local profile into etc/; or, with STACK_BROKER_CONFIG_DIR, takes the config files
+# found there (rendered for another deployment, e.g. the docker profile) as they are, plus a
+# conf.d file that moves their listeners onto this node's loopback ports.
+# Prints "changed" when the result differs from what the node runs with.
 rabbit_render_config() {
   local tmp
   tmp=$(mktemp -d)
-  STACK_ADMIN_PASSWORD=$(rabbit_admin_password) node "$ROOT/scripts/broker-config.js" "$tmp" --profile local || {
-    rm -rf "$tmp"; die "could not render the broker config"
-  }
+  if [ -n "${STACK_BROKER_CONFIG_DIR:-}" ]; then
+    (cd "$STACK_BROKER_CONFIG_DIR" && cp rabbitmq.conf advanced.config enabled_plugins "$tmp/") || {
+      rm -rf "$tmp"; die "no broker config (rabbitmq.conf, advanced.config, enabled_plugins) in $STACK_BROKER_CONFIG_DIR"
+    }
+    mkdir "$tmp/conf.d" && rabbit_listeners_conf >"$tmp/conf.d/zz-stack-listeners.conf"
+  else
+    STACK_ADMIN_PASSWORD=$(rabbit_admin_password) node "$ROOT/scripts/broker-config.js" "$tmp" --profile local || {
+      rm -rf "$tmp"; die "could not render the broker config"
+    }
+  fi
   if ! diff -rq "$tmp" "$RABBIT_BASE/etc/current" >/dev/null 2>&1; then
     rm -rf "$RABBIT_BASE/etc/current" && mv "$tmp" "$RABBIT_BASE/etc/current"
-    cp "$RABBIT_BASE/etc/current/"* "$RABBIT_BASE/etc/"
+    rm -f "$RABBIT_BASE/etc/conf.d/"*
+    cp -r "$RABBIT_BASE/etc/current/." "$RABBIT_BASE/etc/"
     echo changed
   else
     rm -rf "$tmp"
   fi
+}
+
+# Conf.d files are read after rabbitmq.conf and the last value of a key wins, so these lines
+# replace the imported listeners while the imported file stays byte for byte as rendered.
+rabbit_listeners_conf() {
+  cat <<EOF
+# Added by scripts/stack.sh: this node listens on loopback and the stack's ports.
+listeners.tcp.default = 127.0.0.1:$STACK_AMQP_PORT
+mqtt.listeners.tcp.default = 127.0.0.1:$STACK_MQTT_PORT
+web_mqtt.tcp.ip = 127.0.0.1
+web_mqtt.tcp.port = $STACK_WS_MQTT_PORT
+management.tcp.ip = 127.0.0.1
+management.tcp.port = $STACK_MGMT_PORT
+EOF
 }
 
 # The node's administrator password: generated once, kept in the node's dir (mode 600).
