@@ -18,6 +18,7 @@ rm -rf "$results" && mkdir -p "$results"
 
 rc=0
 if [ "$suites" != e2e ]; then
+  ensure_compose
   log "type check"
   npx --no-install tsc --noEmit -p tsconfig.json || rc=1
   log "unit tests"

@@ -21,3 +21,22 @@ build_app() {
   log "building the engine"
   (cd "$ROOT" && npx --no-install nest build) || die "build failed"
 }
+
+# The compose check of docker/docker.spec.ts needs `docker compose` wherever a docker client is.
+# A client without the compose plugin (these machines: no Docker engine, just the client) gets
+# the plugin built from its Go module, pinned here, into the user's docker plugins dir.
+COMPOSE_VERSION=v2.36.2
+ensure_compose() {
+  command -v docker >/dev/null 2>&1 || return 0
+  docker compose version >/dev/null 2>&1 && return 0
+  local go src plugins=${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins
+  go=$(go_bin)
+  [ -n "$go" ] || { log "docker compose is missing and there is no Go to build it: the compose check will fail"; return 0; }
+  log "building the docker compose plugin $COMPOSE_VERSION (once; about three minutes)"
+  src=$(cd / && "$go" mod download -json "github.com/docker/compose/v2@$COMPOSE_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  mkdir -p "$plugins"
+  if ! { [ -n "$src" ] && (cd "$src" && "$go" build -trimpath -o "$plugins/docker-compose" \
+    -ldflags "-s -w -X github.com/docker/compose/v2/internal.Version=$COMPOSE_VERSION" ./cmd); }; then
+    log "could not build docker compose: the compose check will fail"
+  fi
+}
