@@ -1,0 +1,123 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import mqtt, { MqttClient } from 'mqtt';
+import { userGrants } from '../src/tokens/user-scopes';
+import { layout, signToken, uid } from './support/broker';
+import { freePort } from './support/engine';
+import { ROOT, TEST_STACK } from './support/test-env';
+
+const run = promisify(execFile);
+
+/**
+ * The Docker stack's broker config, booted for real. It is rendered as the compose file's
+ * broker-config service renders it, and scripts/stack.sh starts a node of its own from those files
+ * unchanged (STACK_BROKER_CONFIG_DIR): the stack only adds a conf.d file that moves the listeners
+ * from 0.0.0.0 and the standard ports (taken on this machine) to loopback and free ports.
+ */
+describe('the docker profile of the broker config', () => {
+  // Audience, key ids and secrets of its own: a node that ran on any other config (the stack's
+  // local profile, say) would refuse these tokens.
+  const DOCKER_ENV = {
+    JWT_SECRET: 'docker-e2e-active-secret-0123456789abcdef',
+    JWT_KEY_ID: 'docker-2',
+    JWT_PREVIOUS_KEYS: 'docker-1:docker-e2e-previous-secret-0123456789',
+    JWT_AUDIENCE: 'docker-e2e',
+  };
+  const configDir = mkdtempSync(join(tmpdir(), 'docker-broker-config-'));
+  const clients: MqttClient[] = [];
+  let node: Record<string, string>;
+
+  const stack = (command: 'start' | 'stop') =>
+    run('bash', [`${ROOT}/scripts/stack.sh`, command, 'rabbitmq'], {
+      cwd: ROOT,
+      env: { ...process.env, ...node },
+      timeout: 180_000,
+    });
+
+  async function connect(url: string, userId: string, token: string): Promise<MqttClient> {
+    const client = mqtt.connect(url, {
+      username: userId,
+      password: token,
+      clientId: `${userId}~e2e`,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+    });
+    clients.push(client);
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+      client.once('close', () => reject(new Error('connection closed before CONNACK')));
+    });
+    return client;
+  }
+
+  beforeAll(async () => {
+    await run(process.execPath, ['scripts/broker-config.js', configDir, '--profile', 'docker'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, ...DOCKER_ENV },
+    });
+    const ports = new Set<number>();
+    while (ports.size < 6) ports.add(await freePort());
+    const [amqp, mqttPort, wsMqtt, management, dist, epmd] = [...ports].map(String);
+    const dir = `${TEST_STACK.STACK_DIR}-docker-broker`;
+    node = {
+      STACK_DIR: dir,
+      STACK_NODE_NAME: `engine-${dir.split('/').pop()}@localhost`,
+      STACK_AMQP_PORT: amqp,
+      STACK_MQTT_PORT: mqttPort,
+      STACK_WS_MQTT_PORT: wsMqtt,
+      STACK_MGMT_PORT: management,
+      STACK_DIST_PORT: dist,
+      STACK_EPMD_PORT: epmd,
+      STACK_ENV_FILE: '/dev/null',
+      STACK_BROKER_CONFIG_DIR: configDir,
+      // The stack wants one to render its local profile; this node must not be using it.
+      JWT_SECRET: 'the-local-profile-secret-that-this-node-ignores',
+    };
+    await stack('start');
+  });
+
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.endAsync(true)));
+    if (node) await stack('stop');
+    rmSync(configDir, { recursive: true, force: true });
+  });
+
+  it('runs the node on the rendered files byte for byte', () => {
+    for (const file of ['rabbitmq.conf', 'advanced.config', 'enabled_plugins']) {
+      expect(readFileSync(`${node.STACK_DIR}/rabbitmq/etc/${file}`, 'utf8')).toBe(readFileSync(join(configDir, file), 'utf8'));
+    }
+  });
+
+  it('accepts a token from scripts/issue-token.js over MQTT and MQTT over WebSocket, and its subscription', async () => {
+    const userId = uid('docker');
+    const { stdout } = await run(process.execPath, ['scripts/issue-token.js', userId, '300'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, ENV_FILE: '/dev/null', ...DOCKER_ENV },
+    });
+    const issued = JSON.parse(stdout) as { token: string; subscribe: string[] };
+    for (const url of [`mqtt://127.0.0.1:${node.STACK_MQTT_PORT}`, `ws://127.0.0.1:${node.STACK_WS_MQTT_PORT}/ws`]) {
+      const client = await connect(url, userId, issued.token);
+      // A subscription the token did not allow would close the connection instead.
+      await expect(client.subscribeAsync(issued.subscribe[0], { qos: 1 })).resolves.toEqual([
+        expect.objectContaining({ qos: 1 }),
+      ]);
+      await client.endAsync();
+    }
+  });
+
+  it('accepts the previous key of a rotation and refuses a token signed with any other secret', async () => {
+    const userId = uid('rotated');
+    const claims = { sub: userId, aud: [DOCKER_ENV.JWT_AUDIENCE], scope: userGrants(layout, userId, DOCKER_ENV.JWT_AUDIENCE).scopes };
+    const [kid, secret] = DOCKER_ENV.JWT_PREVIOUS_KEYS.split(':');
+    const url = `mqtt://127.0.0.1:${node.STACK_MQTT_PORT}`;
+    await (await connect(url, userId, signToken(claims, { kid, secret }))).endAsync();
+    await expect(
+      connect(url, userId, signToken(claims, { kid: DOCKER_ENV.JWT_KEY_ID, secret: 'another-secret-of-more-than-32-chars' })),
+    ).rejects.toMatchObject({ code: 4 });
+  });
+});
