@@ -1,0 +1,102 @@
+import type { ChannelModel, ConsumeMessage } from 'amqplib';
+import { AmqpConnection, AmqpPublisher } from '@app/amqp-transport';
+import { DomainError, ErrorCode } from '../common/errors';
+import { AppConfig, validateEnv } from '../config';
+import { encodePolicyEvent, PolicyChangeListener } from './policy-change';
+import { PolicyEvents } from './policy-events.service';
+
+/** A connection whose setups run on connect(); a model whose channels record what they are asked. */
+function fakeConnection() {
+  const setups: Array<(model: ChannelModel) => Promise<void>> = [];
+  let consume: ((msg: ConsumeMessage | null) => void) | null = null;
+  const channel = {
+    on: jest.fn(),
+    once: jest.fn(),
+    assertExchange: jest.fn(async () => ({})),
+    assertQueue: jest.fn(async () => ({ queue: 'amq.gen-1' })),
+    bindQueue: jest.fn(async () => ({})),
+    consume: jest.fn(async (_q: string, fn: typeof consume) => ((consume = fn), { consumerTag: 't' })),
+    close: jest.fn(async () => undefined),
+  };
+  const model = { createChannel: jest.fn(async () => channel) } as unknown as ChannelModel;
+  const connection = {
+    current: null as ChannelModel | null,
+    onConnected: (setup: (m: ChannelModel) => Promise<void>) => setups.push(setup),
+    async connect() {
+      for (const setup of setups) await setup(model);
+      this.current = model;
+    },
+  };
+  const deliver = (body: Buffer) => consume!({ content: body } as ConsumeMessage);
+  return { connection, channel, deliver };
+}
+
+function setup() {
+  const config = new AppConfig(validateEnv({ JWT_SECRET: 'x'.repeat(32) }));
+  const publishing = fakeConnection();
+  const consuming = fakeConnection();
+  const publisher = { publish: jest.fn(async () => undefined) };
+  const events = new PolicyEvents(
+    config,
+    publisher as unknown as AmqpPublisher,
+    publishing.connection as unknown as AmqpConnection,
+    consuming.connection as unknown as AmqpConnection,
+  );
+  const listener: jest.Mocked<PolicyChangeListener> = { onPolicyChange: jest.fn(), onPolicyReset: jest.fn() };
+  events.subscribe(listener);
+  events.onModuleInit();
+  return { events, publishing, consuming, publisher, listener };
+}
+
+describe('PolicyEvents', () => {
+  it('applies a change locally, then publishes it (confirmed) on the fanout exchange', async () => {
+    const { events, publishing, publisher, listener } = setup();
+    await publishing.connection.connect();
+    expect(publishing.channel.assertExchange).toHaveBeenCalledWith('messaging-engine.policy-events', 'fanout', { durable: true });
+
+    await events.announce({ type: 'block.changed', blocker: 'a', blocked: 'b' });
+    expect(listener.onPolicyChange).toHaveBeenCalledWith({ type: 'block.changed', blocker: 'a', blocked: 'b' });
+    const [request] = publisher.publish.mock.calls[0] as unknown as [{ exchange: string; body: Buffer }];
+    expect(request.exchange).toBe('messaging-engine.policy-events');
+    expect(JSON.parse(request.body.toString())).toMatchObject({ type: 'block.changed', blocker: 'a', blocked: 'b', app_id: 'tilechat' });
+  });
+
+  it('still applies the change locally when it cannot be announced, and says so with DEPENDENCY_UNAVAILABLE', async () => {
+    const { events, publishing, publisher, listener } = setup();
+    const change = { type: 'user.changed', user_id: 'a' } as const;
+    await expect(events.announce(change)).rejects.toMatchObject({ code: ErrorCode.DEPENDENCY_UNAVAILABLE }); // not connected
+    expect(publisher.publish).not.toHaveBeenCalled();
+
+    await publishing.connection.connect();
+    publisher.publish.mockRejectedValueOnce(new Error('nacked'));
+    const failure = await events.announce(change).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(DomainError);
+    expect(listener.onPolicyChange).toHaveBeenCalledTimes(2);
+  });
+
+  it('listens on an exclusive server-named queue, resets the caches on each connection, and applies events of other instances of this app', async () => {
+    const { consuming, listener } = setup();
+    await consuming.connection.connect();
+    expect(consuming.channel.assertQueue).toHaveBeenCalledWith('', { exclusive: true, autoDelete: true, durable: false });
+    expect(consuming.channel.bindQueue).toHaveBeenCalledWith('amq.gen-1', 'messaging-engine.policy-events', '');
+    expect(listener.onPolicyReset).toHaveBeenCalledTimes(1);
+
+    consuming.deliver(encodePolicyEvent({ type: 'user.deleted', user_id: 'a', app_id: 'tilechat', origin: 'other' }));
+    consuming.deliver(encodePolicyEvent({ type: 'user.deleted', user_id: 'b', app_id: 'another-app', origin: 'other' }));
+    consuming.deliver(Buffer.from('not an event'));
+    expect(listener.onPolicyChange.mock.calls.map(([change]) => change)).toEqual([expect.objectContaining({ type: 'user.deleted', user_id: 'a' })]);
+
+    await consuming.connection.connect(); // a reconnect
+    expect(listener.onPolicyReset).toHaveBeenCalledTimes(2);
+  });
+
+  it('ignores its own announcements when they come back', async () => {
+    const { events, publishing, consuming, publisher, listener } = setup();
+    await publishing.connection.connect();
+    await consuming.connection.connect();
+    await events.announce({ type: 'user.changed', user_id: 'a' });
+    const [request] = publisher.publish.mock.calls[0] as unknown as [{ body: Buffer }];
+    consuming.deliver(request.body);
+    expect(listener.onPolicyChange).toHaveBeenCalledTimes(1);
+  });
+});
