@@ -1,0 +1,59 @@
+import { AppConfig, validateEnv } from '../config';
+import { PolicyChangeListener, PolicyEvents } from '../policy-events';
+import { UserStateCache } from './user-state.cache';
+import { UsersRepository } from './users.repository';
+
+function setup() {
+  const stored = new Map<string, { disabled: boolean }>();
+  const repository = { findState: jest.fn(async (_app: string, id: string) => stored.get(id) ?? null) };
+  let listener!: PolicyChangeListener;
+  const events = { subscribe: (l: PolicyChangeListener) => (listener = l) };
+  const config = new AppConfig(validateEnv({ JWT_SECRET: 'x'.repeat(32) }));
+  const cache = new UserStateCache(config, repository as unknown as UsersRepository, events as unknown as PolicyEvents);
+  return { cache, stored, repository, listener: () => listener };
+}
+
+describe('UserStateCache', () => {
+  it('reads a user once, by app and id, then answers from memory', async () => {
+    const { cache, stored, repository } = setup();
+    stored.set('alice', { disabled: false });
+    expect(await cache.state('alice')).toEqual({ exists: true, disabled: false });
+    expect(await cache.state('alice')).toEqual({ exists: true, disabled: false });
+    expect(repository.findState).toHaveBeenCalledTimes(1);
+    expect(repository.findState).toHaveBeenCalledWith('tilechat', 'alice');
+  });
+
+  it('caches "no such user" until the user is created', async () => {
+    const { cache, stored, repository, listener } = setup();
+    expect(await cache.state('bob')).toEqual({ exists: false, disabled: false });
+    stored.set('bob', { disabled: false });
+    expect((await cache.state('bob')).exists).toBe(false);
+    listener().onPolicyChange({ type: 'user.changed', user_id: 'bob' });
+    expect((await cache.state('bob')).exists).toBe(true);
+    expect(repository.findState).toHaveBeenCalledTimes(2);
+  });
+
+  it('sees a disable, a deletion and a reset through events', async () => {
+    const { cache, stored, listener } = setup();
+    stored.set('carol', { disabled: false });
+    await cache.state('carol');
+    stored.set('carol', { disabled: true });
+    listener().onPolicyChange({ type: 'user.changed', user_id: 'carol' });
+    expect(await cache.state('carol')).toEqual({ exists: true, disabled: true });
+    stored.delete('carol');
+    listener().onPolicyChange({ type: 'user.deleted', user_id: 'carol' });
+    expect((await cache.state('carol')).exists).toBe(false);
+    stored.set('carol', { disabled: false });
+    listener().onPolicyReset();
+    expect(await cache.state('carol')).toEqual({ exists: true, disabled: false });
+  });
+
+  it('ignores block changes', async () => {
+    const { cache, stored, repository, listener } = setup();
+    stored.set('dan', { disabled: false });
+    await cache.state('dan');
+    listener().onPolicyChange({ type: 'block.changed', blocker: 'dan', blocked: 'eve' });
+    await cache.state('dan');
+    expect(repository.findState).toHaveBeenCalledTimes(1);
+  });
+});

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { PolicyEventsModule } from '../policy-events';
+import { UserDeletionHooks } from './user-deletion.hooks';
+import { User, UserSchema } from './user.schema';
+import { UserStateCache } from './user-state.cache';
+import { UsersController } from './users.controller';
+import { UsersRepository } from './users.repository';
+import { UsersService } from './users.service';
+
+@Module({
+  imports: [MongooseModule.forFeature([{ name: User.name, schema: UserSchema }]), PolicyEventsModule],
+  controllers: [UsersController],
+  providers: [UsersRepository, UsersService, UserStateCache, UserDeletionHooks],
+  exports: [UsersService, UserStateCache, UserDeletionHooks],
+})
+export class UsersModule {}

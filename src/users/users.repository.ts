@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model, mongo } from 'mongoose';
+import { User, userKey } from './user.schema';
+
+const DUPLICATE_KEY = 11000;
+
+export interface UserProfile {
+  display_name: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface UserPageQuery {
+  appId: string;
+  limit: number;
+  disabled?: boolean;
+  /** Only users with a larger id. */
+  after?: string;
+}
+
+/** Every write is one single-document command by `_id` (docs/database.md). */
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectModel(User.name) private readonly model: Model<User>) {}
+
+  /** Inserts a new user; null when the id is taken. */
+  async insert(appId: string, userId: string, profile: UserProfile, now: number): Promise<User | null> {
+    const user: User = {
+      _id: userKey(appId, userId),
+      app_id: appId,
+      user_id: userId,
+      ...profile,
+      disabled: false,
+      created_at: now,
+      updated_at: now,
+    };
+    try {
+      await this.model.collection.insertOne(user as unknown as mongo.OptionalId<mongo.Document>);
+    } catch (err) {
+      if ((err as { code?: unknown }).code === DUPLICATE_KEY) return null;
+      throw err;
+    }
+    return user;
+  }
+
+  /** Sets the given fields (and unsets the `unset` ones); null when the user does not exist. */
+  async update(appId: string, userId: string, set: Partial<User>, unset: Array<keyof User> = []): Promise<User | null> {
+    const update: Record<string, unknown> = { $set: set };
+    if (unset.length > 0) update.$unset = Object.fromEntries(unset.map((field) => [field, '']));
+    return this.model.findOneAndUpdate({ _id: userKey(appId, userId) }, update, { new: true }).lean<User>().exec();
+  }
+
+  async findOne(appId: string, userId: string): Promise<User | null> {
+    return this.model.findById(userKey(appId, userId)).lean<User>().exec();
+  }
+
+  /** What the message pipeline needs to know of a user; null when there is no such user. */
+  async findState(appId: string, userId: string): Promise<{ disabled: boolean } | null> {
+    return this.model.findById(userKey(appId, userId), { _id: 0, disabled: 1 }).lean<{ disabled: boolean }>().exec();
+  }
+
+  async page(q: UserPageQuery): Promise<User[]> {
+    const filter: Record<string, unknown> = { app_id: q.appId };
+    if (q.disabled !== undefined) filter.disabled = q.disabled;
+    if (q.after !== undefined) filter._id = { $gt: userKey(q.appId, q.after) };
+    return this.model.find(filter).sort({ _id: 1 }).limit(q.limit).lean<User[]>().exec();
+  }
+
+  /** True when a user was deleted. */
+  async delete(appId: string, userId: string): Promise<boolean> {
+    const { deletedCount } = await this.model.deleteOne({ _id: userKey(appId, userId) }).exec();
+    return deletedCount > 0;
+  }
+}
