@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { LoadingCache } from '../common/cache';
+import { AppConfig } from '../config';
+import { PolicyChange, PolicyChangeListener, PolicyEvents } from '../policy-events';
+import { BlocksRepository } from './blocks.repository';
+
+const SEPARATOR = '|'; // never in a user id
+
+/** One key per unordered pair: the pipeline asks "blocked either way", so both directions share it. */
+function pairKey(a: string, b: string): string {
+  return a < b ? `${a}${SEPARATOR}${b}` : `${b}${SEPARATOR}${a}`;
+}
+
+/**
+ * For the message pipeline: is a pair of users blocked either way. Read through from the
+ * database on a miss (two `_id` lookups), kept current by policy events (PolicyEvents).
+ */
+@Injectable()
+export class BlockPairCache implements PolicyChangeListener {
+  private readonly cache: LoadingCache<boolean>;
+
+  constructor(config: AppConfig, repository: BlocksRepository, events: PolicyEvents) {
+    this.cache = new LoadingCache(config.policy.cacheSize, async (key) => {
+      const [a, b] = key.split(SEPARATOR);
+      const [ab, ba] = await Promise.all([repository.exists(config.appId, a, b), repository.exists(config.appId, b, a)]);
+      return ab || ba;
+    });
+    events.subscribe(this);
+  }
+
+  isBlocked(a: string, b: string): Promise<boolean> {
+    return this.cache.get(pairKey(a, b));
+  }
+
+  onPolicyChange(change: PolicyChange): void {
+    if (change.type === 'block.changed') this.cache.invalidate(pairKey(change.blocker, change.blocked));
+    if (change.type === 'user.deleted') this.cache.invalidateWhere((key) => key.split(SEPARATOR).includes(change.user_id));
+  }
+
+  onPolicyReset(): void {
+    this.cache.clear();
+  }
+}

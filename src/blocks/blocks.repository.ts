@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model, mongo } from 'mongoose';
+import { Block, blockKey } from './block.schema';
+
+const DUPLICATE_KEY = 11000;
+
+export interface BlockPageQuery {
+  appId: string;
+  blocker: string;
+  limit: number;
+  /** Only blocks of users with a larger id. */
+  after?: string;
+}
+
+@Injectable()
+export class BlocksRepository {
+  constructor(@InjectModel(Block.name) private readonly model: Model<Block>) {}
+
+  /** Stores the block unless the pair is blocked already; returns the stored one and whether it is new. */
+  async insert(block: Omit<Block, '_id'>): Promise<{ block: Block; created: boolean }> {
+    const record: Block = { _id: blockKey(block.app_id, block.blocker, block.blocked), ...block };
+    try {
+      await this.model.collection.insertOne(record as unknown as mongo.OptionalId<mongo.Document>);
+      return { block: record, created: true };
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== DUPLICATE_KEY) throw err;
+    }
+    const existing = await this.findOne(block.app_id, block.blocker, block.blocked);
+    // Unblocked between the two calls: what the caller asked for has been undone since.
+    return { block: existing ?? record, created: false };
+  }
+
+  /** True when a block was removed. */
+  async delete(appId: string, blocker: string, blocked: string): Promise<boolean> {
+    const { deletedCount } = await this.model.deleteOne({ _id: blockKey(appId, blocker, blocked) }).exec();
+    return deletedCount > 0;
+  }
+
+  async findOne(appId: string, blocker: string, blocked: string): Promise<Block | null> {
+    return this.model.findById(blockKey(appId, blocker, blocked)).lean<Block>().exec();
+  }
+
+  async exists(appId: string, blocker: string, blocked: string): Promise<boolean> {
+    return (await this.model.findById(blockKey(appId, blocker, blocked), { _id: 1 }).lean().exec()) !== null;
+  }
+
+  async page(q: BlockPageQuery): Promise<Block[]> {
+    const filter: Record<string, unknown> = { app_id: q.appId, blocker: q.blocker };
+    if (q.after !== undefined) filter.blocked = { $gt: q.after };
+    return this.model.find(filter).sort({ blocked: 1 }).limit(q.limit).lean<Block[]>().exec();
+  }
+
+  /** Deletes every block the user made or received (two deletes, no update command). */
+  async deleteAllOf(appId: string, userId: string): Promise<number> {
+    const made = await this.model.deleteMany({ app_id: appId, blocker: userId }).exec();
+    const received = await this.model.deleteMany({ app_id: appId, blocked: userId }).exec();
+    return made.deletedCount + received.deletedCount;
+  }
+}
