@@ -3,11 +3,13 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { BrokerModule } from './broker';
 import { HttpExceptionFilter } from './common/errors';
 import { LoggingModule } from './common/logging';
+import { BlocksModule } from './blocks/blocks.module';
 import { AppConfig, ConfigModule } from './config';
 import { DatabaseModule } from './database';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RoutingModule } from './routing/routing.module';
+import { UsersModule } from './users/users.module';
 
 /** The whole engine: the HTTP admin plane and the message pipeline share these modules. */
 @Module({})
@@ -22,6 +24,8 @@ export class AppModule {
         DatabaseModule,
         BrokerModule,
         HealthModule,
+        UsersModule,
+        BlocksModule,
         RoutingModule,
       ],
       providers: [

@@ -1,33 +1,61 @@
 import { Injectable } from '@nestjs/common';
 import { RejectionCode } from '@app/protocol';
+import { BlockPairCache } from '../blocks/block-pair.cache';
 import { AppConfig } from '../config';
+import { UserState, UserStateCache } from '../users/user-state.cache';
 import { RateLimiter } from './rate-limiter';
 
 export interface PolicyRefusal {
   code: RejectionCode;
   reason: string;
+  /**
+   * Pretend success: the sender gets the usual sent copy and nothing else happens, so they cannot
+   * tell they were refused (BLOCK_MODE=silent).
+   */
+  silent?: boolean;
 }
+
+const REGISTERED: UserState = { exists: true, disabled: false };
 
 /**
  * Decides whether a sender may send a message to a recipient. Everything it consults is held in
- * memory: nothing on this path reads the database per message.
+ * memory (read through on a miss and kept current by policy events): nothing on this path reads
+ * the database per message.
+ *
+ * Checks, in order: the sender is disabled, the recipient is unknown (when registration is
+ * required), the pair is blocked either way, the sender is over the rate limit.
  */
 @Injectable()
 export class PolicyService {
   private readonly rateLimiter: RateLimiter;
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly users: UserStateCache,
+    private readonly blocks: BlockPairCache,
+  ) {
     this.rateLimiter = new RateLimiter(config.pipeline.rateLimitPerSecond, config.pipeline.rateLimitBurst);
   }
 
   async checkMessage(sender: string, recipient: string): Promise<PolicyRefusal | null> {
+    const { requireRegisteredRecipients, blockMode } = this.config.policy;
+    // Looked up together, so a cold cache costs one round of database reads, not three.
+    const [from, to, blocked] = await Promise.all([
+      this.users.state(sender),
+      requireRegisteredRecipients ? this.users.state(recipient) : REGISTERED,
+      this.blocks.isBlocked(sender, recipient),
+    ]);
+    if (from.disabled) return { code: RejectionCode.SENDER_DISABLED, reason: 'the sender is disabled' };
+    if (!to.exists) return { code: RejectionCode.UNKNOWN_RECIPIENT, reason: `user ${recipient} is not registered` };
+    if (blocked) {
+      return { code: RejectionCode.BLOCKED, reason: 'one of the two users blocks the other', silent: blockMode === 'silent' };
+    }
     if (!this.rateLimiter.take(sender)) {
       return {
         code: RejectionCode.RATE_LIMITED,
         reason: `more than ${this.config.pipeline.rateLimitPerSecond} messages per second`,
       };
     }
-    void recipient;
     return null;
   }
 }

@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { AmqpContext } from '@app/amqp-transport';
+import { BlockCommandsService } from './block-commands.service';
 import { RoutingService } from './routing.service';
 
 /**
@@ -11,10 +12,18 @@ import { RoutingService } from './routing.service';
  */
 @Controller()
 export class RoutingController {
-  constructor(private readonly routing: RoutingService) {}
+  constructor(
+    private readonly routing: RoutingService,
+    private readonly blockCommands: BlockCommandsService,
+  ) {}
 
   @EventPattern('{prefix}.#.outgoing')
   onOutgoing(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
     return this.routing.handleOutgoing(body, ctx);
+  }
+
+  @EventPattern('{prefix}.*.blocks.*.command')
+  onBlockCommand(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
+    return this.blockCommands.handle(body, ctx);
   }
 }

@@ -1,37 +1,28 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AmqpContext } from '@app/amqp-transport';
-import {
-  amqpToMqtt,
-  DEAD_LETTER_CODES,
-  INVALID_TOPIC_PEER,
-  newMessageId,
-  parseOutgoing,
-  RejectionCode,
-  TopicLayout,
-} from '@app/protocol';
+import { amqpToMqtt, INVALID_TOPIC_PEER, newMessageId, parseOutgoing, RejectionCode, TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
 import { dedupeKey, MessageRecord, pairKey } from '../messages/message.record';
 import { MetricsService } from '../metrics/metrics.service';
 import { PolicyService } from '../policy/policy.service';
-import { DeliveryPublisher } from './delivery.publisher';
 import { MessageBatcher } from './message-batcher';
+import { MessageRefusals } from './message-refusals';
 
 /**
  * The path of one outgoing message: topic -> payload -> policy -> store and deliver (batched).
- * A refused message is reported to its sender on `clientrejected`; one that can never succeed
- * (malformed, invalid) also goes to the dead-letter queue. The sender and recipient always come
- * from the topic, which the broker only lets the sender publish to.
+ * A refused message is reported to its sender on `clientrejected` (or, refused silently, gets a
+ * sent copy that leads nowhere); one that can never succeed (malformed, invalid) also goes to the
+ * dead-letter queue. The sender and recipient always come from the topic, which the broker only
+ * lets the sender publish to.
  */
 @Injectable()
 export class RoutingService {
-  private readonly logger = new Logger(RoutingService.name);
-
   constructor(
     private readonly config: AppConfig,
     private readonly topics: TopicLayout,
     private readonly policy: PolicyService,
     private readonly batcher: MessageBatcher,
-    private readonly delivery: DeliveryPublisher,
+    private readonly refusals: MessageRefusals,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -44,15 +35,16 @@ export class RoutingService {
     if (!topic || topic.kind !== 'outgoing') {
       const sender = this.topics.ownerOf(amqpToMqtt(ctx.getRoutingKey()));
       const users = sender ? { sender, recipient: INVALID_TOPIC_PEER } : null;
-      return this.refuse(ctx, users, RejectionCode.INVALID_TOPIC, `not a valid outgoing topic: ${amqpToMqtt(ctx.getRoutingKey())}`);
+      return this.refusals.refuse(ctx, users, RejectionCode.INVALID_TOPIC, `not a valid outgoing topic: ${amqpToMqtt(ctx.getRoutingKey())}`);
     }
     const { owner: sender, peer: recipient } = topic;
     const parsed = parseOutgoing(body, this.config.pipeline.maxPayloadBytes);
-    if (!parsed.ok) return this.refuse(ctx, { sender, recipient }, parsed.code, parsed.reason, parsed.clientMessageId);
+    if (!parsed.ok) return this.refusals.refuse(ctx, { sender, recipient }, parsed.code, parsed.reason, parsed.clientMessageId);
     const payload = parsed.value;
 
     const refusal = await this.policy.checkMessage(sender, recipient);
-    if (refusal) return this.refuse(ctx, { sender, recipient }, refusal.code, refusal.reason, payload.client_message_id);
+    if (refusal?.silent) return this.refusals.pretendSent(ctx, { sender, recipient }, payload, refusal.code, refusal.reason);
+    if (refusal) return this.refusals.refuse(ctx, { sender, recipient }, refusal.code, refusal.reason, payload.client_message_id);
 
     const messageId = newMessageId(receivedAt);
     const record: MessageRecord = {
@@ -74,35 +66,5 @@ export class RoutingService {
     if (outcome === 'abandoned') throw new Error('message not processed (shutting down or channel lost)');
     if (outcome === 'duplicate') this.metrics.duplicates.inc();
     else this.metrics.delivered.inc();
-  }
-
-  /**
-   * Tells the sender (when the topic names one) and logs without the text; dead-letters what can
-   * never succeed. The notice is confirmed before the message is acked, so it is not lost either.
-   */
-  private async refuse(
-    ctx: AmqpContext,
-    users: { sender: string; recipient: string } | null,
-    code: RejectionCode,
-    reason: string,
-    clientMessageId?: string,
-  ): Promise<void> {
-    this.metrics.rejected.inc({ code });
-    this.logger.warn(
-      { code, reason, sender: users?.sender, recipient: users?.recipient, client_message_id: clientMessageId, routingKey: ctx.getRoutingKey() },
-      'message refused',
-    );
-    if (users) {
-      await this.delivery.reject(users.sender, users.recipient, {
-        ...(clientMessageId !== undefined && { client_message_id: clientMessageId }),
-        code,
-        reason,
-        timestamp: Date.now(),
-      });
-    }
-    if (DEAD_LETTER_CODES.has(code)) {
-      this.metrics.deadLettered.inc({ code });
-      ctx.deadLetter(code, reason);
-    }
   }
 }

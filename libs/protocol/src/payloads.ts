@@ -40,7 +40,8 @@ export interface BlockCommand {
 
 /** What the engine echoes on the block result topic. */
 export interface BlockResult {
-  action: BlockAction;
+  /** Absent when the command could not be read (ok false, code INVALID_PAYLOAD or INVALID_TOPIC). */
+  action?: BlockAction;
   blocker: string;
   blocked: string;
   ok: boolean;

@@ -1,0 +1,75 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AmqpContext } from '@app/amqp-transport';
+import { amqpToMqtt, BlockAction, BlockResult, INVALID_TOPIC_PEER, parseBlockCommand, RejectionCode, TopicLayout } from '@app/protocol';
+import { BlocksService } from '../blocks/blocks.service';
+import { DomainError, ErrorCode } from '../common/errors';
+import { MetricsService } from '../metrics/metrics.service';
+import { DeliveryPublisher } from './delivery.publisher';
+
+/** Domain errors a user can be told about; any other failure is retried (the broker redelivers). */
+const ANSWERABLE: ReadonlySet<ErrorCode> = new Set([ErrorCode.VALIDATION_FAILED, ErrorCode.USER_NOT_FOUND]);
+
+/**
+ * Users block and unblock from their own client: `{prefix}/{me}/blocks/{other}/command` with
+ * `{"action":"block"|"unblock"}`. The result is echoed on `{prefix}/{me}/blocks/{other}/result`.
+ * The broker only lets a user publish under their own path, so `me` is the publisher.
+ * A malformed command is dead-lettered and, when its topic names the user, answered with ok:false.
+ */
+@Injectable()
+export class BlockCommandsService {
+  private readonly logger = new Logger(BlockCommandsService.name);
+
+  constructor(
+    private readonly topics: TopicLayout,
+    private readonly blocks: BlocksService,
+    private readonly delivery: DeliveryPublisher,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async handle(body: Buffer, ctx: AmqpContext): Promise<void> {
+    this.metrics.received.inc({ kind: 'block-command' });
+    const mqttTopic = amqpToMqtt(ctx.getRoutingKey());
+    const topic = this.topics.parseRoutingKey(ctx.getRoutingKey());
+    if (!topic || topic.kind !== 'block-command') {
+      const owner = this.topics.ownerOf(mqttTopic);
+      return this.malformed(ctx, owner, INVALID_TOPIC_PEER, RejectionCode.INVALID_TOPIC, `not a valid block command topic: ${mqttTopic}`);
+    }
+    const { owner: me, peer: other } = topic;
+    const command = parseBlockCommand(body);
+    if (!command.ok) return this.malformed(ctx, me, other, command.code, command.reason);
+
+    const { action } = command.value;
+    try {
+      if (action === 'block') await this.blocks.block(me, other);
+      else await this.blocks.unblock(me, other);
+    } catch (err) {
+      if (!(err instanceof DomainError && ANSWERABLE.has(err.code))) throw err;
+      this.logger.warn({ blocker: me, blocked: other, action, code: err.code, reason: err.message }, 'block command refused');
+      return this.answer(me, other, action, { ok: false, code: err.code, reason: err.message });
+    }
+    return this.answer(me, other, action, { ok: true });
+  }
+
+  private async malformed(
+    ctx: AmqpContext,
+    owner: string | null,
+    peer: string,
+    code: RejectionCode,
+    reason: string,
+  ): Promise<void> {
+    this.metrics.deadLettered.inc({ code });
+    this.logger.warn({ code, reason, routingKey: ctx.getRoutingKey() }, 'block command refused');
+    if (owner) await this.answer(owner, peer, undefined, { ok: false, code, reason });
+    ctx.deadLetter(code, reason);
+  }
+
+  private answer(
+    me: string,
+    other: string,
+    action: BlockAction | undefined,
+    outcome: Pick<BlockResult, 'ok' | 'code' | 'reason'>,
+  ): Promise<void> {
+    const result: BlockResult = { ...(action && { action }), blocker: me, blocked: other, ...outcome, timestamp: Date.now() };
+    return this.delivery.publishTo(this.topics.blockResult(me, other), result);
+  }
+}

@@ -1,0 +1,83 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AmqpContext } from '@app/amqp-transport';
+import { DEAD_LETTER_CODES, mqttToAmqp, newMessageId, OutgoingMessage, RejectionCode, TopicLayout } from '@app/protocol';
+import { AppConfig } from '../config';
+import { MetricsService } from '../metrics/metrics.service';
+import { DeliveryPublisher } from './delivery.publisher';
+
+export interface MessageUsers {
+  sender: string;
+  recipient: string;
+}
+
+/**
+ * What happens to a message the engine does not deliver. Either way it is counted and logged
+ * without its text, and nothing is stored. Notices to the sender are broker-confirmed before the
+ * caller returns (and the transport acks), so they are not lost either.
+ */
+@Injectable()
+export class MessageRefusals {
+  private readonly logger = new Logger(MessageRefusals.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly topics: TopicLayout,
+    private readonly delivery: DeliveryPublisher,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  /**
+   * Tells the sender on `clientrejected` (when the topic names one); dead-letters what can never
+   * succeed.
+   */
+  async refuse(
+    ctx: AmqpContext,
+    users: MessageUsers | null,
+    code: RejectionCode,
+    reason: string,
+    clientMessageId?: string,
+  ): Promise<void> {
+    this.record(ctx, users, code, reason, clientMessageId, false);
+    if (users) {
+      await this.delivery.reject(users.sender, users.recipient, {
+        ...(clientMessageId !== undefined && { client_message_id: clientMessageId }),
+        code,
+        reason,
+        timestamp: Date.now(),
+      });
+    }
+    if (DEAD_LETTER_CODES.has(code)) {
+      this.metrics.deadLettered.inc({ code });
+      ctx.deadLetter(code, reason);
+    }
+  }
+
+  /**
+   * Refuses without the sender noticing (BLOCK_MODE=silent): the sender gets the usual sent copy
+   * (status 100, a fresh message_id and timestamp), the recipient gets nothing, and no
+   * conversation changes.
+   */
+  async pretendSent(ctx: AmqpContext, users: MessageUsers, payload: OutgoingMessage, code: RejectionCode, reason: string): Promise<void> {
+    this.record(ctx, users, code, reason, payload.client_message_id, true);
+    const timestamp = Date.now();
+    const message = { ...payload, ...users, message_id: newMessageId(timestamp), app_id: this.config.appId, channel_type: 'direct' as const, timestamp };
+    const senderCopy = mqttToAmqp(this.topics.clientAdded(users.sender, users.recipient));
+    const [copy] = this.delivery.deliveryRequests(message).filter((request) => request.routingKey === senderCopy);
+    await this.delivery.publishAll([copy]);
+  }
+
+  private record(
+    ctx: AmqpContext,
+    users: MessageUsers | null,
+    code: RejectionCode,
+    reason: string,
+    clientMessageId: string | undefined,
+    silent: boolean,
+  ): void {
+    this.metrics.rejected.inc({ code });
+    this.logger.warn(
+      { code, reason, silent, sender: users?.sender, recipient: users?.recipient, client_message_id: clientMessageId, routingKey: ctx.getRoutingKey() },
+      'message refused',
+    );
+  }
+}
