@@ -54,6 +54,8 @@ export function engineEnv(overrides: Record<string, string> = {}): Record<string
     JWT_KEY_ID: TEST_JWT_KEY_ID,
     PATH_PREFIX,
     RATE_LIMIT_PER_SECOND: '0',
+    // Most tests message users they never register; the user and block tests turn it on.
+    REQUIRE_REGISTERED_RECIPIENTS: 'false',
     DB_TIMEOUT_MS: '2000',
     ...overrides,
   };

@@ -1,0 +1,45 @@
+import { MqttClient } from 'mqtt';
+import { collectInbox, Inbox, mqttConnect, uid } from './broker';
+
+export interface ApiReply<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export type AdminApi = ReturnType<typeof adminApi>;
+
+/** The engine's admin REST API (`/admin/v1/...`); a string body is sent as is (for malformed JSON). */
+export function adminApi(engineUrl: string) {
+  const call = async (method: string, path: string, body?: unknown): Promise<ApiReply> => {
+    const res = await fetch(`${engineUrl}/admin/v1/${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  };
+  return {
+    get: (path: string) => call('GET', path),
+    put: (path: string, body?: unknown) => call('PUT', path, body),
+    patch: (path: string, body?: unknown) => call('PATCH', path, body),
+    delete: (path: string) => call('DELETE', path),
+  };
+}
+
+export interface TestUser {
+  id: string;
+  client: MqttClient;
+  inbox: Inbox;
+}
+
+/** Registers a new user through the API, then connects them over MQTT and collects their inbox. */
+export async function registeredUser(api: AdminApi, name: string, clients: MqttClient[]): Promise<TestUser> {
+  const id = uid(name);
+  const created = await api.put(`users/${id}`, { display_name: name });
+  if (created.status !== 201) throw new Error(`could not register ${id}: ${created.status} ${JSON.stringify(created.body)}`);
+  const client = await mqttConnect(id);
+  clients.push(client);
+  return { id, client, inbox: await collectInbox(client, id) };
+}
