@@ -1,0 +1,338 @@
+import { DeliveredMessage, MessageStatus, RejectionCode, TopicLayout } from '@app/protocol';
+import { ChatClient, ConnectionState } from './chat-client';
+import { ClientErrorCode, ConnectError } from './errors';
+import { ChatClientOptions } from './options';
+import { Qos, Transport, TransportEvents, TransportOptions } from './transport';
+import { TypedEmitter } from './typed-emitter';
+
+const layout = new TopicLayout('apps/tilechat/users');
+
+/** Stands in for the broker connection: records what the client does, and plays the broker's part. */
+class FakeTransport extends TypedEmitter<TransportEvents> implements Transport {
+  connected = false;
+  readonly published: Array<{ topic: string; payload: string; qos: Qos }> = [];
+  readonly subscriptions: Array<{ filters: string[]; qos: Qos }> = [];
+  readonly passwords: string[];
+  subscribeError: Error | null = null;
+  ended = false;
+
+  constructor(readonly options: TransportOptions) {
+    super();
+    this.passwords = [options.password];
+  }
+
+  subscribe(filters: readonly string[], qos: Qos, callback: (error: Error | null) => void): void {
+    this.subscriptions.push({ filters: [...filters], qos });
+    void Promise.resolve().then(() => callback(this.subscribeError));
+  }
+
+  publish(topic: string, payload: string, qos: Qos): void {
+    this.published.push({ topic, payload, qos });
+  }
+
+  reconnect(password: string): void {
+    this.passwords.push(password);
+  }
+
+  end(): Promise<void> {
+    this.ended = true;
+    this.connected = false;
+    return Promise.resolve();
+  }
+
+  accept(): void {
+    this.connected = true;
+    this.emit('connect');
+  }
+
+  refuse(returnCode: number): void {
+    this.emit('error', new Error('Connection refused: Bad username or password'), returnCode);
+    this.emit('close');
+  }
+
+  drop(reason = 'socket hang up'): void {
+    this.connected = false;
+    this.emit('error', new Error(reason), undefined);
+    this.emit('close');
+  }
+
+  deliver(topic: string, payload: unknown): void {
+    this.deliverRaw(topic, Buffer.from(JSON.stringify(payload)));
+  }
+
+  deliverRaw(topic: string, payload: Buffer): void {
+    this.emit('message', topic, payload);
+  }
+
+  lastBody(): Record<string, unknown> {
+    return JSON.parse(this.published[this.published.length - 1].payload) as Record<string, unknown>;
+  }
+}
+
+function copy(body: Record<string, unknown>, over: Partial<DeliveredMessage>): DeliveredMessage {
+  return {
+    text: String(body.text),
+    type: 'text',
+    client_message_id: body.client_message_id as string,
+    message_id: '01J0000000000000000000000A',
+    sender: 'alice',
+    recipient: 'bob',
+    app_id: 'tilechat',
+    channel_type: 'direct',
+    timestamp: 1,
+    status: MessageStatus.SENT,
+    ...over,
+  };
+}
+
+async function connected(options: Partial<ChatClientOptions> = {}): Promise<{ client: ChatClient; broker: FakeTransport }> {
+  let broker: FakeTransport | undefined;
+  const connecting = ChatClient.connect({
+    url: 'mqtt://127.0.0.1:1',
+    userId: 'alice',
+    token: 'token-1',
+    transport: (o) => (broker = new FakeTransport(o)),
+    ...options,
+  });
+  broker!.accept();
+  return { client: await connecting, broker: broker! };
+}
+
+/** Lets pending promise callbacks run (the fake answers subscriptions on a later tick). */
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('ChatClient', () => {
+  afterEach(() => jest.useRealTimers());
+
+  describe('connect', () => {
+    it('logs in as the user with a client id the token allows, and subscribes only to the answers', async () => {
+      const { client, broker } = await connected();
+      expect(broker.options).toMatchObject({ username: 'alice', password: 'token-1' });
+      expect(broker.options.clientId).toMatch(/^alice~.+/);
+      expect(broker.subscriptions).toEqual([
+        { filters: [layout.clientAdded('alice', '+'), layout.clientRejected('alice', '+')], qos: 1 },
+      ]);
+      expect(client.state).toBe('connected');
+    });
+
+    it('does not resolve before the subscription is acknowledged', async () => {
+      let broker: FakeTransport | undefined;
+      let done = false;
+      const connecting = ChatClient.connect({ url: 'mqtt://x', userId: 'alice', token: 't', transport: (o) => (broker = new FakeTransport(o)) });
+      void connecting.then(() => (done = true));
+      expect(done).toBe(false);
+      broker!.accept();
+      expect(done).toBe(false);
+      await flush();
+      expect(done).toBe(true);
+    });
+
+    it('rejects with the CONNACK code when the broker refuses the token, and closes', async () => {
+      let broker: FakeTransport | undefined;
+      const connecting = ChatClient.connect({ url: 'mqtt://x', userId: 'alice', token: 'bad', transport: (o) => (broker = new FakeTransport(o)) });
+      broker!.refuse(4);
+      await expect(connecting).rejects.toBeInstanceOf(ConnectError);
+      await expect(connecting).rejects.toMatchObject({ returnCode: 4, message: expect.stringMatching(/invalid or expired/) });
+      expect(broker!.ended).toBe(true);
+    });
+
+    it('rejects when the subscription is refused', async () => {
+      let broker: FakeTransport | undefined;
+      const connecting = ChatClient.connect({ url: 'mqtt://x', userId: 'alice', token: 't', transport: (o) => (broker = new FakeTransport(o)) });
+      broker!.subscribeError = new Error('subscription refused: x');
+      broker!.accept();
+      await expect(connecting).rejects.toThrow(/could not subscribe/);
+    });
+
+    it.each([
+      [{ userId: 'al/ice' }, /invalid userId/],
+      [{ clientId: 'bob~1' }, /clientId must be "alice~"/],
+      [{ clientId: 'alice~' }, /clientId must be "alice~"/],
+      [{ token: '' }, /token is required/],
+      [{ qos: 2 as Qos }, /qos must be 0 or 1/],
+    ])('refuses bad options %p before connecting', async (bad, message) => {
+      const transport = jest.fn();
+      await expect(ChatClient.connect({ url: 'mqtt://x', userId: 'alice', token: 't', transport, ...bad })).rejects.toThrow(message);
+      expect(transport).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('send', () => {
+    it("publishes to the user's outgoing topic and resolves with the engine's message_id", async () => {
+      const { client, broker } = await connected();
+      const sending = client.send('bob', 'hello');
+      expect(broker.published[0].topic).toBe(layout.outgoing('alice', 'bob'));
+      expect(broker.published[0].qos).toBe(1);
+      const body = broker.lastBody();
+      expect(body).toEqual({ text: 'hello', type: 'text', client_message_id: expect.any(String) });
+
+      const sent = jest.fn();
+      client.on('sent', sent);
+      broker.deliver(layout.clientAdded('alice', 'bob'), copy(body, { message_id: '01J0000000000000000000000B' }));
+      await expect(sending).resolves.toBe('01J0000000000000000000000B');
+      expect(sent).toHaveBeenCalledWith(expect.objectContaining({ message_id: '01J0000000000000000000000B' }));
+      expect(client.pendingSends).toBe(0);
+    });
+
+    it('matches confirmations by client_message_id, whatever order they come in', async () => {
+      const { client, broker } = await connected();
+      const first = client.send('bob', 'one');
+      const firstBody = broker.lastBody();
+      const second = client.send('bob', 'two');
+      const secondBody = broker.lastBody();
+      broker.deliver(layout.clientAdded('alice', 'bob'), copy(secondBody, { message_id: 'M2' }));
+      broker.deliver(layout.clientAdded('alice', 'bob'), copy(firstBody, { message_id: 'M1' }));
+      await expect(Promise.all([first, second])).resolves.toEqual(['M1', 'M2']);
+    });
+
+    it("rejects with the engine's code when the engine refuses the message", async () => {
+      const { client, broker } = await connected();
+      const sending = client.send('bob', 'hello');
+      const rejected = jest.fn();
+      client.on('rejected', rejected);
+      const rejection = { client_message_id: broker.lastBody().client_message_id, code: RejectionCode.RATE_LIMITED, reason: 'slow down', timestamp: 3 };
+      broker.deliver(layout.clientRejected('alice', 'bob'), rejection);
+      await expect(sending).rejects.toMatchObject({ code: RejectionCode.RATE_LIMITED, reason: 'slow down', local: false });
+      expect(rejected).toHaveBeenCalledWith(expect.objectContaining({ peer: 'bob', code: RejectionCode.RATE_LIMITED }));
+    });
+
+    it('refuses an invalid recipient without publishing (the broker would close the connection)', async () => {
+      const { client, broker } = await connected();
+      await expect(client.send('bo/b', 'x')).rejects.toMatchObject({ code: RejectionCode.INVALID_TOPIC, local: true });
+      expect(broker.published).toHaveLength(0);
+    });
+
+    it("refuses a message over the engine's size limit without publishing", async () => {
+      const { client, broker } = await connected({ maxPayloadBytes: 100 });
+      await expect(client.send('bob', 'x'.repeat(200))).rejects.toMatchObject({ code: RejectionCode.PAYLOAD_TOO_LARGE, local: true });
+      expect(broker.published).toHaveLength(0);
+    });
+
+    it('times out with TIMEOUT when no answer comes', async () => {
+      const { client } = await connected({ sendTimeoutMs: 1000 });
+      jest.useFakeTimers();
+      const sending = client.send('bob', 'hello', { timeoutMs: 50 });
+      jest.advanceTimersByTime(50);
+      await expect(sending).rejects.toMatchObject({ code: ClientErrorCode.TIMEOUT });
+    });
+
+    it('sends a retry with the caller-given client_message_id', async () => {
+      const { client, broker } = await connected();
+      void client.send('bob', 'hello', { clientMessageId: 'retry-1' }).catch(() => undefined);
+      expect(broker.lastBody().client_message_id).toBe('retry-1');
+      await client.close();
+    });
+
+    it('fails pending and later sends with CLOSED after close()', async () => {
+      const { client, broker } = await connected();
+      const sending = client.send('bob', 'hello');
+      await client.close();
+      await expect(sending).rejects.toMatchObject({ code: ClientErrorCode.CLOSED });
+      await expect(client.send('bob', 'again')).rejects.toMatchObject({ code: ClientErrorCode.CLOSED });
+      expect(broker.ended).toBe(true);
+      expect(client.state).toBe('closed');
+    });
+  });
+
+  describe('incoming', () => {
+    const incoming = (over: Partial<DeliveredMessage> = {}) =>
+      copy({ text: 'hey', client_message_id: 'b1' }, { sender: 'bob', recipient: 'alice', status: MessageStatus.DELIVERED, message_id: 'MB1', ...over });
+
+    it('emits messages to the user once, dropping redelivered copies', async () => {
+      const { client, broker } = await connected();
+      const messages = jest.fn();
+      const duplicates = jest.fn();
+      client.on('message', messages).on('duplicate', duplicates);
+      broker.deliver(layout.clientAdded('alice', 'bob'), incoming());
+      broker.deliver(layout.clientAdded('alice', 'bob'), incoming());
+      broker.deliver(layout.clientAdded('alice', 'bob'), incoming({ message_id: 'MB2' }));
+      expect(messages.mock.calls.map(([m]) => (m as DeliveredMessage).message_id)).toEqual(['MB1', 'MB2']);
+      expect(duplicates).toHaveBeenCalledTimes(1);
+      expect(client.stats.duplicates).toBe(1);
+    });
+
+    it('ignores its own outgoing echoes and malformed payloads', async () => {
+      const { client, broker } = await connected();
+      const messages = jest.fn();
+      client.on('message', messages);
+      broker.deliver(layout.outgoing('alice', 'bob'), { text: 'mine', client_message_id: 'x' });
+      broker.deliverRaw(layout.clientAdded('alice', 'bob'), Buffer.from('not json'));
+      expect(messages).not.toHaveBeenCalled();
+      expect(client.stats).toMatchObject({ echoes: 1, malformed: 1 });
+    });
+
+    it('keeps delivering when a listener throws, and re-throws the error on its own tick', async () => {
+      const { client, broker } = await connected();
+      jest.useFakeTimers();
+      const second = jest.fn();
+      client.on('message', () => {
+        throw new Error('app bug');
+      });
+      client.on('message', second);
+      broker.deliver(layout.clientAdded('alice', 'bob'), incoming());
+      expect(second).toHaveBeenCalledTimes(1);
+      expect(() => jest.runOnlyPendingTimers()).toThrow('app bug');
+    });
+  });
+
+  describe('reconnect', () => {
+    it('asks getToken for a fresh token before each attempt and reports the states', async () => {
+      const getToken = jest.fn().mockResolvedValueOnce('token-2').mockResolvedValueOnce('token-3');
+      const { client, broker } = await connected({ getToken, reconnect: { initialDelayMs: 10, maxDelayMs: 10 } });
+      const states: Array<[ConnectionState, string | undefined]> = [];
+      client.on('state', (s, e) => states.push([s, e?.message]));
+
+      broker.drop('socket hang up');
+      expect(client.state).toBe('reconnecting');
+      await new Promise((r) => setTimeout(r, 30));
+      expect(getToken).toHaveBeenCalledTimes(1);
+      expect(broker.passwords).toEqual(['token-1', 'token-2']);
+
+      broker.refuse(4); // the attempt fails: the next one fetches again
+      await new Promise((r) => setTimeout(r, 30));
+      expect(broker.passwords).toEqual(['token-1', 'token-2', 'token-3']);
+      broker.accept();
+      expect(client.state).toBe('connected');
+      expect(states).toEqual([
+        ['reconnecting', 'socket hang up'],
+        ['connected', undefined],
+      ]);
+      expect(client.stats.reconnectAttempts).toBe(2);
+      await client.close();
+    });
+
+    it('keeps sends waiting across a reconnect, so their confirmation can still settle them', async () => {
+      const { client, broker } = await connected({ reconnect: { initialDelayMs: 10, maxDelayMs: 10 } });
+      const sending = client.send('bob', 'hello');
+      const body = broker.lastBody();
+      broker.drop();
+      await new Promise((r) => setTimeout(r, 30));
+      broker.accept();
+      broker.deliver(layout.clientAdded('alice', 'bob'), copy(body, { message_id: 'M7' }));
+      await expect(sending).resolves.toBe('M7');
+      expect(broker.passwords).toEqual(['token-1', 'token-1']);
+      await client.close();
+    });
+
+    it('retries with backoff when getToken fails', async () => {
+      const getToken = jest.fn().mockRejectedValueOnce(new Error('auth server down')).mockResolvedValueOnce('token-2');
+      const { client, broker } = await connected({ getToken, reconnect: { initialDelayMs: 10, maxDelayMs: 10 } });
+      const errors: string[] = [];
+      client.on('state', (_s, e) => errors.push(e?.message ?? ''));
+      broker.drop();
+      await new Promise((r) => setTimeout(r, 60));
+      expect(getToken).toHaveBeenCalledTimes(2);
+      expect(errors).toContain('getToken failed: auth server down');
+      expect(broker.passwords).toEqual(['token-1', 'token-2']);
+      await client.close();
+    });
+
+    it('closes, failing waiting sends, when reconnect is off', async () => {
+      const { client, broker } = await connected({ reconnect: false });
+      const sending = client.send('bob', 'hello');
+      broker.drop('gone');
+      expect(client.state).toBe('closed');
+      await expect(sending).rejects.toMatchObject({ code: ClientErrorCode.CLOSED, reason: 'connection lost: gone' });
+    });
+  });
+});

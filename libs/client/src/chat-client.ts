@@ -1,0 +1,280 @@
+import { DeliveredMessage } from '@app/protocol';
+import { reconnectDelay } from './backoff';
+import { ClientErrorCode, ConnectError, SendError } from './errors';
+import { InboundEvent, Rejection, routeInbound } from './inbox-router';
+import { mqttTransport } from './mqtt-transport';
+import { ChatClientOptions, ResolvedOptions, resolveOptions } from './options';
+import { buildOutgoing, SendOptions } from './outgoing';
+import { PendingSends } from './pending-sends';
+import { RecentIds } from './recent-ids';
+import { Transport } from './transport';
+import { TypedEmitter } from './typed-emitter';
+
+/**
+ * connecting: the first connection is being made (connect() has not resolved yet).
+ * connected: online and subscribed.
+ * reconnecting: the connection was lost; sends are queued and go out after the reconnect.
+ * closed: close() was called, or the connection was lost with reconnect disabled.
+ */
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export type ChatClientEvents = {
+  /** A message to this user. */
+  message: [message: DeliveredMessage];
+  /** The engine accepted a message this user sent (from this client or another of the user's devices). */
+  sent: [message: DeliveredMessage];
+  /** The engine refused a message this user sent. */
+  rejected: [rejection: Rejection];
+  /** A copy that was already delivered arrived again (at-least-once delivery) and was dropped. */
+  duplicate: [message: DeliveredMessage];
+  /** The state changed, or a reconnect attempt failed; `error` says why. */
+  state: [state: ConnectionState, error: Error | undefined];
+};
+
+export interface ChatClientStats {
+  /** Redelivered copies dropped (same message_id and status). */
+  duplicates: number;
+  /** The user's own publishes that came back and were ignored. */
+  echoes: number;
+  /** Inbound messages that were not of the documented shape. */
+  malformed: number;
+  /** Reconnect attempts made. */
+  reconnectAttempts: number;
+}
+
+/**
+ * A chat user's connection to the engine, over the broker. It hides the topic layout (built and
+ * parsed by libs/protocol, the module the engine uses), turns the engine's answers into typed
+ * events and settled sends, drops duplicates, and reconnects with a fresh token.
+ */
+export class ChatClient extends TypedEmitter<ChatClientEvents> {
+  readonly stats: ChatClientStats = { duplicates: 0, echoes: 0, malformed: 0, reconnectAttempts: 0 };
+  private currentState: ConnectionState = 'connecting';
+  private readonly pending = new PendingSends();
+  private readonly recent: RecentIds;
+  private token: string;
+  private attempt = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private fetchingToken = false;
+  private lastError: Error | undefined;
+  private readonly ready: Promise<void>;
+  private settleReady: { resolve: () => void; reject: (err: Error) => void } | null = null;
+
+  private constructor(
+    private readonly options: ResolvedOptions,
+    private readonly transport: Transport,
+  ) {
+    super();
+    this.token = options.token;
+    this.recent = new RecentIds(options.dedupeCapacity);
+    this.ready = new Promise((resolve, reject) => (this.settleReady = { resolve, reject }));
+    transport.on('connect', () => this.onConnect());
+    transport.on('close', () => this.onClose());
+    transport.on('error', (error, returnCode) => this.onError(error, returnCode));
+    transport.on('message', (topic, payload) => this.onMessage(topic, payload));
+  }
+
+  /** Connects and subscribes; resolves once messages to the user can arrive. */
+  static async connect(options: ChatClientOptions): Promise<ChatClient> {
+    const resolved = resolveOptions(options);
+    const factory = options.transport ?? mqttTransport;
+    const transport = factory({
+      url: resolved.url,
+      clientId: resolved.clientId,
+      username: resolved.userId,
+      password: resolved.token,
+      keepaliveSeconds: resolved.keepaliveSeconds,
+      connectTimeoutMs: resolved.connectTimeoutMs,
+    });
+    const client = new ChatClient(resolved, transport);
+    try {
+      await client.ready;
+    } catch (err) {
+      await client.close();
+      throw err;
+    }
+    return client;
+  }
+
+  get state(): ConnectionState {
+    return this.currentState;
+  }
+
+  get userId(): string {
+    return this.options.userId;
+  }
+
+  get clientId(): string {
+    return this.options.clientId;
+  }
+
+  /** Sends awaiting the engine's answer. */
+  get pendingSends(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Sends a message; resolves with the engine's message_id once the engine has stored it (its
+   * confirmation copy arrived). Rejects with a SendError: the engine's RejectionCode, or TIMEOUT /
+   * CLOSED. After a TIMEOUT the message may still have been stored: retry with the same
+   * `clientMessageId` and the engine answers with the first message_id instead of storing it twice.
+   */
+  send(to: string, text: string, options: SendOptions = {}): Promise<string> {
+    const built = buildOutgoing(to, text, options, this.options.maxPayloadBytes);
+    if (this.currentState === 'closed') {
+      return Promise.reject(new SendError(ClientErrorCode.CLOSED, 'the client is closed', built.clientMessageId, true));
+    }
+    if (!built.ok) return Promise.reject(new SendError(built.code, built.reason, built.clientMessageId, true));
+    const timeoutMs = options.timeoutMs ?? this.options.sendTimeoutMs;
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+      return Promise.reject(new TypeError(`timeoutMs must be a positive integer, got ${timeoutMs}`));
+    }
+    const answer = this.pending.wait(built.clientMessageId, timeoutMs);
+    this.transport.publish(this.options.layout.outgoing(this.options.userId, to), built.body, this.options.qos);
+    return answer;
+  }
+
+  /** Disconnects; sends still waiting fail with CLOSED. */
+  async close(): Promise<void> {
+    if (this.currentState === 'closed') return;
+    this.setState('closed', undefined);
+    this.shutDown(new ConnectError('the client was closed before it connected'));
+    await this.transport.end();
+  }
+
+  private onConnect(): void {
+    if (this.currentState === 'closed') return;
+    this.attempt = 0;
+    this.lastError = undefined;
+    if (this.currentState === 'reconnecting') {
+      // The transport subscribes again by itself after a reconnect.
+      this.setState('connected', undefined);
+      return;
+    }
+    const { layout, userId, qos } = this.options;
+    // Only the topics the engine answers on: a subscription to the whole inbox (`{userId}/#`)
+    // would also bring back every message this client publishes, as MQTT 3.1.1 has no no-local.
+    this.transport.subscribe([layout.clientAdded(userId, '+'), layout.clientRejected(userId, '+')], qos, (error) => {
+      if (error) {
+        this.settleReady?.reject(new ConnectError(`could not subscribe: ${error.message}`));
+        this.settleReady = null;
+        return;
+      }
+      this.setState('connected', undefined);
+      this.settleReady?.resolve();
+      this.settleReady = null;
+    });
+  }
+
+  private onError(error: Error, returnCode: number | undefined): void {
+    this.lastError = error;
+    if (this.settleReady && returnCode !== undefined) {
+      const hint = returnCode === 4 ? ' (the token is invalid or expired)' : returnCode === 5 ? ' (the token grants nothing usable)' : '';
+      this.settleReady.reject(new ConnectError(`the broker refused the connection: ${error.message}${hint}`, returnCode));
+      this.settleReady = null;
+    }
+  }
+
+  private onClose(): void {
+    if (this.currentState === 'closed') return;
+    if (this.settleReady) {
+      this.settleReady.reject(new ConnectError(`connection closed before it was ready${this.lastError ? `: ${this.lastError.message}` : ''}`));
+      this.settleReady = null;
+      return;
+    }
+    if (!this.options.reconnect) {
+      this.setState('closed', this.lastError);
+      this.shutDown(undefined);
+      return;
+    }
+    this.setState('reconnecting', this.lastError);
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.options.reconnect || this.reconnectTimer || this.fetchingToken || this.currentState === 'closed') return;
+    const delay = reconnectDelay(++this.attempt, this.options.reconnect);
+    this.reconnectTimer = setTimeout(() => void this.reconnectNow(), delay);
+  }
+
+  private async reconnectNow(): Promise<void> {
+    this.reconnectTimer = null;
+    const token = await this.freshToken();
+    if (this.currentState === 'closed') return;
+    // No attempt was made, so no close will come to schedule the next one.
+    if (token === null) return this.scheduleReconnect();
+    this.stats.reconnectAttempts++;
+    this.transport.reconnect(token);
+  }
+
+  /** The token for the next attempt: from getToken when given; null when getToken failed. */
+  private async freshToken(): Promise<string | null> {
+    const { getToken } = this.options;
+    if (!getToken) return this.token;
+    this.fetchingToken = true;
+    try {
+      const token = await getToken();
+      if (typeof token !== 'string' || !token) throw new Error('it returned no token');
+      this.token = token;
+      return token;
+    } catch (err) {
+      this.lastError = new Error(`getToken failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.emit('state', this.currentState, this.lastError);
+      return null;
+    } finally {
+      this.fetchingToken = false;
+    }
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    const event: InboundEvent = routeInbound(this.options.layout, this.options.userId, topic, payload);
+    switch (event.kind) {
+      case 'message':
+      case 'sent': {
+        const { message } = event;
+        // The two copies of a note to oneself share a message_id; the status tells them apart.
+        if (!this.recent.add(`${message.message_id}/${message.status}`)) {
+          this.stats.duplicates++;
+          this.emit('duplicate', message);
+          return;
+        }
+        if (event.kind === 'sent' && message.client_message_id !== undefined) {
+          this.pending.confirm(message.client_message_id, message.message_id);
+        }
+        this.emit(event.kind, message);
+        return;
+      }
+      case 'rejected': {
+        const { rejection } = event;
+        if (rejection.clientMessageId !== undefined) {
+          this.pending.reject(rejection.clientMessageId, rejection.code, rejection.reason, false);
+        }
+        this.emit('rejected', rejection);
+        return;
+      }
+      case 'ignored':
+        if (event.why === 'echo') this.stats.echoes++;
+        else if (event.why === 'malformed') this.stats.malformed++;
+        return;
+    }
+  }
+
+  private shutDown(readyError: Error | undefined): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    if (this.settleReady && readyError) this.settleReady.reject(readyError);
+    this.settleReady = null;
+    this.pending.rejectAll(ClientErrorCode.CLOSED, this.lastError ? `connection lost: ${this.lastError.message}` : 'the client was closed');
+  }
+
+  private setState(state: ConnectionState, error: Error | undefined): void {
+    if (state === this.currentState) return;
+    this.currentState = state;
+    this.emit('state', state, error);
+  }
+}
+
+/** Connects a chat client (see ChatClient). */
+export function connect(options: ChatClientOptions): Promise<ChatClient> {
+  return ChatClient.connect(options);
+}

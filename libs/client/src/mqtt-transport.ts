@@ -1,0 +1,67 @@
+import mqtt, { ErrorWithReasonCode, MqttClient, Store } from 'mqtt';
+import { Qos, Transport, TransportEvents, TransportFactory, TransportOptions } from './transport';
+import { TypedEmitter } from './typed-emitter';
+
+/**
+ * The mqtt.js transport. mqtt.js's own reconnect timer is off: it retries at a fixed period with
+ * the password it started with, while the chat client backs off and asks for a fresh token before
+ * each attempt. The message stores are created here and handed back on every reconnect, because
+ * `MqttClient.reconnect()` without them starts empty stores and would drop unacknowledged QoS 1
+ * publishes.
+ */
+class MqttJsTransport extends TypedEmitter<TransportEvents> implements Transport {
+  private readonly incomingStore = new Store();
+  private readonly outgoingStore = new Store();
+  private readonly client: MqttClient;
+
+  constructor(options: TransportOptions) {
+    super();
+    this.client = mqtt.connect(options.url, {
+      clientId: options.clientId,
+      username: options.username,
+      password: options.password,
+      // RabbitMQ 3.10's MQTT plugin speaks 3.1.1.
+      protocolVersion: 4,
+      clean: true,
+      keepalive: options.keepaliveSeconds,
+      connectTimeout: options.connectTimeoutMs,
+      reconnectPeriod: 0,
+      resubscribe: true,
+      incomingStore: this.incomingStore,
+      outgoingStore: this.outgoingStore,
+    });
+    this.client.on('connect', () => this.emit('connect'));
+    this.client.on('close', () => this.emit('close'));
+    this.client.on('error', (err) => this.emit('error', err, err instanceof ErrorWithReasonCode ? err.code : undefined));
+    this.client.on('message', (topic, payload) => this.emit('message', topic, payload));
+  }
+
+  get connected(): boolean {
+    return this.client.connected;
+  }
+
+  subscribe(filters: readonly string[], qos: Qos, callback: (error: Error | null) => void): void {
+    this.client.subscribe([...filters], { qos }, (err, granted) => {
+      // 0x80 in a SUBACK is a refusal (RabbitMQ closes the connection instead; other brokers answer it).
+      const refused = granted?.filter((g) => g.qos === 0x80).map((g) => g.topic) ?? [];
+      if (err) callback(err);
+      else if (refused.length) callback(new Error(`subscription refused: ${refused.join(', ')}`));
+      else callback(null);
+    });
+  }
+
+  publish(topic: string, payload: string, qos: Qos): void {
+    this.client.publish(topic, payload, { qos });
+  }
+
+  reconnect(password: string): void {
+    this.client.options.password = password;
+    this.client.reconnect({ incomingStore: this.incomingStore, outgoingStore: this.outgoingStore });
+  }
+
+  end(): Promise<void> {
+    return new Promise((resolve) => this.client.end(true, {}, () => resolve()));
+  }
+}
+
+export const mqttTransport: TransportFactory = (options) => new MqttJsTransport(options);

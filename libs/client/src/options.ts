@@ -1,0 +1,104 @@
+import { clientIdPrefix, DEFAULT_MAX_PAYLOAD_BYTES, isValidUserId, TopicLayout, USER_ID_RULE } from '@app/protocol';
+import { Qos, TransportFactory } from './transport';
+
+/** Where the engine's topics live unless PATH_PREFIX says otherwise. */
+export const DEFAULT_PATH_PREFIX = 'apps/tilechat/users';
+
+export interface ReconnectOptions {
+  /** First delay after a lost connection (ms). */
+  initialDelayMs: number;
+  /** Largest delay between attempts (ms). */
+  maxDelayMs: number;
+}
+
+export interface ChatClientOptions {
+  /** Broker URL: `mqtt://host:1883`, `mqtts://...`, `ws://host:15675/ws`. */
+  url: string;
+  userId: string;
+  /** The user's broker token (a JWT issued by the engine). */
+  token: string;
+  /**
+   * Called before every reconnect attempt for a fresh token (tokens are short-lived). Without it
+   * the client reconnects with the token it has, which fails once that token has expired.
+   */
+  getToken?: () => string | Promise<string>;
+  /** MQTT client id; must start with `<userId>~`. Default: `<userId>~<random>`. */
+  clientId?: string;
+  /** The engine's PATH_PREFIX. */
+  pathPrefix?: string;
+  /** QoS of sends and of the inbox subscription. Default 1 (QoS 0 sends are lost on a dropped connection). */
+  qos?: Qos;
+  /** How long send() waits for the engine's answer (ms). Default 30,000. */
+  sendTimeoutMs?: number;
+  /** The engine's MAX_PAYLOAD_BYTES: bigger messages are refused before they are sent. */
+  maxPayloadBytes?: number;
+  /** How many recent message ids are remembered to drop redelivered copies. Default 10,000. */
+  dedupeCapacity?: number;
+  /** Backoff between reconnect attempts, or false to stay closed after a lost connection. */
+  reconnect?: ReconnectOptions | false;
+  keepaliveSeconds?: number;
+  connectTimeoutMs?: number;
+  /** The MQTT implementation; mqtt.js unless given. */
+  transport?: TransportFactory;
+}
+
+export interface ResolvedOptions {
+  url: string;
+  userId: string;
+  token: string;
+  getToken: (() => string | Promise<string>) | undefined;
+  clientId: string;
+  layout: TopicLayout;
+  qos: Qos;
+  sendTimeoutMs: number;
+  maxPayloadBytes: number;
+  dedupeCapacity: number;
+  reconnect: ReconnectOptions | false;
+  keepaliveSeconds: number;
+  connectTimeoutMs: number;
+}
+
+export const DEFAULT_RECONNECT: ReconnectOptions = { initialDelayMs: 500, maxDelayMs: 30_000 };
+
+function randomSuffix(): string {
+  return globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 12);
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0) throw new TypeError(`${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+/** Fills in defaults and refuses options the broker would refuse later, with a clearer message. */
+export function resolveOptions(options: ChatClientOptions): ResolvedOptions {
+  const { url, userId, token } = options;
+  if (typeof url !== 'string' || !url) throw new TypeError('url is required');
+  if (!isValidUserId(userId)) throw new TypeError(`invalid userId "${String(userId)}": ${USER_ID_RULE}`);
+  if (typeof token !== 'string' || !token) throw new TypeError('token is required');
+  const clientId = options.clientId ?? `${clientIdPrefix(userId)}${randomSuffix()}`;
+  if (!clientId.startsWith(clientIdPrefix(userId)) || clientId.length === clientIdPrefix(userId).length) {
+    throw new TypeError(`clientId must be "${clientIdPrefix(userId)}" followed by at least one character (the broker token allows no other)`);
+  }
+  const qos = options.qos ?? 1;
+  if (qos !== 0 && qos !== 1) throw new TypeError(`qos must be 0 or 1, got ${String(qos)}`);
+  const reconnect = options.reconnect ?? DEFAULT_RECONNECT;
+  if (reconnect) {
+    positiveInteger('reconnect.initialDelayMs', reconnect.initialDelayMs);
+    positiveInteger('reconnect.maxDelayMs', reconnect.maxDelayMs);
+  }
+  return {
+    url,
+    userId,
+    token,
+    getToken: options.getToken,
+    clientId,
+    layout: new TopicLayout(options.pathPrefix ?? DEFAULT_PATH_PREFIX),
+    qos,
+    sendTimeoutMs: positiveInteger('sendTimeoutMs', options.sendTimeoutMs ?? 30_000),
+    maxPayloadBytes: positiveInteger('maxPayloadBytes', options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES),
+    dedupeCapacity: positiveInteger('dedupeCapacity', options.dedupeCapacity ?? 10_000),
+    reconnect,
+    keepaliveSeconds: positiveInteger('keepaliveSeconds', options.keepaliveSeconds ?? 30),
+    connectTimeoutMs: positiveInteger('connectTimeoutMs', options.connectTimeoutMs ?? 10_000),
+  };
+}

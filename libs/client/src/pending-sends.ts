@@ -1,0 +1,70 @@
+import { ClientErrorCode, SendError, SendErrorCode } from './errors';
+
+interface Waiter {
+  resolve: (messageId: string) => void;
+  reject: (error: SendError) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * Sends waiting for the engine's answer, by client_message_id. Several sends may share one id (a
+ * retry while the first attempt is still out): the engine stores the message once, so they all
+ * settle with the same answer.
+ */
+export class PendingSends {
+  private readonly waiting = new Map<string, Waiter[]>();
+
+  get size(): number {
+    return this.waiting.size;
+  }
+
+  /** Waits for confirm() or reject() of the id, or fails with TIMEOUT after timeoutMs. */
+  wait(clientMessageId: string, timeoutMs: number): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.remove(clientMessageId, waiter);
+          reject(new SendError(ClientErrorCode.TIMEOUT, `no answer from the engine within ${timeoutMs} ms`, clientMessageId, true));
+        }, timeoutMs),
+      };
+      const list = this.waiting.get(clientMessageId);
+      if (list) list.push(waiter);
+      else this.waiting.set(clientMessageId, [waiter]);
+    });
+  }
+
+  /** Settles the id's sends with the engine's message_id; false when none was waiting. */
+  confirm(clientMessageId: string, messageId: string): boolean {
+    return this.settle(clientMessageId, (w) => w.resolve(messageId));
+  }
+
+  /** Fails the id's sends; false when none was waiting. */
+  reject(clientMessageId: string, code: SendErrorCode, reason: string, local: boolean): boolean {
+    return this.settle(clientMessageId, (w) => w.reject(new SendError(code, reason, clientMessageId, local)));
+  }
+
+  rejectAll(code: SendErrorCode, reason: string): void {
+    for (const id of [...this.waiting.keys()]) this.reject(id, code, reason, true);
+  }
+
+  private settle(clientMessageId: string, fn: (w: Waiter) => void): boolean {
+    const list = this.waiting.get(clientMessageId);
+    if (!list) return false;
+    this.waiting.delete(clientMessageId);
+    for (const w of list) {
+      clearTimeout(w.timer);
+      fn(w);
+    }
+    return true;
+  }
+
+  private remove(clientMessageId: string, waiter: Waiter): void {
+    const list = this.waiting.get(clientMessageId);
+    if (!list) return;
+    const rest = list.filter((w) => w !== waiter);
+    if (rest.length) this.waiting.set(clientMessageId, rest);
+    else this.waiting.delete(clientMessageId);
+  }
+}
