@@ -17,12 +17,14 @@ export class DeliveryPublisher {
   /** The two copies of each message: to the recipient (status 150) and to the sender (100). */
   deliveryRequests(message: Omit<DeliveredMessage, 'status'>): PublishRequest[] {
     return [
-      this.request(this.topics.clientAdded(message.recipient, message.sender), {
-        ...message,
-        status: MessageStatus.DELIVERED,
-      }),
-      this.request(this.topics.clientAdded(message.sender, message.recipient), { ...message, status: MessageStatus.SENT }),
+      this.request(this.topics.clientAdded(message.recipient, message.sender), { ...message, status: MessageStatus.DELIVERED }),
+      this.senderCopy(message),
     ];
+  }
+
+  /** The sender's own copy (status 100): their confirmation, and the message for their other devices. */
+  senderCopy(message: Omit<DeliveredMessage, 'status'>): PublishRequest {
+    return this.request(this.topics.clientAdded(message.sender, message.recipient), { ...message, status: MessageStatus.SENT });
   }
 
   publishAll(requests: PublishRequest[]): Promise<void> {

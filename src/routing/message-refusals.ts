@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AmqpContext } from '@app/amqp-transport';
-import { DEAD_LETTER_CODES, mqttToAmqp, newMessageId, OutgoingMessage, RejectionCode, TopicLayout } from '@app/protocol';
+import { DEAD_LETTER_CODES, newMessageId, OutgoingMessage, RejectionCode } from '@app/protocol';
 import { AppConfig } from '../config';
 import { MetricsService } from '../metrics/metrics.service';
 import { DeliveryPublisher } from './delivery.publisher';
@@ -21,7 +21,6 @@ export class MessageRefusals {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly topics: TopicLayout,
     private readonly delivery: DeliveryPublisher,
     private readonly metrics: MetricsService,
   ) {}
@@ -61,9 +60,7 @@ export class MessageRefusals {
     this.record(ctx, users, code, reason, payload.client_message_id, true);
     const timestamp = Date.now();
     const message = { ...payload, ...users, message_id: newMessageId(timestamp), app_id: this.config.appId, channel_type: 'direct' as const, timestamp };
-    const senderCopy = mqttToAmqp(this.topics.clientAdded(users.sender, users.recipient));
-    const [copy] = this.delivery.deliveryRequests(message).filter((request) => request.routingKey === senderCopy);
-    await this.delivery.publishAll([copy]);
+    await this.delivery.publishAll([this.delivery.senderCopy(message)]);
   }
 
   private record(
