@@ -216,6 +216,18 @@ describe('ChatClient', () => {
       await expect(sending).rejects.toMatchObject({ code: ClientErrorCode.TIMEOUT });
     });
 
+    it('settles a retry answered with a copy it has already seen', async () => {
+      const { client, broker } = await connected();
+      const first = client.send('bob', 'hello', { clientMessageId: 'retry-1' });
+      const answer = copy(broker.lastBody(), { message_id: 'M1' });
+      broker.deliver(layout.clientAdded('alice', 'bob'), answer);
+      await expect(first).resolves.toBe('M1');
+      const retry = client.send('bob', 'hello', { clientMessageId: 'retry-1' });
+      broker.deliver(layout.clientAdded('alice', 'bob'), answer);
+      await expect(retry).resolves.toBe('M1');
+      expect(client.stats.duplicates).toBe(1);
+    });
+
     it('sends a retry with the caller-given client_message_id', async () => {
       const { client, broker } = await connected();
       void client.send('bob', 'hello', { clientMessageId: 'retry-1' }).catch(() => undefined);
@@ -292,6 +304,8 @@ describe('ChatClient', () => {
       await new Promise((r) => setTimeout(r, 30));
       expect(broker.passwords).toEqual(['token-1', 'token-2', 'token-3']);
       broker.accept();
+      expect(client.state).toBe('reconnecting'); // until the subscription is back
+      await flush();
       expect(client.state).toBe('connected');
       expect(states).toEqual([
         ['reconnecting', 'socket hang up'],
@@ -301,15 +315,28 @@ describe('ChatClient', () => {
       await client.close();
     });
 
-    it('keeps sends waiting across a reconnect, so their confirmation can still settle them', async () => {
+    it('subscribes again, then publishes again every send still waiting, after a reconnect', async () => {
       const { client, broker } = await connected({ reconnect: { initialDelayMs: 10, maxDelayMs: 10 } });
-      const sending = client.send('bob', 'hello');
-      const body = broker.lastBody();
+      const answered = client.send('bob', 'answered');
+      const answeredBody = broker.lastBody();
+      const lost = client.send('bob', 'answer lost');
+      broker.deliver(layout.clientAdded('alice', 'bob'), copy(answeredBody, { message_id: 'M1' }));
+      await expect(answered).resolves.toBe('M1');
+
       broker.drop();
+      const whileAway = client.send('bob', 'sent while away');
+      expect(broker.published).toHaveLength(2); // nothing goes out while disconnected
       await new Promise((r) => setTimeout(r, 30));
       broker.accept();
-      broker.deliver(layout.clientAdded('alice', 'bob'), copy(body, { message_id: 'M7' }));
-      await expect(sending).resolves.toBe('M7');
+      expect(broker.published).toHaveLength(2); // not before the subscription is back
+      await flush();
+
+      expect(broker.subscriptions).toHaveLength(2);
+      expect(broker.published.slice(2).map((p) => (JSON.parse(p.payload) as { text: string }).text)).toEqual(['answer lost', 'sent while away']);
+      for (const p of broker.published.slice(2)) {
+        broker.deliver(layout.clientAdded('alice', 'bob'), copy(JSON.parse(p.payload) as Record<string, unknown>, { message_id: `M-${p.payload.length}` }));
+      }
+      await expect(Promise.all([lost, whileAway])).resolves.toHaveLength(2);
       expect(broker.passwords).toEqual(['token-1', 'token-1']);
       await client.close();
     });

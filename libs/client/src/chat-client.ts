@@ -13,7 +13,7 @@ import { TypedEmitter } from './typed-emitter';
 /**
  * connecting: the first connection is being made (connect() has not resolved yet).
  * connected: online and subscribed.
- * reconnecting: the connection was lost; sends are queued and go out after the reconnect.
+ * reconnecting: the connection was lost; sends wait and go out once it is back.
  * closed: close() was called, or the connection was lost with reconnect disabled.
  */
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -108,7 +108,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     return this.options.clientId;
   }
 
-  /** Sends awaiting the engine's answer. */
+  /** Sends waiting for the engine's answer. */
   get pendingSends(): number {
     return this.pending.size;
   }
@@ -129,8 +129,10 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
       return Promise.reject(new TypeError(`timeoutMs must be a positive integer, got ${timeoutMs}`));
     }
-    const answer = this.pending.wait(built.clientMessageId, timeoutMs);
-    this.transport.publish(this.options.layout.outgoing(this.options.userId, to), built.body, this.options.qos);
+    const publish = { topic: this.options.layout.outgoing(this.options.userId, to), body: built.body };
+    const answer = this.pending.wait(built.clientMessageId, timeoutMs, publish);
+    // While reconnecting it waits in `pending` and goes out once the subscription is back.
+    if (this.currentState === 'connected') this.transport.publish(publish.topic, publish.body, this.options.qos);
     return answer;
   }
 
@@ -142,28 +144,45 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     await this.transport.end();
   }
 
+  /**
+   * Every connection is a clean session: subscribe first, then (after a reconnect) publish again
+   * every send still waiting for an answer. Its message may have been stored already, or its answer
+   * published while this client was away; the engine stores a message once per client_message_id
+   * and answers a repeat with the first message_id, so publishing again is safe.
+   */
   private onConnect(): void {
     if (this.currentState === 'closed') return;
-    this.attempt = 0;
-    this.lastError = undefined;
-    if (this.currentState === 'reconnecting') {
-      // The transport subscribes again by itself after a reconnect.
-      this.setState('connected', undefined);
-      return;
-    }
     const { layout, userId, qos } = this.options;
     // Only the topics the engine answers on: a subscription to the whole inbox (`{userId}/#`)
     // would also bring back every message this client publishes, as MQTT 3.1.1 has no no-local.
     this.transport.subscribe([layout.clientAdded(userId, '+'), layout.clientRejected(userId, '+')], qos, (error) => {
-      if (error) {
-        this.settleReady?.reject(new ConnectError(`could not subscribe: ${error.message}`));
-        this.settleReady = null;
-        return;
-      }
+      if (this.currentState === 'closed') return;
+      if (error) return this.onSubscribeFailed(error);
+      if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = null;
+      this.attempt = 0;
+      this.lastError = undefined;
+      const reconnected = this.currentState === 'reconnecting';
       this.setState('connected', undefined);
+      if (reconnected) {
+        for (const { topic, body } of this.pending.publishes()) this.transport.publish(topic, body, qos);
+      }
       this.settleReady?.resolve();
       this.settleReady = null;
     });
+  }
+
+  private onSubscribeFailed(error: Error): void {
+    const failure = new ConnectError(`could not subscribe: ${error.message}`);
+    if (this.settleReady) {
+      this.settleReady.reject(failure);
+      this.settleReady = null;
+      return;
+    }
+    // Connected but deaf: start over, as after a lost connection.
+    this.lastError = failure;
+    this.emit('state', this.currentState, failure);
+    this.scheduleReconnect();
   }
 
   private onError(error: Error, returnCode: number | undefined): void {
@@ -232,14 +251,16 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       case 'message':
       case 'sent': {
         const { message } = event;
+        // Before the duplicate check: a retried send (same client_message_id) is answered with a
+        // copy of the first one, which this client may have seen already.
+        if (event.kind === 'sent' && message.client_message_id !== undefined) {
+          this.pending.confirm(message.client_message_id, message.message_id);
+        }
         // The two copies of a note to oneself share a message_id; the status tells them apart.
         if (!this.recent.add(`${message.message_id}/${message.status}`)) {
           this.stats.duplicates++;
           this.emit('duplicate', message);
           return;
-        }
-        if (event.kind === 'sent' && message.client_message_id !== undefined) {
-          this.pending.confirm(message.client_message_id, message.message_id);
         }
         this.emit(event.kind, message);
         return;

@@ -1,17 +1,14 @@
-import mqtt, { ErrorWithReasonCode, MqttClient, Store } from 'mqtt';
+import mqtt, { ErrorWithReasonCode, MqttClient } from 'mqtt';
 import { Qos, Transport, TransportEvents, TransportFactory, TransportOptions } from './transport';
 import { TypedEmitter } from './typed-emitter';
 
 /**
- * The mqtt.js transport. mqtt.js's own reconnect timer is off: it retries at a fixed period with
- * the password it started with, while the chat client backs off and asks for a fresh token before
- * each attempt. The message stores are created here and handed back on every reconnect, because
- * `MqttClient.reconnect()` without them starts empty stores and would drop unacknowledged QoS 1
- * publishes.
+ * The mqtt.js transport, with mqtt.js's own recovery turned off: its reconnect timer retries at a
+ * fixed period with the password it started with, and on reconnect it resends unacknowledged
+ * publishes before it renews the subscriptions, so the engine's answer to a resent message could
+ * arrive before the subscription and be lost. The chat client does both itself, in the right order.
  */
 class MqttJsTransport extends TypedEmitter<TransportEvents> implements Transport {
-  private readonly incomingStore = new Store();
-  private readonly outgoingStore = new Store();
   private readonly client: MqttClient;
 
   constructor(options: TransportOptions) {
@@ -26,9 +23,7 @@ class MqttJsTransport extends TypedEmitter<TransportEvents> implements Transport
       keepalive: options.keepaliveSeconds,
       connectTimeout: options.connectTimeoutMs,
       reconnectPeriod: 0,
-      resubscribe: true,
-      incomingStore: this.incomingStore,
-      outgoingStore: this.outgoingStore,
+      resubscribe: false,
     });
     this.client.on('connect', () => this.emit('connect'));
     this.client.on('close', () => this.emit('close'));
@@ -56,7 +51,8 @@ class MqttJsTransport extends TypedEmitter<TransportEvents> implements Transport
 
   reconnect(password: string): void {
     this.client.options.password = password;
-    this.client.reconnect({ incomingStore: this.incomingStore, outgoingStore: this.outgoingStore });
+    // Without stores, reconnect() starts empty ones: what the old session had not sent is dropped.
+    this.client.reconnect();
   }
 
   end(): Promise<void> {

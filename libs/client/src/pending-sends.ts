@@ -1,5 +1,16 @@
 import { ClientErrorCode, SendError, SendErrorCode } from './errors';
 
+/** What was published for a send, kept to publish it again after a reconnect. */
+export interface OutgoingPublish {
+  topic: string;
+  body: string;
+}
+
+interface Entry {
+  publish: OutgoingPublish;
+  waiters: Waiter[];
+}
+
 interface Waiter {
   resolve: (messageId: string) => void;
   reject: (error: SendError) => void;
@@ -12,14 +23,19 @@ interface Waiter {
  * settle with the same answer.
  */
 export class PendingSends {
-  private readonly waiting = new Map<string, Waiter[]>();
+  private readonly waiting = new Map<string, Entry>();
 
   get size(): number {
     return this.waiting.size;
   }
 
+  /** One publish per waiting id, oldest first. */
+  publishes(): OutgoingPublish[] {
+    return [...this.waiting.values()].map((e) => e.publish);
+  }
+
   /** Waits for confirm() or reject() of the id, or fails with TIMEOUT after timeoutMs. */
-  wait(clientMessageId: string, timeoutMs: number): Promise<string> {
+  wait(clientMessageId: string, timeoutMs: number, publish: OutgoingPublish): Promise<string> {
     return new Promise<string>((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
@@ -29,9 +45,9 @@ export class PendingSends {
           reject(new SendError(ClientErrorCode.TIMEOUT, `no answer from the engine within ${timeoutMs} ms`, clientMessageId, true));
         }, timeoutMs),
       };
-      const list = this.waiting.get(clientMessageId);
-      if (list) list.push(waiter);
-      else this.waiting.set(clientMessageId, [waiter]);
+      const entry = this.waiting.get(clientMessageId);
+      if (entry) entry.waiters.push(waiter);
+      else this.waiting.set(clientMessageId, { publish, waiters: [waiter] });
     });
   }
 
@@ -50,10 +66,10 @@ export class PendingSends {
   }
 
   private settle(clientMessageId: string, fn: (w: Waiter) => void): boolean {
-    const list = this.waiting.get(clientMessageId);
-    if (!list) return false;
+    const entry = this.waiting.get(clientMessageId);
+    if (!entry) return false;
     this.waiting.delete(clientMessageId);
-    for (const w of list) {
+    for (const w of entry.waiters) {
       clearTimeout(w.timer);
       fn(w);
     }
@@ -61,10 +77,9 @@ export class PendingSends {
   }
 
   private remove(clientMessageId: string, waiter: Waiter): void {
-    const list = this.waiting.get(clientMessageId);
-    if (!list) return;
-    const rest = list.filter((w) => w !== waiter);
-    if (rest.length) this.waiting.set(clientMessageId, rest);
-    else this.waiting.delete(clientMessageId);
+    const entry = this.waiting.get(clientMessageId);
+    if (!entry) return;
+    entry.waiters = entry.waiters.filter((w) => w !== waiter);
+    if (!entry.waiters.length) this.waiting.delete(clientMessageId);
   }
 }

@@ -27,11 +27,14 @@ export type TransportEvents = {
 export interface Transport {
   readonly connected: boolean;
   on<E extends keyof TransportEvents>(event: E, listener: (...args: TransportEvents[E]) => void): unknown;
-  /** Subscribes to the filters; the callback gets an error if any was refused. Kept across reconnects. */
+  /** Subscribes to the filters; the callback gets an error if any was refused. Not renewed on reconnect. */
   subscribe(filters: readonly string[], qos: Qos, callback: (error: Error | null) => void): void;
-  /** Publishes; while disconnected the message is queued and sent after the next connect. */
+  /** Publishes (called only while connected). */
   publish(topic: string, payload: string, qos: Qos): void;
-  /** Connects again with a (new) password, resending unacknowledged QoS 1 publishes. */
+  /**
+   * Connects again with a (new) password, as a new clean session: nothing sent or subscribed
+   * before is carried over (the chat client subscribes and resends itself, in that order).
+   */
   reconnect(password: string): void;
   /** Disconnects for good. */
   end(): Promise<void>;
