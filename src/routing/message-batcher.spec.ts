@@ -1,0 +1,137 @@
+import { PublishRequest } from '@app/amqp-transport';
+import { TopicLayout } from '@app/protocol';
+import { AppConfig } from '../config';
+import { validateEnv } from '../config/env.validation';
+import { ConversationWriter } from '../conversations/conversation-writer';
+import { dedupeKey, MessageRecord, pairKey } from '../messages/message.record';
+import { MessagesRepository } from '../messages/messages.repository';
+import { MetricsService } from '../metrics/metrics.service';
+import { DeliveryPublisher } from './delivery.publisher';
+import { AcceptedMessage, MessageBatcher } from './message-batcher';
+
+const config = new AppConfig(validateEnv({ JWT_SECRET: 'x'.repeat(32), BATCH_MAX_WAIT_MS: '1', BATCH_MAX_SIZE: '10' }));
+
+function accepted(n: number, sender = 'a', recipient = 'b', cmid: string | undefined = `c${n}`, active = () => true): AcceptedMessage {
+  const id = `01J0000000000000000000${String(n).padStart(4, '0')}`;
+  const record: MessageRecord = {
+    _id: id,
+    app_id: 'tilechat',
+    pair: pairKey(sender, recipient),
+    sender,
+    recipient,
+    type: 'text',
+    text: `m${n}`,
+    client_message_id: cmid,
+    dedupe_key: dedupeKey(sender, cmid, id),
+    timestamp: 1000 + n,
+  };
+  return { record, deliveryTag: n, isActive: active, receivedAt: Date.now() };
+}
+
+function setup() {
+  const inserted: MessageRecord[][] = [];
+  const stored = new Map<string, MessageRecord>();
+  let insertFailures = 0;
+  const messages = {
+    insertBatch: jest.fn(async (records: MessageRecord[]) => {
+      if (insertFailures > 0) {
+        insertFailures--;
+        throw new Error('database down');
+      }
+      inserted.push(records);
+      const duplicates = new Map<string, MessageRecord>();
+      for (const r of records) {
+        const existing = stored.get(r.dedupe_key);
+        if (existing) duplicates.set(r.dedupe_key, existing);
+        else stored.set(r.dedupe_key, r);
+      }
+      return { duplicates };
+    }),
+  };
+  const published: PublishRequest[] = [];
+  const publisher = {
+    publishAll: jest.fn(async (requests: PublishRequest[]) => {
+      published.push(...requests);
+    }),
+    publish: jest.fn(),
+  };
+  const delivery = new DeliveryPublisher(publisher as never, new TopicLayout('apps/tilechat/users'));
+  const conversations = { recordMessage: jest.fn() };
+  const batcher = new MessageBatcher(
+    config,
+    messages as unknown as MessagesRepository,
+    delivery,
+    conversations as unknown as ConversationWriter,
+    new MetricsService(),
+  );
+  const bodies = () => published.map((p) => JSON.parse(p.body.toString()) as Record<string, unknown>);
+  return { batcher, inserted, stored, published, bodies, conversations, failInserts: (n: number) => (insertFailures = n) };
+}
+
+describe('MessageBatcher', () => {
+  it('stores a batch in one insert, publishes both copies of each, and reports them delivered', async () => {
+    const t = setup();
+    const outcomes = await Promise.all([1, 2, 3].map((n) => t.batcher.submit(accepted(n))));
+    expect(outcomes).toEqual(['delivered', 'delivered', 'delivered']);
+    expect(t.inserted).toHaveLength(1);
+    expect(t.inserted[0].map((r) => r.text)).toEqual(['m1', 'm2', 'm3']);
+    expect(t.published.map((p) => p.routingKey)).toEqual([
+      'apps.tilechat.users.b.a.messages.clientadded',
+      'apps.tilechat.users.a.b.messages.clientadded',
+      'apps.tilechat.users.b.a.messages.clientadded',
+      'apps.tilechat.users.a.b.messages.clientadded',
+      'apps.tilechat.users.b.a.messages.clientadded',
+      'apps.tilechat.users.a.b.messages.clientadded',
+    ]);
+    expect(t.bodies().map((b) => b.status)).toEqual([150, 100, 150, 100, 150, 100]);
+    expect(t.conversations.recordMessage).toHaveBeenCalledTimes(3);
+  });
+
+  it('keeps delivery order within a batch even when submitted out of order', async () => {
+    const t = setup();
+    await Promise.all([3, 1, 2].map((n) => t.batcher.submit(accepted(n))));
+    expect(t.inserted[0].map((r) => r.text)).toEqual(['m1', 'm2', 'm3']);
+  });
+
+  it('stores a client_message_id sent twice in one batch once and delivers both with one message_id', async () => {
+    const t = setup();
+    const first = accepted(1, 'a', 'b', 'same');
+    const again = accepted(2, 'a', 'b', 'same');
+    const outcomes = await Promise.all([t.batcher.submit(first), t.batcher.submit(again)]);
+    expect(outcomes).toEqual(['delivered', 'duplicate']);
+    expect(t.inserted[0]).toHaveLength(1);
+    expect(new Set(t.bodies().map((b) => b.message_id))).toEqual(new Set([first.record._id]));
+    expect(t.conversations.recordMessage).toHaveBeenCalledTimes(1);
+  });
+
+  it('re-publishes a message already stored with its first message_id and time', async () => {
+    const t = setup();
+    await t.batcher.submit(accepted(1, 'a', 'b', 'dup'));
+    t.published.length = 0;
+    const outcome = await t.batcher.submit(accepted(2, 'a', 'b', 'dup'));
+    expect(outcome).toBe('duplicate');
+    expect(t.bodies().map((b) => [b.message_id, b.timestamp, b.text])).toEqual([
+      [accepted(1).record._id, 1001, 'm1'],
+      [accepted(1).record._id, 1001, 'm1'],
+    ]);
+  });
+
+  it('retries a failing database until it succeeds, without reporting anything before', async () => {
+    const t = setup();
+    t.failInserts(2);
+    const outcome = await t.batcher.submit(accepted(1));
+    expect(outcome).toBe('delivered');
+    expect(t.inserted).toHaveLength(1);
+  });
+
+  it('gives up a batch whose messages are no longer active (their channel is gone)', async () => {
+    const t = setup();
+    t.failInserts(100);
+    let active = true;
+    const pending = t.batcher.submit(accepted(1, 'a', 'b', 'c1', () => active));
+    await new Promise((r) => setTimeout(r, 50));
+    active = false;
+    await expect(pending).resolves.toBe('abandoned');
+    expect(t.published).toEqual([]);
+  });
+});
