@@ -1,0 +1,56 @@
+import { ConversationWriter } from './conversation-writer';
+import { ConversationChange, ConversationsRepository, MAX_STATEMENTS_PER_BULK } from './conversations.repository';
+
+const last = (id: string, ts: number) => ({ message_id: id, sender: 'a', type: 'text', text: id, timestamp: ts });
+
+function setup(failFirst = 0) {
+  const bulks: ConversationChange[][] = [];
+  let failures = failFirst;
+  const repository = {
+    applyBulk: jest.fn(async (changes: ConversationChange[]) => {
+      if (failures-- > 0) throw new Error('database down');
+      bulks.push(changes.map((c) => ({ ...c })));
+    }),
+  };
+  return { writer: new ConversationWriter(repository as unknown as ConversationsRepository), bulks, repository };
+}
+
+describe('ConversationWriter', () => {
+  it('coalesces per conversation: the newest message wins, unread counts add up', async () => {
+    const { writer, bulks } = setup();
+    writer.recordMessage('app', 'a', 'b', last('01B', 2));
+    writer.recordMessage('app', 'a', 'b', last('01A', 1)); // older, arrives later
+    writer.recordMessage('app', 'a', 'b', last('01C', 3));
+    await writer.flush();
+    expect(bulks).toHaveLength(1);
+    const byOwner = Object.fromEntries(bulks[0].map((c) => [c.owner, c]));
+    expect(byOwner.a).toMatchObject({ peer: 'b', unreadIncrement: 0, last: { message_id: '01C' } });
+    expect(byOwner.b).toMatchObject({ peer: 'a', unreadIncrement: 3, last: { message_id: '01C' } });
+  });
+
+  it('writes in bulks of at most MAX_STATEMENTS_PER_BULK', async () => {
+    const { writer, bulks } = setup();
+    for (let i = 0; i < MAX_STATEMENTS_PER_BULK; i++) writer.recordMessage('app', `u${i}`, 'peer', last(`01${i}`, i));
+    await writer.flush();
+    expect(bulks.map((b) => b.length)).toEqual([MAX_STATEMENTS_PER_BULK, MAX_STATEMENTS_PER_BULK]);
+  });
+
+  it('keeps what failed and merges it with newer changes, counting each message once', async () => {
+    const { writer, bulks } = setup(1);
+    writer.recordMessage('app', 'a', 'b', last('01A', 1));
+    await expect(writer.flush()).rejects.toThrow('database down');
+    writer.recordMessage('app', 'a', 'b', last('01B', 2));
+    await writer.flush();
+    const b = bulks.flat().find((c) => c.owner === 'b');
+    expect(b).toMatchObject({ unreadIncrement: 2, last: { message_id: '01B' } });
+    expect(writer.pendingCount).toBe(0);
+    await writer.onModuleDestroy();
+  });
+
+  it('does not count a message to oneself as unread', async () => {
+    const { writer, bulks } = setup();
+    writer.recordMessage('app', 'a', 'a', last('01A', 1));
+    await writer.flush();
+    expect(bulks[0]).toEqual([expect.objectContaining({ owner: 'a', peer: 'a', unreadIncrement: 0 })]);
+  });
+});
