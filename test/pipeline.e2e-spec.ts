@@ -41,6 +41,7 @@ describe('message pipeline', () => {
 
     const [got] = await b.inbox.waitFor(1);
     expect(got.topic).toBe(layout.clientAdded(b.id, a.id));
+    expect(got.qos).toBe(1); // a QoS 1 subscriber gets it at QoS 1 (kept for an offline persistent session)
     const delivered = got.payload as unknown as DeliveredMessage;
     expect(delivered).toEqual({
       ...outgoing,

@@ -64,23 +64,29 @@ export async function mqttConnect(userId: string, options: Partial<IClientOption
   return client;
 }
 
+export interface InboxMessage {
+  topic: string;
+  payload: Record<string, unknown>;
+  qos: number;
+}
+
 export interface Inbox {
-  messages: Array<{ topic: string; payload: Record<string, unknown> }>;
+  messages: InboxMessage[];
   /** Resolves when at least n messages matched (default: all), or rejects after timeoutMs. */
-  waitFor(n: number, filter?: (m: { topic: string; payload: Record<string, unknown> }) => boolean, timeoutMs?: number): Promise<Array<{ topic: string; payload: Record<string, unknown> }>>;
+  waitFor(n: number, filter?: (m: InboxMessage) => boolean, timeoutMs?: number): Promise<InboxMessage[]>;
 }
 
 /** Subscribes to the user's whole inbox and collects what arrives. */
 export async function collectInbox(client: MqttClient, userId: string, qos: 0 | 1 = 1): Promise<Inbox> {
   const messages: Inbox['messages'] = [];
-  client.on('message', (topic, payload) => {
+  client.on('message', (topic, payload, packet) => {
     let parsed: Record<string, unknown>;
     try {
       parsed = JSON.parse(payload.toString());
     } catch {
       parsed = { raw: payload.toString() };
     }
-    messages.push({ topic, payload: parsed });
+    messages.push({ topic, payload: parsed, qos: packet.qos });
   });
   await client.subscribeAsync(layout.inbox(userId), { qos });
   return {
