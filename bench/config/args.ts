@@ -1,0 +1,200 @@
+import { parseArgs } from 'node:util';
+import { BenchConfig, ExternalTarget, LocalTarget, PathName, SearchConfig } from './bench-config';
+import { formatDuration, parseCount, parseDuration } from './units';
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+Measures the raw broker path (MQTT publish -> MQTT subscriber) and then the engine path (MQTT
+publish -> engine -> MQTT subscriber, persisted) with the same load, and prints both with ratios.
+By default it starts its own broker node and FerretDB (.stack/bench, ports shifted by +20 from the
+dev stack), builds the engine if dist/ is stale, spawns it, and stops what it started.
+
+Load
+  --users N              virtual users, one MQTT connection each (default 100)
+  --topology pairs|random  pairs send to each other; random: each user sends to --degree peers (default pairs)
+  --degree N             peers per user in a random graph (default 5)
+  --messages N           total messages to send ...
+  --duration D           ... or how long to send, e.g. 60s, 5m (default 60s)
+  --rate N|max           offered msg/s across all users, open loop (default 1000); max = closed loop
+  --window N             with --rate max: messages in flight (sent, not yet received) (default 1000)
+  --qos 0|1              QoS of publishes and subscriptions (default 1)
+  --payload-bytes N      size of the published JSON body (default 100)
+  --phases LIST          raw,engine (default), raw, or engine
+  --drain-timeout D      after the last send, how long to wait for stragglers (default 30s)
+  --seed N               seed of the random graph and recipient choice (default 1)
+
+Highest sustained rate
+  --find-max-rate        search the highest rate whose p99 stays under --p99-bound with nothing lost
+  --p99-bound D          (default 50ms)
+  --trial-duration D     length of each trial (default 10s)
+  --start-rate N         first rate tried (default: --rate, or 500)
+  --max-rate N           never try above this (default 50000)
+  --precision F          stop when (lowest fail - highest pass) / lowest fail <= F (default 0.1)
+
+Target
+  --mqtt-url URL         use this broker instead of the local bench stack (no stack, no spawned engine);
+                         tokens are signed with JWT_SECRET / JWT_KEY_ID / JWT_AUDIENCE and topics use
+                         PATH_PREFIX, from the environment or .env
+  --engine-url URL       the running engine's HTTP base URL (users are registered, /metrics scraped)
+  --engine-pid PID       the running engine's pid, for CPU and RSS
+  --broker-pid PID       the broker's pid (beam.smp), for CPU
+  --db-pid PID           the database's pid, for CPU
+  --stack-name NAME      local stack's name: .stack/NAME (default bench)
+  --stack-port-offset N  local stack ports = dev stack ports + N (default 20)
+  --build auto|always|never  build the engine before spawning it (default auto: when dist/ is stale)
+  --keep-stack           leave the local stack running afterwards (faster next run)
+  --engine-env K=V       extra setting for the spawned engine (repeatable), e.g. BATCH_MAX_SIZE=500
+
+Output
+  --json FILE            also write every figure as JSON
+  --help
+
+Exit status: 1 on errors; 2 when a run (not a rate search, whose failing trials may lose messages)
+lost or misrouted any message; else 0.`;
+
+export type ParsedArgs = { help: true } | { help: false; config: BenchConfig };
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new Error(`${what} must be one of ${allowed.join(', ')}; got "${value}"`);
+  return value as T;
+}
+
+function engineEnv(pairs: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0 || !/^[A-Z][A-Z0-9_]*$/.test(pair.slice(0, at))) throw new Error(`--engine-env takes KEY=VALUE; got "${pair}"`);
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return env;
+}
+
+function pid(text: string | undefined, what: string): number | undefined {
+  return text === undefined ? undefined : parseCount(text, what);
+}
+
+/** Parses the command line into a checked configuration; throws with a message naming the option. */
+export function parseBenchArgs(argv: string[]): ParsedArgs {
+  const { values: v } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      users: { type: 'string', default: '100' },
+      topology: { type: 'string', default: 'pairs' },
+      degree: { type: 'string', default: '5' },
+      messages: { type: 'string' },
+      duration: { type: 'string' },
+      rate: { type: 'string', default: '1000' },
+      window: { type: 'string', default: '1000' },
+      qos: { type: 'string', default: '1' },
+      'payload-bytes': { type: 'string', default: '100' },
+      phases: { type: 'string', default: 'raw,engine' },
+      'drain-timeout': { type: 'string', default: '30s' },
+      seed: { type: 'string', default: '1' },
+      'find-max-rate': { type: 'boolean', default: false },
+      'p99-bound': { type: 'string', default: '50ms' },
+      'trial-duration': { type: 'string', default: '10s' },
+      'start-rate': { type: 'string' },
+      'max-rate': { type: 'string', default: '50000' },
+      precision: { type: 'string', default: '0.1' },
+      'mqtt-url': { type: 'string' },
+      'engine-url': { type: 'string' },
+      'engine-pid': { type: 'string' },
+      'broker-pid': { type: 'string' },
+      'db-pid': { type: 'string' },
+      'stack-name': { type: 'string', default: 'bench' },
+      'stack-port-offset': { type: 'string', default: '20' },
+      build: { type: 'string', default: 'auto' },
+      'keep-stack': { type: 'boolean', default: false },
+      'engine-env': { type: 'string', multiple: true, default: [] },
+      json: { type: 'string' },
+    },
+  });
+  if (v.help) return { help: true };
+
+  const users = parseCount(v.users, '--users', 2);
+  const topology = oneOf(v.topology, ['pairs', 'random'] as const, '--topology');
+  if (topology === 'pairs' && users % 2 !== 0) throw new Error('--topology pairs needs an even number of --users');
+  const degree = Math.min(parseCount(v.degree, '--degree'), users - 1);
+  if (v.messages !== undefined && v.duration !== undefined) throw new Error('give --messages or --duration, not both');
+  const stop = v.messages !== undefined ? { messages: parseCount(v.messages, '--messages') } : { durationMs: parseDuration(v.duration ?? '60s', '--duration') };
+  const rate = v.rate === 'max' ? 'max' : parseCount(v.rate, '--rate');
+  const phases: PathName[] = v.phases.split(',').map((p) => oneOf(p.trim(), ['raw', 'engine'] as const, '--phases'));
+  if (new Set(phases).size !== phases.length) throw new Error('--phases lists a phase twice');
+
+  let search: SearchConfig | undefined;
+  if (v['find-max-rate']) {
+    const precision = Number(v.precision);
+    if (!(precision > 0 && precision < 1)) throw new Error(`--precision must be between 0 and 1; got "${v.precision}"`);
+    const startRate = v['start-rate'] !== undefined ? parseCount(v['start-rate'], '--start-rate') : rate === 'max' ? 500 : rate;
+    search = {
+      p99BoundMs: parseDuration(v['p99-bound'], '--p99-bound'),
+      trialDurationMs: parseDuration(v['trial-duration'], '--trial-duration'),
+      startRate,
+      maxRate: parseCount(v['max-rate'], '--max-rate'),
+      precision,
+      granularity: 50,
+      maxTrials: 12,
+    };
+    if (search.startRate > search.maxRate) throw new Error('--start-rate is above --max-rate');
+  }
+
+  const external = v['mqtt-url'] !== undefined;
+  for (const flag of ['engine-url', 'engine-pid', 'broker-pid', 'db-pid'] as const) {
+    if (!external && v[flag] !== undefined) throw new Error(`--${flag} only applies with --mqtt-url (the local stack knows its own)`);
+  }
+  const target: LocalTarget | ExternalTarget = external
+    ? {
+        kind: 'external',
+        mqttUrl: v['mqtt-url']!,
+        engineUrl: v['engine-url']?.replace(/\/+$/, ''),
+        enginePid: pid(v['engine-pid'], '--engine-pid'),
+        brokerPid: pid(v['broker-pid'], '--broker-pid'),
+        databasePid: pid(v['db-pid'], '--db-pid'),
+      }
+    : {
+        kind: 'local',
+        stackName: stackName(v['stack-name']),
+        portOffset: parseCount(v['stack-port-offset'], '--stack-port-offset', 0),
+        build: oneOf(v.build, ['auto', 'always', 'never'] as const, '--build'),
+        keepStack: v['keep-stack'] ?? false,
+        engineEnv: engineEnv(v['engine-env'] ?? []),
+      };
+
+  const config: BenchConfig = {
+    users,
+    topology,
+    degree,
+    stop,
+    rate,
+    window: parseCount(v.window, '--window'),
+    qos: oneOf(v.qos, ['0', '1'] as const, '--qos') === '1' ? 1 : 0,
+    payloadBytes: parseCount(v['payload-bytes'], '--payload-bytes'),
+    phases,
+    drainTimeoutMs: parseDuration(v['drain-timeout'], '--drain-timeout'),
+    seed: parseCount(v.seed, '--seed', 0),
+    jsonFile: v.json,
+    search,
+    target,
+  };
+  return { help: false, config };
+}
+
+function stackName(name: string): string {
+  if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(name)) throw new Error(`--stack-name must be lower case letters, digits and "-"; got "${name}"`);
+  return name;
+}
+
+/** One line that says what load was run, for the report's header. */
+export function describeLoad(c: BenchConfig): string {
+  const graph = c.topology === 'pairs' ? 'pairs' : `random graph, ${c.degree} peers each`;
+  const shape = `QoS ${c.qos}, ${c.payloadBytes} B bodies`;
+  if (c.search) {
+    return `${c.users} users (${graph}), rate search from ${c.search.startRate.toLocaleString('en-US')} msg/s in ${formatDuration(c.search.trialDurationMs)} trials, ${shape}`;
+  }
+  const amount = 'messages' in c.stop ? `${c.stop.messages.toLocaleString('en-US')} messages` : formatDuration(c.stop.durationMs);
+  const rate = c.rate === 'max' ? `closed loop, ${c.window} in flight` : `${c.rate.toLocaleString('en-US')} msg/s offered`;
+  return `${c.users} users (${graph}), ${rate}, ${amount}, ${shape}`;
+}

@@ -1,0 +1,59 @@
+import { Qos } from '@app/client';
+
+export type PathName = 'raw' | 'engine';
+export type TopologyKind = 'pairs' | 'random';
+
+/** The project's own broker node, FerretDB and a spawned engine, on the bench stack's ports. */
+export interface LocalTarget {
+  kind: 'local';
+  stackName: string;
+  portOffset: number;
+  /** Build the engine before spawning it: when dist/ is older than the sources, always, or never. */
+  build: 'auto' | 'always' | 'never';
+  keepStack: boolean;
+  /** Extra settings for the spawned engine (`--engine-env KEY=VALUE`). */
+  engineEnv: Record<string, string>;
+}
+
+/** A broker (and engine) that already run; the bench only connects to them. */
+export interface ExternalTarget {
+  kind: 'external';
+  mqttUrl: string;
+  engineUrl?: string;
+  enginePid?: number;
+  brokerPid?: number;
+  databasePid?: number;
+}
+
+export interface SearchConfig {
+  /** A trial passes when its p99 send-to-receive latency is at most this (ms), with nothing lost. */
+  p99BoundMs: number;
+  trialDurationMs: number;
+  startRate: number;
+  maxRate: number;
+  /** Stop when the bracket [highest pass, lowest fail] is this narrow, relative to its top. */
+  precision: number;
+  /** Rates are multiples of this (msg/s). */
+  granularity: number;
+  maxTrials: number;
+}
+
+export interface BenchConfig {
+  users: number;
+  topology: TopologyKind;
+  /** Peers per user in a random graph. */
+  degree: number;
+  /** Total messages, or how long to send (open loop: rate x duration messages). */
+  stop: { messages: number } | { durationMs: number };
+  /** Offered messages per second across all users, or 'max' (closed loop with `window` in flight). */
+  rate: number | 'max';
+  window: number;
+  qos: Qos;
+  payloadBytes: number;
+  phases: PathName[];
+  drainTimeoutMs: number;
+  seed: number;
+  jsonFile?: string;
+  search?: SearchConfig;
+  target: LocalTarget | ExternalTarget;
+}

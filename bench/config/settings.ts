@@ -1,0 +1,29 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parse } from 'dotenv';
+import { DEFAULT_PATH_PREFIX } from '@app/client';
+
+/** What the bench needs to sign tokens the broker accepts, and where the topics live. */
+export interface BrokerSettings {
+  jwtSecret: string;
+  jwtKeyId: string;
+  audience: string;
+  pathPrefix: string;
+}
+
+/**
+ * The settings of an existing deployment, as the engine reads them: the environment first, then
+ * `.env` in the project root.
+ */
+export function settingsFromEnvironment(root: string, env: NodeJS.ProcessEnv = process.env): BrokerSettings {
+  const file = `${root}/.env`;
+  const dotenv = existsSync(file) ? parse(readFileSync(file)) : {};
+  const get = (key: string) => env[key] ?? dotenv[key];
+  const jwtSecret = get('JWT_SECRET');
+  if (!jwtSecret) throw new Error('JWT_SECRET is not set (environment or .env): the bench signs user tokens with it');
+  return {
+    jwtSecret,
+    jwtKeyId: get('JWT_KEY_ID') ?? 'engine-1',
+    audience: get('JWT_AUDIENCE') ?? 'rabbitmq',
+    pathPrefix: get('PATH_PREFIX') ?? DEFAULT_PATH_PREFIX,
+  };
+}

@@ -1,0 +1,41 @@
+import { readProcess, summarize } from './proc-sampler';
+
+describe('readProcess', () => {
+  it('reads the CPU time and RSS of a live process', () => {
+    const self = readProcess(process.pid);
+    expect(self).not.toBeNull();
+    expect(self!.cpuSeconds).toBeGreaterThan(0);
+    expect(self!.rssKb * 1024).toBeGreaterThan(process.memoryUsage().heapUsed / 4);
+  });
+
+  it('is null for a process that does not exist', () => {
+    expect(readProcess(2 ** 22 + 1)).toBeNull();
+  });
+});
+
+describe('summarize', () => {
+  it('averages CPU over the window in % of one core and finds the peaks', () => {
+    const samples = [
+      { at: 0, cpuSeconds: 10, rssKb: 100 * 1024 },
+      { at: 1000, cpuSeconds: 10.5, rssKb: 120 * 1024 },
+      { at: 2000, cpuSeconds: 12, rssKb: 110 * 1024 },
+    ];
+    expect(summarize(7, samples)).toEqual({
+      pid: 7,
+      cpuPercent: 100,
+      peakCpuPercent: 150,
+      peakRssMb: 120,
+      rssSlopeMbPerMin: null,
+      samples: 3,
+    });
+  });
+
+  it('reports the RSS trend per minute once there are enough samples', () => {
+    const samples = Array.from({ length: 12 }, (_, i) => ({ at: i * 5000, cpuSeconds: i, rssKb: (100 + i) * 1024 }));
+    expect(summarize(7, samples)!.rssSlopeMbPerMin).toBeCloseTo(12); // 1 MB per 5 s
+  });
+
+  it('needs two samples', () => {
+    expect(summarize(7, [{ at: 0, cpuSeconds: 1, rssKb: 1 }])).toBeNull();
+  });
+});

@@ -1,0 +1,108 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { slope } from './stats';
+
+export interface ProcessStats {
+  pid: number;
+  /** Average CPU over the trial, in % of one core (200% = both cores of a 2-core machine). */
+  cpuPercent: number;
+  /** Highest one-interval CPU. */
+  peakCpuPercent: number;
+  /** Highest resident set size seen, MB. */
+  peakRssMb: number;
+  /** Trend of the RSS over the trial (least squares), MB per minute; null on short trials. */
+  rssSlopeMbPerMin: number | null;
+  samples: number;
+}
+
+interface Sample {
+  at: number;
+  cpuSeconds: number;
+  rssKb: number;
+}
+
+let clockTicks: number | undefined;
+
+/** Kernel clock ticks per second (the unit of /proc/PID/stat times); 100 on Linux unless told otherwise. */
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+/** CPU seconds (user + system) and RSS of a process, from /proc; null once it is gone. */
+export function readProcess(pid: number): { cpuSeconds: number; rssKb: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses: count fields after its last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpuTicks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rss = /^VmRSS:\s+(\d+) kB/m.exec(status);
+    return { cpuSeconds: cpuTicks / ticksPerSecond(), rssKb: rss ? Number(rss[1]) : 0 };
+  } catch {
+    return null;
+  }
+}
+
+/** Samples one process's CPU and RSS every interval while a trial runs. */
+export class ProcessSampler {
+  private readonly samples: Sample[] = [];
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private result: ProcessStats | null | undefined;
+
+  constructor(
+    readonly pid: number,
+    private readonly intervalMs = 1000,
+  ) {}
+
+  start(): void {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops sampling (once; later calls answer the same); null when the process could not be read. */
+  stop(): ProcessStats | null {
+    if (this.result !== undefined) return this.result;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.sample();
+    this.result = summarize(this.pid, this.samples);
+    return this.result;
+  }
+
+  private sample(): void {
+    const now = performance.now();
+    const read = readProcess(this.pid);
+    if (read) this.samples.push({ at: now, ...read });
+  }
+}
+
+export function summarize(pid: number, samples: readonly Sample[]): ProcessStats | null {
+  if (samples.length < 2) return null;
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  const seconds = (last.at - first.at) / 1000;
+  if (seconds <= 0) return null;
+  let peakCpu = 0;
+  for (let i = 1; i < samples.length; i++) {
+    const dt = (samples[i].at - samples[i - 1].at) / 1000;
+    if (dt > 0) peakCpu = Math.max(peakCpu, ((samples[i].cpuSeconds - samples[i - 1].cpuSeconds) / dt) * 100);
+  }
+  // Fewer than ten samples make a trend of noise.
+  const trend = samples.length >= 10 ? slope(samples.map((s) => s.at / 60_000), samples.map((s) => s.rssKb / 1024)) : null;
+  return {
+    pid,
+    cpuPercent: ((last.cpuSeconds - first.cpuSeconds) / seconds) * 100,
+    peakCpuPercent: peakCpu,
+    peakRssMb: Math.max(...samples.map((s) => s.rssKb)) / 1024,
+    rssSlopeMbPerMin: trend,
+    samples: samples.length,
+  };
+}
