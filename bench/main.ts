@@ -1,0 +1,53 @@
+import { parseBenchArgs, USAGE } from './config/args';
+import { writeJsonReport } from './report/json-report';
+import { Progress } from './report/progress';
+import { textReport } from './report/text-report';
+import { runBench } from './run/bench';
+import { Resources } from './run/resources';
+
+/** Exit status when the run completed but some message was lost or misrouted. */
+const EXIT_LOST = 2;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseBenchArgs(argv);
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n\n${USAGE}\n`);
+    return 1;
+  }
+  if (parsed.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+
+  const progress = new Progress();
+  const resources = new Resources();
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    progress.log(`${signal}: stopping what the bench started`);
+    void resources.releaseAll((l) => progress.log(l)).finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const result = await runBench(parsed.config, progress, resources);
+    await resources.releaseAll((l) => progress.log(l));
+    process.stdout.write(textReport(result));
+    if (parsed.config.jsonFile) {
+      writeJsonReport(parsed.config.jsonFile, result);
+      progress.log(`figures written to ${parsed.config.jsonFile}`);
+    }
+    const bad = Object.values(result.phases).some((p) => p.trials.some((t) => t.counts.lost > 0 || t.counts.misrouted > 0));
+    return bad && !parsed.config.search ? EXIT_LOST : 0;
+  } catch (err) {
+    progress.log(`failed: ${err instanceof Error ? err.message : String(err)}`);
+    await resources.releaseAll((l) => progress.log(l));
+    return 1;
+  }
+}
+
+void main(process.argv.slice(2)).then((code) => process.exit(code));

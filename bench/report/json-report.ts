@@ -1,0 +1,27 @@
+import { writeFileSync } from 'node:fs';
+import { BenchResult } from '../run/bench';
+import { figureTable, representativeTrial } from './figures';
+
+/** Every figure of the run as JSON: the raw results, and the summary table with engine / raw ratios. */
+export function writeJsonReport(file: string, result: BenchResult): void {
+  const raw = representativeTrial(result.phases.raw);
+  const engine = representativeTrial(result.phases.engine);
+  const document = {
+    format: 'messaging-engine-bench/1',
+    ...result,
+    summary: {
+      highestSustainedRate: result.config.search
+        ? {
+            raw: result.phases.raw?.search?.best ?? null,
+            engine: result.phases.engine?.search?.best ?? null,
+            ratio:
+              result.phases.raw?.search?.best && result.phases.engine?.search
+                ? result.phases.engine.search.best / result.phases.raw.search.best
+                : null,
+          }
+        : null,
+      figures: figureTable(raw, engine),
+    },
+  };
+  writeFileSync(file, JSON.stringify(document, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v), 2) + '\n');
+}

@@ -1,0 +1,113 @@
+import { describeLoad } from '../config/args';
+import { PathName } from '../config/bench-config';
+import { formatDuration } from '../config/units';
+import { BenchResult } from '../run/bench';
+import { TrialResult } from '../run/trial';
+import { Figure, figureTable, FIGURES, representativeTrial, Unit } from './figures';
+
+const num = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function format(value: number | null | undefined, unit: Unit): string {
+  if (value === null || value === undefined) return '-';
+  switch (unit) {
+    case 'count':
+      return num(value);
+    case 'rate':
+      return num(value, value < 100 ? 1 : 0);
+    case 'ms':
+      return num(value, value < 10 ? 2 : 1);
+    case 'percent':
+      return num(value, 1);
+    case 'mb':
+      return num(value, 1);
+    case 'mbPerMin':
+      return `${value >= 0 ? '+' : ''}${num(value, 2)}`;
+  }
+}
+
+/** engine / raw: a share for amounts and rates (0.85), a multiple for times and costs (7.2x). */
+function formatRatio(ratio: number | null, f: Figure): string {
+  if (ratio === null) return '';
+  return f.unit === 'ms' || f.unit === 'percent' ? `${num(ratio, 1)}x` : num(ratio, 2);
+}
+
+function row(cells: string[]): string {
+  return `${cells[0].padEnd(36)}${cells.slice(1).map((c) => c.padStart(12)).join('  ')}`;
+}
+
+function figuresSection(raw: TrialResult | null, engine: TrialResult | null): string[] {
+  const table = figureTable(raw, engine);
+  const lines = [row(['', raw ? 'raw broker' : '', engine ? 'engine' : '', raw && engine ? 'engine/raw' : ''])];
+  for (const f of FIGURES) {
+    const cell = table[f.key];
+    if (cell.raw === null && cell.engine === null) continue;
+    lines.push(row([f.label, raw ? format(cell.raw, f.unit) : '', engine ? format(cell.engine, f.unit) : '', formatRatio(cell.ratio, f)]));
+  }
+  if (engine && engine.dbWrites === null) lines.push(row(['db write time, ms', raw ? '-' : '', 'n/a', '']));
+  return lines;
+}
+
+function warnings(result: BenchResult): string[] {
+  const out: string[] = [];
+  const perCore = result.machine.loadBefore[0] / result.machine.cpus;
+  if (perCore > 0.5) {
+    out.push(`the machine was busy before the run (load ${num(result.machine.loadBefore[0], 2)} on ${result.machine.cpus} CPUs): figures are lower than on an idle machine`);
+  }
+  for (const path of ['raw', 'engine'] as PathName[]) {
+    for (const t of result.phases[path]?.trials ?? []) {
+      const where = `${path} (${t.label})`;
+      if (t.drainTimedOut) out.push(`${where}: gave up waiting after ${formatDuration(result.config.drainTimeoutMs)} with copies still owed`);
+      const gen = t.processes.generator?.cpuPercent ?? 0;
+      if (gen >= 90) out.push(`${where}: the load generator used ${num(gen)}% of a core; it may be the bottleneck, not the system`);
+      if (t.counts.stray > 0) out.push(`${where}: ${num(t.counts.stray)} copies from earlier trials or runs arrived (ignored)`);
+    }
+  }
+  if ((result.phases.engine?.trials ?? []).some((t) => t.dbWrites === null)) {
+    out.push('the engine reports no engine_db_write_seconds at /metrics, so database write time is n/a');
+  }
+  return out;
+}
+
+function searchSection(result: BenchResult): string[] {
+  const s = result.config.search!;
+  const lines = [`highest sustained rate (p99 <= ${s.p99BoundMs} ms, nothing lost, ${formatDuration(s.trialDurationMs)} trials):`];
+  const best: Partial<Record<PathName, number>> = {};
+  for (const path of ['raw', 'engine'] as PathName[]) {
+    const phase = result.phases[path];
+    if (!phase?.search) continue;
+    best[path] = phase.search.best;
+    const steps = phase.search.steps.map((st) => `${num(st.rate)} ${st.passed ? 'ok' : 'fail'}`).join(', ');
+    const name = path === 'raw' ? 'raw broker' : 'engine';
+    const capped = phase.search.hitMaximum ? ' (the --max-rate; the real ceiling is higher)' : '';
+    lines.push(`  ${name.padEnd(11)} ${num(phase.search.best).padStart(8)} msg/s${capped}   trials: ${steps}`);
+  }
+  if (best.raw && best.engine !== undefined) lines.push(`  engine / raw broker: ${num(best.engine / best.raw, 2)}`);
+  for (const path of ['raw', 'engine'] as PathName[]) {
+    for (const [i, st] of (result.phases[path]?.search?.steps ?? []).entries()) {
+      if (!st.passed) lines.push(`    ${path} trial ${i + 1} at ${num(st.rate)} msg/s failed: ${st.reasons.join(', ')}`);
+    }
+  }
+  return lines;
+}
+
+/** The human-readable report (stdout). */
+export function textReport(result: BenchResult): string {
+  const { machine } = result;
+  const lines = [
+    `messaging-engine benchmark, ${result.startedAt}`,
+    `machine: ${machine.cpus} CPUs, load ${machine.loadBefore.map((l) => num(l, 2)).join(' ')} before, ${num(machine.loadAfter[0] ?? 0, 2)} after; node ${machine.node}`,
+    `load: ${describeLoad(result.config)}`,
+    '',
+  ];
+  if (result.config.search) {
+    lines.push(...searchSection(result), '', 'figures at each path\'s highest sustained rate:');
+  }
+  const raw = representativeTrial(result.phases.raw);
+  const engine = representativeTrial(result.phases.engine);
+  if (raw || engine) lines.push(...figuresSection(raw, engine));
+  else lines.push('no trial passed: no figures to show');
+  const notes = warnings(result);
+  if (notes.length) lines.push('', 'notes:', ...notes.map((n) => `  - ${n}`));
+  if (result.engineLog) lines.push('', `engine log: ${result.engineLog}`);
+  return lines.join('\n') + '\n';
+}

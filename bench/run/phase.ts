@@ -1,0 +1,40 @@
+import { BenchConfig, PathName } from '../config/bench-config';
+import { failures, RateSearch, SearchStep } from './rate-search';
+import { runTrial, TrialContext, TrialResult } from './trial';
+
+export interface PhaseResult {
+  path: PathName;
+  /** Time to connect and subscribe every user (s). */
+  connectSeconds: number;
+  trials: TrialResult[];
+  search?: {
+    /** Highest rate that passed (msg/s; 0 if none). */
+    best: number;
+    hitMaximum: boolean;
+    steps: SearchStep[];
+  };
+}
+
+/** Lets queues and garbage collection settle between the trials of a search. */
+const PAUSE_BETWEEN_TRIALS_MS = 2000;
+
+/** Runs one path: a single trial with the configured load, or a rate search. */
+export async function runPhase(config: BenchConfig, ctx: TrialContext, connectSeconds: number): Promise<PhaseResult> {
+  const trials: TrialResult[] = [];
+  if (!config.search) {
+    const stop = 'messages' in config.stop ? { total: config.stop.messages } : { durationMs: config.stop.durationMs };
+    trials.push(await runTrial(ctx, { label: 'run', rate: config.rate, window: config.window, ...stop }));
+    return { path: ctx.path, connectSeconds, trials };
+  }
+
+  const search = new RateSearch(config.search);
+  for (let rate = search.next(); rate !== null; rate = search.next()) {
+    if (trials.length) await new Promise((r) => setTimeout(r, PAUSE_BETWEEN_TRIALS_MS));
+    const result = await runTrial(ctx, { label: `${rate} msg/s`, rate, window: config.window, durationMs: config.search.trialDurationMs });
+    trials.push(result);
+    const reasons = failures(result, config.search.p99BoundMs);
+    search.record(rate, reasons);
+    ctx.progress.log(`${ctx.path} at ${rate} msg/s: ${reasons.length ? `fail (${reasons.join(', ')})` : 'pass'}`);
+  }
+  return { path: ctx.path, connectSeconds, trials, search: { best: search.best, hitMaximum: search.hitMaximum, steps: search.steps } };
+}
