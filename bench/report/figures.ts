@@ -37,6 +37,7 @@ export const FIGURES: readonly Figure[] = [
   { key: 'confirmP50', label: "send -> sender's copy p50, ms", unit: 'ms', ratio: true, get: (t) => t.confirmLatency?.p50 ?? null },
   { key: 'confirmP99', label: "send -> sender's copy p99, ms", unit: 'ms', ratio: true, get: (t) => t.confirmLatency?.p99 ?? null },
   { key: 'generatorLagP99', label: 'generator behind schedule p99, ms', unit: 'ms', ratio: false, get: (t) => t.generatorLag?.p99 ?? null },
+  { key: 'generatorLoopDelayP99', label: 'generator event loop delay p99, ms', unit: 'ms', ratio: false, get: (t) => t.generatorLoopDelay.p99 },
   { key: 'engineCpu', label: 'engine CPU, % of a core', unit: 'percent', ratio: false, get: (t) => t.processes.engine?.cpuPercent ?? null },
   { key: 'enginePeakRss', label: 'engine peak RSS, MB', unit: 'mb', ratio: false, get: (t) => t.processes.engine?.peakRssMb ?? null },
   { key: 'engineRssTrend', label: 'engine RSS trend, MB/min', unit: 'mbPerMin', ratio: false, get: (t) => t.processes.engine?.rssSlopeMbPerMin ?? null },

@@ -64,6 +64,7 @@ describe('failures', () => {
     latency: { count: 10_000, mean: 5, p50: 4, p95: 9, p99: 20, max: 60 },
     confirmLatency: null,
     generatorLag: null,
+    generatorLoopDelay: { p50: 5, p99: 6, max: 8 },
     drainSeconds: 0.1,
     drainTimedOut: false,
     processes: { engine: null, broker: null, database: null, generator: null },

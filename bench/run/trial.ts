@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { PathName } from '../config/bench-config';
 import { SinkSwitch } from '../load/delivery-sink';
 import { pace, PacerPlan } from '../load/pacer';
@@ -44,6 +45,11 @@ export interface TrialResult {
   latency: Percentiles | null;
   confirmLatency: Percentiles | null;
   generatorLag: Percentiles | null;
+  /**
+   * How long the generator's event loop was blocked (ms). Small while generatorLag is large means
+   * the generator was not scheduled (the CPUs were busy), rather than busy itself.
+   */
+  generatorLoopDelay: { p50: number; p99: number; max: number };
   drainSeconds: number;
   /** The drain gave up with copies still owed. */
   drainTimedOut: boolean;
@@ -79,6 +85,8 @@ export async function runTrial(ctx: TrialContext, plan: TrialPlan): Promise<Tria
   }
   const metricsBefore = await scrapeMetrics(ctx.engineUrl);
   for (const s of samplers.values()) s.start();
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
 
   const started = performance.now();
   const progress = setInterval(() => {
@@ -105,6 +113,7 @@ export async function runTrial(ctx: TrialContext, plan: TrialPlan): Promise<Tria
     while (tracker.outstanding > 0 && performance.now() - drainStart < ctx.drainTimeoutMs) await sleep(20);
     const drainSeconds = (performance.now() - drainStart) / 1000;
 
+    loopDelay.disable();
     const processes: Record<ProcessRole, ProcessStats | null> = { engine: null, broker: null, database: null, generator: null };
     for (const [role, sampler] of samplers) processes[role] = sampler.stop();
     const metricsAfter = await scrapeMetrics(ctx.engineUrl);
@@ -123,6 +132,12 @@ export async function runTrial(ctx: TrialContext, plan: TrialPlan): Promise<Tria
       latency: s.latency,
       confirmLatency: s.confirmLatency,
       generatorLag: s.generatorLag,
+      // The histogram is in ns and includes the sampling resolution itself.
+      generatorLoopDelay: {
+        p50: loopDelay.percentile(50) / 1e6,
+        p99: loopDelay.percentile(99) / 1e6,
+        max: loopDelay.max / 1e6,
+      },
       drainSeconds,
       drainTimedOut: tracker.outstanding > 0,
       processes,
@@ -130,6 +145,7 @@ export async function runTrial(ctx: TrialContext, plan: TrialPlan): Promise<Tria
     };
   } finally {
     clearInterval(progress);
+    loopDelay.disable();
     for (const s of samplers.values()) s.stop();
     ctx.progress.clear();
   }
