@@ -18,21 +18,28 @@ export interface DeliverySink {
  * stray (its id has another tag).
  */
 export class SinkSwitch implements DeliverySink {
+  /** When the last copy or rejection arrived (performance.now()). */
+  lastEventAt = 0;
+
   constructor(public current: DeliverySink) {}
 
   delivered(user: number, id: string | undefined, textLength: number, at: number): void {
+    this.lastEventAt = at;
     this.current.delivered(user, id, textLength, at);
   }
 
   confirmed(user: number, id: string | undefined, at: number): void {
+    this.lastEventAt = at;
     this.current.confirmed(user, id, at);
   }
 
   rejected(user: number, id: string | undefined, code: string): void {
+    this.lastEventAt = performance.now();
     this.current.rejected(user, id, code);
   }
 
   redelivered(user: number, id: string | undefined): void {
+    this.lastEventAt = performance.now();
     this.current.redelivered(user, id);
   }
 

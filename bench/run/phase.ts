@@ -15,8 +15,23 @@ export interface PhaseResult {
   };
 }
 
-/** Lets queues and garbage collection settle between the trials of a search. */
-const PAUSE_BETWEEN_TRIALS_MS = 2000;
+/** Between the trials of a search: how long nothing may arrive before the next starts, and the most to wait. */
+const QUIET_MS = 2000;
+const MAX_SETTLE_MS = 120_000;
+
+/**
+ * Waits until no copy has arrived for QUIET_MS: a failed trial can leave a backlog in the
+ * engine's queue after its drain timeout, and the next trial must not start behind it.
+ */
+async function settle(ctx: TrialContext): Promise<void> {
+  const start = performance.now();
+  while (performance.now() - start < MAX_SETTLE_MS) {
+    const quietFor = performance.now() - Math.max(ctx.sink.lastEventAt, start);
+    if (quietFor >= QUIET_MS) return;
+    await new Promise((r) => setTimeout(r, QUIET_MS - quietFor));
+  }
+  ctx.progress.log(`copies were still arriving after ${MAX_SETTLE_MS / 1000} s; starting the next trial anyway`);
+}
 
 /** Runs one path: a single trial with the configured load, or a rate search. */
 export async function runPhase(config: BenchConfig, ctx: TrialContext, connectSeconds: number): Promise<PhaseResult> {
@@ -29,7 +44,7 @@ export async function runPhase(config: BenchConfig, ctx: TrialContext, connectSe
 
   const search = new RateSearch(config.search);
   for (let rate = search.next(); rate !== null; rate = search.next()) {
-    if (trials.length) await new Promise((r) => setTimeout(r, PAUSE_BETWEEN_TRIALS_MS));
+    if (trials.length) await settle(ctx);
     const result = await runTrial(ctx, { label: `${rate} msg/s`, rate, window: config.window, durationMs: config.search.trialDurationMs });
     trials.push(result);
     const reasons = failures(result, config.search.p99BoundMs);
