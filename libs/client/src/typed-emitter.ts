@@ -3,6 +3,9 @@ export type EventMap = { [event: string]: unknown[] };
 
 type Listener<Args extends unknown[]> = (...args: Args) => void;
 
+/** A once() wrapper remembers what it wraps, so off() with the original listener removes it. */
+type Registered = Listener<never> & { original?: Listener<never> };
+
 /**
  * A minimal emitter with typed events, so listeners get checked argument types. It has no
  * special 'error' event (Node's EventEmitter throws when one has no listener), and a listener
@@ -10,7 +13,7 @@ type Listener<Args extends unknown[]> = (...args: Args) => void;
  * it surfaces like any other uncaught exception instead of being swallowed.
  */
 export class TypedEmitter<Events extends EventMap> {
-  private readonly listeners = new Map<keyof Events, Set<Listener<never>>>();
+  private readonly listeners = new Map<keyof Events, Set<Registered>>();
 
   on<E extends keyof Events>(event: E, listener: Listener<Events[E]>): this {
     let set = this.listeners.get(event);
@@ -20,15 +23,20 @@ export class TypedEmitter<Events extends EventMap> {
   }
 
   off<E extends keyof Events>(event: E, listener: Listener<Events[E]>): this {
-    this.listeners.get(event)?.delete(listener as Listener<never>);
+    const set = this.listeners.get(event);
+    if (!set) return this;
+    for (const registered of set) {
+      if (registered === listener || registered.original === listener) set.delete(registered);
+    }
     return this;
   }
 
   once<E extends keyof Events>(event: E, listener: Listener<Events[E]>): this {
-    const wrapper: Listener<Events[E]> = (...args) => {
+    const wrapper: Listener<Events[E]> & { original?: Listener<never> } = (...args) => {
       this.off(event, wrapper);
       listener(...args);
     };
+    wrapper.original = listener as Listener<never>;
     return this.on(event, wrapper);
   }
 
