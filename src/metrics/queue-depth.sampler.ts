@@ -1,0 +1,58 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AmqpConnection, errorMessage } from '@app/amqp-transport';
+import { PUBLISHER_CONNECTION } from '../broker';
+import { AppConfig } from '../config';
+import { MetricsService } from './metrics.service';
+
+/** A scrape must answer even when the broker does not: each sample gets this long at most. */
+const SAMPLE_TIMEOUT_MS = 1000;
+
+/**
+ * Reads the depth of the engine queue and the dead-letter queue on scrape, on a short-lived
+ * channel of the publisher connection (passive checkQueue: it never declares anything). A queue
+ * that cannot be read (broker down, slow, queue missing) is left out of the scrape rather than
+ * reported with a stale or made-up value.
+ */
+@Injectable()
+export class QueueDepthSampler {
+  private readonly logger = new Logger(QueueDepthSampler.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
+    @Inject(PUBLISHER_CONNECTION) private readonly connection: AmqpConnection,
+  ) {}
+
+  async sample(): Promise<void> {
+    const { queue, deadLetterQueue } = this.config.pipeline;
+    await Promise.all([this.sampleOne(queue), this.sampleOne(deadLetterQueue)]);
+  }
+
+  private async sampleOne(queue: string): Promise<void> {
+    this.metrics.queueDepth.remove({ queue });
+    const model = this.connection.current;
+    if (!model) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${SAMPLE_TIMEOUT_MS} ms`)), SAMPLE_TIMEOUT_MS);
+    });
+    const read = (async () => {
+      // A failed passive check closes its channel: one channel per queue keeps the other sample alive.
+      const channel = await model.createChannel();
+      channel.on('error', () => undefined);
+      try {
+        return (await channel.checkQueue(queue)).messageCount;
+      } finally {
+        await channel.close().catch(() => undefined);
+      }
+    })();
+    try {
+      this.metrics.queueDepth.set({ queue }, await Promise.race([read, timeout]));
+    } catch (err) {
+      read.catch(() => undefined);
+      this.logger.warn({ queue, error: errorMessage(err) }, 'could not sample the queue depth');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
