@@ -1,7 +1,7 @@
 import { MqttClient } from 'mqtt';
-import { collectInbox, layout, mqttConnect, uid } from './support/broker';
-import { closeTestDb, eventually, testDb } from './support/database';
-import { EngineProcess, startEngine } from './support/engine';
+import { collectInbox, layout, mqttConnect, uid } from '../support/broker';
+import { closeTestDb, eventually, testDb } from '../support/database';
+import { EngineProcess, startEngine } from '../support/engine';
 
 describe('engine killed mid-stream', () => {
   const clients: MqttClient[] = [];
