@@ -1,0 +1,56 @@
+import { MqttClient } from 'mqtt';
+import { collectInbox, deadLetters, layout, mqttConnect, uid } from '../support/broker';
+import { closeTestDb, eventually, testDb } from '../support/database';
+import { EngineProcess, startEngine, waitForStatus } from '../support/engine';
+import { stack } from '../support/stack';
+import { servers } from '../support/test-env';
+
+(servers.external.database ? describe.skip : describe)('database stopped mid-stream', () => {
+  const clients: MqttClient[] = [];
+  let engine: EngineProcess | undefined;
+
+  afterAll(async () => {
+    await stack('start', 'ferretdb');
+    await Promise.all(clients.map((c) => c.endAsync()));
+    await engine?.stop();
+    await closeTestDb();
+  });
+
+  it('pauses without dead-lettering while the database is down 10 s, then delivers and stores everything', async () => {
+    const n = 1000;
+    const a = uid('dbdown-a');
+    const b = uid('dbdown-b');
+    const sender = await mqttConnect(a);
+    const receiver = await mqttConnect(b, { clean: false, clientId: `${b}~persistent` });
+    clients.push(sender, receiver);
+    const inbox = await collectInbox(receiver, b, 1);
+    engine = await startEngine('db-outage');
+    const send = (i: number) => sender.publishAsync(layout.outgoing(a, b), JSON.stringify({ text: `d${i}`, client_message_id: `d${i}` }), { qos: 1 });
+
+    const published: Promise<unknown>[] = [];
+    for (let i = 0; i < n / 2; i++) published.push(send(i));
+    await stack('stop', 'ferretdb');
+    const stoppedAt = Date.now();
+    for (let i = n / 2; i < n; i++) published.push(send(i));
+    await Promise.all(published); // the broker accepted all of them (PUBACK)
+    const down = (await waitForStatus(`${engine.url}/health/ready`, 503, 20_000)) as Record<string, any>;
+    expect(down.details.database.status).toBe('down');
+    const deliveredWhileDown = new Set(inbox.messages.map((m) => m.payload.text)).size;
+    await new Promise((r) => setTimeout(r, Math.max(0, 10_000 - (Date.now() - stoppedAt))));
+    expect(new Set(inbox.messages.map((m) => m.payload.text)).size).toBe(deliveredWhileDown); // nothing acked without a store
+    expect(deliveredWhileDown).toBeLessThan(n);
+    await stack('start', 'ferretdb');
+
+    const texts = () => new Set(inbox.messages.map((m) => m.payload.text));
+    await eventually(async () => texts().size >= n, 90_000, `${n} distinct messages`).catch(() => undefined);
+    expect(Array.from({ length: n }, (_, i) => `d${i}`).filter((t) => !texts().has(t))).toEqual([]);
+    await waitForStatus(`${engine.url}/health/ready`, 200, 30_000);
+    const db = await testDb();
+    expect(await db.collection('messages').countDocuments({ sender: a })).toBe(n);
+    expect(await deadLetters((key) => key.includes(`.${a}.`), 1, 2000)).toEqual([]);
+    process.stdout.write(
+      `db outage: ${n} messages, ${deliveredWhileDown} delivered before the stop, ${(Date.now() - stoppedAt) / 1000} s from stop to all delivered, ` +
+        `duplicates ${inbox.messages.length - texts().size}\n`,
+    );
+  });
+});
