@@ -1,0 +1,50 @@
+import { MqttClient } from 'mqtt';
+import { collectInbox, layout, mqttConnect, uid } from '../support/broker';
+import { closeTestDb, eventually, testDb } from '../support/database';
+import { EngineProcess, startEngine } from '../support/engine';
+
+describe('SIGTERM during a stream', () => {
+  const clients: MqttClient[] = [];
+  let engine: EngineProcess | undefined;
+
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.endAsync()));
+    await engine?.stop();
+    await closeTestDb();
+  });
+
+  it('finishes in-flight messages, exits 0 within 10 s, and leaves the rest to the next engine', async () => {
+    const n = 2000;
+    const a = uid('term-a');
+    const b = uid('term-b');
+    const sender = await mqttConnect(a);
+    const receiver = await mqttConnect(b, { clean: false, clientId: `${b}~persistent` });
+    clients.push(sender, receiver);
+    const inbox = await collectInbox(receiver, b, 1);
+    engine = await startEngine('sigterm-1');
+
+    const published: Promise<unknown>[] = [];
+    for (let i = 0; i < n; i++) {
+      published.push(sender.publishAsync(layout.outgoing(a, b), JSON.stringify({ text: `t${i}`, client_message_id: `t${i}` }), { qos: 1 }));
+    }
+    await inbox.waitFor(1, () => true, 20_000);
+    const termAt = Date.now();
+    const code = await engine.stop();
+    const exitMs = Date.now() - termAt;
+    expect(code).toBe(0);
+    expect(exitMs).toBeLessThan(10_000);
+    await Promise.all(published);
+    const deliveredByFirst = new Set(inbox.messages.map((m) => m.payload.text)).size;
+
+    engine = await startEngine('sigterm-2');
+    const texts = () => new Set(inbox.messages.map((m) => m.payload.text));
+    await eventually(async () => texts().size >= n, 90_000, `${n} distinct messages`).catch(() => undefined);
+    expect(Array.from({ length: n }, (_, i) => `t${i}`).filter((t) => !texts().has(t))).toEqual([]);
+    const db = await testDb();
+    expect(await db.collection('messages').countDocuments({ sender: a })).toBe(n);
+    process.stdout.write(
+      `sigterm: ${n} messages, first engine delivered ${deliveredByFirst} and exited 0 in ${exitMs} ms; ` +
+        `duplicates ${inbox.messages.length - texts().size}\n`,
+    );
+  });
+});
