@@ -24,6 +24,7 @@ export default async function globalSetup(): Promise<void> {
   const client = await MongoClient.connect(servers.mongoUri, { serverSelectionTimeoutMS: 10_000 });
   try {
     await client.db().dropDatabase();
+    await client.db(`${client.db().databaseName}_derived`).dropDatabase();
   } finally {
     await client.close();
   }

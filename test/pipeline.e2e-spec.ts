@@ -1,7 +1,7 @@
 import { MqttClient } from 'mqtt';
 import { DeliveredMessage, MessageStatus, RejectionCode } from '@app/protocol';
 import { collectInbox, deadLetters, Inbox, layout, mqttConnect, uid } from './support/broker';
-import { closeTestDb, eventually, testDb } from './support/database';
+import { closeTestDb, eventually, testDb, testDerivedDb } from './support/database';
 import { EngineProcess, startEngine } from './support/engine';
 
 describe('message pipeline', () => {
@@ -65,7 +65,7 @@ describe('message pipeline', () => {
     expect(stored).toMatchObject({ sender: a.id, recipient: b.id, text: 'hello bob', client_message_id: 'c-1' });
 
     const conversations = await eventually(async () => {
-      const found = await db.collection('conversations').find({ owner: { $in: [a.id, b.id] } }).toArray();
+      const found = await (await testDerivedDb()).collection('conversations').find({ owner: { $in: [a.id, b.id] } }).toArray();
       return found.length === 2 ? found : null;
     }, 10_000, 'both conversations');
     const byOwner = Object.fromEntries(conversations.map((c) => [c.owner, c]));

@@ -27,6 +27,7 @@ export async function dropDatabase(uri: string): Promise<void> {
   const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 10_000 }).asPromise();
   try {
     await conn.dropDatabase();
+    await conn.useDb(`${conn.name}_derived`).dropDatabase();
   } finally {
     await conn.close();
   }

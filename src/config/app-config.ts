@@ -26,7 +26,7 @@ export class AppConfig {
     mqttUrl: string;
   };
   readonly jwt: { audience: string; activeKey: SigningKey; keys: SigningKey[] };
-  readonly mongo: { uri: string; timeoutMs: number };
+  readonly mongo: { uri: string; timeoutMs: number; derivedDb: string };
   readonly pipeline: {
     pathPrefix: string;
     queue: string;
@@ -71,7 +71,11 @@ export class AppConfig {
         return { kid: entry.slice(0, at), secret: entry.slice(at + 1) };
       });
     this.jwt = { audience: env.JWT_AUDIENCE, activeKey, keys: [activeKey, ...previous] };
-    this.mongo = { uri: env.MONGODB_URI, timeoutMs: env.DB_TIMEOUT_MS };
+    this.mongo = {
+      uri: env.MONGODB_URI,
+      timeoutMs: env.DB_TIMEOUT_MS,
+      derivedDb: env.MONGODB_DERIVED_DB ?? `${databaseName(env.MONGODB_URI)}_derived`,
+    };
     this.pipeline = {
       pathPrefix: env.PATH_PREFIX,
       queue: env.ENGINE_QUEUE,
@@ -93,4 +97,10 @@ export class AppConfig {
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
     this.systemSenderId = env.SYSTEM_SENDER_ID;
   }
+}
+
+/** The database a MongoDB URI names (the driver's default, `test`, when it names none). */
+export function databaseName(uri: string): string {
+  const path = /^mongodb(?:\+srv)?:\/\/[^/?]+\/([^?]*)/.exec(uri)?.[1];
+  return path ? decodeURIComponent(path) : 'test';
 }

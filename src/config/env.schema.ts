@@ -93,6 +93,14 @@ export class EnvSchema {
   @Matches(/^mongodb(\+srv)?:\/\/\S+$/, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
   MONGODB_URI: string = 'mongodb://localhost:27017/messaging';
 
+  /**
+   * Database of derived data (conversation summaries); unset: the main database's name + `_derived`.
+   * Apart from the messages because FerretDB's SQLite backend has one writer per database file.
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,63}$/)
+  MONGODB_DERIVED_DB?: string;
+
   @Type(() => Number)
   @IsInt()
   @Min(100)

@@ -34,6 +34,15 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ ...base, PATH_PREFIX: 'apps/+/users' })).toThrow(/PATH_PREFIX/);
   });
 
+  it('names the database of derived data after the main one unless set', () => {
+    const derived = (uri: string, set?: string) =>
+      new AppConfig(validateEnv({ ...base, MONGODB_URI: uri, ...(set && { MONGODB_DERIVED_DB: set }) })).mongo.derivedDb;
+    expect(derived('mongodb://h:1/chat?replicaSet=rs0')).toBe('chat_derived');
+    expect(derived('mongodb+srv://u:p@cluster.example/app')).toBe('app_derived');
+    expect(derived('mongodb://h:1')).toBe('test_derived');
+    expect(derived('mongodb://h:1/chat', 'summaries')).toBe('summaries');
+  });
+
   it('requires RABBITMQ_USER and RABBITMQ_PASSWORD together', () => {
     expect(() => validateEnv({ ...base, RABBITMQ_USER: 'u' })).toThrow(/RABBITMQ_USER and RABBITMQ_PASSWORD/);
   });

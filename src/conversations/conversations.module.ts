@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { MongooseModule } from '@nestjs/mongoose';
+import { derivedModel } from '../database/derived-model';
 import { Conversation, ConversationSchema } from './conversation.schema';
 import { ConversationWriter } from './conversation-writer';
 import { ConversationsController } from './conversations.controller';
@@ -7,9 +7,8 @@ import { ConversationsRepository } from './conversations.repository';
 import { ConversationsService } from './conversations.service';
 
 @Module({
-  imports: [MongooseModule.forFeature([{ name: Conversation.name, schema: ConversationSchema }])],
   controllers: [ConversationsController],
-  providers: [ConversationsRepository, ConversationWriter, ConversationsService],
+  providers: [derivedModel(Conversation.name, ConversationSchema), ConversationsRepository, ConversationWriter, ConversationsService],
   exports: [ConversationsRepository, ConversationWriter],
 })
 export class ConversationsModule {}

@@ -1,6 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { Connection } from 'mongoose';
+import { AppConfig } from '../config';
+import { derivedDb } from './derived-model';
 
 /**
  * Creates the indexes every schema declares, once the database is reachable (retrying in the
@@ -14,7 +16,10 @@ export class DatabaseIndexes implements OnApplicationBootstrap, OnModuleDestroy 
   private done = false;
   private ferret: boolean | null = null;
 
-  constructor(@InjectConnection() private readonly connection: Connection) {}
+  constructor(
+    @InjectConnection() private readonly connection: Connection,
+    private readonly config: AppConfig,
+  ) {}
 
   /** True once every declared index exists. */
   get ready(): boolean {
@@ -52,7 +57,9 @@ export class DatabaseIndexes implements OnApplicationBootstrap, OnModuleDestroy 
 
   private async ensureAll(): Promise<void> {
     const ferret = await this.isFerretDb();
-    for (const model of Object.values(this.connection.models)) {
+    // The main database and the database of derived data.
+    const models = [this.connection, derivedDb(this.connection, this.config)].flatMap((c) => Object.values(c.models));
+    for (const model of models) {
       await model.createCollection().catch((err: { code?: number }) => {
         if (err.code !== 48) throw err; // 48: NamespaceExists
       });
@@ -61,6 +68,6 @@ export class DatabaseIndexes implements OnApplicationBootstrap, OnModuleDestroy 
         await model.collection.createIndex(fields as Record<string, 1 | -1>, options as Record<string, unknown>);
       }
     }
-    this.logger.log({ ferretdb: ferret, models: Object.keys(this.connection.models) }, 'database indexes ready');
+    this.logger.log({ ferretdb: ferret, models: models.map((m) => `${m.db.name}.${m.collection.name}`) }, 'database indexes ready');
   }
 }

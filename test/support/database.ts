@@ -9,6 +9,12 @@ export async function testDb(): Promise<Db> {
   return client.db();
 }
 
+/** The database of derived data (conversation summaries): the main one's name + `_derived`. */
+export async function testDerivedDb(): Promise<Db> {
+  const main = await testDb();
+  return client!.db(`${main.databaseName}_derived`);
+}
+
 export async function closeTestDb(): Promise<void> {
   await client?.close();
   client = null;
