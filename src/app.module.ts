@@ -9,6 +9,7 @@ import { DatabaseModule } from './database';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RoutingModule } from './routing/routing.module';
+import { TokensModule } from './tokens/tokens.module';
 import { UsersModule } from './users/users.module';
 
 /** The whole engine: the HTTP admin plane and the message pipeline share these modules. */
@@ -27,6 +28,7 @@ export class AppModule {
         UsersModule,
         BlocksModule,
         RoutingModule,
+        TokensModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpExceptionFilter },

@@ -6,6 +6,7 @@ import { AppConfig } from '../config';
 import { amqpLogger } from '../common/logging';
 import { BrokerJwtService } from '../tokens/broker-jwt.service';
 import { BrokerCredentials } from './broker-credentials';
+import { BrokerManagementClient } from './broker-management.client';
 import { CONSUMER_CONNECTION, PUBLISHER_CONNECTION } from './broker.tokens';
 
 function connection(name: string, config: AppConfig, credentials: BrokerCredentials): AmqpConnection {
@@ -31,6 +32,7 @@ function connection(name: string, config: AppConfig, credentials: BrokerCredenti
   providers: [
     BrokerJwtService,
     BrokerCredentials,
+    BrokerManagementClient,
     {
       provide: TopicLayout,
       inject: [AppConfig],
@@ -72,7 +74,7 @@ function connection(name: string, config: AppConfig, credentials: BrokerCredenti
         }),
     },
   ],
-  exports: [BrokerJwtService, BrokerCredentials, TopicLayout, AmqpPublisher, AmqpServer, CONSUMER_CONNECTION, PUBLISHER_CONNECTION],
+  exports: [BrokerJwtService, BrokerCredentials, BrokerManagementClient, TopicLayout, AmqpPublisher, AmqpServer, CONSUMER_CONNECTION, PUBLISHER_CONNECTION],
 })
 export class BrokerModule implements OnApplicationShutdown {
   constructor(

@@ -1,3 +1,4 @@
 export { BrokerModule } from './broker.module';
 export { BrokerCredentials } from './broker-credentials';
 export { CONSUMER_CONNECTION, PUBLISHER_CONNECTION } from './broker.tokens';
+export { BrokerManagementClient } from './broker-management.client';

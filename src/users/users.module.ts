@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { PolicyEventsModule } from '../policy-events';
 import { UserDeletionHooks } from './user-deletion.hooks';
+import { UserDisableHooks } from './user-disable.hooks';
 import { User, UserSchema } from './user.schema';
 import { UserStateCache } from './user-state.cache';
 import { UsersController } from './users.controller';
@@ -11,7 +12,7 @@ import { UsersService } from './users.service';
 @Module({
   imports: [MongooseModule.forFeature([{ name: User.name, schema: UserSchema }]), PolicyEventsModule],
   controllers: [UsersController],
-  providers: [UsersRepository, UsersService, UserStateCache, UserDeletionHooks],
-  exports: [UsersService, UserStateCache, UserDeletionHooks],
+  providers: [UsersRepository, UsersService, UserStateCache, UserDeletionHooks, UserDisableHooks],
+  exports: [UsersService, UserStateCache, UserDeletionHooks, UserDisableHooks],
 })
 export class UsersModule {}

@@ -9,6 +9,7 @@ import { UpdateUserDto } from './dto/update-user.dto';
 import { UserPageResponse, UserResponse } from './dto/user.response';
 import { UserStatusDto } from './dto/user-status.dto';
 import { UserDeletionHooks } from './user-deletion.hooks';
+import { UserDisableHooks } from './user-disable.hooks';
 import { User } from './user.schema';
 import { UsersRepository } from './users.repository';
 
@@ -25,6 +26,7 @@ export class UsersService {
     private readonly repository: UsersRepository,
     private readonly events: PolicyEvents,
     private readonly deletionHooks: UserDeletionHooks,
+    private readonly disableHooks: UserDisableHooks,
   ) {}
 
   /** Creates the user, or replaces the profile of an existing one (keeping its status). */
@@ -75,6 +77,7 @@ export class UsersService {
     if (!user) throw notFound(userId);
     await this.events.announce({ type: 'user.changed', user_id: userId });
     this.logger.log({ user_id: userId, disabled: dto.disabled, reason: dto.reason }, dto.disabled ? 'user disabled' : 'user enabled');
+    if (dto.disabled) await this.disableHooks.run(userId);
     return toResponse(user);
   }
 

@@ -1,0 +1,72 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { TopicLayout } from '@app/protocol';
+import { BrokerManagementClient } from '../broker/broker-management.client';
+import { DomainError, ErrorCode } from '../common/errors';
+import { AppConfig } from '../config';
+import { UserDeletionHooks } from '../users/user-deletion.hooks';
+import { UserDisableHooks } from '../users/user-disable.hooks';
+import { UsersService } from '../users/users.service';
+import { BrokerJwtService } from './broker-jwt.service';
+import { BrokerTokenResponse } from './dto/broker-token.response';
+import { userGrants } from './user-scopes';
+
+/** Default lifetime of a user token, and the longest an admin may ask for (a disabled user keeps a valid token until then). */
+export const DEFAULT_TTL_SECONDS = 3600;
+export const MAX_TTL_SECONDS = 86400;
+
+/** Broker tokens for registered, enabled users, and cutting a user off the broker. */
+@Injectable()
+export class TokensService {
+  private readonly logger = new Logger(TokensService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly users: UsersService,
+    private readonly jwt: BrokerJwtService,
+    private readonly layout: TopicLayout,
+    private readonly management: BrokerManagementClient,
+    disableHooks: UserDisableHooks,
+    deletionHooks: UserDeletionHooks,
+  ) {
+    disableHooks.register((userId) => this.cutOff(userId, 'user disabled'));
+    deletionHooks.register((userId) => this.cutOff(userId, 'user deleted'));
+  }
+
+  async issue(userId: string, ttlSeconds = DEFAULT_TTL_SECONDS): Promise<BrokerTokenResponse> {
+    if (ttlSeconds > MAX_TTL_SECONDS) {
+      throw new DomainError(ErrorCode.VALIDATION_FAILED, `ttl_seconds must be at most ${MAX_TTL_SECONDS}`);
+    }
+    const user = await this.users.get(userId);
+    if (user.disabled) throw new DomainError(ErrorCode.USER_DISABLED, `user ${userId} is disabled`);
+    const grants = userGrants(this.layout, userId, this.jwt.audience);
+    const { token, expiresAt } = this.jwt.sign({ sub: userId, scope: grants.scopes }, ttlSeconds);
+    return {
+      token,
+      expires_at: expiresAt * 1000,
+      expires_in: ttlSeconds,
+      mqtt_urls: [this.config.broker.mqttUrl],
+      client_id_prefix: grants.clientIdPrefix,
+      publish: grants.publish,
+      subscribe: grants.subscribe,
+    };
+  }
+
+  /** Closes the user's live broker connections (their token may still be valid: see docs/tokens.md). */
+  disconnect(userId: string, reason: string): Promise<number> {
+    return this.management.closeUserConnections(userId, reason);
+  }
+
+  // Best effort: the user is already stored as disabled (or about to be deleted), and the pipeline
+  // refuses their messages whatever happens here; a broker hiccup must not undo or block that.
+  private async cutOff(userId: string, reason: string): Promise<void> {
+    if (!this.management.configured) {
+      this.logger.warn({ user_id: userId }, 'RABBITMQ_MANAGEMENT_URL is not set: the user\'s live connections stay open');
+      return;
+    }
+    try {
+      await this.disconnect(userId, reason);
+    } catch (err) {
+      this.logger.warn({ user_id: userId, error: (err as Error).message }, 'could not close the user\'s broker connections');
+    }
+  }
+}
