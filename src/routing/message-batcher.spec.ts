@@ -49,9 +49,14 @@ function setup() {
     }),
   };
   const published: PublishRequest[] = [];
+  // Confirms arrive when the test says so (holdConfirms) or at once; a held publish can be nacked.
+  let held: Array<{ confirm: () => void; nack: () => void }> | null = null;
   const publisher = {
-    publishAll: jest.fn(async (requests: PublishRequest[]) => {
+    publishAll: jest.fn((requests: PublishRequest[]) => {
       published.push(...requests);
+      if (!held) return Promise.resolve();
+      const waiting = held;
+      return new Promise<void>((confirm, nack) => waiting.push({ confirm, nack: () => nack(new Error('nacked')) }));
     }),
     publish: jest.fn(),
   };
@@ -65,7 +70,17 @@ function setup() {
     new MetricsService(),
   );
   const bodies = () => published.map((p) => JSON.parse(p.body.toString()) as Record<string, unknown>);
-  return { batcher, inserted, stored, published, bodies, conversations, failInserts: (n: number) => (insertFailures = n) };
+  return {
+    batcher,
+    inserted,
+    stored,
+    published,
+    bodies,
+    conversations,
+    failInserts: (n: number) => (insertFailures = n),
+    holdConfirms: () => (held = []),
+    held: () => held!,
+  };
 }
 
 describe('MessageBatcher', () => {
@@ -134,4 +149,48 @@ describe('MessageBatcher', () => {
     await expect(pending).resolves.toBe('abandoned');
     expect(t.published).toEqual([]);
   });
+
+  it('stores and publishes the next batch while the previous one waits for its confirms', async () => {
+    const t = setup();
+    t.holdConfirms();
+    const outcomes: string[] = [];
+    const first = Array.from({ length: 10 }, (_, i) => t.batcher.submit(accepted(i + 1)).then((o) => outcomes.push(`1:${o}`)));
+    await until(() => t.held().length === 1);
+    const second = [11, 12].map((n) => t.batcher.submit(accepted(n)).then((o) => outcomes.push(`2:${o}`)));
+    await until(() => t.held().length === 2);
+    // Both batches stored and published, in order, and nobody told before the broker confirmed.
+    expect(t.inserted.map((b) => b.length)).toEqual([10, 2]);
+    expect(t.bodies().filter((b) => b.status === 150).map((b) => b.text)).toEqual(Array.from({ length: 12 }, (_, i) => `m${i + 1}`));
+    expect(outcomes).toEqual([]);
+    t.held()[1].confirm();
+    await Promise.all(second);
+    expect(outcomes).toEqual(['2:delivered', '2:delivered']);
+    t.held()[0].confirm();
+    await Promise.all(first);
+    expect(outcomes).toHaveLength(12);
+  });
+
+  it('publishes a batch again when the broker did not confirm it, and only then reports it', async () => {
+    const t = setup();
+    t.holdConfirms();
+    let outcome: string | undefined;
+    const pending = t.batcher.submit(accepted(1)).then((o) => (outcome = o));
+    await until(() => t.held().length === 1);
+    t.held()[0].nack();
+    await until(() => t.held().length === 2, 2000);
+    expect(outcome).toBeUndefined();
+    expect(t.inserted).toHaveLength(1);
+    t.held()[1].confirm();
+    await pending;
+    expect(outcome).toBe('delivered');
+    expect(t.published).toHaveLength(4);
+  });
 });
+
+async function until(condition: () => boolean, timeoutMs = 1000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -26,18 +26,26 @@ interface Pending {
 }
 
 const RETRY = { initialMs: 250, maxMs: 5_000 };
+/** Batches published and awaiting the broker's confirms at once (the prefetch bounds the messages). */
+const MAX_UNCONFIRMED_BATCHES = 16;
 
 /**
- * The pipeline's durable step, batched across the prefetch window: each batch is stored with one
- * unordered insert, then every copy is published and confirmed, then the callers are told (and
- * the transport acks). Batches run one at a time, in delivery order. A failing database or broker
- * is retried with backoff (the unacked messages wait, and the consumer stops receiving more once
- * the prefetch window is full); nothing is dead-lettered for a transient cause.
+ * The pipeline's durable step, batched across the prefetch window, in two overlapping stages:
+ * 1. store: batches are taken in delivery order, one at a time, and each is stored with one
+ *    unordered insert; its copies are then published at once, in order, on the confirm channel;
+ * 2. confirm: while the next batch is stored, the broker confirms the previous ones; once every
+ *    copy of a batch is confirmed its callers are told (and the transport acks).
+ * The store stage does not wait for confirms (a broker confirms persistent messages after its
+ * disk sync, which would otherwise cap the pipeline at one batch per sync), so one sender's
+ * messages are still published in the order they arrived. A failing database or broker is retried
+ * with backoff (the unacked messages wait, and the consumer stops receiving more once the
+ * prefetch window is full); nothing is dead-lettered for a transient cause.
  */
 @Injectable()
 export class MessageBatcher implements OnModuleDestroy {
   private readonly logger = new Logger(MessageBatcher.name);
   private queue: Pending[] = [];
+  private readonly unconfirmed = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private stopped = false;
@@ -83,20 +91,29 @@ export class MessageBatcher implements OnModuleDestroy {
     this.running = true;
     try {
       while (this.queue.length > 0 && !this.stopped) {
+        while (this.unconfirmed.size >= MAX_UNCONFIRMED_BATCHES) await Promise.race(this.unconfirmed);
         const batch = this.queue.splice(0, this.config.pipeline.batchMaxSize);
         batch.sort((a, b) => a.message.deliveryTag - b.message.deliveryTag);
-        await this.process(batch);
+        const published = await this.store(batch);
+        if (!published) continue;
+        const tracked = published.confirmed.finally(() => this.unconfirmed.delete(tracked));
+        this.unconfirmed.add(tracked);
       }
     } finally {
       this.running = false;
     }
   }
 
-  private async process(batch: Pending[]): Promise<void> {
+  /**
+   * Stores the batch and publishes its copies; resolves once they are published (not yet
+   * confirmed) with the promise of the rest (wrapped: a promise would be awaited), or with null
+   * when the batch was given up.
+   */
+  private async store(batch: Pending[]): Promise<{ confirmed: Promise<void> } | null> {
     this.metrics.batchSize.observe(batch.length);
     const live = () => batch.filter((p) => p.message.isActive());
 
-    // 1. Store: one record per dedupe key (a key sent twice in one batch is stored once).
+    // One record per dedupe key (a key sent twice in one batch is stored once).
     const canonical = new Map<string, MessageRecord>();
     for (const p of batch) if (!canonical.has(p.message.record.dedupe_key)) canonical.set(p.message.record.dedupe_key, p.message.record);
     const duplicates = await this.retry('insert_messages', live, async () => {
@@ -105,16 +122,23 @@ export class MessageBatcher implements OnModuleDestroy {
       end();
       return outcome.duplicates;
     });
-    if (duplicates === null) return this.abandon(batch);
+    if (duplicates === null) {
+      this.abandon(batch);
+      return null;
+    }
 
-    // 2. Deliver: both copies of every message, from the stored version (a duplicate keeps its first id).
+    // Both copies of every message, from the stored version (a duplicate keeps its first id).
     const stored = (p: Pending) => duplicates.get(p.message.record.dedupe_key) ?? canonical.get(p.message.record.dedupe_key)!;
-    const isFirst = (p: Pending) => stored(p)._id === p.message.record._id;
     const requests = batch.flatMap((p) => this.delivery.deliveryRequests(toDelivered(stored(p), this.config.appId)));
-    const published = await this.retry('publish', live, () => this.delivery.publishAll(requests));
-    if (published === null) return this.abandon(batch);
+    // The first attempt publishes synchronously, so batches go out in order.
+    const confirmed = this.retry('publish', live, () => this.delivery.publishAll(requests)).then((published) =>
+      published === null ? this.abandon(batch) : this.settle(batch, (p) => stored(p)._id === p.message.record._id),
+    );
+    return { confirmed };
+  }
 
-    // 3. Tell the callers, then update conversation summaries (written behind).
+  /** Tells the callers, then updates the conversation summaries (written behind). */
+  private settle(batch: Pending[], isFirst: (p: Pending) => boolean): void {
     const now = Date.now();
     for (const p of batch) {
       const first = isFirst(p);
