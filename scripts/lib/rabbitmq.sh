@@ -26,7 +26,10 @@ rabbit_env() {
   export RABBITMQ_PID_FILE=$base/rabbitmq.pid
   export ERL_CRASH_DUMP=$base/log/erl_crash.dump
   local dist_args='-kernel inet_dist_use_interface {127,0,0,1}'
-  export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=$dist_args
+  # No scheduler busy-waiting: an idle Erlang scheduler spins before it sleeps, which on a small
+  # machine shared with the database, the engine and the clients takes their CPU time.
+  local sched_args='+sbwt none +sbwtdcpu none +sbwtdio none'
+  export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="$dist_args $sched_args"
   export RABBITMQ_CTL_ERL_ARGS=$dist_args
   RABBIT_BASE=$base
 }
