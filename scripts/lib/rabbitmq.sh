@@ -1,5 +1,5 @@
 # The project's own RabbitMQ node: own ports, own epmd, own config and data under $STACK_DIR/rabbitmq.
-# It never touches a system RabbitMQ or Mosquitto (see docs/development.md).
+# It never touches a system RabbitMQ or Mosquitto (README, "The local stack").
 # shellcheck shell=bash
 
 RABBIT_LIB=/usr/lib/rabbitmq/bin

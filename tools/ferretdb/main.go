@@ -1,7 +1,7 @@
 // Command ferretdb is the project's development launcher for FerretDB 1.24.
 //
 // `go install` of FerretDB's own command does not work on these machines (see
-// docs/development.md), so this tiny main embeds FerretDB's embeddable package.
+// the README, "The local stack"), so this tiny main embeds FerretDB's embeddable package.
 // It serves the MongoDB wire protocol on a loopback address and stores data in
 // SQLite files (or PostgreSQL). Telemetry is disabled by the embeddable package.
 package main
