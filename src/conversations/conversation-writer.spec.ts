@@ -53,4 +53,29 @@ describe('ConversationWriter', () => {
     await writer.flush();
     expect(bulks[0]).toEqual([expect.objectContaining({ owner: 'a', peer: 'a', unreadIncrement: 0 })]);
   });
+
+  it('rests three times as long as its last flush took before the next scheduled one', async () => {
+    jest.useFakeTimers({ now: 0 });
+    try {
+      const bulks: number[] = [];
+      const repository = {
+        applyBulk: jest.fn(async () => {
+          bulks.push(Date.now());
+          await new Promise((r) => setTimeout(r, 2000)); // a slow database: each flush takes 2 s
+        }),
+      };
+      const writer = new ConversationWriter(repository as unknown as ConversationsRepository);
+      writer.recordMessage('app', 'a', 'b', last('01A', 1));
+      await jest.advanceTimersByTimeAsync(1000); // the first flush starts after the 1 s window...
+      expect(bulks).toEqual([1000]);
+      writer.recordMessage('app', 'a', 'b', last('01B', 2)); // ...and ends at 3 s
+      await jest.advanceTimersByTimeAsync(7999);
+      expect(bulks).toEqual([1000]); // resting until 3 s + 3 x 2 s
+      await jest.advanceTimersByTimeAsync(1);
+      expect(bulks).toEqual([1000, 9000]);
+      await jest.advanceTimersByTimeAsync(2000);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });

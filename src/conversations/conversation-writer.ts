@@ -8,6 +8,12 @@ import { LastMessage } from './conversation.schema';
  * conversations kept the database busy with summaries alone; with 1 s they take a fifth of that.
  */
 const FLUSH_INTERVAL_MS = 1000;
+/**
+ * The writer rests at least this many times as long as its last flush took, so summaries never
+ * take more than a quarter of the database's time from the message inserts: with many busy
+ * conversations they coalesce longer (and lag more) instead.
+ */
+const REST_FACTOR = 3;
 const MAX_RETRY_DELAY_MS = 10_000;
 
 /**
@@ -24,6 +30,8 @@ export class ConversationWriter implements OnModuleDestroy {
   private flushing: Promise<void> | null = null;
   private failures = 0;
   private stopped = false;
+  /** No scheduled flush starts before this time (ms since epoch). */
+  private restUntil = 0;
 
   constructor(private readonly repository: ConversationsRepository) {}
 
@@ -71,11 +79,19 @@ export class ConversationWriter implements OnModuleDestroy {
     if (this.timer || this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.flush().catch(() => undefined);
-    }, delay);
+      void this.flushWhenRested().catch(() => undefined);
+    }, Math.max(delay, this.restUntil - Date.now()));
+  }
+
+  private async flushWhenRested(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    const rest = this.restUntil - Date.now();
+    if (rest > 0) return this.schedule(rest);
+    await this.flush();
   }
 
   private async writePending(): Promise<void> {
+    const started = Date.now();
     const changes = [...this.pending.values()];
     this.pending = new Map();
     for (let i = 0; i < changes.length; i += MAX_STATEMENTS_PER_BULK) {
@@ -95,6 +111,7 @@ export class ConversationWriter implements OnModuleDestroy {
       }
     }
     this.failures = 0;
+    this.restUntil = Date.now() + REST_FACTOR * (Date.now() - started);
     if (this.pending.size > 0) this.schedule(FLUSH_INTERVAL_MS);
   }
 }
