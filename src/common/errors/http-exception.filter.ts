@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { Response } from 'express';
+import { Observable, throwError } from 'rxjs';
 import { DomainError } from './domain.error';
 import { ERROR_STATUS, ErrorCode } from './error-codes';
 import { ErrorBody } from './error-body.dto';
@@ -14,15 +15,22 @@ const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   503: ErrorCode.DEPENDENCY_UNAVAILABLE,
 };
 
-/** Maps every error of the HTTP layer to the stable body { statusCode, code, message }. */
+/**
+ * Maps every error of the HTTP layer to the stable body { statusCode, code, message }.
+ *
+ * Registered globally, so Nest also calls it for errors of the message pipeline (the AMQP
+ * microservice, `host.getType() === 'rpc'`). Those are none of its business: it hands them back
+ * untouched as an erroring Observable (what Nest expects of a filter in an RPC context), so the
+ * transport sees the handler's own error and retries the message, and nothing is logged as an
+ * HTTP error.
+ */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
-    const ctx = host.switchToHttp();
-    if (ctx.getRequest() === undefined) throw exception; // not an HTTP request
-    const response = ctx.getResponse<Response>();
+  catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
+    if (host.getType() !== 'http') return throwError(() => exception);
+    const response = host.switchToHttp().getResponse<Response>();
     const body = this.toBody(exception);
     if (body.statusCode >= 500 && !(exception instanceof HttpException)) {
       this.logger.error({ err: exception }, 'unhandled error in a request');
