@@ -13,7 +13,7 @@ describe('SIGTERM during a stream', () => {
     await closeTestDb();
   });
 
-  it('finishes in-flight messages, exits 0 within 10 s, and leaves the rest to the next engine', async () => {
+  it('finishes and acks in-flight messages, exits 0 within 10 s, and leaves the rest to the next engine with no redelivery', async () => {
     const n = 2000;
     const a = uid('term-a');
     const b = uid('term-b');
@@ -42,9 +42,16 @@ describe('SIGTERM during a stream', () => {
     expect(Array.from({ length: n }, (_, i) => `t${i}`).filter((t) => !texts().has(t))).toEqual([]);
     const db = await testDb();
     expect(await db.collection('messages').countDocuments({ sender: a })).toBe(n);
+    // A clean stop acks everything it processed before it lets go of the channel: the next engine
+    // gets none of those messages again (redelivered flag) and nobody receives one twice.
+    const metrics = await (await fetch(`${engine.url}/metrics`)).text();
+    const redelivered = Number(/^engine_messages_redelivered_total (\S+)$/m.exec(metrics)?.[1]);
+    const duplicates = inbox.messages.length - texts().size;
     process.stdout.write(
       `sigterm: ${n} messages, first engine delivered ${deliveredByFirst} and exited 0 in ${exitMs} ms; ` +
-        `duplicates ${inbox.messages.length - texts().size}\n`,
+        `redelivered to the next engine ${redelivered}, duplicates ${duplicates}\n`,
     );
+    expect(redelivered).toBe(0);
+    expect(duplicates).toBe(0);
   });
 });

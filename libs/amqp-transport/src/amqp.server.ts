@@ -48,6 +48,7 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
   private channel: ConfirmChannel | null = null;
   private consumerTag: string | null = null;
   private closing = false;
+  private closed: Promise<void> | null = null;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly log: AmqpLogger;
 
@@ -76,9 +77,24 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     callback();
   }
 
-  /** Stops consuming, waits for in-flight messages (up to drainTimeoutMs), then disconnects. */
-  async close(): Promise<void> {
-    if (this.closing) return;
+  /**
+   * Stops consuming, waits for in-flight messages (up to drainTimeoutMs), closes the channel, then
+   * disconnects. Every caller gets the same shutdown.
+   */
+  close(): Promise<void> {
+    this.closed ??= this.shutdown();
+    return this.closed;
+  }
+
+  on(): never {
+    throw new Error('AmqpServer does not support event listeners; use the connection state');
+  }
+
+  unwrap<T>(): T {
+    return this.options.connection as T;
+  }
+
+  private async shutdown(): Promise<void> {
     this.closing = true;
     const channel = this.channel;
     if (channel && this.consumerTag) {
@@ -89,15 +105,14 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     if (!drained) this.log.warn('shutdown: in-flight messages left unacked; the broker will redeliver them', {
       inFlight: this.inFlight.size,
     });
+    // The channel is closed on its own, and first: amqplib queues each channel's frames in a buffer
+    // of their own and interleaves the buffers on the socket, so a connection close sent right after
+    // a batch of acks overtakes most of them, and the broker requeues those messages (the next
+    // engine then processes them again). Channel.Close goes through the acks' own buffer, after
+    // them, and its CloseOk means the broker has handled them.
+    const current = this.channel;
+    if (current) await current.close().catch(() => undefined);
     await this.options.connection.close();
-  }
-
-  on(): never {
-    throw new Error('AmqpServer does not support event listeners; use the connection state');
-  }
-
-  unwrap<T>(): T {
-    return this.options.connection as T;
   }
 
   private async drain(timeoutMs: number): Promise<boolean> {
