@@ -4,6 +4,7 @@ import { AmqpConnection, AmqpPublisher, AmqpServer } from '@app/amqp-transport';
 import { TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
 import { amqpLogger } from '../common/logging';
+import { MetricsService } from '../metrics/metrics.service';
 import { BrokerJwtService } from '../tokens/broker-jwt.service';
 import { BrokerCredentials } from './broker-credentials';
 import { BrokerManagementClient } from './broker-management.client';
@@ -59,8 +60,8 @@ function connection(name: string, config: AppConfig, credentials: BrokerCredenti
     },
     {
       provide: AmqpServer,
-      inject: [AppConfig, CONSUMER_CONNECTION, TopicLayout],
-      useFactory: (config: AppConfig, conn: AmqpConnection, topics: TopicLayout) =>
+      inject: [AppConfig, CONSUMER_CONNECTION, TopicLayout, MetricsService],
+      useFactory: (config: AppConfig, conn: AmqpConnection, topics: TopicLayout, metrics: MetricsService) =>
         new AmqpServer({
           connection: conn,
           exchange: 'amq.topic',
@@ -70,6 +71,8 @@ function connection(name: string, config: AppConfig, credentials: BrokerCredenti
           patternVariables: { prefix: topics.amqpPrefix },
           payload: 'raw',
           drainTimeoutMs: config.shutdownTimeoutMs,
+          // Counted here, once the move is confirmed, for every origin (handlers' refusals and the transport's own).
+          onDeadLetter: (event) => metrics.deadLettered.inc({ code: event.code }),
           logger: amqpLogger('AmqpServer'),
         }),
     },

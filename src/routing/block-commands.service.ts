@@ -57,7 +57,6 @@ export class BlockCommandsService {
     code: RejectionCode,
     reason: string,
   ): Promise<void> {
-    this.metrics.deadLettered.inc({ code });
     this.logger.warn({ code, reason, routingKey: ctx.getRoutingKey() }, 'block command refused');
     if (owner) await this.answer(owner, peer, undefined, { ok: false, code, reason });
     ctx.deadLetter(code, reason);

@@ -45,10 +45,7 @@ export class MessageRefusals {
         timestamp: Date.now(),
       });
     }
-    if (DEAD_LETTER_CODES.has(code)) {
-      this.metrics.deadLettered.inc({ code });
-      ctx.deadLetter(code, reason);
-    }
+    if (DEAD_LETTER_CODES.has(code)) ctx.deadLetter(code, reason);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { ConsumeMessage } from 'amqplib';
 import { AmqpConnection, AmqpLogger } from './amqp-connection';
 import { AmqpServer } from './amqp.server';
+import { DeadLetterEvent } from './dead-letter';
 
 /** A channel that records, in order, what the server does with it. */
 function fakeChannel(calls: string[]) {
@@ -41,7 +42,7 @@ function message(deliveryTag: number, routingKey: string, body = '{}'): ConsumeM
   } as unknown as ConsumeMessage;
 }
 
-async function started(options: { handlerMs?: number } = {}) {
+async function started(options: { onDeadLetter?: (e: DeadLetterEvent) => void; handlerMs?: number } = {}) {
   const calls: string[] = [];
   const logged: Array<[string, Record<string, unknown> | undefined]> = [];
   const logger: AmqpLogger = {
@@ -63,9 +64,15 @@ async function started(options: { handlerMs?: number } = {}) {
     deadLetter: { exchange: 'dlx', queue: 'dlq' },
     prefetch: 10,
     payload: 'raw',
+    onDeadLetter: options.onDeadLetter,
     logger,
   });
   server.addHandler('app.*.outgoing', async () => new Promise((r) => setTimeout(r, options.handlerMs ?? 5)), true);
+  server.addHandler(
+    'app.*.bad',
+    async (_body: Buffer, ctx: { deadLetter: (code: string, reason: string) => void }) => ctx.deadLetter('INVALID_PAYLOAD', 'no'),
+    true,
+  );
   server.listen(() => undefined);
   const fake = fakeChannel(calls);
   await setup!({ createConfirmChannel: async () => fake.channel });
@@ -80,5 +87,29 @@ describe('AmqpServer', () => {
     await Promise.all([t.server.close(), t.server.close()]);
 
     expect(t.calls).toEqual(['cancel', 'ack 1', 'ack 2', 'ack 3', 'channel.close', 'connection.close']);
+  });
+
+  it('dead-letters a message no handler matches: confirmed, acked, one log line without the body, reported', async () => {
+    const events: DeadLetterEvent[] = [];
+    const t = await started({ onDeadLetter: (e) => events.push(e) });
+
+    t.deliver(message(7, 'somewhere.else', '{"text":"secret words"}'));
+    await new Promise((r) => setTimeout(r, 20));
+
+    expect(t.calls).toEqual(['publish dlx somewhere.else', 'ack 7']);
+    expect(events).toEqual([{ code: 'NO_HANDLER', reason: 'no handler for routing key somewhere.else', routingKey: 'somewhere.else', origin: 'transport' }]);
+    expect(t.logged).toEqual([['message dead-lettered', { code: 'NO_HANDLER', reason: events[0].reason, routingKey: 'somewhere.else' }]]);
+    expect(JSON.stringify(t.logged)).not.toContain('secret words');
+  });
+
+  it('reports a handler\'s dead-letter too, without logging it again (the handler logs its refusals)', async () => {
+    const events: DeadLetterEvent[] = [];
+    const t = await started({ onDeadLetter: (e) => events.push(e) });
+
+    t.deliver(message(8, 'app.a.bad'));
+    await new Promise((r) => setTimeout(r, 20));
+
+    expect(events).toEqual([{ code: 'INVALID_PAYLOAD', reason: 'no', routingKey: 'app.a.bad', origin: 'handler' }]);
+    expect(t.logged).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { lastValueFrom } from 'rxjs';
 import { AmqpConnection, AmqpLogger, errorMessage } from './amqp-connection';
 import { AmqpContext } from './amqp.context';
 import { sleep } from './backoff';
-import { DEAD_LETTER_HEADERS, TRANSPORT_REJECT_CODES } from './dead-letter';
+import { DEAD_LETTER_HEADERS, DeadLetterEvent, TRANSPORT_REJECT_CODES } from './dead-letter';
 import { expandPattern, TopicMatcher } from './topic-matcher';
 
 export interface AmqpServerOptions {
@@ -28,6 +28,8 @@ export interface AmqpServerOptions {
   retryDelayMs?: number;
   /** On close, how long to wait for in-flight messages (ms). */
   drainTimeoutMs?: number;
+  /** Called once per message moved to the dead-letter queue (confirmed), whoever decided it (e.g. to count it). */
+  onDeadLetter?: (event: DeadLetterEvent) => void;
   logger: AmqpLogger;
 }
 
@@ -161,14 +163,14 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     const ctx = new AmqpContext([msg, routingKey, () => this.channel === channel]);
     const route = this.routes.find((r) => r.matcher.matches(routingKey));
     if (!route) {
-      return this.deadLetter(channel, msg, TRANSPORT_REJECT_CODES.noHandler, `no handler for routing key ${routingKey}`);
+      return this.deadLetter(channel, msg, TRANSPORT_REJECT_CODES.noHandler, `no handler for routing key ${routingKey}`, 'transport');
     }
     let payload: unknown = msg.content;
     if (this.options.payload !== 'raw') {
       try {
         payload = JSON.parse(msg.content.toString('utf8'));
       } catch {
-        return this.deadLetter(channel, msg, TRANSPORT_REJECT_CODES.malformed, 'payload is not valid JSON');
+        return this.deadLetter(channel, msg, TRANSPORT_REJECT_CODES.malformed, 'payload is not valid JSON', 'transport');
       }
     }
     try {
@@ -179,12 +181,18 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
       return this.retryLater(channel, msg, err);
     }
     const mark = ctx.deadLetterMark;
-    if (mark) return this.deadLetter(channel, msg, mark.code, mark.reason);
+    if (mark) return this.deadLetter(channel, msg, mark.code, mark.reason, 'handler');
     this.settle(channel, () => channel.ack(msg));
   }
 
   /** Moves a message to the dead-letter queue with its reason, confirmed, then acks the original. */
-  private async deadLetter(channel: ConfirmChannel, msg: ConsumeMessage, code: string, reason: string): Promise<void> {
+  private async deadLetter(
+    channel: ConfirmChannel,
+    msg: ConsumeMessage,
+    code: string,
+    reason: string,
+    origin: DeadLetterEvent['origin'],
+  ): Promise<void> {
     const headers = {
       ...(msg.properties.headers ?? {}),
       [DEAD_LETTER_HEADERS.code]: code,
@@ -204,6 +212,14 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
       return this.retryLater(channel, msg, err);
     }
     this.settle(channel, () => channel.ack(msg));
+    const event: DeadLetterEvent = { code, reason, routingKey: msg.fields.routingKey, origin };
+    // A handler logs its own refusals; the transport's own decisions would otherwise leave no trace.
+    if (origin === 'transport') this.log.warn('message dead-lettered', { code, reason, routingKey: event.routingKey });
+    try {
+      this.options.onDeadLetter?.(event);
+    } catch (err) {
+      this.log.warn('onDeadLetter callback failed', { error: errorMessage(err) });
+    }
   }
 
   private async retryLater(channel: ConfirmChannel, msg: ConsumeMessage, err: unknown): Promise<void> {

@@ -12,3 +12,13 @@ export const TRANSPORT_REJECT_CODES = {
   noHandler: 'NO_HANDLER',
   malformed: 'MALFORMED_PAYLOAD',
 } as const;
+
+/** A message the transport moved to the dead-letter queue (the move is broker-confirmed). */
+export interface DeadLetterEvent {
+  code: string;
+  reason: string;
+  /** The routing key the message came with. */
+  routingKey: string;
+  /** `transport`: no handler, or not JSON (the transport decided); `handler`: a handler called deadLetter(). */
+  origin: 'transport' | 'handler';
+}

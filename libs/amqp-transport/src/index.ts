@@ -7,6 +7,7 @@ export type { AmqpServerOptions } from './amqp.server';
 export { AmqpContext } from './amqp.context';
 export type { DeadLetterMark } from './amqp.context';
 export { DEAD_LETTER_HEADERS, TRANSPORT_REJECT_CODES } from './dead-letter';
+export type { DeadLetterEvent } from './dead-letter';
 export { TopicMatcher, expandPattern } from './topic-matcher';
 export { backoffDelay } from './backoff';
 export type { BackoffOptions } from './backoff';
