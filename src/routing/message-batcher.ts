@@ -7,6 +7,7 @@ import { MessageRecord } from '../messages/message.record';
 import { MessagesRepository } from '../messages/messages.repository';
 import { MetricsService } from '../metrics/metrics.service';
 import { DeliveryPublisher } from './delivery.publisher';
+import { PIPELINE_RETRY } from './pipeline-retry';
 
 /** A message that passed validation and policy, with its engine-assigned id and time. */
 export interface AcceptedMessage {
@@ -25,7 +26,6 @@ interface Pending {
   resolve: (outcome: BatchOutcome) => void;
 }
 
-const RETRY = { initialMs: 250, maxMs: 5_000 };
 /** Batches published and awaiting the broker's confirms at once (the prefetch bounds the messages). */
 const MAX_UNCONFIRMED_BATCHES = 16;
 
@@ -166,7 +166,7 @@ export class MessageBatcher implements OnModuleDestroy {
       } catch (err) {
         if (operation === 'publish') this.metrics.brokerErrors.inc();
         else this.metrics.dbErrors.inc({ operation });
-        const delay = backoffDelay(attempt, RETRY);
+        const delay = backoffDelay(attempt, PIPELINE_RETRY);
         this.logger.warn({ operation, attempt, retryInMs: delay, error: (err as Error).message }, 'pipeline step failed; retrying');
         await new Promise((r) => setTimeout(r, delay));
       }

@@ -1,12 +1,14 @@
-import { Injectable } from '@nestjs/common';
-import { AmqpContext } from '@app/amqp-transport';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Injectable, Logger } from '@nestjs/common';
+import { AmqpContext, backoffDelay, errorMessage } from '@app/amqp-transport';
 import { amqpToMqtt, INVALID_TOPIC_PEER, newMessageId, parseOutgoing, RejectionCode, TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
 import { dedupeKey, MessageRecord, pairKey } from '../messages/message.record';
 import { MetricsService } from '../metrics/metrics.service';
-import { PolicyService } from '../policy/policy.service';
+import { PolicyRefusal, PolicyService } from '../policy/policy.service';
 import { MessageBatcher } from './message-batcher';
 import { MessageRefusals } from './message-refusals';
+import { PIPELINE_RETRY, worthLogging } from './pipeline-retry';
 
 /**
  * The path of one outgoing message: topic -> payload -> policy -> store and deliver (batched).
@@ -17,6 +19,8 @@ import { MessageRefusals } from './message-refusals';
  */
 @Injectable()
 export class RoutingService {
+  private readonly logger = new Logger(RoutingService.name);
+
   constructor(
     private readonly config: AppConfig,
     private readonly topics: TopicLayout,
@@ -42,7 +46,7 @@ export class RoutingService {
     if (!parsed.ok) return this.refusals.refuse(ctx, { sender, recipient }, parsed.code, parsed.reason, parsed.clientMessageId);
     const payload = parsed.value;
 
-    const refusal = await this.policy.checkMessage(sender, recipient);
+    const refusal = await this.checkPolicy(sender, recipient, ctx);
     if (refusal?.silent) return this.refusals.pretendSent(ctx, { sender, recipient }, payload, refusal.code, refusal.reason);
     if (refusal) return this.refusals.refuse(ctx, { sender, recipient }, refusal.code, refusal.reason, payload.client_message_id);
 
@@ -66,5 +70,26 @@ export class RoutingService {
     if (outcome === 'abandoned') throw new Error('message not processed (shutting down or channel lost)');
     if (outcome === 'duplicate') this.metrics.duplicates.inc();
     else this.metrics.delivered.inc();
+  }
+
+  /**
+   * The policy reads the database on a cache miss, so during a database outage it fails first.
+   * The message is held and the check retried with backoff, like the batch step, rather than
+   * requeued in a loop; given up only when its channel is gone (the broker redelivers it).
+   */
+  private async checkPolicy(sender: string, recipient: string, ctx: AmqpContext): Promise<PolicyRefusal | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.policy.checkMessage(sender, recipient);
+      } catch (err) {
+        this.metrics.dbErrors.inc({ operation: 'read_policy' });
+        if (!ctx.isActive()) throw err;
+        const delay = backoffDelay(attempt, PIPELINE_RETRY);
+        if (worthLogging(attempt)) {
+          this.logger.warn({ operation: 'read_policy', attempt, retryInMs: delay, error: errorMessage(err) }, 'pipeline step failed; retrying');
+        }
+        await sleep(delay);
+      }
+    }
   }
 }

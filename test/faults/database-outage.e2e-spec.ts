@@ -48,9 +48,18 @@ import { servers } from '../support/test-env';
     const db = await testDb();
     expect(await db.collection('messages').countDocuments({ sender: a })).toBe(n);
     expect(await deadLetters((key) => key.includes(`.${a}.`), 1, 2000)).toEqual([]);
+    // Failed reads are counted by operation, and the messages were held (retried in place with
+    // backoff), not requeued: the broker redelivered none of them.
+    const metrics = await (await fetch(`${engine.url}/metrics`)).text();
+    const dbErrors = Object.fromEntries(
+      [...metrics.matchAll(/^engine_db_errors_total\{operation="([^"]+)"\} (\S+)$/gm)].map((m) => [m[1], Number(m[2])]),
+    );
+    const redelivered = Number(/^engine_messages_redelivered_total (\S+)$/m.exec(metrics)?.[1]);
     process.stdout.write(
       `db outage: ${n} messages, ${deliveredWhileDown} delivered before the stop, ${(Date.now() - stoppedAt) / 1000} s from stop to all delivered, ` +
-        `duplicates ${inbox.messages.length - texts().size}\n`,
+        `duplicates ${inbox.messages.length - texts().size}, db errors ${JSON.stringify(dbErrors)}, redelivered ${redelivered}\n`,
     );
+    expect(Object.values(dbErrors).reduce((sum, v) => sum + v, 0)).toBeGreaterThan(0);
+    expect(redelivered).toBe(0);
   });
 });
