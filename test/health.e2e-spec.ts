@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { adminApi } from './support/admin-api';
+import { eventually } from './support/database';
 import { EngineProcess, spawnEngine, startEngine, waitForStatus } from './support/engine';
 import { stack } from './support/stack';
 import { servers } from './support/test-env';
@@ -34,6 +36,21 @@ describe('health and boot', () => {
     const doc = (await (await fetch(`${engine.url}/docs-json`)).json()) as Record<string, any>;
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health/live', '/health/ready']));
+  });
+
+  it('logs admin requests but not health probes or metrics scrapes', async () => {
+    await fetch(`${engine.url}/metrics`);
+    await fetch(`${engine.url}/metrics?probe=1`);
+    await fetch(`${engine.url}/health/ready`);
+    const marker = `log-check-${Date.now()}`;
+    await adminApi(engine.url).get(`users/${marker}`);
+    const requestLines = () =>
+      readFileSync(engine.logFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"req":'))
+        .map((l) => (JSON.parse(l) as { req: { url: string } }).req.url);
+    await eventually(async () => requestLines().some((url) => url.includes(marker)), 5000, 'the admin request logged');
+    expect(requestLines().filter((url) => url.startsWith('/metrics') || url.startsWith('/health'))).toEqual([]);
   });
 
   (servers.external.database ? it.skip : it)(
