@@ -6,6 +6,7 @@ import { LoggingModule } from './common/logging';
 import { BlocksModule } from './blocks/blocks.module';
 import { AppConfig, ConfigModule } from './config';
 import { DatabaseModule } from './database';
+import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RoutingModule } from './routing/routing.module';
@@ -29,6 +30,7 @@ export class AppModule {
         BlocksModule,
         RoutingModule,
         TokensModule,
+        DeadLettersModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpExceptionFilter },

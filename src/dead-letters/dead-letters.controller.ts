@@ -1,0 +1,50 @@
+import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../common/errors';
+import { adminPath } from '../common/http';
+import { DeadLettersService } from './dead-letters.service';
+import { DeadLetterListResponse, PurgeDeadLettersResponse, ReplayDeadLettersResponse } from './dto/dead-letter.response';
+import { ListDeadLettersQueryDto } from './dto/list-dead-letters-query.dto';
+import { PurgeDeadLettersQueryDto } from './dto/purge-dead-letters-query.dto';
+import { ReplayDeadLettersDto } from './dto/replay-dead-letters.dto';
+
+const BROKER_DOWN = 'The broker is not connected or does not answer (DEPENDENCY_UNAVAILABLE)';
+
+@ApiTags('dead-letters')
+@Controller(adminPath('dead-letters'))
+export class DeadLettersController {
+  constructor(private readonly deadLetters: DeadLettersService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Inspect the dead-letter queue: its depth and the oldest messages, with why each was refused',
+    description: 'Nothing is removed: the messages are read and handed back, and carry the redelivered flag from then on.',
+  })
+  @ApiOkResponse({ type: DeadLetterListResponse })
+  @ApiErrorResponses({ 400: 'Invalid limit', 503: BROKER_DOWN })
+  list(@Query() query: ListDeadLettersQueryDto): Promise<DeadLetterListResponse> {
+    return this.deadLetters.list(query.limit);
+  }
+
+  @Post('replay')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Send dead letters back to the engine (oldest first), e.g. once the cause is fixed',
+    description:
+      'Each is published again with its original routing key, broker-confirmed, then removed from the dead-letter queue (at least once). ' +
+      'One that still cannot succeed is dead-lettered again, with a fresh reason and x-replay-count one higher.',
+  })
+  @ApiOkResponse({ type: ReplayDeadLettersResponse })
+  @ApiErrorResponses({ 400: 'Invalid body', 503: BROKER_DOWN })
+  replay(@Body() dto: ReplayDeadLettersDto): Promise<ReplayDeadLettersResponse> {
+    return this.deadLetters.replay(dto.limit);
+  }
+
+  @Delete()
+  @ApiOperation({ summary: 'Remove dead letters for good: all, or the oldest `limit`' })
+  @ApiOkResponse({ type: PurgeDeadLettersResponse })
+  @ApiErrorResponses({ 400: 'Invalid limit', 503: BROKER_DOWN })
+  purge(@Query() query: PurgeDeadLettersQueryDto): Promise<PurgeDeadLettersResponse> {
+    return this.deadLetters.purge(query.limit);
+  }
+}

@@ -1,0 +1,157 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Channel, ConfirmChannel, GetMessage } from 'amqplib';
+import { AmqpConnection, errorMessage } from '@app/amqp-transport';
+import { TopicLayout } from '@app/protocol';
+import { PUBLISHER_CONNECTION } from '../broker';
+import { DomainError, ErrorCode } from '../common/errors';
+import { AppConfig } from '../config';
+import { originOf, replayProperties, toResponse } from './dead-letter.message';
+import { BROKER_CALL_TIMEOUT_MS, MAX_PER_CALL } from './dead-letter-limits';
+import { DeadLetterListResponse, DeadLetterResponse, PurgeDeadLettersResponse, ReplayDeadLettersResponse } from './dto/dead-letter.response';
+
+/**
+ * The dead-letter queue for operators: look at what is in it, send it back to the engine once the
+ * cause is fixed, or drop it. Each call works on a channel of its own on the publisher connection
+ * and closes it at the end; a message is only ever acked (removed) after what it was taken for is
+ * done, so an interrupted call leaves the rest in the queue.
+ */
+@Injectable()
+export class DeadLettersService {
+  private readonly logger = new Logger(DeadLettersService.name);
+  private readonly queue: string;
+
+  constructor(
+    config: AppConfig,
+    private readonly topics: TopicLayout,
+    @Inject(PUBLISHER_CONNECTION) private readonly connection: AmqpConnection,
+  ) {
+    this.queue = config.pipeline.deadLetterQueue;
+  }
+
+  /**
+   * Takes up to `limit` messages without acking them, then hands them all back (nack, requeue):
+   * the queue keeps every one. RabbitMQ puts them back in their place; from then on they carry
+   * the redelivered flag.
+   */
+  list(limit: number): Promise<DeadLetterListResponse> {
+    return this.withChannel(false, async (channel) => {
+      const count = await this.depth(channel);
+      const messages: DeadLetterResponse[] = [];
+      while (messages.length < Math.min(limit, count)) {
+        const msg = await this.get(channel, false);
+        if (!msg) break;
+        messages.push(toResponse(msg, this.topics));
+      }
+      if (messages.length > 0) channel.nackAll(true);
+      return { count, messages };
+    });
+  }
+
+  /**
+   * Publishes each message again to the exchange and routing key it first came with (so the
+   * engine consumes it as if just sent), confirmed by the broker, then acks its dead letter: at
+   * least once, never lost. At most the messages present at the start (up to MAX_PER_CALL), so
+   * one still bad, dead-lettered again meanwhile, is not replayed twice in one call. A message no
+   * queue would receive (mandatory publish returned) stays in the dead-letter queue.
+   */
+  replay(limit?: number): Promise<ReplayDeadLettersResponse> {
+    const done = { replayed: 0, unroutable: 0 };
+    return this.withChannel(true, async (channel) => {
+      const target = Math.min(limit ?? MAX_PER_CALL, await this.depth(channel));
+      let returned = false;
+      channel.on('return', () => (returned = true));
+      while (done.replayed + done.unroutable < target) {
+        const msg = await this.get(channel, false);
+        if (!msg) break;
+        const { exchange, routingKey } = originOf(msg);
+        returned = false;
+        await this.bounded(
+          new Promise<void>((resolve, reject) =>
+            channel.publish(exchange, routingKey, msg.content, replayProperties(msg), (err) => (err ? reject(err) : resolve())),
+          ),
+          'publish confirm',
+        );
+        // A return comes before the confirm of the same publish. The message is not acked: it
+        // returns to the queue when the channel closes.
+        if (returned) done.unroutable++;
+        else {
+          channel.ack(msg);
+          done.replayed++;
+        }
+      }
+      this.logger.log({ queue: this.queue, ...done }, 'dead letters replayed');
+      return { ...done };
+    }, () => `replay stopped after ${done.replayed} replayed`);
+  }
+
+  /** Removes every ready message, or the first `limit`. */
+  purge(limit?: number): Promise<PurgeDeadLettersResponse> {
+    return this.withChannel(false, async (channel) => {
+      let removed = 0;
+      if (limit === undefined) {
+        if ((await this.depth(channel)) > 0) removed = (await this.bounded(channel.purgeQueue(this.queue), 'purge')).messageCount;
+      } else {
+        const target = Math.min(limit, await this.depth(channel));
+        while (removed < target && (await this.get(channel, true))) removed++;
+      }
+      this.logger.log({ queue: this.queue, removed }, 'dead letters purged');
+      return { removed };
+    });
+  }
+
+  /**
+   * Ready messages in the queue. 0 when it does not exist (yet: the consumer declares it); the
+   * failed check closes the channel, so callers use it no further when this is 0.
+   */
+  private async depth(channel: Channel): Promise<number> {
+    try {
+      return (await this.bounded(channel.checkQueue(this.queue), 'queue check')).messageCount;
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 404) return 0;
+      throw err;
+    }
+  }
+
+  private async get(channel: Channel, noAck: boolean): Promise<GetMessage | false> {
+    return this.bounded(channel.get(this.queue, { noAck }), 'get');
+  }
+
+  private async withChannel<T>(
+    confirm: boolean,
+    work: (channel: ConfirmChannel) => Promise<T>,
+    progress: () => string = () => '',
+  ): Promise<T> {
+    const model = this.connection.current;
+    if (!model) throw unavailable('the broker is not connected');
+    let channel: ConfirmChannel;
+    try {
+      channel = await this.bounded(confirm ? model.createConfirmChannel() : (model.createChannel() as Promise<ConfirmChannel>), 'open a channel');
+    } catch (err) {
+      throw err instanceof DomainError ? err : unavailable(`could not open a broker channel: ${errorMessage(err)}`);
+    }
+    channel.on('error', () => undefined); // a failed call rejects on its own
+    try {
+      return await work(channel);
+    } catch (err) {
+      const step = progress();
+      throw err instanceof DomainError ? err : unavailable(`broker call failed${step ? ` (${step})` : ''}: ${errorMessage(err)}`);
+    } finally {
+      // Closing after the acks, on their channel, makes sure the broker has them; unacked
+      // messages go back to the queue.
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  private bounded<T>(call: Promise<T>, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(unavailable(`the broker did not answer within ${BROKER_CALL_TIMEOUT_MS} ms (${what})`)), BROKER_CALL_TIMEOUT_MS);
+    });
+    call.catch(() => undefined); // its outcome no longer matters once timed out
+    return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
+  }
+}
+
+function unavailable(message: string): DomainError {
+  return new DomainError(ErrorCode.DEPENDENCY_UNAVAILABLE, message);
+}
