@@ -34,7 +34,7 @@ export class DeadLettersService {
    * the redelivered flag.
    */
   list(limit: number): Promise<DeadLetterListResponse> {
-    return this.withChannel(false, async (channel) => {
+    return this.withChannel(async (channel) => {
       const count = await this.depth(channel);
       const messages: DeadLetterResponse[] = [];
       while (messages.length < Math.min(limit, count)) {
@@ -56,7 +56,7 @@ export class DeadLettersService {
    */
   replay(limit?: number): Promise<ReplayDeadLettersResponse> {
     const done = { replayed: 0, unroutable: 0 };
-    return this.withChannel(true, async (channel) => {
+    return this.withChannel(async (channel) => {
       const target = Math.min(limit ?? MAX_PER_CALL, await this.depth(channel));
       let returned = false;
       channel.on('return', () => (returned = true));
@@ -86,7 +86,7 @@ export class DeadLettersService {
 
   /** Removes every ready message, or the first `limit`. */
   purge(limit?: number): Promise<PurgeDeadLettersResponse> {
-    return this.withChannel(false, async (channel) => {
+    return this.withChannel(async (channel) => {
       let removed = 0;
       if (limit === undefined) {
         if ((await this.depth(channel)) > 0) removed = (await this.bounded(channel.purgeQueue(this.queue), 'purge')).messageCount;
@@ -116,16 +116,13 @@ export class DeadLettersService {
     return this.bounded(channel.get(this.queue, { noAck }), 'get');
   }
 
-  private async withChannel<T>(
-    confirm: boolean,
-    work: (channel: ConfirmChannel) => Promise<T>,
-    progress: () => string = () => '',
-  ): Promise<T> {
+  /** Runs the work on a channel of its own (confirm mode: replays need it, the rest does not mind). */
+  private async withChannel<T>(work: (channel: ConfirmChannel) => Promise<T>, progress: () => string = () => ''): Promise<T> {
     const model = this.connection.current;
     if (!model) throw unavailable('the broker is not connected');
     let channel: ConfirmChannel;
     try {
-      channel = await this.bounded(confirm ? model.createConfirmChannel() : (model.createChannel() as Promise<ConfirmChannel>), 'open a channel');
+      channel = await this.bounded(model.createConfirmChannel(), 'open a channel');
     } catch (err) {
       throw err instanceof DomainError ? err : unavailable(`could not open a broker channel: ${errorMessage(err)}`);
     }
@@ -133,8 +130,9 @@ export class DeadLettersService {
     try {
       return await work(channel);
     } catch (err) {
+      const message = err instanceof DomainError ? err.message : `broker call failed: ${errorMessage(err)}`;
       const step = progress();
-      throw err instanceof DomainError ? err : unavailable(`broker call failed${step ? ` (${step})` : ''}: ${errorMessage(err)}`);
+      throw unavailable(step ? `${message} (${step})` : message);
     } finally {
       // Closing after the acks, on their channel, makes sure the broker has them; unacked
       // messages go back to the queue.
