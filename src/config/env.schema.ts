@@ -116,7 +116,7 @@ export class EnvSchema {
   @IsInt()
   @Min(1)
   @Max(10000)
-  AMQP_PREFETCH: number = 500;
+  AMQP_PREFETCH: number = 2000;
 
   @Type(() => Number)
   @IsInt()
@@ -128,7 +128,7 @@ export class EnvSchema {
   @IsInt()
   @Min(1)
   @Max(1000)
-  BATCH_MAX_SIZE: number = 250;
+  BATCH_MAX_SIZE: number = 500;
 
   @Type(() => Number)
   @IsInt()
