@@ -4,7 +4,7 @@ import { ErrorBody } from './common/errors';
 import { ADMIN_PREFIX } from './common/http';
 
 /** Name of the bearer security scheme (the UI's Authorize button). */
-export const ADMIN_SECURITY = 'admin';
+const ADMIN_SECURITY = 'admin';
 
 const AUTH_ERRORS: Record<string, string> = {
   401: 'No, invalid or expired credential (WWW-Authenticate: Bearer)',
@@ -16,7 +16,7 @@ const AUTH_ERRORS: Record<string, string> = {
  * Marks every operation under /admin/v1 as requiring the admin credential, with its 401/403/429
  * answers: the guard is global, so the document says so for every admin route, present and future.
  */
-export function secureAdminOperations(document: OpenAPIObject): OpenAPIObject {
+function secureAdminOperations(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
     if (!path.startsWith(`/${ADMIN_PREFIX}/`)) continue;
     for (const op of Object.values(item)) {

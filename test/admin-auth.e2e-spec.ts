@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import jwt from 'jsonwebtoken';
-import { adminApi, adminAuth } from './support/admin-api';
+import { adminApi } from './support/admin-api';
 import { uid } from './support/broker';
 import { EngineProcess, spawnEngine, startEngine } from './support/engine';
 import { TEST_ADMIN_API_KEY, TEST_ADMIN_JWT_SECRET, TEST_JWT_SECRET } from './support/test-env';
@@ -152,7 +152,7 @@ describe('admin API without any admin credential configured', () => {
   it('stays shut (401 naming the settings, a warning at boot) outside production', async () => {
     const engine = await startEngine('admin-unconfigured', { ADMIN_API_KEY: '', ADMIN_JWT_SECRET: '' });
     try {
-      const res = await call(`${engine.url}/admin/v1/users`, 'get', adminAuth()['authorization']);
+      const res = await call(`${engine.url}/admin/v1/users`, 'get', `Bearer ${TEST_ADMIN_API_KEY}`);
       expect([res.status, res.body?.code]).toEqual([401, 'UNAUTHORIZED']);
       expect(res.body?.message).toMatch(/not configured.*ADMIN_API_KEY or ADMIN_JWT_SECRET/);
       expect(readFileSync(engine.logFile, 'utf8')).toMatch(/neither ADMIN_API_KEY nor ADMIN_JWT_SECRET is set/);

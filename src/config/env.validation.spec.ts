@@ -84,5 +84,6 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ ...base, NODE_ENV: 'production' })).toThrow(/ADMIN_API_KEY or ADMIN_JWT_SECRET \(not set\)/);
     expect(() => validateEnv({ ...base, NODE_ENV: 'production', ADMIN_API_KEY: 'k'.repeat(32) })).not.toThrow();
     expect(() => validateEnv({ ...base, NODE_ENV: 'development' })).not.toThrow();
+    expect(() => validateEnv({ ...base, ADMIN_JWT_ISSUER: 'ops' })).toThrow(/set ADMIN_JWT_SECRET too/);
   });
 });

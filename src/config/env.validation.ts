@@ -36,9 +36,13 @@ function crossChecks(env: EnvSchema): string[] {
   if (env.TOKEN_TTL_SECONDS > env.TOKEN_MAX_TTL_SECONDS) {
     problems.push(`TOKEN_TTL_SECONDS (${env.TOKEN_TTL_SECONDS}) must not exceed TOKEN_MAX_TTL_SECONDS (${env.TOKEN_MAX_TTL_SECONDS})`);
   }
-  const brokerSecrets = [env.JWT_SECRET, ...(env.JWT_PREVIOUS_KEYS ?? '').split(',').filter(Boolean).map((entry) => entry.slice(entry.indexOf(':') + 1))];
+  const previous = (env.JWT_PREVIOUS_KEYS ?? '').split(',').filter(Boolean);
+  const brokerSecrets = [env.JWT_SECRET, ...previous.map((entry) => entry.slice(entry.indexOf(':') + 1))];
   if (env.ADMIN_JWT_SECRET && brokerSecrets.includes(env.ADMIN_JWT_SECRET)) {
     problems.push('ADMIN_JWT_SECRET must differ from JWT_SECRET and JWT_PREVIOUS_KEYS (whoever signs broker tokens must not be able to sign admin tokens)');
+  }
+  if ((env.ADMIN_JWT_AUDIENCE || env.ADMIN_JWT_ISSUER) && !env.ADMIN_JWT_SECRET) {
+    problems.push('ADMIN_JWT_AUDIENCE and ADMIN_JWT_ISSUER only apply to admin JWTs: set ADMIN_JWT_SECRET too, or unset them');
   }
   if (env.NODE_ENV === 'production' && !env.ADMIN_API_KEY && !env.ADMIN_JWT_SECRET) {
     problems.push('ADMIN_API_KEY or ADMIN_JWT_SECRET (not set): in production the admin API needs a credential (docs/tokens.md)');
