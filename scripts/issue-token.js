@@ -4,7 +4,7 @@
 // for a first client, a smoke test, or support. Output: JSON with the token, the MQTT URL, the
 // client id prefix and the topics the token allows.
 //
-// Usage: node scripts/issue-token.js USER_ID [TTL_SECONDS]
+// Usage: node scripts/issue-token.js USER_ID [TTL_SECONDS]   (default: TOKEN_TTL_SECONDS)
 //   Docker: docker compose -f docker/docker-compose.yml exec engine node scripts/issue-token.js alice
 'use strict';
 const path = require('node:path');
@@ -21,10 +21,8 @@ function fail(message) {
   process.exit(1);
 }
 
-const [userId, ttlArg = '3600'] = process.argv.slice(2);
+const [userId, ttlArg] = process.argv.slice(2);
 if (!isValidUserId(userId)) fail(`usage: issue-token.js USER_ID [TTL_SECONDS] (user id: ${USER_ID_RULE})`);
-const ttl = Number(ttlArg);
-if (!Number.isInteger(ttl) || ttl <= 0) fail('TTL_SECONDS must be a positive whole number');
 
 let config;
 try {
@@ -32,6 +30,8 @@ try {
 } catch (err) {
   fail(err.message);
 }
+const ttl = ttlArg === undefined ? config.tokens.defaultTtlSeconds : Number(ttlArg);
+if (!Number.isInteger(ttl) || ttl <= 0) fail('TTL_SECONDS must be a positive whole number');
 const grants = userGrants(new TopicLayout(config.pipeline.pathPrefix), userId, config.jwt.audience);
 const { token, expiresAt } = new BrokerJwtService(new JwtService(), config).sign(
   { sub: userId, scope: grants.scopes },

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm start`: everything the engine needs, then the engine in the foreground.
 #   - installs npm dependencies when missing, and rabbitmq-server (Debian) when missing;
-#   - creates .env with fresh secrets when there is none;
+#   - creates .env with fresh secrets (JWT_SECRET, ADMIN_API_KEY) when there is none, and adds an
+#     ADMIN_API_KEY to an older .env without an admin credential;
 #   - starts the project's own RabbitMQ node unless RABBITMQ_HOST is set, and FerretDB unless
 #     MONGODB_URI is set (scripts/stack.sh; they keep running after the engine stops:
 #     `npm run stack stop` stops them);
@@ -15,12 +16,7 @@ cd "$ROOT"
 
 ensure_node_modules
 
-if [ ! -f .env ]; then
-  secret=$(head -c 36 /dev/urandom | base64 | tr '+/' '-_')
-  sed "s|^JWT_SECRET=.*|JWT_SECRET=$secret|" .env.example >.env
-  chmod 600 .env
-  log "created .env with a fresh JWT_SECRET (edit it to change settings)"
-fi
+ensure_secrets "$ROOT/.env" "$ROOT/.env.example"
 load_dotenv .env
 stack_defaults
 
@@ -41,4 +37,5 @@ fi
 
 build_app
 log "starting the engine on http://${HTTP_HOST:-127.0.0.1}:${HTTP_PORT:-3000} (Swagger UI at /docs)"
+log "admin API: send 'Authorization: Bearer <ADMIN_API_KEY>'; the key is in $ROOT/.env"
 exec node dist/src/main.js

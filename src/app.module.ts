@@ -1,5 +1,6 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AuthModule } from './auth';
 import { BrokerModule } from './broker';
 import { HttpExceptionFilter } from './common/errors';
 import { LoggingModule } from './common/logging';
@@ -22,6 +23,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule,
+        AuthModule,
         MetricsModule,
         DatabaseModule,
         BrokerModule,

@@ -1,5 +1,34 @@
 import { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, getSchemaPath, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ErrorBody } from './common/errors';
+import { ADMIN_PREFIX } from './common/http';
+
+/** Name of the bearer security scheme (the UI's Authorize button). */
+const ADMIN_SECURITY = 'admin';
+
+const AUTH_ERRORS: Record<string, string> = {
+  401: 'No, invalid or expired credential (WWW-Authenticate: Bearer)',
+  403: 'Admin JWT without the admin role',
+  429: 'Too many admin requests from this address (Retry-After: seconds)',
+};
+
+/**
+ * Marks every operation under /admin/v1 as requiring the admin credential, with its 401/403/429
+ * answers: the guard is global, so the document says so for every admin route, present and future.
+ */
+function secureAdminOperations(document: OpenAPIObject): OpenAPIObject {
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (!path.startsWith(`/${ADMIN_PREFIX}/`)) continue;
+    for (const op of Object.values(item)) {
+      if (typeof op !== 'object' || op === null || !('responses' in op)) continue;
+      op.security = [{ [ADMIN_SECURITY]: [] }];
+      for (const [status, description] of Object.entries(AUTH_ERRORS)) {
+        op.responses[status] ??= { description, content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorBody) } } } };
+      }
+    }
+  }
+  return document;
+}
 
 /** OpenAPI 3 document (schemas come from the @nestjs/swagger CLI plugin): UI at /docs, JSON at /docs-json. */
 export function setupSwagger(app: INestApplication): void {
@@ -7,10 +36,17 @@ export function setupSwagger(app: INestApplication): void {
     app,
     new DocumentBuilder()
       .setTitle('messaging-engine admin API')
-      .setDescription('Users, blocks, conversations, broker tokens and health of the messaging engine.')
+      .setDescription(
+        'Users, blocks, conversations, broker tokens and health of the messaging engine. Every /admin/v1 call needs ' +
+          '`Authorization: Bearer <admin API key or admin JWT>` (docs/tokens.md); health and metrics are public.',
+      )
       .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Admin API key or admin JWT' }, 'admin')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Admin API key (ADMIN_API_KEY) or admin JWT' }, ADMIN_SECURITY)
       .build(),
+    { extraModels: [ErrorBody] },
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
+  SwaggerModule.setup('docs', app, secureAdminOperations(document), {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { persistAuthorization: true },
+  });
 }

@@ -1,4 +1,5 @@
 import { MqttClient } from 'mqtt';
+import { adminAuth } from './support/admin-api';
 import { collectInbox, layout, mqttConnect, uid } from './support/broker';
 import { eventually } from './support/database';
 import { EngineProcess, startEngine } from './support/engine';
@@ -10,7 +11,7 @@ describe('history and send over REST', () => {
   const b = uid('hist-b');
   const c = uid('hist-c');
   const get = async (path: string) => {
-    const res = await fetch(`${engine.url}/admin/v1${path}`);
+    const res = await fetch(`${engine.url}/admin/v1${path}`, { headers: adminAuth() });
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
 
@@ -82,7 +83,7 @@ describe('history and send over REST', () => {
 
   it('sends as a user and as the system sender through the pipeline', async () => {
     const post = (body: unknown) =>
-      fetch(`${engine.url}/admin/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${engine.url}/admin/v1/messages`, { method: 'POST', headers: { ...adminAuth(), 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const bClient = await mqttConnect(b);
     const bInbox = await collectInbox(bClient, b);
     const asUser = await post({ sender: c, recipient: b, text: 'from c via REST', client_message_id: 'rest-1' });

@@ -1,8 +1,8 @@
 import { connect as amqpConnect, ChannelModel } from 'amqplib';
 import jwt from 'jsonwebtoken';
-import mqtt, { MqttClient } from 'mqtt';
+import { MqttClient } from 'mqtt';
 import { AdminApi, adminApi } from './support/admin-api';
-import { adminToken, amqpAdmin, layout, signToken, uid } from './support/broker';
+import { adminToken, amqpAdmin, layout, mqttConnectWithToken, signToken, uid } from './support/broker';
 import { closeTestDb } from './support/database';
 import { EngineProcess, startEngine } from './support/engine';
 import { servers } from './support/test-env';
@@ -14,18 +14,8 @@ interface Issued {
   subscribe: string[];
 }
 
-/** Connects over MQTT; resolves with the client, or rejects with the CONNACK refusal. */
-function connectWith(token: string, clientId: string): Promise<MqttClient> {
-  const client = mqtt.connect(servers.mqttUrl, { username: 'ignored', password: token, clientId, protocolVersion: 4, reconnectPeriod: 0 });
-  return new Promise((resolve, reject) => {
-    client.once('connect', () => resolve(client));
-    client.once('error', (err) => {
-      client.end(true);
-      reject(err);
-    });
-    client.once('close', () => reject(new Error('closed before CONNACK')));
-  });
-}
+/** Connects over MQTT to the test broker; resolves with the client, or rejects with the CONNACK refusal. */
+const connectWith = (token: string, clientId: string) => mqttConnectWithToken(servers.mqttUrl, token, clientId);
 
 /** The broker answers a denied SUBSCRIBE or PUBLISH by closing the connection (no SUBACK/PUBACK). */
 function closedBy(client: MqttClient, action: () => void): Promise<'closed' | 'still open'> {
@@ -59,20 +49,21 @@ async function amqpAttempt(userId: string, token: string, op: (ch: Awaited<Retur
 }
 
 /**
- * The management API lists a connection only after the broker's next statistics emission (every
- * 5 s by default): wait for it, so the test measures the disconnect itself.
+ * The management API lists a connection only after its next statistics aggregation (every second
+ * on the local stack: scripts/broker-config.js): wait until it lists this very client, so the test
+ * measures the disconnect itself and not an older connection of the same user.
  */
-async function listedByManagement(clientIdPrefix: string): Promise<void> {
+async function listedByManagement(clientId: string): Promise<void> {
   const deadline = Date.now() + 15_000;
   const auth = { authorization: `Bearer ${adminToken()}` };
   while (Date.now() < deadline) {
     const rows = (await (await fetch(`${servers.managementUrl}/api/connections?columns=client_properties`, { headers: auth })).json()) as Array<{
       client_properties?: { client_id?: string };
     }>;
-    if (rows.some((r) => r.client_properties?.client_id?.startsWith(clientIdPrefix))) return;
+    if (rows.some((r) => r.client_properties?.client_id === clientId)) return;
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`no connection of ${clientIdPrefix} listed by the management API`);
+  throw new Error(`connection ${clientId} not listed by the management API`);
 }
 
 describe('broker tokens: issuance and least privilege against the real broker', () => {
@@ -92,7 +83,7 @@ describe('broker tokens: issuance and least privilege against the real broker', 
   };
 
   beforeAll(async () => {
-    engine = await startEngine('tokens');
+    engine = await startEngine('tokens', { TOKEN_TTL_SECONDS: '1800', TOKEN_MAX_TTL_SECONDS: '7200' });
     api = adminApi(engine.url);
     for (const id of [alice, bob]) expect((await api.put(`users/${id}`, { display_name: id })).status).toBe(201);
     aliceToken = (await issue(alice)).body;
@@ -124,15 +115,26 @@ describe('broker tokens: issuance and least privilege against the real broker', 
     expect(decoded.payload).toMatchObject({ sub: alice, aud: ['rabbitmq'] });
   });
 
-  it('refuses unknown and disabled users and a ttl above the cap', async () => {
+  it('refuses unknown and disabled users and a ttl above TOKEN_MAX_TTL_SECONDS', async () => {
     expect((await issue(uid('nobody'))).body.code).toBe('USER_NOT_FOUND');
     const carol = uid('carol');
     await api.put(`users/${carol}`, { display_name: 'Carol' });
     await api.put(`users/${carol}/status`, { disabled: true, reason: 'test' });
     const disabled = await issue(carol);
     expect([disabled.status, disabled.body.code]).toEqual([409, 'USER_DISABLED']);
-    const tooLong = await issue(alice, { ttl_seconds: 86400 + 1 });
+    const tooLong = await issue(alice, { ttl_seconds: 7200 + 1 });
     expect([tooLong.status, tooLong.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(tooLong.body.message).toMatch(/at most 7200 \(TOKEN_MAX_TTL_SECONDS\)/);
+    expect((await issue(alice, { ttl_seconds: 7200 })).status).toBe(201);
+  });
+
+  it('gives a token TOKEN_TTL_SECONDS of life when the request names none', async () => {
+    const before = Math.floor(Date.now() / 1000);
+    const res = await issue(alice);
+    expect([res.status, res.body.expires_in]).toEqual([201, 1800]);
+    const lifetime = (jwt.decode(res.body.token) as { exp: number }).exp - before;
+    expect(lifetime).toBeGreaterThanOrEqual(1800);
+    expect(lifetime).toBeLessThanOrEqual(1802);
   });
 
   it("lets A publish on A's outgoing path and read A's inbox: B's message reaches A", async () => {
@@ -224,7 +226,7 @@ describe('broker tokens: issuance and least privilege against the real broker', 
 
   it('disconnects a connected user on demand within a second', async () => {
     const a = await connectAs(alice, aliceToken);
-    await listedByManagement(`${alice}~`);
+    await listedByManagement(a.options.clientId!);
     const closed = new Promise<number>((resolve) => a.once('close', () => resolve(Date.now())));
     const start = Date.now();
     const res = await api.post(`users/${alice}/disconnect`);
@@ -238,7 +240,7 @@ describe('broker tokens: issuance and least privilege against the real broker', 
     await api.put(`users/${dave}`, { display_name: 'Dave' });
     const issued = (await issue(dave)).body as Issued;
     const d = await connectAs(dave, issued);
-    await listedByManagement(`${dave}~`);
+    await listedByManagement(d.options.clientId!);
     const closed = new Promise<number>((resolve) => d.once('close', () => resolve(Date.now())));
     const start = Date.now();
     expect((await api.put(`users/${dave}/status`, { disabled: true, reason: 'abuse' })).status).toBe(200);

@@ -35,7 +35,8 @@ Target
   --mqtt-url URL         use this broker instead of the local bench stack (no stack, no spawned engine);
                          tokens are signed with JWT_SECRET / JWT_KEY_ID / JWT_AUDIENCE and topics use
                          PATH_PREFIX, from the environment or .env
-  --engine-url URL       the running engine's HTTP base URL (users are registered, /metrics scraped)
+  --engine-url URL       the running engine's HTTP base URL (users are registered with ADMIN_API_KEY from
+                         the environment or .env, /metrics scraped)
   --engine-pid PID       the running engine's pid, for CPU and RSS
   --broker-pid PID       the broker's pid (beam.smp), for CPU
   --db-pid PID           the database's pid, for CPU

@@ -2,12 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'dotenv';
 import { DEFAULT_PATH_PREFIX } from '@app/client';
 
-/** What the bench needs to sign tokens the broker accepts, and where the topics live. */
+/** What the bench needs to sign tokens the broker accepts, where the topics live, and the engine's admin key. */
 export interface BrokerSettings {
   jwtSecret: string;
   jwtKeyId: string;
   audience: string;
   pathPrefix: string;
+  /** The engine's ADMIN_API_KEY, to register the bench's users (unset: registration fails with 401). */
+  adminApiKey?: string;
 }
 
 /**
@@ -25,5 +27,6 @@ export function settingsFromEnvironment(root: string, env: NodeJS.ProcessEnv = p
     jwtKeyId: get('JWT_KEY_ID') ?? 'engine-1',
     audience: get('JWT_AUDIENCE') ?? 'rabbitmq',
     pathPrefix: get('PATH_PREFIX') ?? DEFAULT_PATH_PREFIX,
+    adminApiKey: get('ADMIN_API_KEY') || undefined,
   };
 }

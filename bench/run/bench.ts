@@ -99,7 +99,7 @@ export async function runBench(config: BenchConfig, progress: Progress, resource
     const sink = new SinkSwitch(new Tracker('none', 0, 1));
     const engine = path === 'engine' ? await prepareEngine(config, root, target, resources, progress) : null;
     if (engine?.logFile) result.engineLog = engine.logFile;
-    if (engine?.url) await registerUsers(engine.url, userIds, (l) => progress.log(l));
+    if (engine?.url) await registerUsers(engine.url, target.settings.adminApiKey, userIds, (l) => progress.log(l));
 
     const common = { url: target.mqttUrl, userIds, tokens, qos: config.qos, sink };
     const trialSeconds = config.search ? config.search.trialDurationMs / 1000 : 'durationMs' in config.stop ? config.stop.durationMs / 1000 : 3600;

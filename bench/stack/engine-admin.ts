@@ -2,22 +2,39 @@ import mongoose from 'mongoose';
 import { inBatches } from '../load/path-driver';
 
 /**
- * Registers the bench's users through the engine's admin API, so the engine path runs with the
- * default policy (recipients must be registered). An engine without the endpoint is reported,
- * not fatal: it may not require registration.
+ * Registers the bench's users through the engine's admin API (with its admin key), so the engine
+ * path runs with the default policy (recipients must be registered). A 429 is waited out as its
+ * Retry-After says. An engine without the endpoint is reported, not fatal: it may not require
+ * registration.
  */
-export async function registerUsers(engineUrl: string, userIds: readonly string[], log: (line: string) => void): Promise<void> {
+export async function registerUsers(
+  engineUrl: string,
+  adminApiKey: string | undefined,
+  userIds: readonly string[],
+  log: (line: string) => void,
+): Promise<void> {
   let missing = false;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (adminApiKey) headers.authorization = `Bearer ${adminApiKey}`;
   await inBatches(userIds, 10, async (id) => {
-    if (missing) return;
-    const res = await fetch(`${engineUrl}/admin/v1/users/${encodeURIComponent(id)}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ display_name: id }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (res.status === 404) missing = true;
-    else if (!res.ok) throw new Error(`registering ${id} failed: ${res.status} ${(await res.text()).slice(0, 200)}`);
+    for (;;) {
+      if (missing) return;
+      const res = await fetch(`${engineUrl}/admin/v1/users/${encodeURIComponent(id)}`, {
+        method: 'PUT',
+        headers,
+        body: JSON.stringify({ display_name: id }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (res.status === 429) {
+        await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
+        continue;
+      }
+      if (res.status === 404) missing = true;
+      else if (res.status === 401 || res.status === 403) {
+        throw new Error(`the engine refused the admin API call (${res.status}): set ADMIN_API_KEY (environment or .env) to the engine's admin key`);
+      } else if (!res.ok) throw new Error(`registering ${id} failed: ${res.status} ${(await res.text()).slice(0, 200)}`);
+      return;
+    }
   });
   if (missing) log('the engine has no user admin API: users not registered');
 }

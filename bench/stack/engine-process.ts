@@ -81,7 +81,8 @@ async function waitReady(url: string, exited: Promise<unknown>, timeoutMs: numbe
 /**
  * Spawns the built engine against the bench stack. Its settings are the defaults but for: no
  * per-user rate limit (the bench measures capacity, and a fast trial would be refused for
- * policy), warn-level logs, no Swagger; `--engine-env` overrides any of them.
+ * policy), no admin API rate limit (it registers every user), warn-level logs, no Swagger, and
+ * the stack's admin key; `--engine-env` overrides any of them.
  */
 export async function spawnEngine(root: string, stack: LocalStack, target: LocalTarget): Promise<SpawnedEngine> {
   const port = await freePort();
@@ -107,6 +108,8 @@ export async function spawnEngine(root: string, stack: LocalStack, target: Local
     JWT_AUDIENCE: stack.settings.audience,
     PATH_PREFIX: stack.settings.pathPrefix,
     RATE_LIMIT_PER_SECOND: '0',
+    ADMIN_API_KEY: stack.settings.adminApiKey!,
+    ADMIN_RATE_LIMIT_PER_MINUTE: '0',
     ...target.engineEnv,
   };
   const child = spawn(process.execPath, [ENTRY], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });

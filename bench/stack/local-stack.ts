@@ -91,7 +91,14 @@ export async function ensureLocalStack(root: string, target: LocalTarget, log: (
     env,
     mqttUrl: `mqtt://127.0.0.1:${ports.STACK_MQTT_PORT}`,
     mongoUri: `mongodb://127.0.0.1:${ports.STACK_MONGO_PORT}/bench`,
-    settings: { jwtSecret: secret, jwtKeyId: KEY_ID, audience: 'rabbitmq', pathPrefix: DEFAULT_PATH_PREFIX },
+    // The spawned engine's admin key: made per run, it only lives in the engine's environment.
+    settings: {
+      jwtSecret: secret,
+      jwtKeyId: KEY_ID,
+      audience: 'rabbitmq',
+      pathPrefix: DEFAULT_PATH_PREFIX,
+      adminApiKey: randomBytes(32).toString('base64url'),
+    },
     brokerPid: () => readPid(`${dir}/rabbitmq/rabbitmq.pid`),
     databasePid: () => readPid(`${dir}/ferretdb/ferretdb.pid`),
     async stop() {

@@ -22,6 +22,26 @@ load_dotenv() {
   done <"$file"
 }
 
+# A random secret: URL-safe base64 of 36 bytes (48 characters).
+random_secret() { head -c 36 /dev/urandom | base64 | tr '+/' '-_' | tr -d '\n'; }
+
+# ensure_secrets ENV_FILE EXAMPLE: creates ENV_FILE from EXAMPLE with a fresh JWT_SECRET and
+# ADMIN_API_KEY (mode 600), or adds an ADMIN_API_KEY to an existing one that has no admin credential
+# (one made before the admin API needed one). Names the file, never prints a value.
+ensure_secrets() {
+  local file=$1 example=$2
+  if [ ! -f "$file" ]; then
+    (umask 077; sed -e "s|^JWT_SECRET=.*|JWT_SECRET=$(random_secret)|" \
+      -e "s|^ADMIN_API_KEY=.*|ADMIN_API_KEY=$(random_secret)|" "$example" >"$file")
+    log "created $file with a fresh JWT_SECRET and ADMIN_API_KEY (edit it to change settings)"
+  elif ! grep -Eq '^(ADMIN_API_KEY|ADMIN_JWT_SECRET)=[^[:space:]]' "$file"; then
+    sed -i '/^ADMIN_API_KEY=[[:space:]]*$/d' "$file"
+    printf '\n# Added by npm start: the admin API key (Authorization: Bearer <key> on /admin/v1).\nADMIN_API_KEY=%s\n' \
+      "$(random_secret)" >>"$file"
+    log "added a fresh ADMIN_API_KEY to $file (the admin API needs it)"
+  fi
+}
+
 # True when something accepts TCP connections on 127.0.0.1:$1.
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 

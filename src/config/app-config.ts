@@ -26,6 +26,14 @@ export class AppConfig {
     mqttUrl: string;
   };
   readonly jwt: { audience: string; activeKey: SigningKey; keys: SigningKey[] };
+  /** Lifetimes of users' broker tokens, in seconds. */
+  readonly tokens: { defaultTtlSeconds: number; maxTtlSeconds: number };
+  /** Admin API authentication (neither apiKey nor jwt: every admin call answers 401) and rate limit. */
+  readonly admin: {
+    apiKey?: string;
+    jwt?: { secret: string; audience?: string; issuer?: string };
+    rateLimitPerMinute: number;
+  };
   readonly mongo: { uri: string; timeoutMs: number; derivedDb: string };
   readonly pipeline: {
     pathPrefix: string;
@@ -71,6 +79,14 @@ export class AppConfig {
         return { kid: entry.slice(0, at), secret: entry.slice(at + 1) };
       });
     this.jwt = { audience: env.JWT_AUDIENCE, activeKey, keys: [activeKey, ...previous] };
+    this.tokens = { defaultTtlSeconds: env.TOKEN_TTL_SECONDS, maxTtlSeconds: env.TOKEN_MAX_TTL_SECONDS };
+    this.admin = {
+      apiKey: env.ADMIN_API_KEY,
+      jwt: env.ADMIN_JWT_SECRET
+        ? { secret: env.ADMIN_JWT_SECRET, audience: env.ADMIN_JWT_AUDIENCE, issuer: env.ADMIN_JWT_ISSUER }
+        : undefined,
+      rateLimitPerMinute: env.ADMIN_RATE_LIMIT_PER_MINUTE,
+    };
     this.mongo = {
       uri: env.MONGODB_URI,
       timeoutMs: env.DB_TIMEOUT_MS,

@@ -85,6 +85,48 @@ export class EnvSchema {
   @Matches(/^[A-Za-z0-9._-]{1,64}$/)
   JWT_AUDIENCE: string = 'rabbitmq';
 
+  /** Lifetime of a user's broker token when the request names none (docs/tokens.md). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(604800)
+  TOKEN_TTL_SECONDS: number = 3600;
+
+  /** The longest lifetime an admin may ask for: a disabled user's token stays valid until it expires. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(604800)
+  TOKEN_MAX_TTL_SECONDS: number = 86400;
+
+  /** Admin API key: `Authorization: Bearer <key>` on /admin/v1 (docs/tokens.md, admin authentication). */
+  @IsOptional()
+  @Matches(/^\S{32,512}$/, { message: 'ADMIN_API_KEY must be 32 to 512 characters without spaces (openssl rand -base64 32)' })
+  ADMIN_API_KEY?: string;
+
+  /** HS256 secret of admin JWTs (role "admin"); must differ from the broker keys. */
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'ADMIN_JWT_SECRET must be at least 32 characters' })
+  ADMIN_JWT_SECRET?: string;
+
+  /** When set, an admin JWT's `aud` must contain it. */
+  @IsOptional()
+  @Matches(/^\S{1,200}$/)
+  ADMIN_JWT_AUDIENCE?: string;
+
+  /** When set, an admin JWT's `iss` must equal it. */
+  @IsOptional()
+  @Matches(/^\S{1,200}$/)
+  ADMIN_JWT_ISSUER?: string;
+
+  /** Admin API requests per client address per minute (fixed window); 0: no limit. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  ADMIN_RATE_LIMIT_PER_MINUTE: number = 600;
+
   @Matches(/^\/?[^/+#.*\s]+(\/[^/+#.*\s]+)*$/, {
     message: 'PATH_PREFIX must be words separated by "/" (a leading "/" is allowed), without + # * or .',
   })

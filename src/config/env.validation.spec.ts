@@ -53,4 +53,37 @@ describe('validateEnv', () => {
     expect(config.jwt.keys.map((k) => k.kid)).toEqual(['k2', 'k1']);
     expect(() => validateEnv({ ...base, JWT_PREVIOUS_KEYS: 'k1:short' })).toThrow(/JWT_PREVIOUS_KEYS/);
   });
+
+  it('reads the token lifetimes and refuses a default above the cap', () => {
+    expect(new AppConfig(validateEnv({ ...base })).tokens).toEqual({ defaultTtlSeconds: 3600, maxTtlSeconds: 86400 });
+    const set = new AppConfig(validateEnv({ ...base, TOKEN_TTL_SECONDS: '600', TOKEN_MAX_TTL_SECONDS: '7200' }));
+    expect(set.tokens).toEqual({ defaultTtlSeconds: 600, maxTtlSeconds: 7200 });
+    expect(() => validateEnv({ ...base, TOKEN_TTL_SECONDS: '7200', TOKEN_MAX_TTL_SECONDS: '3600' })).toThrow(
+      /TOKEN_TTL_SECONDS \(7200\) must not exceed TOKEN_MAX_TTL_SECONDS \(3600\)/,
+    );
+    expect(() => validateEnv({ ...base, TOKEN_MAX_TTL_SECONDS: '10' })).toThrow(/TOKEN_MAX_TTL_SECONDS/);
+  });
+
+  it('reads the admin credentials and rate limit', () => {
+    const none = new AppConfig(validateEnv({ ...base }));
+    expect(none.admin).toEqual({ apiKey: undefined, jwt: undefined, rateLimitPerMinute: 600 });
+    const key = 'k'.repeat(32);
+    const secret = 's'.repeat(32);
+    const both = new AppConfig(
+      validateEnv({ ...base, ADMIN_API_KEY: key, ADMIN_JWT_SECRET: secret, ADMIN_JWT_ISSUER: 'ops', ADMIN_RATE_LIMIT_PER_MINUTE: '0' }),
+    );
+    expect(both.admin).toEqual({ apiKey: key, jwt: { secret, issuer: 'ops', audience: undefined }, rateLimitPerMinute: 0 });
+  });
+
+  it('refuses a short admin key, an admin JWT secret shared with the broker keys, and no admin credential in production', () => {
+    expect(() => validateEnv({ ...base, ADMIN_API_KEY: 'short' })).toThrow(/ADMIN_API_KEY \(invalid value\)/);
+    expect(() => validateEnv({ ...base, ADMIN_API_KEY: `${'k'.repeat(32)} x` })).toThrow(/ADMIN_API_KEY/);
+    expect(() => validateEnv({ ...base, ADMIN_JWT_SECRET: base.JWT_SECRET })).toThrow(/ADMIN_JWT_SECRET must differ/);
+    const old = 'o'.repeat(32);
+    expect(() => validateEnv({ ...base, JWT_PREVIOUS_KEYS: `k0:${old}`, ADMIN_JWT_SECRET: old })).toThrow(/ADMIN_JWT_SECRET must differ/);
+    expect(() => validateEnv({ ...base, NODE_ENV: 'production' })).toThrow(/ADMIN_API_KEY or ADMIN_JWT_SECRET \(not set\)/);
+    expect(() => validateEnv({ ...base, NODE_ENV: 'production', ADMIN_API_KEY: 'k'.repeat(32) })).not.toThrow();
+    expect(() => validateEnv({ ...base, NODE_ENV: 'development' })).not.toThrow();
+    expect(() => validateEnv({ ...base, ADMIN_JWT_ISSUER: 'ops' })).toThrow(/set ADMIN_JWT_SECRET too/);
+  });
 });

@@ -22,8 +22,30 @@ export function validateEnv(raw: Record<string, unknown>): EnvSchema {
   const env = plainToInstance(EnvSchema, cleaned, { exposeDefaultValues: true });
   const errors = validateSync(env, { whitelist: false, skipMissingProperties: false });
   if (errors.length > 0) throw new ConfigError(errors.map(describe));
-  if (Boolean(env.RABBITMQ_USER) !== Boolean(env.RABBITMQ_PASSWORD)) {
-    throw new ConfigError(['RABBITMQ_USER and RABBITMQ_PASSWORD: set both (password login) or neither (the engine signs its own token)']);
-  }
+  const problems = crossChecks(env);
+  if (problems.length > 0) throw new ConfigError(problems);
   return env;
+}
+
+/** Rules that involve several settings. */
+function crossChecks(env: EnvSchema): string[] {
+  const problems: string[] = [];
+  if (Boolean(env.RABBITMQ_USER) !== Boolean(env.RABBITMQ_PASSWORD)) {
+    problems.push('RABBITMQ_USER and RABBITMQ_PASSWORD: set both (password login) or neither (the engine signs its own token)');
+  }
+  if (env.TOKEN_TTL_SECONDS > env.TOKEN_MAX_TTL_SECONDS) {
+    problems.push(`TOKEN_TTL_SECONDS (${env.TOKEN_TTL_SECONDS}) must not exceed TOKEN_MAX_TTL_SECONDS (${env.TOKEN_MAX_TTL_SECONDS})`);
+  }
+  const previous = (env.JWT_PREVIOUS_KEYS ?? '').split(',').filter(Boolean);
+  const brokerSecrets = [env.JWT_SECRET, ...previous.map((entry) => entry.slice(entry.indexOf(':') + 1))];
+  if (env.ADMIN_JWT_SECRET && brokerSecrets.includes(env.ADMIN_JWT_SECRET)) {
+    problems.push('ADMIN_JWT_SECRET must differ from JWT_SECRET and JWT_PREVIOUS_KEYS (whoever signs broker tokens must not be able to sign admin tokens)');
+  }
+  if ((env.ADMIN_JWT_AUDIENCE || env.ADMIN_JWT_ISSUER) && !env.ADMIN_JWT_SECRET) {
+    problems.push('ADMIN_JWT_AUDIENCE and ADMIN_JWT_ISSUER only apply to admin JWTs: set ADMIN_JWT_SECRET too, or unset them');
+  }
+  if (env.NODE_ENV === 'production' && !env.ADMIN_API_KEY && !env.ADMIN_JWT_SECRET) {
+    problems.push('ADMIN_API_KEY or ADMIN_JWT_SECRET (not set): in production the admin API needs a credential (docs/tokens.md)');
+  }
+  return problems;
 }

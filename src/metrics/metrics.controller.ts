@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Public } from '../auth';
 import { MetricsService } from './metrics.service';
 import { QueueDepthSampler } from './queue-depth.sampler';
 
@@ -7,6 +8,7 @@ import { QueueDepthSampler } from './queue-depth.sampler';
  * Prometheus scrape endpoint. Public on purpose, like /health: it sits outside /admin/v1, carries
  * no message content or user data, and scrapers rarely hold admin credentials.
  */
+@Public()
 @ApiTags('metrics')
 @Controller('metrics')
 export class MetricsController {

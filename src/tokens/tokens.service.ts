@@ -10,10 +10,6 @@ import { BrokerJwtService } from './broker-jwt.service';
 import { BrokerTokenResponse } from './dto/broker-token.response';
 import { userGrants } from './user-scopes';
 
-/** Default lifetime of a user token, and the longest an admin may ask for (a disabled user keeps a valid token until then). */
-export const DEFAULT_TTL_SECONDS = 3600;
-export const MAX_TTL_SECONDS = 86400;
-
 /** Broker tokens for registered, enabled users, and cutting a user off the broker. */
 @Injectable()
 export class TokensService {
@@ -32,10 +28,10 @@ export class TokensService {
     deletionHooks.register((userId) => this.cutOff(userId, 'user deleted'));
   }
 
-  async issue(userId: string, ttlSeconds = DEFAULT_TTL_SECONDS): Promise<BrokerTokenResponse> {
-    if (ttlSeconds > MAX_TTL_SECONDS) {
-      throw new DomainError(ErrorCode.VALIDATION_FAILED, `ttl_seconds must be at most ${MAX_TTL_SECONDS}`);
-    }
+  /** TOKEN_TTL_SECONDS when no ttl is asked for; at most TOKEN_MAX_TTL_SECONDS (a disabled user keeps a valid token until it expires). */
+  async issue(userId: string, ttlSeconds = this.config.tokens.defaultTtlSeconds): Promise<BrokerTokenResponse> {
+    const max = this.config.tokens.maxTtlSeconds;
+    if (ttlSeconds > max) throw new DomainError(ErrorCode.VALIDATION_FAILED, `ttl_seconds must be at most ${max} (TOKEN_MAX_TTL_SECONDS)`);
     const user = await this.users.get(userId);
     if (user.disabled) throw new DomainError(ErrorCode.USER_DISABLED, `user ${userId} is disabled`);
     const grants = userGrants(this.layout, userId, this.jwt.audience);

@@ -1,5 +1,6 @@
 import { MqttClient } from 'mqtt';
 import { collectInbox, Inbox, mqttConnect, uid } from './broker';
+import { TEST_ADMIN_API_KEY } from './test-env';
 
 export interface ApiReply<T = any> {
   status: number;
@@ -9,12 +10,21 @@ export interface ApiReply<T = any> {
 
 export type AdminApi = ReturnType<typeof adminApi>;
 
-/** The engine's admin REST API (`/admin/v1/...`); a string body is sent as is (for malformed JSON). */
-export function adminApi(engineUrl: string) {
+/** The Authorization header of an admin call (the test engine's API key unless another credential is given). */
+export function adminAuth(credential: string = TEST_ADMIN_API_KEY): Record<string, string> {
+  return { authorization: `Bearer ${credential}` };
+}
+
+/**
+ * The engine's admin REST API (`/admin/v1/...`) with the test admin key, another credential, or
+ * none (`null`); a string body is sent as is (for malformed JSON).
+ */
+export function adminApi(engineUrl: string, credential: string | null = TEST_ADMIN_API_KEY) {
+  const auth = credential === null ? {} : adminAuth(credential);
   const call = async (method: string, path: string, body?: unknown): Promise<ApiReply> => {
     const res = await fetch(`${engineUrl}/admin/v1/${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: body === undefined ? auth : { ...auth, 'content-type': 'application/json' },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();

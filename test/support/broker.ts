@@ -64,6 +64,22 @@ export async function mqttConnect(userId: string, options: Partial<IClientOption
   return client;
 }
 
+/**
+ * Connects over MQTT with a token as the password (no auto-reconnect); resolves with the client,
+ * or rejects with the CONNACK refusal (its `code`: 4 bad token, 5 not authorised).
+ */
+export function mqttConnectWithToken(url: string, token: string, clientId: string): Promise<MqttClient> {
+  const client = mqtt.connect(url, { username: 'ignored', password: token, clientId, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000 });
+  return new Promise((resolve, reject) => {
+    client.once('connect', () => resolve(client));
+    client.once('error', (err) => {
+      client.end(true);
+      reject(err);
+    });
+    client.once('close', () => reject(new Error('closed before CONNACK')));
+  });
+}
+
 export interface InboxMessage {
   topic: string;
   payload: Record<string, unknown>;

@@ -24,6 +24,9 @@ export const TEST_STACK: Record<string, string> = {
 export const TEST_JWT_SECRET = 'e2e-only-secret-not-for-production-0123456789';
 export const TEST_JWT_KEY_ID = 'e2e-1';
 export const PATH_PREFIX = 'apps/tilechat/users';
+/** The engine under test's admin credentials (test/support/admin-api.ts sends the key). */
+export const TEST_ADMIN_API_KEY = 'e2e-admin-api-key-not-for-production-0123456789';
+export const TEST_ADMIN_JWT_SECRET = 'e2e-admin-jwt-secret-not-for-production-0123456789';
 
 /** Where the tests find the broker and database: external ones when TEST_* are set. */
 export const servers = {
@@ -53,6 +56,10 @@ export function engineEnv(overrides: Record<string, string> = {}): Record<string
     JWT_SECRET: TEST_JWT_SECRET,
     JWT_KEY_ID: TEST_JWT_KEY_ID,
     PATH_PREFIX,
+    ADMIN_API_KEY: TEST_ADMIN_API_KEY,
+    ADMIN_JWT_SECRET: TEST_ADMIN_JWT_SECRET,
+    // Tests share one address and call the admin API a lot; the rate limit's own test sets one.
+    ADMIN_RATE_LIMIT_PER_MINUTE: '0',
     RATE_LIMIT_PER_SECOND: '0',
     // Most tests message users they never register; the user and block tests turn it on.
     REQUIRE_REGISTERED_RECIPIENTS: 'false',

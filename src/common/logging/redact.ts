@@ -14,6 +14,9 @@ export const REDACT_PATHS = [
   '*.accessToken',
   '*.access_token',
   '*.JWT_SECRET',
+  '*.JWT_PREVIOUS_KEYS',
+  '*.ADMIN_API_KEY',
+  '*.ADMIN_JWT_SECRET',
   '*.RABBITMQ_PASSWORD',
 ];
 
