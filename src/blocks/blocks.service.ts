@@ -3,7 +3,7 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { decodeCursor, encodeCursor, PageQueryDto } from '../common/pagination';
 import { AppConfig } from '../config';
 import { PolicyEvents } from '../policy-events';
-import { UserDeletionHooks } from '../users/user-deletion.hooks';
+import { UserDeletionHooks } from '../users/user-hooks';
 import { UsersService } from '../users/users.service';
 import { Block } from './block.schema';
 import { BlockPageResponse, BlockResponse, BlockStatusResponse } from './dto/block.response';

@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { PolicyEventsModule } from '../policy-events';
-import { UserDeletionHooks } from './user-deletion.hooks';
-import { UserDisableHooks } from './user-disable.hooks';
+import { UserDeletionHooks, UserDisableHooks } from './user-hooks';
 import { User, UserSchema } from './user.schema';
 import { UserStateCache } from './user-state.cache';
 import { UsersController } from './users.controller';

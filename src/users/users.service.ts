@@ -8,8 +8,7 @@ import { PutUserDto } from './dto/put-user.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { UserPageResponse, UserResponse } from './dto/user.response';
 import { UserStatusDto } from './dto/user-status.dto';
-import { UserDeletionHooks } from './user-deletion.hooks';
-import { UserDisableHooks } from './user-disable.hooks';
+import { UserDeletionHooks, UserDisableHooks } from './user-hooks';
 import { User } from './user.schema';
 import { UsersRepository } from './users.repository';
 
