@@ -21,7 +21,8 @@ describe('SIGTERM during a stream', () => {
     const receiver = await mqttConnect(b, { clean: false, clientId: `${b}~persistent` });
     clients.push(sender, receiver);
     const inbox = await collectInbox(receiver, b, 1);
-    engine = await startEngine('sigterm-1');
+    // A prefetch well under n, so the first engine cannot have taken every message when it stops.
+    engine = await startEngine('sigterm-1', { AMQP_PREFETCH: '200' });
 
     const published: Promise<unknown>[] = [];
     for (let i = 0; i < n; i++) {
@@ -35,6 +36,7 @@ describe('SIGTERM during a stream', () => {
     expect(exitMs).toBeLessThan(10_000);
     await Promise.all(published);
     const deliveredByFirst = new Set(inbox.messages.map((m) => m.payload.text)).size;
+    expect(deliveredByFirst).toBeLessThan(n); // the rest waits in the queue for the next engine
 
     engine = await startEngine('sigterm-2');
     const texts = () => new Set(inbox.messages.map((m) => m.payload.text));
