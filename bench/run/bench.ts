@@ -11,7 +11,7 @@ import { RawPath } from '../load/raw-path';
 import { Topology } from '../load/topology';
 import { Tracker } from '../load/tracker';
 import { Progress } from '../report/progress';
-import { dropDatabase, registerUsers } from '../stack/engine-admin';
+import { deleteEngineQueues, dropDatabase, registerUsers } from '../stack/engine-admin';
 import { ensureBuilt, spawnEngine } from '../stack/engine-process';
 import { ensureLocalStack, LocalStack } from '../stack/local-stack';
 import { projectRoot } from '../stack/project-root';
@@ -62,6 +62,7 @@ async function prepareEngine(config: BenchConfig, root: string, target: Target, 
   if (config.target.kind === 'external') return { url: config.target.engineUrl, pid: config.target.enginePid, release: async () => undefined };
   await ensureBuilt(root, config.target.build, (l) => progress.log(l));
   await dropDatabase(target.stack!.mongoUri);
+  await deleteEngineQueues(target.stack!.env.STACK_AMQP_PORT, target.settings, config.target.engineEnv);
   const engine = await spawnEngine(root, target.stack!, config.target);
   const release = resources.add('the engine', () => engine.stop());
   progress.log(`engine started (pid ${engine.pid}, log ${engine.logFile})`);

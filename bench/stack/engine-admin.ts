@@ -1,4 +1,7 @@
+import { connect } from 'amqplib';
+import jwt from 'jsonwebtoken';
 import mongoose from 'mongoose';
+import { BrokerSettings } from '../config/settings';
 import { inBatches } from '../load/path-driver';
 
 /**
@@ -45,6 +48,29 @@ export async function dropDatabase(uri: string): Promise<void> {
   try {
     await conn.dropDatabase();
     await conn.useDb(`${conn.name}_derived`).dropDatabase();
+  } finally {
+    await conn.close();
+  }
+}
+
+/**
+ * Deletes the engine's queues on the bench's broker node, so a run never starts behind what an
+ * earlier run left unprocessed (a run whose engine fell behind leaves its backlog in the durable
+ * queue, and the next engine would work through it first). The engine declares them again.
+ */
+export async function deleteEngineQueues(amqpPort: string, settings: BrokerSettings, engineEnv: Record<string, string>): Promise<void> {
+  const scopes = ['configure', 'read', 'write'].map((p) => `${settings.audience}.${p}:*/*`);
+  const now = Math.floor(Date.now() / 1000);
+  const token = jwt.sign({ sub: 'bench', aud: [settings.audience], scope: scopes, iat: now, exp: now + 300 }, settings.jwtSecret, {
+    algorithm: 'HS256',
+    keyid: settings.jwtKeyId,
+  });
+  const conn = await connect({ protocol: 'amqp', hostname: '127.0.0.1', port: Number(amqpPort), username: 'bench', password: token });
+  try {
+    const channel = await conn.createChannel();
+    for (const queue of [engineEnv.ENGINE_QUEUE ?? 'messaging-engine.outgoing', engineEnv.DEAD_LETTER_QUEUE ?? 'messaging-engine.dead-letter']) {
+      await channel.deleteQueue(queue);
+    }
   } finally {
     await conn.close();
   }
