@@ -158,7 +158,7 @@ export class EnvSchema {
   @IsInt()
   @Min(1)
   @Max(10000)
-  AMQP_PREFETCH: number = 2000;
+  AMQP_PREFETCH: number = 1000;
 
   @Type(() => Number)
   @IsInt()
