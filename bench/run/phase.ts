@@ -33,9 +33,20 @@ async function settle(ctx: TrialContext): Promise<void> {
   ctx.progress.log(`copies were still arriving after ${MAX_SETTLE_MS / 1000} s; starting the next trial anyway`);
 }
 
+/**
+ * Before the measured trials, every user sends twice at a modest rate, unmeasured: the first
+ * messages of a run otherwise pay for what happens once (the engine's JIT, its policy caches
+ * loading each user, the broker creating each route), which is not the steady state measured.
+ */
+async function warmUp(config: BenchConfig, ctx: TrialContext): Promise<void> {
+  await runTrial(ctx, { label: 'warm-up', rate: 200, window: config.window, total: 2 * config.users });
+  await settle(ctx);
+}
+
 /** Runs one path: a single trial with the configured load, or a rate search. */
 export async function runPhase(config: BenchConfig, ctx: TrialContext, connectSeconds: number): Promise<PhaseResult> {
   const trials: TrialResult[] = [];
+  await warmUp(config, ctx);
   if (!config.search) {
     const stop = 'messages' in config.stop ? { total: config.stop.messages } : { durationMs: config.stop.durationMs };
     trials.push(await runTrial(ctx, { label: 'run', rate: config.rate, window: config.window, ...stop }));
