@@ -120,7 +120,12 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
   private async drain(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (this.inFlight.size > 0 && Date.now() < deadline) {
-      await Promise.race([Promise.allSettled([...this.inFlight]), sleep(Math.max(0, deadline - Date.now()))]);
+      // The timer is cancelled once the messages settle, so it never holds the process open.
+      const settled = new AbortController();
+      await Promise.race([
+        Promise.allSettled([...this.inFlight]).finally(() => settled.abort()),
+        sleep(Math.max(0, deadline - Date.now()), settled.signal),
+      ]);
     }
     return this.inFlight.size === 0;
   }
