@@ -62,6 +62,13 @@ describe('docker/Dockerfile', () => {
     expect(one('EXPOSE').split(/\s+/)).toEqual([env.HTTP_PORT]);
   });
 
+  it('installs without install analytics (nothing may reach outside the machine)', () => {
+    const install = read('docker/Dockerfile').split('\n').find((l) => /\bnpm ci\b/.test(l)) ?? '';
+    expect(install).toMatch(/SCARF_ANALYTICS=false/);
+    expect(JSON.parse(read('package.json')).scarfSettings).toEqual({ enabled: false });
+    expect(read('scripts/lib/deps.sh')).toMatch(/SCARF_ANALYTICS=false .*npm ci/);
+  });
+
   it('runs as a non-root user', () => {
     expect(['root', '0', '0:0']).not.toContain(one('USER'));
   });

@@ -13,7 +13,9 @@ ensure_node_modules() {
   local marker=$ROOT/node_modules/.package-lock.json
   if [ ! -f "$marker" ] || [ "$ROOT/package-lock.json" -nt "$marker" ]; then
     log "installing npm dependencies (npm ci)"
-    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed"
+    # Nothing may reach outside the machine: swagger-ui-dist's dependency @scarf/scarf would
+    # report the install from its postinstall script (also off in package.json's scarfSettings).
+    (cd "$ROOT" && SCARF_ANALYTICS=false DO_NOT_TRACK=1 npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed"
   fi
 }
 
