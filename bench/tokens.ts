@@ -4,10 +4,10 @@ import { userGrants } from '../src/tokens/user-scopes';
 import { BrokerSettings } from './config/settings';
 
 /**
- * Where the bench gets its broker tokens. Users' tokens are what the engine would issue; the
- * engine has no token endpoint yet, so they are signed here with the same key and scopes (swap
- * `userToken` for a call to the endpoint once it exists). The raw path's tokens are the bench's
- * own: they allow the raw path's topics, which no engine-issued token does.
+ * Where the bench gets its broker tokens. Users' tokens are what the engine's token endpoint
+ * issues (the same key and the same scopes, `userGrants`), signed here so that an external
+ * deployment needs no admin call per virtual user. The raw path's tokens are the bench's own: they
+ * allow the raw path's topics, which no engine-issued token does.
  */
 export interface TokenIssuer {
   userToken(userId: string): Promise<string>;
