@@ -1,7 +1,7 @@
 import { MqttClient } from 'mqtt';
 import { RejectionCode } from '@app/protocol';
 import { AdminApi, adminApi, registeredUser, TestUser } from './support/admin-api';
-import { layout, uid } from './support/broker';
+import { collectInbox, layout, mqttConnect, uid } from './support/broker';
 import { closeTestDb, testDb } from './support/database';
 import { EngineProcess, startEngine } from './support/engine';
 
@@ -22,7 +22,8 @@ describe('users: admin API and the pipeline policy', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.endAsync()));
+    // Forced: a client the engine has cut off (disabled user) must not hold the engine running.
+    for (const c of clients) c.end(true);
     await engine?.stop();
     await closeTestDb();
   });
@@ -102,17 +103,23 @@ describe('users: admin API and the pipeline policy', () => {
     const disabled = await api.put(`users/${c.id}/status`, { disabled: true, reason: 'abuse report 42' });
     expect(disabled.status).toBe(200);
     expect(disabled.body).toMatchObject({ disabled: true, disabled_reason: 'abuse report 42' });
-    await send(c, d.id, 'while-disabled');
-    const [refused] = await c.inbox.waitFor(1, rejections(c));
+    // Disabling closes the user's live connections (those the broker lists by then), but a token
+    // stays valid until it expires: the user can connect again, and the pipeline refuses them.
+    c.client.end(true);
+    const again = await mqttConnect(c.id);
+    clients.push(again);
+    const c2: TestUser = { id: c.id, client: again, inbox: await collectInbox(again, c.id) };
+    await send(c2, d.id, 'while-disabled');
+    const [refused] = await c2.inbox.waitFor(1, rejections(c2));
     expect(refused.payload).toMatchObject({ code: RejectionCode.SENDER_DISABLED, client_message_id: 'while-disabled' });
 
     const enabled = await api.put(`users/${c.id}/status`, { disabled: false });
     expect(enabled.body.disabled).toBe(false);
     expect(enabled.body.disabled_reason).toBeUndefined();
-    await send(c, d.id, 'after');
+    await send(c2, d.id, 'after');
     await d.inbox.waitFor(1, received('after'));
     expect(d.inbox.messages.map((m) => m.payload.text)).toEqual(['before', 'after']);
-    expect(c.inbox.messages.filter(rejections(c))).toHaveLength(1);
+    expect(c2.inbox.messages.filter(rejections(c2))).toHaveLength(1);
   });
 
   it('refuses messages to an unregistered user with UNKNOWN_RECIPIENT, and delivers once the user is created', async () => {
