@@ -8,6 +8,7 @@ module.exports = {
   testRegex: '.*\\.e2e-spec\\.ts$',
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
+  setupFilesAfterEnv: ['<rootDir>/test/support/engine-cleanup.ts'],
   testTimeout: 120000,
   maxWorkers: 1,
 };

@@ -28,6 +28,29 @@ export interface EngineProcess {
   kill(): Promise<number | string>;
 }
 
+/** Engines spawned by the current test file and not exited yet. */
+const running = new Set<ChildProcess>();
+
+/**
+ * Stops what a test file left running (test/support/engine-cleanup.ts calls it after each file):
+ * SIGTERM, and SIGKILL after 15 s. A file whose own afterAll failed must not leave an engine
+ * consuming the next files' messages.
+ */
+export async function stopLeftoverEngines(): Promise<number> {
+  const left = [...running];
+  await Promise.all(
+    left.map(
+      (child) =>
+        new Promise((resolve) => {
+          const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+          child.once('exit', () => resolve(clearTimeout(force)));
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  return left.length;
+}
+
 /** Spawns the built engine (dist/) with the test environment plus overrides. */
 export async function spawnEngine(name: string, overrides: Record<string, string> = {}): Promise<EngineProcess> {
   const port = await freePort();
@@ -42,8 +65,12 @@ export async function spawnEngine(name: string, overrides: Record<string, string
   });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
+  running.add(child);
   const exited = new Promise<number | string>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve(code ?? signal ?? 'unknown');
+    }),
   );
   const stopWith = (signal: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
