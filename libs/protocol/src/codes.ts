@@ -14,6 +14,11 @@ export enum RejectionCode {
   UNKNOWN_RECIPIENT = 'UNKNOWN_RECIPIENT',
   /** The sender sends faster than the engine's per-user limit. */
   RATE_LIMITED = 'RATE_LIMITED',
+  /**
+   * The message passed validation, but the database or the broker refused it for good (not a
+   * transient failure): it is set aside alone and the rest of its batch goes on.
+   */
+  UNPROCESSABLE = 'UNPROCESSABLE',
 }
 
 /** Codes that mean the message itself can never succeed: it goes to the dead-letter queue. */
@@ -21,6 +26,7 @@ export const DEAD_LETTER_CODES: ReadonlySet<RejectionCode> = new Set([
   RejectionCode.INVALID_PAYLOAD,
   RejectionCode.PAYLOAD_TOO_LARGE,
   RejectionCode.INVALID_TOPIC,
+  RejectionCode.UNPROCESSABLE,
 ]);
 
 /** Delivery status on a delivered message copy. */

@@ -27,6 +27,14 @@ describe('parseOutgoing', () => {
     ['{"text":"x","attributes":[1]}', /attributes must be a JSON object/],
     ['{"text":"x","client_message_id":""}', /client_message_id/],
     [`{"text":"x","sender_fullname":"${'n'.repeat(300)}"}`, /sender_fullname/],
+    ['{"text":"a\\u0000b"}', /without NUL/],
+    ['{"text":"\\ud800"}', /well-formed/],
+    ['{"text":"x","client_message_id":"a\\u0000"}', /client_message_id/],
+    ['{"text":"x","type":"system"}', /reserved/],
+    ['{"text":"x","attributes":{"system":true}}', /attributes\.system is reserved/],
+    ['{"text":"x","attributes":{"n":1e400}}', /finite number/],
+    ['{"text":"x","metadata":' + '{"a":'.repeat(20) + '1' + '}'.repeat(20) + '}', /nested deeper/],
+    ['{"text":"x","sender_fullname":"\\udc00"}', /sender_fullname/],
   ])('refuses %s with INVALID_PAYLOAD', (body, reason) => {
     const result = parseOutgoing(body);
     expect(result.ok).toBe(false);
@@ -44,6 +52,11 @@ describe('parseOutgoing', () => {
   it('refuses a body over the limit before parsing it', () => {
     const result = parseOutgoing(Buffer.from(`{"text":"${'x'.repeat(100)}"}`), 50);
     expect(result).toMatchObject({ ok: false, code: RejectionCode.PAYLOAD_TOO_LARGE });
+  });
+
+  it('keeps keys a database would refuse, as the client sent them', () => {
+    const attributes = { 'a\u0000b': 1, $gt: '', 'a.b': [[1, 2], [3]], deep: { $where: 'x' } };
+    expect(parseOutgoing(JSON.stringify({ text: 'x', attributes }))).toEqual({ ok: true, value: { text: 'x', type: 'text', attributes } });
   });
 
   it('allows an empty text for non-text types', () => {

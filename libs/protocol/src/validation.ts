@@ -1,4 +1,5 @@
 import { RejectionCode } from './codes';
+import { freeFormProblem, isPlainObject, isWellFormedText, RESERVED_ATTRIBUTE_KEYS } from './free-form';
 import { BlockCommand, OutgoingMessage } from './payloads';
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -15,8 +16,15 @@ export type ParseResult<T> =
 
 const TYPE_PATTERN = /^[a-z][a-z0-9_-]*$/;
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Message types only the engine sends (system messages); a client's is refused. */
+export const RESERVED_TYPES: ReadonlySet<string> = new Set(['system']);
+
+/**
+ * A string the database stores and gives back unchanged on every MongoDB-wire server: valid
+ * Unicode and no NUL (PostgreSQL-backed servers refuse it).
+ */
+export function isStorableText(s: string): boolean {
+  return !s.includes('\u0000') && isWellFormedText(s);
 }
 
 function fail<T>(code: RejectionCode, reason: string, clientMessageId?: string): ParseResult<T> {
@@ -48,26 +56,32 @@ export function parseOutgoing(body: Buffer | string, maxBytes = DEFAULT_MAX_PAYL
   const o = decoded.value;
 
   const cmid = o.client_message_id;
-  const validCmid = typeof cmid === 'string' && cmid.length > 0 && cmid.length <= LIMITS.clientMessageId;
+  const validCmid = typeof cmid === 'string' && cmid.length > 0 && cmid.length <= LIMITS.clientMessageId && isStorableText(cmid);
   const echoId = validCmid ? (cmid as string) : undefined;
   const bad = (reason: string) => fail<OutgoingMessage>(RejectionCode.INVALID_PAYLOAD, reason, echoId);
 
   if (cmid !== undefined && !validCmid) {
-    return bad(`client_message_id must be a non-empty string of at most ${LIMITS.clientMessageId} characters`);
+    return bad(`client_message_id must be a non-empty string of at most ${LIMITS.clientMessageId} characters, without NUL`);
   }
   const type = o.type === undefined ? 'text' : o.type;
   if (typeof type !== 'string' || type.length > LIMITS.type || !TYPE_PATTERN.test(type)) {
     return bad(`type must match ${TYPE_PATTERN} and be at most ${LIMITS.type} characters`);
   }
+  if (RESERVED_TYPES.has(type)) return bad(`type "${type}" is reserved for messages the engine sends`);
   if (typeof o.text !== 'string') return bad('text must be a string');
+  if (!isStorableText(o.text)) return bad('text must be well-formed Unicode without NUL characters');
   if (type === 'text' && o.text.trim().length === 0) return bad('text must not be empty for type "text"');
   for (const key of ['attributes', 'metadata'] as const) {
-    if (o[key] !== undefined && !isPlainObject(o[key])) return bad(`${key} must be a JSON object`);
+    if (o[key] === undefined) continue;
+    const problem = freeFormProblem(o[key], key);
+    if (problem) return bad(problem);
   }
+  const reserved = isPlainObject(o.attributes) ? Object.keys(o.attributes).find((k) => RESERVED_ATTRIBUTE_KEYS.has(k)) : undefined;
+  if (reserved) return bad(`attributes.${reserved} is reserved for messages the engine sends`);
   for (const key of ['sender_fullname', 'recipient_fullname'] as const) {
     const v = o[key];
-    if (v !== undefined && (typeof v !== 'string' || v.length > LIMITS.fullname)) {
-      return bad(`${key} must be a string of at most ${LIMITS.fullname} characters`);
+    if (v !== undefined && (typeof v !== 'string' || v.length > LIMITS.fullname || !isStorableText(v))) {
+      return bad(`${key} must be a string of at most ${LIMITS.fullname} characters, well-formed and without NUL`);
     }
   }
 
