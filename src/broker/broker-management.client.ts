@@ -12,6 +12,15 @@ interface ConnectionRow {
 
 const TIMEOUT_MS = 5000;
 
+/** A message as the management API's queue "get" returns it (payload base64-encoded). */
+export interface ManagementMessage {
+  exchange: string;
+  routing_key: string;
+  payload: string;
+  payload_encoding: 'base64' | 'string';
+  properties: { headers?: Record<string, unknown>; content_type?: string; delivery_mode?: number };
+}
+
 /**
  * The broker's management HTTP API (RABBITMQ_MANAGEMENT_URL), used to close a user's live
  * connections: a JWT stays valid until it expires, so disabling a user must also cut them off.
@@ -51,7 +60,18 @@ export class BrokerManagementClient {
     return mine.length;
   }
 
-  private async call(method: string, path: string, headers: Record<string, string> = {}, tolerated: number[] = []): Promise<unknown> {
+  /**
+   * Takes up to `count` messages from the head of a queue through the management API, which reads
+   * them inside the broker, so even a message AMQP cannot carry (a routing key over 255 bytes)
+   * comes out. `peek` puts them back where they were; `take` removes them.
+   */
+  async getMessages(queue: string, count: number, mode: 'peek' | 'take'): Promise<ManagementMessage[]> {
+    const vhost = encodeURIComponent(this.config.broker.vhost);
+    const body = { count, ackmode: mode === 'peek' ? 'reject_requeue_true' : 'ack_requeue_false', encoding: 'base64', truncate: 1 << 30 };
+    return (await this.call('POST', `/api/queues/${vhost}/${encodeURIComponent(queue)}/get`, { 'content-type': 'application/json' }, [], body)) as ManagementMessage[];
+  }
+
+  private async call(method: string, path: string, headers: Record<string, string> = {}, tolerated: number[] = [], body?: object): Promise<unknown> {
     const base = this.config.broker.managementUrl;
     if (!base) throw new DomainError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'RABBITMQ_MANAGEMENT_URL is not set: cannot close broker connections');
     let res: Response;
@@ -59,6 +79,7 @@ export class BrokerManagementClient {
       res = await fetch(`${base.replace(/\/+$/, '')}${path}`, {
         method,
         headers: { authorization: this.authorization(), ...headers },
+        ...(body && { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
     } catch (err) {

@@ -46,6 +46,8 @@ export class AppConfig {
     batchMaxWaitMs: number;
     rateLimitPerSecond: number;
     rateLimitBurst: number;
+    /** Readiness fails while the oldest in-flight message has waited longer (READINESS_MAX_MESSAGE_AGE_MS). */
+    maxMessageAgeMs: number;
   };
   readonly policy: {
     requireRegisteredRecipients: boolean;
@@ -103,6 +105,7 @@ export class AppConfig {
       batchMaxWaitMs: env.BATCH_MAX_WAIT_MS,
       rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
       rateLimitBurst: env.RATE_LIMIT_BURST,
+      maxMessageAgeMs: env.READINESS_MAX_MESSAGE_AGE_MS,
     };
     this.policy = {
       requireRegisteredRecipients: env.REQUIRE_REGISTERED_RECIPIENTS,

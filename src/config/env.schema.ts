@@ -194,6 +194,13 @@ export class EnvSchema {
   @Max(120000)
   SHUTDOWN_TIMEOUT_MS: number = 10000;
 
+  /** Readiness fails while the oldest message in the engine's hands has waited longer than this. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(3600000)
+  READINESS_MAX_MESSAGE_AGE_MS: number = 30000;
+
   @Transform(toBool)
   @IsBoolean()
   SWAGGER_ENABLED: boolean = true;

@@ -36,11 +36,15 @@ export class Message {
   @Prop({ required: true })
   dedupe_key!: string;
 
+  /**
+   * The client's free-form objects as JSON text, so any key (`$gt`, `a.b`, NUL) is stored as sent
+   * on every MongoDB-wire server. Messages stored before 0.2 hold objects; the repository reads both.
+   */
   @Prop({ type: MongooseSchema.Types.Mixed })
-  attributes?: Record<string, unknown>;
+  attributes?: string | Record<string, unknown>;
 
   @Prop({ type: MongooseSchema.Types.Mixed })
-  metadata?: Record<string, unknown>;
+  metadata?: string | Record<string, unknown>;
 
   @Prop()
   sender_fullname?: string;

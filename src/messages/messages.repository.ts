@@ -1,14 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, mongo } from 'mongoose';
+import { DUPLICATE_KEY, isTransientWriteError, transientCode, writeErrorsOf } from '../database/write-errors';
 import { Message } from './message.schema';
 import { MessageRecord } from './message.record';
-
-const DUPLICATE_KEY = 11000;
 
 export interface InsertOutcome {
   /** For each record that was already stored (same app and dedupe key): the stored one. */
   duplicates: Map<string, MessageRecord>;
+  /** Records the database refused for good (while it took other writes), by dedupe key: why. */
+  refused: Map<string, string>;
 }
 
 export interface HistoryQuery {
@@ -22,33 +24,51 @@ export interface HistoryQuery {
   order: 'asc' | 'desc';
 }
 
+/** What a stored message looks like in the database: free-form fields as JSON text. */
+type MessageDocument = Omit<MessageRecord, 'attributes' | 'metadata'> & { attributes?: unknown; metadata?: unknown };
+
+interface InsertAttempt {
+  duplicateKeys: string[];
+  refused: Array<{ record: MessageRecord; reason: string }>;
+}
+
+/** Thrown when a write failed for a cause that may pass (the database is away): retry the batch. */
+export class TransientWriteError extends Error {
+  constructor(cause: unknown) {
+    super(errorText(cause), { cause });
+    this.name = 'TransientWriteError';
+  }
+}
+
 @Injectable()
 export class MessagesRepository {
   constructor(@InjectModel(Message.name) private readonly model: Model<Message>) {}
 
   /**
-   * Stores a batch in one unordered insert. Records whose dedupe key is already stored are not
-   * stored again: the stored versions come back in `duplicates`, keyed by dedupe key.
+   * Stores a batch with unordered inserts. Records whose dedupe key is already stored are not
+   * stored again: the stored versions come back in `duplicates`. A record the database refuses
+   * for good is isolated (the rest of the batch is stored) and comes back in `refused`; "for
+   * good" means the server refused that document while a probe write right after succeeded, so a
+   * database that refuses everything is never taken for a bad message. Any other failure throws
+   * TransientWriteError: the caller retries, and what this call stored comes back as duplicates.
    */
   async insertBatch(records: MessageRecord[]): Promise<InsertOutcome> {
-    const duplicates = new Map<string, MessageRecord>();
-    if (records.length === 0) return { duplicates };
-    try {
-      // The driver's insert (not Model.insertMany): records are already complete and validated.
-      await this.model.collection.insertMany(records as unknown as mongo.OptionalId<mongo.Document>[], { ordered: false });
-    } catch (err) {
-      const failed = duplicateIndexes(err);
-      if (!failed) throw err;
-      const keys = failed.map((i) => records[i].dedupe_key);
+    const outcome: InsertOutcome = { duplicates: new Map(), refused: new Map() };
+    const { duplicateKeys: keys, refused } = await this.insert(records);
+    if (refused.length > 0) {
+      if (!(await this.acceptsWrites())) throw new TransientWriteError(refused[0].reason);
+      for (const f of refused) outcome.refused.set(f.record.dedupe_key, f.reason);
+    }
+    if (keys.length > 0) {
       const stored = await this.model
         .find({ app_id: records[0].app_id, dedupe_key: { $in: keys } })
-        .lean<MessageRecord[]>()
+        .lean<MessageDocument[]>()
         .exec();
-      for (const record of stored) duplicates.set(record.dedupe_key, record);
-      const missing = keys.filter((k) => !duplicates.has(k));
-      if (missing.length > 0) throw new Error(`duplicate key reported but not found: ${missing.join(', ')}`);
+      for (const doc of stored) outcome.duplicates.set(doc.dedupe_key, fromDocument(doc));
+      const missing = keys.filter((k) => !outcome.duplicates.has(k));
+      if (missing.length > 0) throw new TransientWriteError(`duplicate key reported but not found: ${missing.join(', ')}`);
     }
-    return { duplicates };
+    return outcome;
   }
 
   /** A page of one conversation's messages, in id (= time) order. */
@@ -57,23 +77,79 @@ export class MessagesRepository {
     if (q.before) id.$lt = q.before;
     if (q.after) id.$gt = q.after;
     const filter = { app_id: q.appId, pair: q.pair, ...(q.before || q.after ? { _id: id } : {}) };
-    return this.model
+    const docs = await this.model
       .find(filter)
       .sort({ _id: q.order === 'asc' ? 1 : -1 })
       .limit(q.limit)
-      .lean<MessageRecord[]>()
+      .lean<MessageDocument[]>()
       .exec();
+    return docs.map(fromDocument);
   }
 
   async count(appId: string, pair: string): Promise<number> {
     return this.model.countDocuments({ app_id: appId, pair }).exec();
   }
+
+  /**
+   * Inserts the records (unordered) and sorts out what failed: the dedupe keys already stored, and
+   * the records the server refused. A command refused as a whole is split in halves until each
+   * refused record is alone.
+   */
+  private async insert(records: MessageRecord[]): Promise<InsertAttempt> {
+    const attempt: InsertAttempt = { duplicateKeys: [], refused: [] };
+    if (records.length === 0) return attempt;
+    try {
+      // The driver's insert (not Model.insertMany): records are already complete and validated.
+      await this.model.collection.insertMany(records.map(toDocument) as unknown as mongo.OptionalId<mongo.Document>[], { ordered: false });
+      return attempt;
+    } catch (err) {
+      const perDocument = writeErrorsOf(err);
+      if (perDocument.length > 0) {
+        if (perDocument.some((e) => transientCode(e.code))) throw new TransientWriteError(err);
+        for (const e of perDocument) {
+          if (e.code === DUPLICATE_KEY) attempt.duplicateKeys.push(records[e.index].dedupe_key);
+          else attempt.refused.push({ record: records[e.index], reason: e.message });
+        }
+        return attempt;
+      }
+      if (isTransientWriteError(err)) throw new TransientWriteError(err);
+      if (records.length === 1) return { duplicateKeys: [], refused: [{ record: records[0], reason: errorText(err) }] };
+    }
+    const half = Math.ceil(records.length / 2);
+    const [first, second] = [await this.insert(records.slice(0, half)), await this.insert(records.slice(half))];
+    return { duplicateKeys: [...first.duplicateKeys, ...second.duplicateKeys], refused: [...first.refused, ...second.refused] };
+  }
+
+  /** Whether the database takes an ordinary write now (a tiny document, written and removed). */
+  private async acceptsWrites(): Promise<boolean> {
+    const probes = this.model.db.collection('write_probes');
+    const _id = randomUUID() as unknown as mongo.ObjectId;
+    try {
+      await probes.insertOne({ _id, at: Date.now() });
+      await probes.deleteOne({ _id });
+      return true;
+    } catch {
+      return false;
+    }
+  }
 }
 
-/** The batch positions that failed only because they were duplicates; null if anything else failed. */
-function duplicateIndexes(err: unknown): number[] | null {
-  if (!(err instanceof mongo.MongoBulkWriteError)) return null;
-  const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
-  if (errors.length === 0 || errors.some((e) => e.code !== DUPLICATE_KEY)) return null;
-  return errors.map((e) => e.index);
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Free-form fields are stored as JSON text: any key or value a client may send is stored as sent. */
+function toDocument(r: MessageRecord): MessageDocument {
+  const doc: MessageDocument = { ...r };
+  if (r.attributes !== undefined) doc.attributes = JSON.stringify(r.attributes);
+  if (r.metadata !== undefined) doc.metadata = JSON.stringify(r.metadata);
+  return doc;
+}
+
+/** Messages stored before free-form fields became JSON text hold them as objects. */
+function fromDocument(doc: MessageDocument): MessageRecord {
+  const record = { ...doc } as MessageRecord;
+  if (typeof doc.attributes === 'string') record.attributes = JSON.parse(doc.attributes) as Record<string, unknown>;
+  if (typeof doc.metadata === 'string') record.metadata = JSON.parse(doc.metadata) as Record<string, unknown>;
+  return record;
 }

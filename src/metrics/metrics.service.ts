@@ -87,6 +87,12 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly oldestMessageAge = new Gauge({
+    name: 'engine_oldest_message_age_seconds',
+    help: 'How long the oldest message the engine is still handling has waited (0 when none), sampled on scrape',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

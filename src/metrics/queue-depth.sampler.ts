@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AmqpConnection, errorMessage } from '@app/amqp-transport';
+import { AmqpConnection, AmqpServer, errorMessage } from '@app/amqp-transport';
 import { PUBLISHER_CONNECTION } from '../broker';
 import { AppConfig } from '../config';
 import { MetricsService } from './metrics.service';
@@ -21,9 +21,11 @@ export class QueueDepthSampler {
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
     @Inject(PUBLISHER_CONNECTION) private readonly connection: AmqpConnection,
+    private readonly server: AmqpServer,
   ) {}
 
   async sample(): Promise<void> {
+    this.metrics.oldestMessageAge.set(this.server.oldestInFlightAgeMs() / 1000);
     const { queue, deadLetterQueue } = this.config.pipeline;
     await Promise.all([this.sampleOne(queue), this.sampleOne(deadLetterQueue)]);
   }

@@ -69,13 +69,22 @@ describe('PolicyService', () => {
     expect((await service.checkMessage('c', 'a'))?.silent).toBeFalsy();
   });
 
-  it('rate-limits last: a blocked message does not use up the sender\'s allowance', async () => {
-    const { service } = policy(
-      { users: { a: ACTIVE, b: ACTIVE, c: ACTIVE }, blocked: [['a', 'c']] },
-      { RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '1' },
-    );
-    expect(await service.checkMessage('a', 'c')).toMatchObject({ code: RejectionCode.BLOCKED });
-    expect(await service.checkMessage('a', 'b')).toBeNull();
-    expect(await service.checkMessage('a', 'b')).toMatchObject({ code: RejectionCode.RATE_LIMITED });
+  it('admits every message a sender publishes against the rate limit, per sender, whatever it holds', () => {
+    const { service } = policy({ users: {} }, { RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '2' });
+    expect(service.admit('a')).toBeNull();
+    expect(service.admit('a')).toBeNull();
+    expect(service.admit('a')).toMatchObject({ code: RejectionCode.RATE_LIMITED });
+    expect(service.admit('b')).toBeNull();
+  });
+
+  it('leaves the rate limit out of checkMessage (admit counts it once)', async () => {
+    const { service } = policy({ users: { a: ACTIVE, b: ACTIVE } }, { RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '1' });
+    for (let i = 0; i < 3; i++) expect(await service.checkMessage('a', 'b')).toBeNull();
+  });
+
+  it('names a registered sender by their display name, and nobody else', async () => {
+    const { service } = policy({ users: { a: { ...ACTIVE, displayName: 'Alice' } } });
+    expect(await service.displayName('a')).toBe('Alice');
+    expect(await service.displayName('zed')).toBeUndefined();
   });
 });

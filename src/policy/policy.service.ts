@@ -22,8 +22,10 @@ const REGISTERED: UserState = { exists: true, disabled: false };
  * memory (read through on a miss and kept current by policy events): nothing on this path reads
  * the database per message.
  *
- * Checks, in order: the sender is disabled, the recipient is unknown (when registration is
- * required), the pair is blocked either way, the sender is over the rate limit.
+ * The rate limit is checked first and on its own (admit), for every message a sender publishes,
+ * valid or not, so refused messages cannot flood the dead-letter queue. Then checkMessage: the
+ * sender is disabled, the recipient is unknown (when registration is required), the pair is
+ * blocked either way.
  */
 @Injectable()
 export class PolicyService {
@@ -50,12 +52,17 @@ export class PolicyService {
     if (blocked) {
       return { code: RejectionCode.BLOCKED, reason: 'one of the two users blocks the other', silent: blockMode === 'silent' };
     }
-    if (!this.rateLimiter.take(sender)) {
-      return {
-        code: RejectionCode.RATE_LIMITED,
-        reason: `more than ${this.config.pipeline.rateLimitPerSecond} messages per second`,
-      };
-    }
     return null;
+  }
+
+  /** Takes one message from the sender's allowance; a refusal when they are over the rate limit. */
+  admit(sender: string): PolicyRefusal | null {
+    if (this.rateLimiter.take(sender)) return null;
+    return { code: RejectionCode.RATE_LIMITED, reason: `more than ${this.config.pipeline.rateLimitPerSecond} messages per second` };
+  }
+
+  /** The sender's registered display name (the engine's word for `sender_fullname`), if registered. */
+  async displayName(userId: string): Promise<string | undefined> {
+    return (await this.users.state(userId)).displayName;
   }
 }

@@ -4,7 +4,9 @@ import { amqpToMqtt, BlockAction, BlockResult, INVALID_TOPIC_PEER, parseBlockCom
 import { BlocksService } from '../blocks/blocks.service';
 import { DomainError, ErrorCode } from '../common/errors';
 import { MetricsService } from '../metrics/metrics.service';
+import { PolicyService } from '../policy/policy.service';
 import { DeliveryPublisher } from './delivery.publisher';
+import { describeKey } from './message-refusals';
 
 /** Domain errors a user can be told about; any other failure is retried (the broker redelivers). */
 const ANSWERABLE: ReadonlySet<ErrorCode> = new Set([ErrorCode.VALIDATION_FAILED, ErrorCode.USER_NOT_FOUND]);
@@ -24,15 +26,22 @@ export class BlockCommandsService {
     private readonly blocks: BlocksService,
     private readonly delivery: DeliveryPublisher,
     private readonly metrics: MetricsService,
+    private readonly policy: PolicyService,
   ) {}
 
   async handle(body: Buffer, ctx: AmqpContext): Promise<void> {
     this.metrics.received.inc({ kind: 'block-command' });
     const mqttTopic = amqpToMqtt(ctx.getRoutingKey());
     const topic = this.topics.parseRoutingKey(ctx.getRoutingKey());
+    const publisher = topic?.owner ?? this.topics.ownerOf(mqttTopic);
+    // Commands count against the publisher's message rate, like messages (refused ones too).
+    const limited = publisher ? this.policy.admit(publisher) : null;
+    if (limited) {
+      this.logger.warn({ user_id: publisher, code: limited.code }, 'block command refused');
+      return this.answer(publisher!, topic?.peer ?? INVALID_TOPIC_PEER, undefined, { ok: false, code: limited.code, reason: limited.reason });
+    }
     if (!topic || topic.kind !== 'block-command') {
-      const owner = this.topics.ownerOf(mqttTopic);
-      return this.malformed(ctx, owner, INVALID_TOPIC_PEER, RejectionCode.INVALID_TOPIC, `not a valid block command topic: ${mqttTopic}`);
+      return this.malformed(ctx, publisher, INVALID_TOPIC_PEER, RejectionCode.INVALID_TOPIC, `not a valid block command topic: ${describeKey(ctx.getRoutingKey())}`);
     }
     const { owner: me, peer: other } = topic;
     const command = parseBlockCommand(body);
@@ -57,9 +66,11 @@ export class BlockCommandsService {
     code: RejectionCode,
     reason: string,
   ): Promise<void> {
-    this.logger.warn({ code, reason, routingKey: ctx.getRoutingKey() }, 'block command refused');
-    if (owner) await this.answer(owner, peer, undefined, { ok: false, code, reason });
-    ctx.deadLetter(code, reason);
+    this.logger.warn({ code, reason, routingKey: describeKey(ctx.getRoutingKey()) }, 'block command refused');
+    // The answer goes out once the dead-letter move is confirmed: a retried move answers once.
+    ctx.deadLetter(code, reason, async () => {
+      if (owner) await this.answer(owner, peer, undefined, { ok: false, code, reason });
+    });
   }
 
   private answer(

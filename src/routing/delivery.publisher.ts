@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AmqpPublisher, PublishRequest } from '@app/amqp-transport';
-import { DeliveredMessage, MessageStatus, mqttToAmqp, RejectedMessage, TopicLayout } from '@app/protocol';
+import { brokerMaxMessageBytes, DeliveredMessage, MAX_ROUTING_KEY_BYTES, MessageStatus, mqttToAmqp, RejectedMessage, TopicLayout } from '@app/protocol';
+import { AppConfig } from '../config';
 
 const EXCHANGE = 'amq.topic';
 /** The MQTT plugin reads this header to deliver an AMQP-published message at QoS 1. */
@@ -9,10 +10,15 @@ const MQTT_QOS1 = { 'x-mqtt-publish-qos': { '!': 'byte', value: 1 } };
 /** Publishes the engine's output to users' inbox topics, confirmed by the broker. */
 @Injectable()
 export class DeliveryPublisher {
+  private readonly maxBodyBytes: number;
+
   constructor(
     private readonly publisher: AmqpPublisher,
     private readonly topics: TopicLayout,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.maxBodyBytes = brokerMaxMessageBytes(config.pipeline.maxPayloadBytes);
+  }
 
   /** The two copies of each message: to the recipient (status 150) and to the sender (100). */
   deliveryRequests(message: Omit<DeliveredMessage, 'status'>): PublishRequest[] {
@@ -25,6 +31,18 @@ export class DeliveryPublisher {
   /** The sender's own copy (status 100): their confirmation, and the message for their other devices. */
   senderCopy(message: Omit<DeliveredMessage, 'status'>): PublishRequest {
     return this.request(this.topics.clientAdded(message.sender, message.recipient), { ...message, status: MessageStatus.SENT });
+  }
+
+  /**
+   * Why the broker would refuse a copy of this message for good (too large a body, too long a
+   * routing key), or null. Such a publish would fail on every retry.
+   */
+  unpublishable(message: Omit<DeliveredMessage, 'status'>): string | null {
+    for (const r of this.deliveryRequests(message)) {
+      if (r.body.length > this.maxBodyBytes) return `a delivered copy is ${r.body.length} bytes; the broker takes at most ${this.maxBodyBytes}`;
+      if (Buffer.byteLength(r.routingKey) > MAX_ROUTING_KEY_BYTES) return `the inbox topic is longer than ${MAX_ROUTING_KEY_BYTES} bytes`;
+    }
+    return null;
   }
 
   publishAll(requests: PublishRequest[]): Promise<void> {

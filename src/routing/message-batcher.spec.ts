@@ -7,7 +7,7 @@ import { dedupeKey, MessageRecord, pairKey } from '../messages/message.record';
 import { MessagesRepository } from '../messages/messages.repository';
 import { MetricsService } from '../metrics/metrics.service';
 import { DeliveryPublisher } from './delivery.publisher';
-import { AcceptedMessage, MessageBatcher } from './message-batcher';
+import { AcceptedMessage, BatchOutcome, MessageBatcher } from './message-batcher';
 
 const config = new AppConfig(validateEnv({ JWT_SECRET: 'x'.repeat(32), BATCH_MAX_WAIT_MS: '1', BATCH_MAX_SIZE: '10' }));
 
@@ -32,6 +32,8 @@ function setup() {
   const inserted: MessageRecord[][] = [];
   const stored = new Map<string, MessageRecord>();
   let insertFailures = 0;
+  // Texts the fake database refuses for good (as a server refuses a document it cannot store).
+  const poison = new Set<string>();
   const messages = {
     insertBatch: jest.fn(async (records: MessageRecord[]) => {
       if (insertFailures > 0) {
@@ -40,12 +42,14 @@ function setup() {
       }
       inserted.push(records);
       const duplicates = new Map<string, MessageRecord>();
+      const refused = new Map<string, string>();
       for (const r of records) {
         const existing = stored.get(r.dedupe_key);
-        if (existing) duplicates.set(r.dedupe_key, existing);
+        if (poison.has(r.text)) refused.set(r.dedupe_key, 'document refused');
+        else if (existing) duplicates.set(r.dedupe_key, existing);
         else stored.set(r.dedupe_key, r);
       }
-      return { duplicates };
+      return { duplicates, refused };
     }),
   };
   const published: PublishRequest[] = [];
@@ -60,7 +64,7 @@ function setup() {
     }),
     publish: jest.fn(),
   };
-  const delivery = new DeliveryPublisher(publisher as never, new TopicLayout('apps/tilechat/users'));
+  const delivery = new DeliveryPublisher(publisher as never, new TopicLayout('apps/tilechat/users'), config);
   const conversations = { recordMessage: jest.fn() };
   const batcher = new MessageBatcher(
     config,
@@ -78,6 +82,7 @@ function setup() {
     bodies,
     conversations,
     failInserts: (n: number) => (insertFailures = n),
+    poison: (text: string) => poison.add(text),
     holdConfirms: () => (held = []),
     held: () => held!,
   };
@@ -170,10 +175,28 @@ describe('MessageBatcher', () => {
     expect(outcomes).toHaveLength(12);
   });
 
+  it('refuses alone a message the database refuses for good: the rest of its batch is stored and delivered', async () => {
+    const t = setup();
+    t.poison('m2');
+    const outcomes = await Promise.all([1, 2, 3].map((n) => t.batcher.submit(accepted(n))));
+    expect(outcomes).toEqual(['delivered', { unprocessable: expect.stringContaining('document refused') }, 'delivered']);
+    expect(t.bodies().map((b) => b.text)).toEqual(['m1', 'm1', 'm3', 'm3']);
+    expect(t.conversations.recordMessage).toHaveBeenCalledTimes(2);
+  });
+
+  it('refuses before storing a message whose delivered copy the broker would refuse for its size', async () => {
+    const t = setup();
+    const big = accepted(2);
+    big.record.text = 'x'.repeat(config.pipeline.maxPayloadBytes + 8 * 1024);
+    const outcomes = await Promise.all([t.batcher.submit(accepted(1)), t.batcher.submit(big), t.batcher.submit(accepted(3))]);
+    expect(outcomes).toEqual(['delivered', { unprocessable: expect.stringMatching(/delivered copy is \d+ bytes/) }, 'delivered']);
+    expect(t.inserted.flat().map((r) => r.text)).toEqual(['m1', 'm3']);
+  });
+
   it('publishes a batch again when the broker did not confirm it, and only then reports it', async () => {
     const t = setup();
     t.holdConfirms();
-    let outcome: string | undefined;
+    let outcome: BatchOutcome | undefined;
     const pending = t.batcher.submit(accepted(1)).then((o) => (outcome = o));
     await until(() => t.held().length === 1);
     t.held()[0].nack();

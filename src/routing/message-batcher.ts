@@ -19,7 +19,12 @@ export interface AcceptedMessage {
   receivedAt: number;
 }
 
-export type BatchOutcome = 'delivered' | 'duplicate' | 'abandoned';
+/**
+ * What became of a message: stored and published (`delivered`), already stored before
+ * (`duplicate`), given up because its channel is gone (`abandoned`: the broker redelivers it),
+ * or refused for good by the database or the broker, alone (`unprocessable`, with why).
+ */
+export type BatchOutcome = 'delivered' | 'duplicate' | 'abandoned' | { unprocessable: string };
 
 interface Pending {
   message: AcceptedMessage;
@@ -109,32 +114,53 @@ export class MessageBatcher implements OnModuleDestroy {
    * confirmed) with the promise of the rest (wrapped: a promise would be awaited), or with null
    * when the batch was given up.
    */
-  private async store(batch: Pending[]): Promise<{ confirmed: Promise<void> } | null> {
-    this.metrics.batchSize.observe(batch.length);
+  private async store(all: Pending[]): Promise<{ confirmed: Promise<void> } | null> {
+    this.metrics.batchSize.observe(all.length);
+    const batch = this.refuseUnpublishable(all);
     const live = () => batch.filter((p) => p.message.isActive());
 
     // One record per dedupe key (a key sent twice in one batch is stored once).
     const canonical = new Map<string, MessageRecord>();
     for (const p of batch) if (!canonical.has(p.message.record.dedupe_key)) canonical.set(p.message.record.dedupe_key, p.message.record);
-    const duplicates = await this.retry('insert_messages', live, async () => {
+    const inserted = await this.retry('insert_messages', live, async () => {
       const end = this.metrics.dbWrite.startTimer({ operation: 'insert_messages' });
       const outcome = await this.messages.insertBatch([...canonical.values()]);
       end();
-      return outcome.duplicates;
+      return outcome;
     });
-    if (duplicates === null) {
+    if (inserted === null) {
       this.abandon(batch);
       return null;
     }
+    const { duplicates, refused } = inserted;
+    const stored = batch.filter((p) => {
+      const reason = refused.get(p.message.record.dedupe_key);
+      if (reason !== undefined) p.resolve({ unprocessable: `the database refused the message: ${reason}` });
+      return reason === undefined;
+    });
 
     // Both copies of every message, from the stored version (a duplicate keeps its first id).
-    const stored = (p: Pending) => duplicates.get(p.message.record.dedupe_key) ?? canonical.get(p.message.record.dedupe_key)!;
-    const requests = batch.flatMap((p) => this.delivery.deliveryRequests(toDelivered(stored(p), this.config.appId)));
+    const version = (p: Pending) => duplicates.get(p.message.record.dedupe_key) ?? canonical.get(p.message.record.dedupe_key)!;
+    const requests = stored.flatMap((p) => this.delivery.deliveryRequests(toDelivered(version(p), this.config.appId)));
+    const liveStored = () => stored.filter((p) => p.message.isActive());
     // The first attempt publishes synchronously, so batches go out in order.
-    const confirmed = this.retry('publish', live, () => this.delivery.publishAll(requests)).then((published) =>
-      published === null ? this.abandon(batch) : this.settle(batch, (p) => stored(p)._id === p.message.record._id),
+    const confirmed = this.retry('publish', liveStored, () => this.delivery.publishAll(requests)).then((published) =>
+      published === null ? this.abandon(stored) : this.settle(stored, (p) => version(p)._id === p.message.record._id),
     );
     return { confirmed };
+  }
+
+  /**
+   * Refuses, before anything is stored, the messages whose copies the broker would refuse for
+   * good (a body over its message size limit closes the publishing channel, and would again on
+   * every retry); returns the rest.
+   */
+  private refuseUnpublishable(batch: Pending[]): Pending[] {
+    return batch.filter((p) => {
+      const problem = this.delivery.unpublishable(toDelivered(p.message.record, this.config.appId));
+      if (problem) p.resolve({ unprocessable: problem });
+      return !problem;
+    });
   }
 
   /** Tells the callers, then updates the conversation summaries (written behind). */

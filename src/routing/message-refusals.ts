@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AmqpContext } from '@app/amqp-transport';
-import { DEAD_LETTER_CODES, newMessageId, OutgoingMessage, RejectionCode } from '@app/protocol';
+import { amqpToMqtt, DEAD_LETTER_CODES, newMessageId, OutgoingMessage, RejectionCode } from '@app/protocol';
 import { AppConfig } from '../config';
 import { MetricsService } from '../metrics/metrics.service';
 import { DeliveryPublisher } from './delivery.publisher';
@@ -27,7 +27,8 @@ export class MessageRefusals {
 
   /**
    * Tells the sender on `clientrejected` (when the topic names one); dead-letters what can never
-   * succeed.
+   * succeed. A dead-lettered message's notice goes out only once its move is confirmed, so a move
+   * that fails and is retried never tells the sender twice.
    */
   async refuse(
     ctx: AmqpContext,
@@ -37,15 +38,17 @@ export class MessageRefusals {
     clientMessageId?: string,
   ): Promise<void> {
     this.record(ctx, users, code, reason, clientMessageId, false);
-    if (users) {
+    const notify = async () => {
+      if (!users) return;
       await this.delivery.reject(users.sender, users.recipient, {
         ...(clientMessageId !== undefined && { client_message_id: clientMessageId }),
         code,
         reason,
         timestamp: Date.now(),
       });
-    }
-    if (DEAD_LETTER_CODES.has(code)) ctx.deadLetter(code, reason);
+    };
+    if (DEAD_LETTER_CODES.has(code)) ctx.deadLetter(code, reason, notify);
+    else await notify();
   }
 
   /**
@@ -70,8 +73,14 @@ export class MessageRefusals {
   ): void {
     this.metrics.rejected.inc({ code });
     this.logger.warn(
-      { code, reason, silent, sender: users?.sender, recipient: users?.recipient, client_message_id: clientMessageId, routingKey: ctx.getRoutingKey() },
+      { code, reason, silent, sender: users?.sender, recipient: users?.recipient, client_message_id: clientMessageId, routingKey: describeKey(ctx.getRoutingKey()) },
       'message refused',
     );
   }
+}
+
+/** A routing key for a log line or a reason: an over-long one (an attack) cut short. */
+export function describeKey(routingKey: string): string {
+  const topic = amqpToMqtt(routingKey);
+  return topic.length > 300 ? `${topic.slice(0, 300)}... (${Buffer.byteLength(topic)} bytes)` : topic;
 }

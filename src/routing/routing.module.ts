@@ -9,11 +9,12 @@ import { MessageBatcher } from './message-batcher';
 import { MessageRefusals } from './message-refusals';
 import { RoutingController } from './routing.controller';
 import { RoutingService } from './routing.service';
+import { UndeliverableMessages } from './undeliverable-messages';
 
 @Module({
   imports: [MessagesModule, ConversationsModule, PolicyModule, BlocksModule],
   controllers: [RoutingController],
-  providers: [RoutingService, MessageRefusals, BlockCommandsService, MessageBatcher, DeliveryPublisher],
+  providers: [RoutingService, MessageRefusals, BlockCommandsService, MessageBatcher, DeliveryPublisher, UndeliverableMessages],
   exports: [DeliveryPublisher],
 })
 export class RoutingModule {}

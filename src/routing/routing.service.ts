@@ -7,7 +7,7 @@ import { dedupeKey, MessageRecord, pairKey } from '../messages/message.record';
 import { MetricsService } from '../metrics/metrics.service';
 import { PolicyRefusal, PolicyService } from '../policy/policy.service';
 import { MessageBatcher } from './message-batcher';
-import { MessageRefusals } from './message-refusals';
+import { describeKey, MessageRefusals } from './message-refusals';
 import { PIPELINE_RETRY, worthLogging } from './pipeline-retry';
 
 /**
@@ -39,16 +39,23 @@ export class RoutingService {
     if (!topic || topic.kind !== 'outgoing') {
       const sender = this.topics.ownerOf(amqpToMqtt(ctx.getRoutingKey()));
       const users = sender ? { sender, recipient: INVALID_TOPIC_PEER } : null;
-      return this.refusals.refuse(ctx, users, RejectionCode.INVALID_TOPIC, `not a valid outgoing topic: ${amqpToMqtt(ctx.getRoutingKey())}`);
+      const limited = sender ? this.policy.admit(sender) : null;
+      if (limited) return this.refusals.refuse(ctx, users, limited.code, limited.reason);
+      return this.refusals.refuse(ctx, users, RejectionCode.INVALID_TOPIC, `not a valid outgoing topic: ${describeKey(ctx.getRoutingKey())}`);
     }
     const { owner: sender, peer: recipient } = topic;
+    const users = { sender, recipient };
     const parsed = parseOutgoing(body, this.config.pipeline.maxPayloadBytes);
-    if (!parsed.ok) return this.refusals.refuse(ctx, { sender, recipient }, parsed.code, parsed.reason, parsed.clientMessageId);
+    // Every message counts against the sender's rate, refused ones too.
+    const limited = this.policy.admit(sender);
+    const clientMessageId = parsed.ok ? parsed.value.client_message_id : parsed.clientMessageId;
+    if (limited) return this.refusals.refuse(ctx, users, limited.code, limited.reason, clientMessageId);
+    if (!parsed.ok) return this.refusals.refuse(ctx, users, parsed.code, parsed.reason, clientMessageId);
     const payload = parsed.value;
 
     const refusal = await this.checkPolicy(sender, recipient, ctx);
-    if (refusal?.silent) return this.refusals.pretendSent(ctx, { sender, recipient }, payload, refusal.code, refusal.reason);
-    if (refusal) return this.refusals.refuse(ctx, { sender, recipient }, refusal.code, refusal.reason, payload.client_message_id);
+    if (refusal?.silent) return this.refusals.pretendSent(ctx, users, payload, refusal.code, refusal.reason);
+    if (refusal) return this.refusals.refuse(ctx, users, refusal.code, refusal.reason, clientMessageId);
 
     const messageId = newMessageId(receivedAt);
     const record: MessageRecord = {
@@ -57,10 +64,13 @@ export class RoutingService {
       pair: pairKey(sender, recipient),
       sender,
       recipient,
-      dedupe_key: dedupeKey(sender, payload.client_message_id, messageId),
+      dedupe_key: dedupeKey(sender, clientMessageId, messageId),
       timestamp: receivedAt,
       ...payload,
     };
+    // A registered sender is named by the engine, never by what the client typed.
+    const registeredName = await this.policy.displayName(sender);
+    if (registeredName !== undefined) record.sender_fullname = registeredName;
     const outcome = await this.batcher.submit({
       record,
       deliveryTag: ctx.getDeliveryTag(),
@@ -68,6 +78,9 @@ export class RoutingService {
       receivedAt,
     });
     if (outcome === 'abandoned') throw new Error('message not processed (shutting down or channel lost)');
+    if (typeof outcome === 'object') {
+      return this.refusals.refuse(ctx, users, RejectionCode.UNPROCESSABLE, outcome.unprocessable, clientMessageId);
+    }
     if (outcome === 'duplicate') this.metrics.duplicates.inc();
     else this.metrics.delivered.inc();
   }
@@ -93,3 +106,4 @@ export class RoutingService {
     }
   }
 }
+

@@ -7,15 +7,15 @@ import { UsersRepository } from './users.repository';
 export interface UserState {
   exists: boolean;
   disabled: boolean;
+  /** The registered display name: what the engine puts in `sender_fullname`. */
+  displayName?: string;
 }
 
-// Shared, frozen values: a cache of many users holds references, not copies.
+// A shared, frozen value: most users a cache holds "no such user" for are the same.
 const UNKNOWN: UserState = Object.freeze({ exists: false, disabled: false });
-const ACTIVE: UserState = Object.freeze({ exists: true, disabled: false });
-const DISABLED: UserState = Object.freeze({ exists: true, disabled: true });
 
 /**
- * What the message pipeline knows of users: whether each exists and is disabled. Read through
+ * What the message pipeline knows of users: whether each exists and is disabled, and its name. Read through
  * from the database by `_id` on a miss; "no such user" is cached too, until the user is created.
  * Kept current by policy events (PolicyEvents).
  */
@@ -27,7 +27,7 @@ export class UserStateCache implements PolicyChangeListener {
     this.cache = new LoadingCache(config.policy.cacheSize, async (userId) => {
       const found = await repository.findState(config.appId, userId);
       if (!found) return UNKNOWN;
-      return found.disabled ? DISABLED : ACTIVE;
+      return { exists: true, disabled: found.disabled, displayName: found.display_name };
     });
     events.subscribe(this);
   }

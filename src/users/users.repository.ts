@@ -55,8 +55,11 @@ export class UsersRepository {
   }
 
   /** What the message pipeline needs to know of a user; null when there is no such user. */
-  async findState(appId: string, userId: string): Promise<{ disabled: boolean } | null> {
-    return this.model.findById(userKey(appId, userId), { _id: 0, disabled: 1 }).lean<{ disabled: boolean }>().exec();
+  async findState(appId: string, userId: string): Promise<{ disabled: boolean; display_name: string } | null> {
+    return this.model
+      .findById(userKey(appId, userId), { _id: 0, disabled: 1, display_name: 1 })
+      .lean<{ disabled: boolean; display_name: string }>()
+      .exec();
   }
 
   async page(q: UserPageQuery): Promise<User[]> {

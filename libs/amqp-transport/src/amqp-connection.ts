@@ -31,7 +31,8 @@ export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'clo
 /**
  * One AMQP connection that keeps itself up: it connects, and after any loss reconnects with
  * exponential backoff (one log line per attempt) until close() is called. Users register
- * onConnected callbacks to (re)build their channels and topology on every new connection.
+ * onConnected callbacks to (re)build their channels and topology on every new connection, and
+ * may listen to `lost` (the error the broker closed the connection with) to learn why it went.
  */
 export class AmqpConnection extends EventEmitter {
   private model: ChannelModel | null = null;
@@ -147,9 +148,11 @@ export class AmqpConnection extends EventEmitter {
       heartbeat: this.options.heartbeatSeconds ?? 15,
     };
     const model = await connect(url, { clientProperties: { connection_name: this.options.name } });
-    model.on('error', (err: Error) =>
-      this.options.logger.warn('broker connection error', { connection: this.options.name, error: err.message }),
-    );
+    // The broker's reason for closing (also when it closes during the setups below).
+    model.on('error', (err: Error) => {
+      this.options.logger.warn('broker connection error', { connection: this.options.name, error: err.message });
+      this.emit('lost', err);
+    });
     try {
       for (const setup of this.setups) await setup(model);
     } catch (err) {

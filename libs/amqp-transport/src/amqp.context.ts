@@ -6,6 +6,8 @@ type AmqpContextArgs = [message: ConsumeMessage, routingKey: string, isActive: (
 export interface DeadLetterMark {
   code: string;
   reason: string;
+  /** Run once the move is confirmed, before the ack (e.g. telling the sender): at most once per move. */
+  afterwards?: () => Promise<void>;
 }
 
 /**
@@ -46,9 +48,12 @@ export class AmqpContext extends BaseRpcContext<AmqpContextArgs> {
     return this.args[0].fields.deliveryTag;
   }
 
-  /** The message can never succeed: move it to the dead-letter queue with this reason. */
-  deadLetter(code: string, reason: string): void {
-    this.mark = { code, reason };
+  /**
+   * The message can never succeed: move it to the dead-letter queue with this reason. `afterwards`
+   * runs once the move is confirmed, so a move that fails (and is retried) has told nobody yet.
+   */
+  deadLetter(code: string, reason: string, afterwards?: () => Promise<void>): void {
+    this.mark = { code, reason, afterwards };
   }
 
   get deadLetterMark(): DeadLetterMark | null {

@@ -1,10 +1,11 @@
+import { EventEmitter } from 'node:events';
 import { ConsumeMessage } from 'amqplib';
 import { AmqpConnection, AmqpLogger } from './amqp-connection';
 import { AmqpServer } from './amqp.server';
 import { DeadLetterEvent } from './dead-letter';
 
 /** A channel that records, in order, what the server does with it. */
-function fakeChannel(calls: string[]) {
+function fakeChannel(calls: string[], failPublishes: Array<Error | undefined> = []) {
   let deliver: (msg: ConsumeMessage) => void = () => undefined;
   const onClose: Array<() => void> = [];
   const channel = {
@@ -23,7 +24,8 @@ function fakeChannel(calls: string[]) {
     nack: jest.fn((msg: ConsumeMessage) => calls.push(`nack ${msg.fields.deliveryTag}`)),
     publish: jest.fn((exchange: string, key: string, _body: Buffer, _options: unknown, done: (err?: Error) => void) => {
       calls.push(`publish ${exchange} ${key}`);
-      setImmediate(() => done());
+      const failure = failPublishes.shift();
+      setImmediate(() => done(failure));
       return true;
     }),
     close: jest.fn(async () => {
@@ -42,7 +44,9 @@ function message(deliveryTag: number, routingKey: string, body = '{}'): ConsumeM
   } as unknown as ConsumeMessage;
 }
 
-async function started(options: { onDeadLetter?: (e: DeadLetterEvent) => void; handlerMs?: number } = {}) {
+async function started(
+  options: { onDeadLetter?: (e: DeadLetterEvent) => void; handlerMs?: number; failPublishes?: Array<Error | undefined>; onRefused?: () => void } = {},
+) {
   const calls: string[] = [];
   const logged: Array<[string, Record<string, unknown> | undefined]> = [];
   const logger: AmqpLogger = {
@@ -51,12 +55,12 @@ async function started(options: { onDeadLetter?: (e: DeadLetterEvent) => void; h
     error: (message, ctx) => logged.push([message, ctx]),
   };
   let setup: ((model: unknown) => Promise<void>) | undefined;
-  const connection = {
+  const connection = Object.assign(new EventEmitter(), {
     isConnected: true,
     onConnected: (fn: (model: unknown) => Promise<void>) => (setup = fn),
     start: jest.fn(async () => undefined),
     close: jest.fn(async () => calls.push('connection.close')),
-  };
+  });
   const server = new AmqpServer({
     connection: connection as unknown as AmqpConnection,
     exchange: 'amq.topic',
@@ -70,13 +74,21 @@ async function started(options: { onDeadLetter?: (e: DeadLetterEvent) => void; h
   server.addHandler('app.*.outgoing', async () => new Promise((r) => setTimeout(r, options.handlerMs ?? 5)), true);
   server.addHandler(
     'app.*.bad',
-    async (_body: Buffer, ctx: { deadLetter: (code: string, reason: string) => void }) => ctx.deadLetter('INVALID_PAYLOAD', 'no'),
+    async (_body: Buffer, ctx: { deadLetter: (code: string, reason: string, afterwards?: () => Promise<void>) => void }) =>
+      ctx.deadLetter('INVALID_PAYLOAD', 'no', async () => {
+        calls.push('told the sender');
+        options.onRefused?.();
+      }),
     true,
   );
   server.listen(() => undefined);
-  const fake = fakeChannel(calls);
-  await setup!({ createConfirmChannel: async () => fake.channel });
-  return { server, calls, logged, deliver: fake.deliver };
+  let fake = fakeChannel(calls, options.failPublishes);
+  const connect = async () => {
+    fake = fakeChannel(calls, options.failPublishes);
+    await setup!({ createConfirmChannel: async () => fake.channel });
+  };
+  await connect();
+  return { server, calls, logged, deliver: (msg: ConsumeMessage) => fake.deliver(msg), channel: () => fake.channel, connection, connect };
 }
 
 describe('AmqpServer', () => {
@@ -111,5 +123,74 @@ describe('AmqpServer', () => {
 
     expect(events).toEqual([{ code: 'INVALID_PAYLOAD', reason: 'no', routingKey: 'app.a.bad', origin: 'handler' }]);
     expect(t.logged).toEqual([]);
+  });
+
+  it('tells the sender of a dead-lettered message only once the move is confirmed, once, however often the move failed', async () => {
+    const t = await started({ failPublishes: [new Error('nacked')] });
+    t.deliver(message(9, 'app.a.bad'));
+    await new Promise((r) => setTimeout(r, 30));
+    // The failed move was not followed by the notice; the message goes back to the queue.
+    expect(t.calls).toEqual(['publish dlx app.a.bad']);
+    t.deliver(message(10, 'app.a.bad'));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(t.calls.filter((c) => c === 'told the sender')).toHaveLength(1);
+    expect(t.calls.slice(-3)).toEqual(['publish dlx app.a.bad', 'told the sender', 'ack 10']);
+  });
+
+  it('dead-letters a message with a routing key AMQP cannot carry under an empty key, keeping it (cut short) in a header', async () => {
+    const t = await started();
+    const long = `app.${'r'.repeat(2000)}.bad`;
+    t.deliver(message(11, long));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(t.calls).toEqual(['publish dlx ', 'told the sender', 'ack 11']);
+    const headers = (t.channel().publish.mock.calls[0] as unknown[])[3] as { headers: Record<string, string> };
+    expect(headers.headers['x-original-routing-key']).toBe(long.slice(0, 1024));
+  });
+
+  it('reports how long the oldest message in hand has waited', async () => {
+    const t = await started({ handlerMs: 200 });
+    expect(t.server.oldestInFlightAgeMs()).toBe(0);
+    t.deliver(message(1, 'app.a.outgoing'));
+    await new Promise((r) => setTimeout(r, 60));
+    t.deliver(message(2, 'app.a.outgoing'));
+    expect(t.server.oldestInFlightAgeMs()).toBeGreaterThanOrEqual(50);
+    await new Promise((r) => setTimeout(r, 250));
+    expect(t.server.oldestInFlightAgeMs()).toBe(0);
+  });
+
+  it('after the broker drops it on a delivery, takes one message at a time, and on a second drop has the culprit removed before consuming again', async () => {
+    const t = await started();
+    const removed: string[] = [];
+    t.server.onUndeliverable(async (queue) => {
+      removed.push(queue);
+    });
+    expect(t.channel().prefetch).toHaveBeenLastCalledWith(10);
+
+    t.connection.emit('lost', Object.assign(new Error('INTERNAL_ERROR'), { code: 541 }));
+    await t.connect();
+    expect(t.channel().prefetch).toHaveBeenLastCalledWith(1);
+    expect(removed).toEqual([]);
+
+    // Dropped again while alone at the head: removed, and still one at a time.
+    t.connection.emit('lost', Object.assign(new Error('INTERNAL_ERROR'), { code: 541 }));
+    await t.connect();
+    expect(removed).toEqual(['engine']);
+    expect(t.channel().prefetch).toHaveBeenLastCalledWith(1);
+
+    // Fifty messages later the full window is back.
+    for (let tag = 1; tag <= 50; tag++) {
+      t.deliver(message(tag, 'app.a.outgoing'));
+      await new Promise((r) => setTimeout(r, 7));
+    }
+    await new Promise((r) => setTimeout(r, 30));
+    expect(t.channel().prefetch).toHaveBeenLastCalledWith(10);
+    expect(t.channel().consume).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps its full window when the broker drops it for another reason (e.g. a restart)', async () => {
+    const t = await started();
+    t.connection.emit('lost', Object.assign(new Error('CONNECTION_FORCED'), { code: 320 }));
+    await t.connect();
+    expect(t.channel().prefetch).toHaveBeenLastCalledWith(10);
   });
 });

@@ -33,6 +33,16 @@ export interface AmqpServerOptions {
   logger: AmqpLogger;
 }
 
+/** The connection error a broker closes a consumer with when it cannot encode a delivery. */
+const INTERNAL_ERROR = 541;
+/** After that error, messages taken one at a time before the full prefetch is used again. */
+const CAREFUL_MESSAGES = 50;
+
+/** AMQP short strings (routing keys, exchange names) hold at most 255 bytes. */
+const MAX_SHORTSTR_BYTES = 255;
+/** How much of an over-long routing key a dead letter keeps in its header. */
+const MAX_HEADER_KEY_CHARS = 1024;
+
 interface Route {
   matcher: TopicMatcher;
   handler: MessageHandler;
@@ -51,8 +61,14 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
   private consumerTag: string | null = null;
   private closing = false;
   private closed: Promise<void> | null = null;
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Messages being handled, with when each arrived (insertion order: the first is the oldest). */
+  private readonly inFlight = new Map<Promise<void>, number>();
   private readonly log: AmqpLogger;
+  /** Messages still to take one at a time (prefetch 1) since the broker failed to deliver one. */
+  private carefulLeft = 0;
+  /** The broker failed to deliver while taking one at a time: the culprit is alone at the head. */
+  private removalDue = false;
+  private removeUndeliverable: ((queue: string) => Promise<void>) | null = null;
 
   constructor(private readonly options: AmqpServerOptions) {
     super();
@@ -64,8 +80,24 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     return this.consumerTag !== null && this.options.connection.isConnected;
   }
 
-  get inFlightCount(): number {
-    return this.inFlight.size;
+  /**
+   * How long the oldest message still being handled has waited (ms; 0 when none): a message held
+   * by a failing step shows here, even while the consumer connection looks healthy.
+   */
+  oldestInFlightAgeMs(now = Date.now()): number {
+    for (const arrived of this.inFlight.values()) return now - arrived;
+    return 0;
+  }
+
+  /**
+   * Registers what takes away the message at the head of the queue that the broker cannot
+   * deliver over AMQP (a routing key over 255 bytes, which MQTT allows: the broker drops the
+   * consumer's connection on it, every time). Called before consuming again, once the server has
+   * made sure, by taking messages one at a time, that the message is alone at the head. Without
+   * it such a message stops the queue until an operator removes it.
+   */
+  onUndeliverable(remove: (queue: string) => Promise<void>): void {
+    this.removeUndeliverable = remove;
   }
 
   listen(callback: (...optionalParams: unknown[]) => unknown): void {
@@ -75,6 +107,7 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
       handler,
     }));
     this.options.connection.onConnected((model) => this.setup(model));
+    this.options.connection.on('lost', (err: { code?: number }) => this.onLost(err));
     void this.options.connection.start();
     callback();
   }
@@ -123,15 +156,35 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
       // The timer is cancelled once the messages settle, so it never holds the process open.
       const settled = new AbortController();
       await Promise.race([
-        Promise.allSettled([...this.inFlight]).finally(() => settled.abort()),
+        Promise.allSettled([...this.inFlight.keys()]).finally(() => settled.abort()),
         sleep(Math.max(0, deadline - Date.now()), settled.signal),
       ]);
     }
     return this.inFlight.size === 0;
   }
 
+  /**
+   * A message the broker cannot deliver closes the consumer's connection, and would on every
+   * reconnection. The first time, the server goes on with prefetch 1, so the next such failure
+   * happens with that message alone at the head of the queue, where removeUndeliverable takes it.
+   */
+  private onLost(err: { code?: number }): void {
+    if (this.closing || err.code !== INTERNAL_ERROR) return;
+    if (this.carefulLeft > 0) this.removalDue = true;
+    this.carefulLeft = CAREFUL_MESSAGES;
+    this.log.warn('the broker dropped the consumer while delivering; taking messages one at a time', {
+      removal: this.removalDue,
+    });
+  }
+
   private async setup(model: import('amqplib').ChannelModel): Promise<void> {
     const o = this.options;
+    if (this.removalDue && this.removeUndeliverable) {
+      this.removalDue = false;
+      await this.removeUndeliverable(o.queue).catch((err) =>
+        this.log.error('could not remove the message the broker cannot deliver', { queue: o.queue, error: errorMessage(err) }),
+      );
+    }
     const channel = await model.createConfirmChannel();
     channel.on('error', (err: Error) => this.log.warn('consumer channel error', { error: err.message }));
     channel.once('close', () => {
@@ -148,18 +201,36 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
       arguments: { 'x-dead-letter-exchange': o.deadLetter.exchange, ...o.queueArguments },
     });
     for (const route of this.routes) await channel.bindQueue(o.queue, o.exchange, route.matcher.pattern);
-    await channel.prefetch(o.prefetch);
     this.channel = channel;
+    await this.consume(channel, this.carefulLeft > 0 ? 1 : o.prefetch);
+  }
+
+  private async consume(channel: ConfirmChannel, prefetch: number): Promise<void> {
+    const o = this.options;
+    await channel.prefetch(prefetch);
     if (this.closing) return;
     const { consumerTag } = await channel.consume(o.queue, (msg) => msg && this.track(this.onMessage(channel, msg)), {
       noAck: false,
     });
     this.consumerTag = consumerTag;
-    this.log.log('consuming', { queue: o.queue, patterns: this.routes.map((r) => r.matcher.pattern), prefetch: o.prefetch });
+    this.log.log('consuming', { queue: o.queue, patterns: this.routes.map((r) => r.matcher.pattern), prefetch });
+  }
+
+  /** Counts a message handled while taking one at a time; the last one restores the prefetch. */
+  private handledCarefully(channel: ConfirmChannel): void {
+    if (this.carefulLeft === 0 || --this.carefulLeft > 0) return;
+    const tag = this.consumerTag;
+    if (!tag || this.channel !== channel) return;
+    // Nothing else is in flight (prefetch 1): consume again with the full window.
+    this.consumerTag = null;
+    void channel
+      .cancel(tag)
+      .then(() => this.consume(channel, this.options.prefetch))
+      .catch((err) => this.log.warn('could not restore the prefetch; it returns on the next connection', { error: errorMessage(err) }));
   }
 
   private track(work: Promise<void>): void {
-    this.inFlight.add(work);
+    this.inFlight.set(work, Date.now());
     void work.finally(() => this.inFlight.delete(work));
   }
 
@@ -186,8 +257,9 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
       return this.retryLater(channel, msg, err);
     }
     const mark = ctx.deadLetterMark;
-    if (mark) return this.deadLetter(channel, msg, mark.code, mark.reason, 'handler');
-    this.settle(channel, () => channel.ack(msg));
+    if (mark) await this.deadLetter(channel, msg, mark.code, mark.reason, 'handler', mark.afterwards);
+    else this.settle(channel, () => channel.ack(msg));
+    this.handledCarefully(channel);
   }
 
   /** Moves a message to the dead-letter queue with its reason, confirmed, then acks the original. */
@@ -197,27 +269,35 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     code: string,
     reason: string,
     origin: DeadLetterEvent['origin'],
+    afterwards?: () => Promise<void>,
   ): Promise<void> {
+    const routingKey = msg.fields.routingKey;
+    // The dead-letter exchange is a fanout: the key only documents. One AMQP cannot carry (over
+    // 255 bytes, which the MQTT plugin lets through) is kept, cut short, in the header only.
+    const carried = Buffer.byteLength(routingKey) <= MAX_SHORTSTR_BYTES;
     const headers = {
       ...(msg.properties.headers ?? {}),
       [DEAD_LETTER_HEADERS.code]: code,
       [DEAD_LETTER_HEADERS.reason]: reason,
-      [DEAD_LETTER_HEADERS.routingKey]: msg.fields.routingKey,
+      [DEAD_LETTER_HEADERS.routingKey]: carried ? routingKey : routingKey.slice(0, MAX_HEADER_KEY_CHARS),
       [DEAD_LETTER_HEADERS.exchange]: msg.fields.exchange,
       [DEAD_LETTER_HEADERS.rejectedAt]: Date.now(),
     };
     const options: Options.Publish = { ...msg.properties, headers, persistent: true } as Options.Publish;
     try {
       await new Promise<void>((resolve, reject) =>
-        channel.publish(this.options.deadLetter.exchange, msg.fields.routingKey, msg.content, options, (err) =>
+        channel.publish(this.options.deadLetter.exchange, carried ? routingKey : '', msg.content, options, (err) =>
           err ? reject(err) : resolve(),
         ),
       );
     } catch (err) {
       return this.retryLater(channel, msg, err);
     }
+    if (afterwards) {
+      await afterwards().catch((err) => this.log.warn('after dead-lettering a message, its follow-up failed', { code, error: errorMessage(err) }));
+    }
     this.settle(channel, () => channel.ack(msg));
-    const event: DeadLetterEvent = { code, reason, routingKey: msg.fields.routingKey, origin };
+    const event: DeadLetterEvent = { code, reason, routingKey, origin };
     // A handler logs its own refusals; the transport's own decisions would otherwise leave no trace.
     if (origin === 'transport') this.log.warn('message dead-lettered', { code, reason, routingKey: event.routingKey });
     try {

@@ -6,6 +6,12 @@ import { isValidUserId } from './user-id';
  */
 export const INVALID_TOPIC_PEER = '_invalid';
 
+/** AMQP carries a routing key as a short string: at most 255 bytes. Longer topics are refused. */
+export const MAX_ROUTING_KEY_BYTES = 255;
+
+/** The longest topic of the layout, after the prefix: two user ids and the longest fixed words. */
+const LONGEST_SUFFIX = `/${'u'.repeat(64)}/${'u'.repeat(64)}/messages/clientrejected`.length;
+
 /** MQTT topics use `/` between words; the broker's MQTT plugin maps them to AMQP routing keys with `.`. */
 export function mqttToAmqp(topic: string): string {
   return topic.replace(/\//g, '.').replace(/\+/g, '*');
@@ -54,6 +60,9 @@ export class TopicLayout {
     if (!trimmed || /[+#.*]/.test(trimmed) || /\/\//.test(trimmed)) {
       throw new Error(`invalid path prefix "${pathPrefix}": words separated by single "/", no "+", "#", "*" or "."`);
     }
+    if (Buffer.byteLength(trimmed) + LONGEST_SUFFIX > MAX_ROUTING_KEY_BYTES) {
+      throw new Error(`path prefix "${pathPrefix}" is too long: topics under it must fit in ${MAX_ROUTING_KEY_BYTES} bytes`);
+    }
     this.prefix = trimmed;
     this.prefixWords = trimmed.split('/');
   }
@@ -90,6 +99,7 @@ export class TopicLayout {
 
   /** Parses an MQTT topic. Returns null when it is not a well-formed topic of this layout. */
   parse(topic: string): ParsedTopic | null {
+    if (Buffer.byteLength(topic) > MAX_ROUTING_KEY_BYTES) return null;
     const words = topic.split('/');
     const n = this.prefixWords.length;
     for (let i = 0; i < n; i++) if (words[i] !== this.prefixWords[i]) return null;

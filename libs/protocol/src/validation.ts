@@ -4,6 +4,19 @@ import { BlockCommand, OutgoingMessage } from './payloads';
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;
 
+/**
+ * What the engine adds to a client's message in a copy it publishes (ids, names, status, app id),
+ * at most. The broker's message size limit is MAX_PAYLOAD_BYTES plus this, so a client can publish
+ * nothing the engine would refuse for size by more than this, and every copy the engine publishes
+ * of an accepted message fits.
+ */
+export const DELIVERY_OVERHEAD_BYTES = 4 * 1024;
+
+/** The broker's `max_message_size` for an engine that accepts bodies of maxPayloadBytes. */
+export function brokerMaxMessageBytes(maxPayloadBytes: number): number {
+  return maxPayloadBytes + DELIVERY_OVERHEAD_BYTES;
+}
+
 export const LIMITS = {
   clientMessageId: 128,
   type: 32,

@@ -1,0 +1,84 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { AmqpPublisher, AmqpServer, DEAD_LETTER_HEADERS } from '@app/amqp-transport';
+import { amqpToMqtt, INVALID_TOPIC_PEER, MAX_ROUTING_KEY_BYTES, RejectionCode, TopicLayout } from '@app/protocol';
+import { BrokerManagementClient } from '../broker';
+import { ManagementMessage } from '../broker/broker-management.client';
+import { AppConfig } from '../config';
+import { MetricsService } from '../metrics/metrics.service';
+import { DeliveryPublisher } from './delivery.publisher';
+import { describeKey } from './message-refusals';
+
+/** How much of an over-long routing key the dead letter keeps in its header. */
+const KEPT_KEY_CHARS = 1024;
+
+/**
+ * Takes out of the engine queue a message the broker cannot deliver over AMQP: MQTT lets a client
+ * publish a topic longer than the 255 bytes an AMQP routing key holds, and the broker then drops
+ * the consumer's connection each time it tries to deliver it. The transport finds it alone at the
+ * head of the queue; this takes it out through the management API (which reads it inside the
+ * broker), dead-letters it with INVALID_TOPIC under an empty routing key (the original, cut
+ * short, in the headers), and tells the sender, whom the topic names. A message that turns out to
+ * be an ordinary one (another engine took the culprit first) is published again as it came.
+ */
+@Injectable()
+export class UndeliverableMessages implements OnModuleInit {
+  private readonly logger = new Logger(UndeliverableMessages.name);
+
+  constructor(
+    private readonly server: AmqpServer,
+    private readonly management: BrokerManagementClient,
+    private readonly publisher: AmqpPublisher,
+    private readonly delivery: DeliveryPublisher,
+    private readonly topics: TopicLayout,
+    private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  onModuleInit(): void {
+    if (this.management.configured) this.server.onUndeliverable((queue) => this.remove(queue));
+  }
+
+  async remove(queue: string): Promise<void> {
+    const [head] = await this.management.getMessages(queue, 1, 'peek');
+    if (!head || !undeliverable(head)) return;
+    const [taken] = await this.management.getMessages(queue, 1, 'take');
+    if (!taken) return;
+    const content = Buffer.from(taken.payload, taken.payload_encoding === 'base64' ? 'base64' : 'utf8');
+    if (!undeliverable(taken)) {
+      await this.publisher.publish({ exchange: taken.exchange, routingKey: taken.routing_key, body: content, options: publishOptions(taken) });
+      return;
+    }
+    const reason = `not a valid outgoing topic: ${describeKey(taken.routing_key)}`;
+    await this.publisher.publish({
+      exchange: this.config.pipeline.deadLetterExchange,
+      routingKey: '',
+      body: content,
+      options: {
+        ...publishOptions(taken),
+        headers: {
+          ...taken.properties.headers,
+          [DEAD_LETTER_HEADERS.code]: RejectionCode.INVALID_TOPIC,
+          [DEAD_LETTER_HEADERS.reason]: reason,
+          [DEAD_LETTER_HEADERS.routingKey]: taken.routing_key.slice(0, KEPT_KEY_CHARS),
+          [DEAD_LETTER_HEADERS.exchange]: taken.exchange,
+          [DEAD_LETTER_HEADERS.rejectedAt]: Date.now(),
+        },
+      },
+    });
+    this.metrics.rejected.inc({ code: RejectionCode.INVALID_TOPIC });
+    this.metrics.deadLettered.inc({ code: RejectionCode.INVALID_TOPIC });
+    const sender = this.topics.ownerOf(amqpToMqtt(taken.routing_key));
+    this.logger.warn({ code: RejectionCode.INVALID_TOPIC, sender, routingKey: describeKey(taken.routing_key) }, 'message refused');
+    if (sender) {
+      await this.delivery.reject(sender, INVALID_TOPIC_PEER, { code: RejectionCode.INVALID_TOPIC, reason, timestamp: Date.now() });
+    }
+  }
+}
+
+function undeliverable(m: ManagementMessage): boolean {
+  return Buffer.byteLength(m.routing_key) > MAX_ROUTING_KEY_BYTES;
+}
+
+function publishOptions(m: ManagementMessage) {
+  return { persistent: true, contentType: m.properties.content_type, headers: m.properties.headers };
+}
