@@ -8,6 +8,9 @@ import { MetricsService } from '../metrics/metrics.service';
 import { DeliveryPublisher } from './delivery.publisher';
 import { describeKey } from './message-refusals';
 
+/** Undeliverable messages removed at once, at most (the next ones wait for the next reconnection). */
+const MAX_IN_A_ROW = 100;
+
 /** How much of an over-long routing key the dead letter keeps in its header. */
 const KEPT_KEY_CHARS = 1024;
 
@@ -38,11 +41,18 @@ export class UndeliverableMessages implements OnModuleInit {
     if (this.management.configured) this.server.onUndeliverable((queue) => this.remove(queue));
   }
 
+  /** Removes the undeliverable messages at the head of the queue (those in a row: a flood costs one reconnection). */
   async remove(queue: string): Promise<void> {
-    const [head] = await this.management.getMessages(queue, 1, 'peek');
-    if (!head || !undeliverable(head)) return;
-    const [taken] = await this.management.getMessages(queue, 1, 'take');
-    if (!taken) return;
+    for (let i = 0; i < MAX_IN_A_ROW; i++) {
+      const [head] = await this.management.getMessages(queue, 1, 'peek');
+      if (!head || !undeliverable(head)) return;
+      const [taken] = await this.management.getMessages(queue, 1, 'take');
+      if (!taken) return;
+      await this.settle(taken);
+    }
+  }
+
+  private async settle(taken: ManagementMessage): Promise<void> {
     const content = Buffer.from(taken.payload, taken.payload_encoding === 'base64' ? 'base64' : 'utf8');
     if (!undeliverable(taken)) {
       await this.publisher.publish({ exchange: taken.exchange, routingKey: taken.routing_key, body: content, options: publishOptions(taken) });

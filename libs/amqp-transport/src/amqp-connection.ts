@@ -26,6 +26,9 @@ export interface AmqpConnectionOptions {
   logger: AmqpLogger;
 }
 
+/** The wait before a prompt reconnection (reconnectPromptly). */
+const PROMPT_RECONNECT_MS = 20;
+
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'closed';
 
 /**
@@ -41,6 +44,7 @@ export class AmqpConnection extends EventEmitter {
   private loop: Promise<void> | null = null;
   private readonly setups: Array<(model: ChannelModel) => Promise<void>> = [];
   private lost: (() => void) | null = null;
+  private prompt = false;
 
   constructor(private readonly options: AmqpConnectionOptions) {
     super();
@@ -77,6 +81,14 @@ export class AmqpConnection extends EventEmitter {
       };
       this.on('state', done);
     });
+  }
+
+  /**
+   * Makes the next reconnection prompt, without backoff: for a loss whose cause the caller knows
+   * and deals with (the broker refusing one delivery), not a broker in trouble.
+   */
+  reconnectPromptly(): void {
+    this.prompt = true;
   }
 
   /** Re-authenticates the open connection with a new secret (e.g. a renewed JWT). */
@@ -122,7 +134,9 @@ export class AmqpConnection extends EventEmitter {
         attempt = 0;
         await this.untilLost(model);
       } catch (err) {
-        const delay = backoffDelay(attempt, backoff);
+        if (this.prompt) attempt = 0;
+        const delay = this.prompt ? PROMPT_RECONNECT_MS : backoffDelay(attempt, backoff);
+        this.prompt = false;
         if (this.stop.signal.aborted) break;
         this.setState('disconnected', { error: errorMessage(err) });
         this.options.logger.warn('broker connection attempt failed; retrying', {

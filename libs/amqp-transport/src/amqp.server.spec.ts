@@ -60,6 +60,7 @@ async function started(
     onConnected: (fn: (model: unknown) => Promise<void>) => (setup = fn),
     start: jest.fn(async () => undefined),
     close: jest.fn(async () => calls.push('connection.close')),
+    reconnectPromptly: jest.fn(),
   });
   const server = new AmqpServer({
     connection: connection as unknown as AmqpConnection,
@@ -167,6 +168,7 @@ describe('AmqpServer', () => {
     expect(t.channel().prefetch).toHaveBeenLastCalledWith(10);
 
     t.connection.emit('lost', Object.assign(new Error('INTERNAL_ERROR'), { code: 541 }));
+    expect(t.connection.reconnectPromptly).toHaveBeenCalledTimes(1);
     await t.connect();
     expect(t.channel().prefetch).toHaveBeenLastCalledWith(1);
     expect(removed).toEqual([]);
@@ -190,6 +192,7 @@ describe('AmqpServer', () => {
   it('keeps its full window when the broker drops it for another reason (e.g. a restart)', async () => {
     const t = await started();
     t.connection.emit('lost', Object.assign(new Error('CONNECTION_FORCED'), { code: 320 }));
+    expect(t.connection.reconnectPromptly).not.toHaveBeenCalled();
     await t.connect();
     expect(t.channel().prefetch).toHaveBeenLastCalledWith(10);
   });

@@ -172,6 +172,8 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     if (this.closing || err.code !== INTERNAL_ERROR) return;
     if (this.carefulLeft > 0) this.removalDue = true;
     this.carefulLeft = CAREFUL_MESSAGES;
+    // Known cause, dealt with on the next connection: no backoff (unless nothing can remove it).
+    if (this.removeUndeliverable) this.options.connection.reconnectPromptly();
     this.log.warn('the broker dropped the consumer while delivering; taking messages one at a time', {
       removal: this.removalDue,
     });
