@@ -2,9 +2,11 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AmqpServer } from '@app/amqp-transport';
 import { AppModule } from './app.module';
+import { answerClientErrors, useJsonBody } from './common/http';
 import { ConfigError, loadConfig } from './config';
 import { setupSwagger } from './swagger';
 
@@ -20,7 +22,14 @@ async function bootstrap(): Promise<void> {
     throw err;
   }
 
-  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true, abortOnError: false });
+  // bodyParser: false: useJsonBody puts the admin API's own JSON parser and limits in its place.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bufferLogs: true,
+    abortOnError: false,
+    bodyParser: false,
+  });
+  useJsonBody(app, config.http.bodyLimitBytes);
+  answerClientErrors(app.getHttpServer());
   app.useLogger(app.get(PinoLogger));
   const logger = new Logger('Main');
   app.enableCors({ origin: false });

@@ -15,7 +15,8 @@ export class AppConfig {
   readonly appId: string;
   readonly nodeEnv: string;
   readonly logLevel: string;
-  readonly http: { host: string; port: number; swagger: boolean };
+  /** `bodyLimitBytes`: the admin API's largest request body, as sent and once inflated. */
+  readonly http: { host: string; port: number; swagger: boolean; bodyLimitBytes: number };
   readonly broker: {
     host: string;
     port: number;
@@ -62,7 +63,7 @@ export class AppConfig {
     this.appId = env.APP_ID;
     this.nodeEnv = env.NODE_ENV;
     this.logLevel = env.LOG_LEVEL;
-    this.http = { host: env.HTTP_HOST, port: env.HTTP_PORT, swagger: env.SWAGGER_ENABLED };
+    this.http = { host: env.HTTP_HOST, port: env.HTTP_PORT, swagger: env.SWAGGER_ENABLED, bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES };
     this.broker = {
       host: env.RABBITMQ_HOST,
       port: env.RABBITMQ_PORT,

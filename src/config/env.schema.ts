@@ -40,6 +40,16 @@ export class EnvSchema {
   @Port()
   HTTP_PORT: number = 3000;
 
+  /**
+   * Largest admin API request body, in bytes, as sent and once inflated (gzip, deflate, br): a
+   * larger one answers 413 PAYLOAD_TOO_LARGE before it is parsed.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(16 * 1024 * 1024)
+  HTTP_BODY_LIMIT_BYTES: number = 256 * 1024;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
 

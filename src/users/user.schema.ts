@@ -20,8 +20,13 @@ export class User {
   @Prop({ required: true })
   display_name!: string;
 
+  /**
+   * The app's free-form metadata as JSON text, so any key (`$gt`, `a.b`, NUL) is stored and read
+   * back exactly on every MongoDB-wire server. Users stored before hold an object, still read.
+   * UsersRepository converts both ways.
+   */
   @Prop({ type: MongooseSchema.Types.Mixed })
-  metadata?: Record<string, unknown>;
+  metadata?: string | Record<string, unknown>;
 
   @Prop({ required: true, default: false })
   disabled!: boolean;

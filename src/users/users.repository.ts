@@ -5,6 +5,9 @@ import { User, userKey } from './user.schema';
 
 const DUPLICATE_KEY = 11000;
 
+/** A user as the repository returns it: metadata as an object (null in some older records), whatever its stored form. */
+export type UserRecord = Omit<User, 'metadata'> & { metadata?: Record<string, unknown> | null };
+
 export interface UserProfile {
   display_name: string;
   metadata?: Record<string, unknown>;
@@ -18,14 +21,17 @@ export interface UserPageQuery {
   after?: string;
 }
 
-/** Every write is one single-document command by `_id` (docs/database.md). */
+/**
+ * Every write is one single-document command by `_id` (docs/database.md). Metadata is stored as
+ * JSON text (user.schema.ts) and handed back as an object.
+ */
 @Injectable()
 export class UsersRepository {
   constructor(@InjectModel(User.name) private readonly model: Model<User>) {}
 
   /** Inserts a new user; null when the id is taken. */
-  async insert(appId: string, userId: string, profile: UserProfile, now: number): Promise<User | null> {
-    const user: User = {
+  async insert(appId: string, userId: string, profile: UserProfile, now: number): Promise<UserRecord | null> {
+    const user: UserRecord = {
       _id: userKey(appId, userId),
       app_id: appId,
       user_id: userId,
@@ -35,7 +41,7 @@ export class UsersRepository {
       updated_at: now,
     };
     try {
-      await this.model.collection.insertOne(user as unknown as mongo.OptionalId<mongo.Document>);
+      await this.model.collection.insertOne(toStored(user) as unknown as mongo.OptionalId<mongo.Document>);
     } catch (err) {
       if ((err as { code?: unknown }).code === DUPLICATE_KEY) return null;
       throw err;
@@ -44,14 +50,14 @@ export class UsersRepository {
   }
 
   /** Sets the given fields (and unsets the `unset` ones); null when the user does not exist. */
-  async update(appId: string, userId: string, set: Partial<User>, unset: Array<keyof User> = []): Promise<User | null> {
-    const update: Record<string, unknown> = { $set: set };
+  async update(appId: string, userId: string, set: Partial<UserRecord>, unset: Array<keyof UserRecord> = []): Promise<UserRecord | null> {
+    const update: Record<string, unknown> = { $set: toStored(set) };
     if (unset.length > 0) update.$unset = Object.fromEntries(unset.map((field) => [field, '']));
-    return this.model.findOneAndUpdate({ _id: userKey(appId, userId) }, update, { new: true }).lean<User>().exec();
+    return fromStored(await this.model.findOneAndUpdate({ _id: userKey(appId, userId) }, update, { new: true }).lean<User>().exec());
   }
 
-  async findOne(appId: string, userId: string): Promise<User | null> {
-    return this.model.findById(userKey(appId, userId)).lean<User>().exec();
+  async findOne(appId: string, userId: string): Promise<UserRecord | null> {
+    return fromStored(await this.model.findById(userKey(appId, userId)).lean<User>().exec());
   }
 
   /** What the message pipeline needs to know of a user; null when there is no such user. */
@@ -62,11 +68,12 @@ export class UsersRepository {
       .exec();
   }
 
-  async page(q: UserPageQuery): Promise<User[]> {
+  async page(q: UserPageQuery): Promise<UserRecord[]> {
     const filter: Record<string, unknown> = { app_id: q.appId };
     if (q.disabled !== undefined) filter.disabled = q.disabled;
     if (q.after !== undefined) filter._id = { $gt: userKey(q.appId, q.after) };
-    return this.model.find(filter).sort({ _id: 1 }).limit(q.limit).lean<User[]>().exec();
+    const rows = await this.model.find(filter).sort({ _id: 1 }).limit(q.limit).lean<User[]>().exec();
+    return rows.map((row) => fromStored(row)!);
   }
 
   /** True when a user was deleted. */
@@ -74,4 +81,18 @@ export class UsersRepository {
     const { deletedCount } = await this.model.deleteOne({ _id: userKey(appId, userId) }).exec();
     return deletedCount > 0;
   }
+}
+
+/** The stored form: metadata (an object) as JSON text; null and absent stay as they are. */
+function toStored<T extends { metadata?: Record<string, unknown> | null }>(user: T): Omit<T, 'metadata'> & { metadata?: string | null } {
+  const { metadata, ...rest } = user;
+  if (metadata === undefined) return rest;
+  return { ...rest, metadata: metadata === null ? null : JSON.stringify(metadata) };
+}
+
+/** The record services see: metadata as an object, whether stored as JSON text or (before) as one. */
+function fromStored(user: User | null): UserRecord | null {
+  if (!user) return null;
+  if (typeof user.metadata !== 'string') return user as UserRecord;
+  return { ...user, metadata: JSON.parse(user.metadata) as Record<string, unknown> };
 }

@@ -9,8 +9,7 @@ import { UpdateUserDto } from './dto/update-user.dto';
 import { UserPageResponse, UserResponse } from './dto/user.response';
 import { UserStatusDto } from './dto/user-status.dto';
 import { UserDeletionHooks, UserDisableHooks } from './user-hooks';
-import { User } from './user.schema';
-import { UsersRepository } from './users.repository';
+import { UserRecord, UsersRepository } from './users.repository';
 
 /**
  * Users of the app. Changes the message pipeline must see (creation, status, deletion) are
@@ -59,10 +58,11 @@ export class UsersService {
     }
     const set = {
       ...(dto.display_name !== undefined && { display_name: dto.display_name }),
-      ...(dto.metadata !== undefined && { metadata: dto.metadata }),
+      ...(dto.metadata != null && { metadata: dto.metadata }),
       updated_at: Date.now(),
     };
-    const user = await this.repository.update(this.appId, userId, set);
+    // metadata: null removes it.
+    const user = await this.repository.update(this.appId, userId, set, dto.metadata === null ? ['metadata'] : []);
     if (!user) throw notFound(userId);
     return toResponse(user);
   }
@@ -102,9 +102,9 @@ export class UsersService {
 
   // Insert first, update if taken: two single-document commands, no upsert racing on FerretDB.
   // A second round only happens when the user was deleted in between.
-  private async createOrReplace(userId: string, dto: PutUserDto): Promise<{ user: User; created: boolean }> {
-    const profile = { display_name: dto.display_name, ...(dto.metadata !== undefined && { metadata: dto.metadata }) };
-    const unset: Array<keyof User> = dto.metadata === undefined ? ['metadata'] : [];
+  private async createOrReplace(userId: string, dto: PutUserDto): Promise<{ user: UserRecord; created: boolean }> {
+    const profile = { display_name: dto.display_name, ...(dto.metadata != null && { metadata: dto.metadata }) };
+    const unset: Array<keyof UserRecord> = dto.metadata == null ? ['metadata'] : [];
     for (let round = 0; round < 2; round++) {
       const now = Date.now();
       const inserted = await this.repository.insert(this.appId, userId, profile, now);
@@ -125,11 +125,11 @@ function notFound(userId: string): DomainError {
 }
 
 /** The stored user without its storage keys (_id, app_id). */
-function toResponse(u: User): UserResponse {
+function toResponse(u: UserRecord): UserResponse {
   return {
     user_id: u.user_id,
     display_name: u.display_name,
-    ...(u.metadata !== undefined && { metadata: u.metadata }),
+    ...(u.metadata != null && { metadata: u.metadata }),
     disabled: u.disabled,
     ...(u.disabled_reason !== undefined && { disabled_reason: u.disabled_reason }),
     ...(u.disabled_at !== undefined && { disabled_at: u.disabled_at }),

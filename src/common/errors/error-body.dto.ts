@@ -14,4 +14,7 @@ export class ErrorBody {
 
   @ApiProperty({ required: false, type: [String], description: 'Each validation problem, for VALIDATION_FAILED' })
   errors?: string[];
+
+  @ApiProperty({ required: false, description: 'On a 500 or 503: the id of the request in the engine\'s logs (also the x-request-id response header)' })
+  request_id?: string;
 }

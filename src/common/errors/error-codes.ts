@@ -8,6 +8,14 @@ export enum ErrorCode {
   UNAUTHORIZED = 'UNAUTHORIZED',
   FORBIDDEN = 'FORBIDDEN',
   RATE_LIMITED = 'RATE_LIMITED',
+  /** The request body is larger than HTTP_BODY_LIMIT_BYTES, compressed or once inflated. */
+  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  /** The request body's content type, charset or content encoding is not one the API reads. */
+  UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
+  /** The request line or headers are larger than the HTTP server reads (16 KiB): e.g. a far too long id. */
+  HEADERS_TOO_LARGE = 'HEADERS_TOO_LARGE',
+  /** The client did not send its whole request in time. */
+  REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
   DEPENDENCY_UNAVAILABLE = 'DEPENDENCY_UNAVAILABLE',
   INTERNAL = 'INTERNAL',
 }
@@ -21,6 +29,10 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.UNAUTHORIZED]: 401,
   [ErrorCode.FORBIDDEN]: 403,
   [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
+  [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
+  [ErrorCode.HEADERS_TOO_LARGE]: 431,
+  [ErrorCode.REQUEST_TIMEOUT]: 408,
   [ErrorCode.DEPENDENCY_UNAVAILABLE]: 503,
   [ErrorCode.INTERNAL]: 500,
 };

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { Response } from 'express';
+import { Request, Response } from 'express';
 import { Observable, throwError } from 'rxjs';
+import { fromBodyParserError } from './body-parser-errors';
 import { DomainError } from './domain.error';
 import { ERROR_STATUS, ErrorCode } from './error-codes';
 import { ErrorBody } from './error-body.dto';
@@ -11,6 +13,8 @@ const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   403: ErrorCode.FORBIDDEN,
   404: ErrorCode.NOT_FOUND,
   409: ErrorCode.CONFLICT,
+  413: ErrorCode.PAYLOAD_TOO_LARGE,
+  415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
   429: ErrorCode.RATE_LIMITED,
   503: ErrorCode.DEPENDENCY_UNAVAILABLE,
 };
@@ -30,10 +34,23 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
     if (host.getType() !== 'http') return throwError(() => exception);
-    const response = host.switchToHttp().getResponse<Response>();
-    const body = this.toBody(exception);
-    if (body.statusCode >= 500 && !(exception instanceof HttpException)) {
-      this.logger.error({ err: exception }, 'unhandled error in a request');
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const error = fromBodyParserError(exception) ?? exception;
+    const body = this.toBody(error);
+    if (body.statusCode >= 500 && !(error instanceof HttpException)) {
+      // A fault (or a dependency down): the request id (pino-http's, also the x-request-id
+      // response header) ties the admin's report to this line and to the request's other lines.
+      const request = http.getRequest<Request & { id?: unknown }>();
+      // pino-http sets the id; a fault before its middleware ran (body parsing) gets one here.
+      let requestId = typeof request.id === 'string' ? request.id : undefined;
+      if (!requestId) {
+        requestId = randomUUID();
+        response.setHeader('x-request-id', requestId);
+      }
+      const where = { method: request.method, url: request.originalUrl ?? request.url };
+      this.logger.error({ err: error, request_id: requestId, ...where }, 'unhandled error in a request');
+      body.request_id = requestId;
     }
     response.status(body.statusCode).json(body);
   }

@@ -1,2 +1,4 @@
 export * from './admin-route';
 export * from './user-id.pipe';
+export * from './json-body';
+export * from './client-errors';

@@ -1,3 +1,4 @@
+import { isStorableText } from '@app/protocol';
 import { DomainError, ErrorCode } from '../errors';
 
 /**
@@ -18,7 +19,16 @@ export function decodeCursor<T extends Record<string, string | number>>(cursor: 
   const ok =
     typeof parsed === 'object' &&
     parsed !== null &&
-    Object.entries(fields).every(([k, type]) => typeof (parsed as Record<string, unknown>)[k] === type);
+    Object.entries(fields).every(([k, type]) => isKeyValue((parsed as Record<string, unknown>)[k], type));
   if (!ok) throw new DomainError(ErrorCode.VALIDATION_FAILED, 'cursor is not valid (pass back next_cursor unchanged)');
   return parsed as T;
+}
+
+/**
+ * A forged cursor must fail here, not in the database: a NUL or a lone surrogate in a string,
+ * or a number JSON parsed as Infinity (1e400), can make the server refuse the query (a 500).
+ */
+function isKeyValue(value: unknown, type: 'string' | 'number'): boolean {
+  if (type === 'number') return typeof value === 'number' && Number.isFinite(value);
+  return typeof value === 'string' && isStorableText(value);
 }

@@ -1,13 +1,19 @@
-import { IsObject, IsOptional, IsString, Length } from 'class-validator';
+import { IsOptional, IsString, Length } from 'class-validator';
+import { IsFreeForm, IsStorableText } from '../../common/validation';
 
 export class PutUserDto {
   /** The name other users see. */
   @IsString()
   @Length(1, 256)
+  @IsStorableText()
   display_name!: string;
 
-  /** Any JSON object of the app's own, kept with the user and replaced as a whole. Omitted: none. */
+  /**
+   * Any JSON object of the app's own, kept with the user and replaced as a whole, returned exactly
+   * as sent. Any keys; at most 16 levels deep, finite numbers, well-formed text, keys of at most
+   * 256 characters. Omitted or null: none.
+   */
   @IsOptional()
-  @IsObject()
-  metadata?: Record<string, unknown>;
+  @IsFreeForm()
+  metadata?: Record<string, unknown> | null;
 }

@@ -1,4 +1,5 @@
 import { IsBoolean, IsString, Length, ValidateIf } from 'class-validator';
+import { IsStorableText } from '../../common/validation';
 
 export class UserStatusDto {
   /** `true` disables the user (their messages are refused with SENDER_DISABLED); `false` enables them. */
@@ -9,5 +10,6 @@ export class UserStatusDto {
   @ValidateIf((dto: UserStatusDto) => dto.disabled === true || dto.reason !== undefined)
   @IsString()
   @Length(1, 500)
+  @IsStorableText()
   reason?: string;
 }

@@ -1,0 +1,21 @@
+import { registerDecorator, ValidationArguments } from 'class-validator';
+import { freeFormProblem } from '@app/protocol';
+
+/**
+ * A free-form JSON field (a user's `metadata`, a message's `attributes`): an object that JSON text
+ * carries back exactly (freeFormProblem: depth, finite numbers, well-formed text, key length).
+ * Any key is allowed (`$gt`, `a.b`, NUL): the engine stores such fields as JSON text. (The keys
+ * the ValidationPipe would drop are refused before, with the body: common/http/json-body.ts.)
+ */
+export function IsFreeForm(): PropertyDecorator {
+  return (target: object, property: string | symbol) =>
+    registerDecorator({
+      name: 'isFreeForm',
+      target: target.constructor,
+      propertyName: String(property),
+      validator: {
+        validate: (value: unknown, args: ValidationArguments) => freeFormProblem(value, args.property) === null,
+        defaultMessage: (args: ValidationArguments) => freeFormProblem(args.value, args.property) ?? `${args.property} is invalid`,
+      },
+    });
+}

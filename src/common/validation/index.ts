@@ -1,0 +1,2 @@
+export * from './free-form.decorator';
+export * from './storable-text.decorator';
