@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import mqtt, { MqttClient } from 'mqtt';
 import { AdminApi, adminApi } from './support/admin-api';
 import { collectInbox, Inbox, layout, uid } from './support/broker';
@@ -134,6 +135,32 @@ describe('connections: closed by the identity in the token, whatever the client 
     expect([aAsB.isOpen(), aOwn.isOpen()]).toEqual([true, true]);
     // And A's connection under B's name still works as A's: it may publish as A.
     await aAsB.client.publishAsync(layout.outgoing(a.id, b.id), JSON.stringify({ text: 'still here' }), { qos: 1 });
+  });
+
+  it('with two engine instances: both close a rule breaker (the second finds it gone), and either one disconnects by identity', async () => {
+    const second = await startEngine('connections-2');
+    try {
+      const a = await register('judy');
+      const start = Date.now();
+      const rogue = await open(a.token, a.id, 'x');
+      expect(await closedWithin(rogue, start)).toBeLessThan(1000);
+      const guardLines = (file: string) =>
+        readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('"ConnectionGuard"') && l.includes(`"user_id":"${a.id}"`));
+      let lines: string[][] = [];
+      for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+        lines = [engine.logFile, second.logFile].map(guardLines);
+        if (lines.every((l) => l.length === 1)) break;
+      }
+      expect(lines.map((l) => l.length)).toEqual([1, 1]);
+      expect(lines.flat().map((l) => JSON.parse(l).closed).sort()).toEqual([false, true]);
+
+      const aAsOther = await open(a.token, 'someone', `${a.id}~${device()}`);
+      const t = Date.now();
+      expect((await adminApi(second.url).post(`users/${a.id}/disconnect`)).body).toEqual({ closed: 1 });
+      expect(await closedWithin(aAsOther, t)).toBeLessThan(1000);
+    } finally {
+      await second.stop();
+    }
   });
 
   it("shows no user another user's client id: not in any payload on their topics, nor in the admin API's answers", async () => {

@@ -39,7 +39,7 @@ function fakeConsuming(failBind = false) {
 function fakeManagement(listing: { connections?: unknown[]; owners?: unknown[] } = {}) {
   return {
     configured: true,
-    closeConnection: jest.fn(async () => true),
+    closeConnection: jest.fn(async (_name: string, _reason: string) => true),
     listConnections: jest.fn(async () => listing.connections ?? []),
     listChannelOwners: jest.fn(async () => listing.owners ?? []),
   };
