@@ -110,10 +110,11 @@ export class ConnectionTracker implements OnModuleInit, OnModuleDestroy {
   // The channel alone may close (e.g. a channel error): open it again while the connection lives.
   // A failed set-up (e.g. no event exchange) is not retried before the next reconnection.
   private onChannelClosed(model: ChannelModel): void {
-    if (this.consuming.current !== model) return;
-    this.logger.warn({ retryInMs: CHANNEL_RETRY_MS }, 'connection event channel closed; opening it again');
+    // Checked later: when the whole connection goes, its channels close first.
     const retry = setTimeout(() => {
-      if (this.consuming.current === model) void this.listen(model);
+      if (this.consuming.current !== model) return;
+      this.logger.warn('connection event channel closed; opening it again');
+      void this.listen(model);
     }, CHANNEL_RETRY_MS);
     retry.unref();
   }
