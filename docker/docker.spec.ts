@@ -140,6 +140,13 @@ describe('scripts/broker-config.js --profile docker', () => {
     expect(docker.stderr).toContain('JWT_SECRET is still the example');
     expect(run(example, 'local').status).toBe(0);
   });
+
+  it('enables the event exchange in both profiles: the engine tracks connections by identity from it', () => {
+    for (const profile of ['local', 'docker']) {
+      const plugins = brokerConfig.render({ JWT_SECRET: 'x'.repeat(32), STACK_ADMIN_PASSWORD: 'x' }, profile).enabled_plugins;
+      expect([profile, plugins]).toEqual([profile, expect.stringMatching(/[[,]rabbitmq_event_exchange[,\]]/)]);
+    }
+  });
 });
 
 /** `docker compose` where a docker client exists; the compose tests skip without one. */

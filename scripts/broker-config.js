@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Renders the RabbitMQ config (rabbitmq.conf, advanced.config, enabled_plugins) for the
-// engine's broker: MQTT + Web-MQTT + JWT (oauth2) + management plugins, with the HS256
+// engine's broker: MQTT + Web-MQTT + JWT (oauth2) + management + event exchange plugins, with the HS256
 // signing keys derived from JWT_SECRET (and JWT_PREVIOUS_KEYS during a key rotation).
 //
 // One source of truth: the local stack (scripts/stack.sh) renders the local profile, and the
@@ -21,6 +21,9 @@ const PLUGINS = [
   'rabbitmq_mqtt',
   'rabbitmq_web_mqtt',
   'rabbitmq_auth_backend_oauth2',
+  // Connection and channel events (amq.rabbitmq.event): the engine learns who connected with
+  // which token from them (src/connections/), which the management API shows only seconds later.
+  'rabbitmq_event_exchange',
 ];
 
 function fail(message) {

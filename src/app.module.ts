@@ -6,6 +6,7 @@ import { HttpExceptionFilter } from './common/errors';
 import { LoggingModule } from './common/logging';
 import { BlocksModule } from './blocks/blocks.module';
 import { AppConfig, ConfigModule } from './config';
+import { ConnectionsModule } from './connections';
 import { DatabaseModule } from './database';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { HealthModule } from './health/health.module';
@@ -31,6 +32,7 @@ export class AppModule {
         UsersModule,
         BlocksModule,
         RoutingModule,
+        ConnectionsModule,
         TokensModule,
         DeadLettersModule,
       ],

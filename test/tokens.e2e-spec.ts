@@ -160,7 +160,8 @@ describe('broker tokens: issuance and least privilege against the real broker', 
   });
 
   // The broker checks the client id only when the client declares its subscription queue, so
-  // the CONNECT succeeds and the first SUBSCRIBE closes the connection.
+  // the CONNECT succeeds and the first SUBSCRIBE closes the connection. (The engine's guard also
+  // closes such a connection a few milliseconds after CONNECT: test/connections.e2e-spec.ts.)
   it.each([
     ["B's client id", `${bob}~phone`],
     ['a client id without the separator', `${alice}phone`],

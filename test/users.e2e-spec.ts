@@ -103,8 +103,8 @@ describe('users: admin API and the pipeline policy', () => {
     const disabled = await api.put(`users/${c.id}/status`, { disabled: true, reason: 'abuse report 42' });
     expect(disabled.status).toBe(200);
     expect(disabled.body).toMatchObject({ disabled: true, disabled_reason: 'abuse report 42' });
-    // Disabling closes the user's live connections (those the broker lists by then), but a token
-    // stays valid until it expires: the user can connect again, and the pipeline refuses them.
+    // Disabling closes the user's live connections, but a token stays valid until it expires: the
+    // user can connect again, and the pipeline refuses them.
     c.client.end(true);
     const again = await mqttConnect(c.id);
     clients.push(again);

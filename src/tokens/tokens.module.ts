@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { ConnectionsModule } from '../connections';
 import { UsersModule } from '../users/users.module';
 import { TokensController } from './tokens.controller';
 import { TokensService } from './tokens.service';
 
-/** Broker tokens for users (BrokerJwtService and the management client come from the global BrokerModule). */
+/** Broker tokens for users (BrokerJwtService comes from the global BrokerModule), and cutting users off. */
 @Module({
-  imports: [UsersModule],
+  imports: [UsersModule, ConnectionsModule],
   controllers: [TokensController],
   providers: [TokensService],
 })

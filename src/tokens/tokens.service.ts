@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { TopicLayout } from '@app/protocol';
-import { BrokerManagementClient } from '../broker/broker-management.client';
 import { DomainError, ErrorCode } from '../common/errors';
 import { AppConfig } from '../config';
+import { ConnectionsService } from '../connections';
 import { UserDeletionHooks, UserDisableHooks } from '../users/user-hooks';
 import { UsersService } from '../users/users.service';
 import { BrokerJwtService } from './broker-jwt.service';
@@ -19,7 +19,7 @@ export class TokensService {
     private readonly users: UsersService,
     private readonly jwt: BrokerJwtService,
     private readonly layout: TopicLayout,
-    private readonly management: BrokerManagementClient,
+    private readonly connections: ConnectionsService,
     disableHooks: UserDisableHooks,
     deletionHooks: UserDeletionHooks,
   ) {
@@ -46,15 +46,15 @@ export class TokensService {
     };
   }
 
-  /** Closes the user's live broker connections (their token may still be valid: see docs/tokens.md). */
+  /** Closes the live broker connections made with the user's token (it may still be valid: see docs/tokens.md). */
   disconnect(userId: string, reason: string): Promise<number> {
-    return this.management.closeUserConnections(userId, reason);
+    return this.connections.closeUserConnections(userId, reason);
   }
 
   // Best effort: the user is already stored as disabled (or about to be deleted), and the pipeline
   // refuses their messages whatever happens here; a broker hiccup must not undo or block that.
   private async cutOff(userId: string, reason: string): Promise<void> {
-    if (!this.management.configured) {
+    if (!this.connections.canClose) {
       this.logger.warn({ user_id: userId }, 'RABBITMQ_MANAGEMENT_URL is not set: the user\'s live connections stay open');
       return;
     }
