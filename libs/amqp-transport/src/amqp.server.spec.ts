@@ -75,7 +75,9 @@ async function started(options: { onDeadLetter?: (e: DeadLetterEvent) => void; h
   );
   server.listen(() => undefined);
   const fake = fakeChannel(calls);
-  await setup!({ createConfirmChannel: async () => fake.channel });
+  // Queues are declared on channels of their own (queue-declaration.spec.ts covers them).
+  const declaring = { on: jest.fn(), once: jest.fn(), assertQueue: jest.fn(async () => undefined), close: jest.fn(async () => undefined) };
+  await setup!({ createConfirmChannel: async () => fake.channel, createChannel: async () => declaring });
   return { server, calls, logged, deliver: fake.deliver };
 }
 
