@@ -9,7 +9,7 @@
 // or an image. test/docker-broker-config.e2e-spec.ts boots a node from the docker profile.
 //
 // Usage: node scripts/broker-config.js OUT_DIR [--profile local|docker]
-// Reads: JWT_SECRET, JWT_KEY_ID, JWT_PREVIOUS_KEYS, JWT_AUDIENCE, and for the local profile
+// Reads: JWT_SECRET, JWT_KEY_ID, JWT_PREVIOUS_KEYS, JWT_AUDIENCE, MAX_PAYLOAD_BYTES, and for the local profile
 // STACK_AMQP_PORT, STACK_MQTT_PORT, STACK_WS_MQTT_PORT, STACK_MGMT_PORT, STACK_ADMIN_USER,
 // STACK_ADMIN_PASSWORD.
 'use strict';
@@ -56,6 +56,22 @@ function signingKeys(env, profile) {
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(k.kid)) fail(`invalid key id "${k.kid}" (letters, digits, . _ -)`);
   }
   return { active, keys };
+}
+
+// The broker's max_message_size: what the engine accepts plus what it adds to a delivered copy,
+// so no engine publish is ever refused (the same formula as src/config/message-size.ts; a unit
+// spec keeps them equal). A client's larger publish is refused by the broker and never queued.
+const DEFAULT_MAX_PAYLOAD_BYTES = 65536;
+const ENGINE_ENVELOPE_BYTES = 1024;
+const MIN_BROKER_MESSAGE_BYTES = 32 * 1024;
+
+function maxMessageSize(env) {
+  const raw = env.MAX_PAYLOAD_BYTES;
+  const payload = raw === undefined || raw === '' ? DEFAULT_MAX_PAYLOAD_BYTES : Number(raw);
+  if (!Number.isInteger(payload) || payload < 1 || payload > 16 * 1024 * 1024) {
+    fail('MAX_PAYLOAD_BYTES must be an integer from 1 to 16777216');
+  }
+  return Math.max(payload + ENGINE_ENVELOPE_BYTES, MIN_BROKER_MESSAGE_BYTES);
 }
 
 function erlBinary(s) {
@@ -109,6 +125,8 @@ function rabbitmqConf(env, profile) {
     `web_mqtt.tcp.port = ${port('STACK_WS_MQTT_PORT', '15675')}`,
     `management.tcp.ip = ${host}`,
     `management.tcp.port = ${port('STACK_MGMT_PORT', '15672')}`,
+    '# MAX_PAYLOAD_BYTES plus the engine\'s envelope: larger publishes are refused by the broker.',
+    `max_message_size = ${maxMessageSize(env)}`,
   ];
   if (local) {
     const user = env.STACK_ADMIN_USER || 'admin';
@@ -154,7 +172,7 @@ function render(env, profile) {
   };
 }
 
-module.exports = { render, PLUGINS };
+module.exports = { render, maxMessageSize, PLUGINS };
 
 if (require.main === module) {
   const [outDir, flag, profileArg] = process.argv.slice(2);

@@ -130,7 +130,7 @@ describe('dead-letter admin API', () => {
     api = adminApi(engine.url);
     const replay = await api.post('dead-letters/replay', {});
     expect(replay.status).toBe(200);
-    expect(replay.body).toEqual({ replayed: 5, unroutable: 0 });
+    expect(replay.body).toEqual({ replayed: 5, unroutable: 0, skipped: 0, left: [] });
 
     const [delivered] = await inbox.waitFor(1, (m) => m.payload.client_message_id === 'large-1', 15_000);
     expect(delivered.payload).toMatchObject({ sender: a, recipient: b, text: large.text });
@@ -145,7 +145,7 @@ describe('dead-letter admin API', () => {
     expect(back.map((m: any) => m.replay_count)).toEqual([1, 1, 1, 1]);
 
     // A limited replay takes the oldest only.
-    expect((await api.post('dead-letters/replay', { limit: 1 })).body).toEqual({ replayed: 1, unroutable: 0 });
+    expect((await api.post('dead-letters/replay', { limit: 1 })).body).toEqual({ replayed: 1, unroutable: 0, skipped: 0, left: [] });
     await eventually(async () => (await api.get('dead-letters?limit=10')).body.messages.some((m: any) => m.replay_count === 2), 15_000, 'one replayed twice');
 
     // Purge: the oldest one, then the rest.
@@ -153,7 +153,7 @@ describe('dead-letter admin API', () => {
     expect(await depth()).toBe(3);
     expect((await api.delete('dead-letters')).body).toEqual({ removed: 3 });
     expect((await api.get('dead-letters')).body).toEqual({ count: 0, messages: [] });
-    expect((await api.post('dead-letters/replay')).body).toEqual({ replayed: 0, unroutable: 0 });
+    expect((await api.post('dead-letters/replay')).body).toEqual({ replayed: 0, unroutable: 0, skipped: 0, left: [] });
   });
 
   it('answers 503 DEPENDENCY_UNAVAILABLE while the broker cannot be reached', async () => {

@@ -23,6 +23,11 @@ function connection(name: string, config: AppConfig, credentials: BrokerCredenti
   return conn;
 }
 
+/** A bounded label: the codes the engine and the broker write, never free text from a header. */
+function droppedCodeLabel(code: string | null): string {
+  return code !== null && /^[A-Za-z_]{1,40}$/.test(code) ? code : 'unknown';
+}
+
 /**
  * The engine's broker access: a consuming connection (used by the AMQP transport) and a
  * publishing one with publisher confirms, both reconnecting by themselves.
@@ -51,9 +56,9 @@ function connection(name: string, config: AppConfig, credentials: BrokerCredenti
     },
     {
       provide: AmqpPublisher,
-      inject: [PUBLISHER_CONNECTION],
-      useFactory: (conn: AmqpConnection) => {
-        const publisher = new AmqpPublisher(conn);
+      inject: [PUBLISHER_CONNECTION, AppConfig],
+      useFactory: (conn: AmqpConnection, config: AppConfig) => {
+        const publisher = new AmqpPublisher(conn, { maxMessageBytes: config.pipeline.maxMessageBytes });
         void conn.start();
         return publisher;
       },
@@ -66,13 +71,23 @@ function connection(name: string, config: AppConfig, credentials: BrokerCredenti
           connection: conn,
           exchange: 'amq.topic',
           queue: config.pipeline.queue,
-          deadLetter: { exchange: config.pipeline.deadLetterExchange, queue: config.pipeline.deadLetterQueue },
+          deadLetter: {
+            exchange: config.pipeline.deadLetterExchange,
+            queue: config.pipeline.deadLetterQueue,
+            cap: {
+              maxLength: config.pipeline.deadLetterMaxLength,
+              maxBytes: config.pipeline.deadLetterMaxBytes,
+              droppedQueue: config.pipeline.deadLetterDroppedQueue,
+            },
+          },
           prefetch: config.pipeline.prefetch,
           patternVariables: { prefix: topics.amqpPrefix },
           payload: 'raw',
           drainTimeoutMs: config.shutdownTimeoutMs,
           // Counted here, once the move is confirmed, for every origin (handlers' refusals and the transport's own).
           onDeadLetter: (event) => metrics.deadLettered.inc({ code: event.code }),
+          onDeadLetterDropped: (event) => metrics.deadLettersDropped.inc({ code: droppedCodeLabel(event.code) }),
+          onDeadLetterQueueDeclared: (declaration) => metrics.deadLetterQueueCapped.set(declaration === 'kept' ? 0 : 1),
           logger: amqpLogger('AmqpServer'),
         }),
     },

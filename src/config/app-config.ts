@@ -1,4 +1,5 @@
 import { EnvSchema } from './env.schema';
+import { brokerMaxMessageBytes } from './message-size';
 
 export interface SigningKey {
   kid: string;
@@ -41,8 +42,15 @@ export class AppConfig {
     queue: string;
     deadLetterQueue: string;
     deadLetterExchange: string;
+    /** The dead-letter queue's cap (x-max-length, x-max-length-bytes; the oldest are dropped beyond it). */
+    deadLetterMaxLength: number;
+    deadLetterMaxBytes: number;
+    /** Where the dead-letter queue drops its oldest messages to be counted (engine_dead_letters_dropped_total). */
+    deadLetterDroppedQueue: string;
     prefetch: number;
     maxPayloadBytes: number;
+    /** The broker's max_message_size: no engine publish is larger (scripts/broker-config.js renders the same). */
+    maxMessageBytes: number;
     batchMaxSize: number;
     batchMaxWaitMs: number;
     rateLimitPerSecond: number;
@@ -100,8 +108,12 @@ export class AppConfig {
       queue: env.ENGINE_QUEUE,
       deadLetterQueue: env.DEAD_LETTER_QUEUE,
       deadLetterExchange: `${env.DEAD_LETTER_QUEUE}.exchange`,
+      deadLetterMaxLength: env.DEAD_LETTER_MAX_LENGTH,
+      deadLetterMaxBytes: env.DEAD_LETTER_MAX_BYTES,
+      deadLetterDroppedQueue: `${env.DEAD_LETTER_QUEUE}.dropped`,
       prefetch: env.AMQP_PREFETCH,
       maxPayloadBytes: env.MAX_PAYLOAD_BYTES,
+      maxMessageBytes: brokerMaxMessageBytes(env.MAX_PAYLOAD_BYTES),
       batchMaxSize: env.BATCH_MAX_SIZE,
       batchMaxWaitMs: env.BATCH_MAX_WAIT_MS,
       rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,

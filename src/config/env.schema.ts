@@ -164,6 +164,20 @@ export class EnvSchema {
   @Matches(/^[A-Za-z0-9._:-]{1,200}$/)
   DEAD_LETTER_QUEUE: string = 'messaging-engine.dead-letter';
 
+  /** Messages the dead-letter queue keeps at most; beyond it the oldest are dropped (and counted). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000_000)
+  DEAD_LETTER_MAX_LENGTH: number = 10_000;
+
+  /** Body bytes the dead-letter queue keeps at most; beyond it the oldest are dropped (and counted). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(2 ** 40)
+  DEAD_LETTER_MAX_BYTES: number = 100 * 1024 * 1024;
+
   @Type(() => Number)
   @IsInt()
   @Min(1)

@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { EnvSchema } from './env.schema';
+import { brokerMaxMessageBytes } from './message-size';
 
 /** Thrown at boot when settings are invalid; the message names every bad variable. */
 export class ConfigError extends Error {
@@ -43,6 +44,12 @@ function crossChecks(env: EnvSchema): string[] {
   }
   if ((env.ADMIN_JWT_AUDIENCE || env.ADMIN_JWT_ISSUER) && !env.ADMIN_JWT_SECRET) {
     problems.push('ADMIN_JWT_AUDIENCE and ADMIN_JWT_ISSUER only apply to admin JWTs: set ADMIN_JWT_SECRET too, or unset them');
+  }
+  const largest = brokerMaxMessageBytes(env.MAX_PAYLOAD_BYTES);
+  if (env.DEAD_LETTER_MAX_BYTES < largest) {
+    problems.push(
+      `DEAD_LETTER_MAX_BYTES (${env.DEAD_LETTER_MAX_BYTES}) must hold at least one message of the largest size the broker takes (${largest} bytes: MAX_PAYLOAD_BYTES plus the engine's envelope)`,
+    );
   }
   if (env.NODE_ENV === 'production' && !env.ADMIN_API_KEY && !env.ADMIN_JWT_SECRET) {
     problems.push('ADMIN_API_KEY or ADMIN_JWT_SECRET (not set): in production the admin API needs a credential (docs/tokens.md)');

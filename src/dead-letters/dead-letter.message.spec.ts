@@ -1,6 +1,6 @@
 import { GetMessage } from 'amqplib';
 import { TopicLayout } from '@app/protocol';
-import { originOf, replayProperties, toResponse } from './dead-letter.message';
+import { deadLetterId, originOf, replayProblem, replayProperties, toResponse } from './dead-letter.message';
 
 const topics = new TopicLayout('apps/tilechat/users');
 
@@ -84,5 +84,21 @@ describe('dead letter messages', () => {
     expect(originOf(msg)).toEqual({ exchange: 'amq.topic', routingKey: 'apps.tilechat.users.carol.dan.messages.outgoing' });
     expect(toResponse(msg, topics)).toMatchObject({ code: 'rejected', rejected_at: 1_700_000_000_000, sender: 'carol', recipient: 'dan' });
     expect(replayProperties(msg).headers).toEqual({ 'x-replay-count': 1 });
+  });
+
+  it('tells what cannot be replayed before anything is sent: a routing key or exchange AMQP cannot carry, the broker\'s own exchanges', () => {
+    expect(replayProblem('amq.topic', 'a'.repeat(255))).toBeNull();
+    expect(replayProblem('', 'messaging-engine.outgoing')).toBeNull();
+    expect(replayProblem('amq.topic', 'a'.repeat(256))).toEqual({ code: 'INVALID_ROUTING_KEY', reason: 'the original routing key is 256 bytes; AMQP carries at most 255' });
+    expect(replayProblem('amq.topic', 'é'.repeat(128))).toMatchObject({ code: 'INVALID_ROUTING_KEY' }); // bytes, not characters
+    expect(replayProblem('x'.repeat(256), 'k')).toMatchObject({ code: 'INVALID_EXCHANGE' });
+    expect(replayProblem('amq.rabbitmq.event', 'k')).toMatchObject({ code: 'INVALID_EXCHANGE' });
+  });
+
+  it('names a dead letter by the same id in a replay answer as on inspection', () => {
+    const msg = deadLetter('{}', transportHeaders);
+    expect(deadLetterId(msg)).toBe(toResponse(msg, topics).id);
+    const broker = deadLetter('{}', { 'x-death': [{ exchange: 'amq.topic', 'routing-keys': ['k'], time: { value: 1 } }] });
+    expect(deadLetterId(broker)).toBe(toResponse(broker, topics).id);
   });
 });

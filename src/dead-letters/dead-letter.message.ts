@@ -44,6 +44,43 @@ export function replayProperties(msg: GetMessage): Options.Publish {
   return { ...msg.properties, headers, persistent: true, mandatory: true } as Options.Publish;
 }
 
+/** Why a dead letter cannot be replayed as it is (it stays in the queue), by code. */
+export type ReplayProblemCode = 'EXCHANGE_NOT_FOUND' | 'INVALID_EXCHANGE' | 'INVALID_ROUTING_KEY' | 'UNROUTABLE';
+
+export interface ReplayProblem {
+  code: ReplayProblemCode;
+  reason: string;
+}
+
+/** AMQP carries exchange names and routing keys as short strings. */
+const SHORTSTR_MAX_BYTES = 255;
+
+/**
+ * What makes an origin unusable before anything is sent: a name AMQP cannot carry (publishing
+ * it would fail the whole channel), or an exchange of the broker's own that refuses publishes.
+ */
+export function replayProblem(exchange: string, routingKey: string): ReplayProblem | null {
+  const keyBytes = Buffer.byteLength(routingKey);
+  if (keyBytes > SHORTSTR_MAX_BYTES) {
+    return { code: 'INVALID_ROUTING_KEY', reason: `the original routing key is ${keyBytes} bytes; AMQP carries at most ${SHORTSTR_MAX_BYTES}` };
+  }
+  if (Buffer.byteLength(exchange) > SHORTSTR_MAX_BYTES) {
+    return { code: 'INVALID_EXCHANGE', reason: `the original exchange name is longer than ${SHORTSTR_MAX_BYTES} bytes` };
+  }
+  if (exchange.startsWith('amq.rabbitmq.')) {
+    return { code: 'INVALID_EXCHANGE', reason: `the original exchange "${exchange}" is the broker's own and takes no publishes` };
+  }
+  return null;
+}
+
+/** The id the inspection endpoint shows: the message_id property, else a hash of routing key, rejection time and body. */
+export function deadLetterId(msg: GetMessage): string {
+  if (typeof msg.properties.messageId === 'string' && msg.properties.messageId) return msg.properties.messageId;
+  const headers = headersOf(msg);
+  const rejectedAt = numberHeader(headers[DEAD_LETTER_HEADERS.rejectedAt]) ?? deathTime(firstDeath(headers));
+  return contentId(originOf(msg).routingKey, rejectedAt, msg.content);
+}
+
 /** What the inspection endpoint shows of one dead letter. */
 export function toResponse(msg: GetMessage, topics: TopicLayout): DeadLetterResponse {
   const headers = headersOf(msg);
@@ -52,7 +89,7 @@ export function toResponse(msg: GetMessage, topics: TopicLayout): DeadLetterResp
   const parsed = topics.parseRoutingKey(routingKey);
   const rejectedAt = numberHeader(headers[DEAD_LETTER_HEADERS.rejectedAt]) ?? deathTime(death);
   return {
-    id: typeof msg.properties.messageId === 'string' && msg.properties.messageId ? msg.properties.messageId : contentId(routingKey, rejectedAt, msg.content),
+    id: deadLetterId(msg),
     code: stringHeader(headers[DEAD_LETTER_HEADERS.code]) ?? death?.reason ?? null,
     reason: stringHeader(headers[DEAD_LETTER_HEADERS.reason]) ?? null,
     routing_key: routingKey,

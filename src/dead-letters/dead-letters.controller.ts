@@ -32,7 +32,9 @@ export class DeadLettersController {
     summary: 'Send dead letters back to the engine (oldest first), e.g. once the cause is fixed',
     description:
       'Each is published again with its original routing key, broker-confirmed, then removed from the dead-letter queue (at least once). ' +
-      'One that still cannot succeed is dead-lettered again, with a fresh reason and x-replay-count one higher.',
+      'One that still cannot succeed is dead-lettered again, with a fresh reason and x-replay-count one higher. ' +
+      'One that cannot be published as it is (its exchange no longer exists, its routing key is unusable, no queue would receive it) ' +
+      'stays in the queue; the call moves on past it and names it in `left` with why.',
   })
   @ApiOkResponse({ type: ReplayDeadLettersResponse })
   @ApiErrorResponses({ 400: 'Invalid body', 503: BROKER_DOWN })

@@ -1,13 +1,20 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Channel, ConfirmChannel, GetMessage } from 'amqplib';
+import { Channel, ChannelModel, ConfirmChannel, GetMessage } from 'amqplib';
 import { AmqpConnection, errorMessage } from '@app/amqp-transport';
 import { TopicLayout } from '@app/protocol';
 import { PUBLISHER_CONNECTION } from '../broker';
 import { DomainError, ErrorCode } from '../common/errors';
 import { AppConfig } from '../config';
-import { originOf, replayProperties, toResponse } from './dead-letter.message';
-import { BROKER_CALL_TIMEOUT_MS, MAX_PER_CALL } from './dead-letter-limits';
-import { DeadLetterListResponse, DeadLetterResponse, PurgeDeadLettersResponse, ReplayDeadLettersResponse } from './dto/dead-letter.response';
+import { deadLetterId, originOf, ReplayProblem, replayProblem, replayProperties, toResponse } from './dead-letter.message';
+import { BROKER_CALL_TIMEOUT_MS, MAX_LEFT_LISTED, MAX_PER_CALL } from './dead-letter-limits';
+import {
+  DeadLetterListResponse,
+  DeadLetterResponse,
+  PurgeDeadLettersResponse,
+  ReplayDeadLettersResponse,
+  ReplayLeftResponse,
+} from './dto/dead-letter.response';
+import { ExchangeProbe } from './exchange-probe';
 
 /**
  * The dead-letter queue for operators: look at what is in it, send it back to the engine once the
@@ -51,37 +58,60 @@ export class DeadLettersService {
    * Publishes each message again to the exchange and routing key it first came with (so the
    * engine consumes it as if just sent), confirmed by the broker, then acks its dead letter: at
    * least once, never lost. At most the messages present at the start (up to MAX_PER_CALL), so
-   * one still bad, dead-lettered again meanwhile, is not replayed twice in one call. A message no
-   * queue would receive (mandatory publish returned) stays in the dead-letter queue.
+   * one still bad, dead-lettered again meanwhile, is not replayed twice in one call. One that
+   * cannot be replayed as it is stays in the dead-letter queue, and the call moves on past it: its
+   * exchange no longer exists or its routing key is unusable (skipped, checked before publishing,
+   * since the broker would close the channel over it), or no queue would receive it (unroutable:
+   * the mandatory publish came back). Each such one is named in `left` with why.
    */
   replay(limit?: number): Promise<ReplayDeadLettersResponse> {
-    const done = { replayed: 0, unroutable: 0 };
-    return this.withChannel(async (channel) => {
-      const target = Math.min(limit ?? MAX_PER_CALL, await this.depth(channel));
-      let returned = false;
-      channel.on('return', () => (returned = true));
-      while (done.replayed + done.unroutable < target) {
-        const msg = await this.get(channel, false);
-        if (!msg) break;
-        const { exchange, routingKey } = originOf(msg);
-        returned = false;
-        await this.bounded(
-          new Promise<void>((resolve, reject) =>
-            channel.publish(exchange, routingKey, msg.content, replayProperties(msg), (err) => (err ? reject(err) : resolve())),
-          ),
-          'publish confirm',
-        );
-        // A return comes before the confirm of the same publish. The message is not acked: it
-        // returns to the queue when the channel closes.
-        if (returned) done.unroutable++;
-        else {
-          channel.ack(msg);
-          done.replayed++;
+    const done = { replayed: 0, unroutable: 0, skipped: 0 };
+    const left: ReplayLeftResponse[] = [];
+    const leave = (msg: GetMessage, problem: ReplayProblem) => {
+      if (problem.code === 'UNROUTABLE') done.unroutable++;
+      else done.skipped++;
+      const { exchange, routingKey } = originOf(msg);
+      if (left.length < MAX_LEFT_LISTED) left.push({ id: deadLetterId(msg), code: problem.code, reason: problem.reason, exchange, routing_key: routingKey });
+    };
+    return this.withChannel(
+      async (channel, model) => {
+        const target = Math.min(limit ?? MAX_PER_CALL, await this.depth(channel));
+        const exchanges = new ExchangeProbe(model, (call, what) => this.bounded(call, what));
+        let returned = false;
+        channel.on('return', () => (returned = true));
+        try {
+          while (done.replayed + done.unroutable + done.skipped < target) {
+            const msg = await this.get(channel, false);
+            if (!msg) break;
+            const { exchange, routingKey } = originOf(msg);
+            // Not acked: it returns to its place in the queue when the channel closes, and get() moves past it.
+            const problem = replayProblem(exchange, routingKey) ?? (await exchanges.problem(exchange));
+            if (problem) {
+              leave(msg, problem);
+              continue;
+            }
+            returned = false;
+            await this.bounded(
+              new Promise<void>((resolve, reject) =>
+                channel.publish(exchange, routingKey, msg.content, replayProperties(msg), (err) => (err ? reject(err) : resolve())),
+              ),
+              'publish confirm',
+            );
+            // A return comes before the confirm of the same publish.
+            if (returned) leave(msg, { code: 'UNROUTABLE', reason: 'no queue is bound for its routing key' });
+            else {
+              channel.ack(msg);
+              done.replayed++;
+            }
+          }
+        } finally {
+          await exchanges.close();
         }
-      }
-      this.logger.log({ queue: this.queue, ...done }, 'dead letters replayed');
-      return { ...done };
-    }, () => `replay stopped after ${done.replayed} replayed`);
+        this.logger.log({ queue: this.queue, ...done }, 'dead letters replayed');
+        return { ...done, left };
+      },
+      () => `replay stopped after ${done.replayed} replayed, ${done.unroutable} unroutable, ${done.skipped} skipped`,
+    );
   }
 
   /** Removes every ready message, or the first `limit`. */
@@ -117,7 +147,7 @@ export class DeadLettersService {
   }
 
   /** Runs the work on a channel of its own (confirm mode: replays need it, the rest does not mind). */
-  private async withChannel<T>(work: (channel: ConfirmChannel) => Promise<T>, progress: () => string = () => ''): Promise<T> {
+  private async withChannel<T>(work: (channel: ConfirmChannel, model: ChannelModel) => Promise<T>, progress: () => string = () => ''): Promise<T> {
     const model = this.connection.current;
     if (!model) throw unavailable('the broker is not connected');
     let channel: ConfirmChannel;
@@ -128,7 +158,7 @@ export class DeadLettersService {
     }
     channel.on('error', () => undefined); // a failed call rejects on its own
     try {
-      return await work(channel);
+      return await work(channel, model);
     } catch (err) {
       const message = err instanceof DomainError ? err.message : `broker call failed: ${errorMessage(err)}`;
       const step = progress();

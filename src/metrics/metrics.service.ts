@@ -39,6 +39,19 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly deadLettersDropped = new Counter({
+    name: 'engine_dead_letters_dropped_total',
+    help: 'Dead letters the dead-letter queue cap dropped (the oldest first), by the code they were dead-lettered with',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
+
+  readonly deadLetterQueueCapped = new Gauge({
+    name: 'engine_dead_letter_queue_capped',
+    help: '1 when the dead-letter queue has its cap (DEAD_LETTER_MAX_LENGTH / _BYTES), 0 when an older uncapped queue was kept because it holds messages',
+    registers: [this.registry],
+  });
+
   readonly redelivered = new Counter({
     name: 'engine_messages_redelivered_total',
     help: 'Messages the broker delivered again (after a consumer crash or a retry)',

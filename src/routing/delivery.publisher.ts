@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AmqpPublisher, PublishRequest } from '@app/amqp-transport';
-import { brokerMaxMessageBytes, DeliveredMessage, MAX_ROUTING_KEY_BYTES, MessageStatus, mqttToAmqp, RejectedMessage, TopicLayout } from '@app/protocol';
+import { DeliveredMessage, MAX_ROUTING_KEY_BYTES, MessageStatus, mqttToAmqp, RejectedMessage, TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
 
 const EXCHANGE = 'amq.topic';
@@ -17,7 +17,7 @@ export class DeliveryPublisher {
     private readonly topics: TopicLayout,
     config: AppConfig,
   ) {
-    this.maxBodyBytes = brokerMaxMessageBytes(config.pipeline.maxPayloadBytes);
+    this.maxBodyBytes = config.pipeline.maxMessageBytes;
   }
 
   /** The two copies of each message: to the recipient (status 150) and to the sender (100). */

@@ -187,7 +187,7 @@ describe('MessageBatcher', () => {
   it('refuses before storing a message whose delivered copy the broker would refuse for its size', async () => {
     const t = setup();
     const big = accepted(2);
-    big.record.text = 'x'.repeat(config.pipeline.maxPayloadBytes + 8 * 1024);
+    big.record.text = 'x'.repeat(config.pipeline.maxMessageBytes);
     const outcomes = await Promise.all([t.batcher.submit(accepted(1)), t.batcher.submit(big), t.batcher.submit(accepted(3))]);
     expect(outcomes).toEqual(['delivered', { unprocessable: expect.stringMatching(/delivered copy is \d+ bytes/) }, 'delivered']);
     expect(t.inserted.flat().map((r) => r.text)).toEqual(['m1', 'm3']);

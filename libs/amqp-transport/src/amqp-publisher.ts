@@ -9,6 +9,28 @@ export class PublishError extends Error {
   }
 }
 
+/**
+ * Thrown, without publishing, for a body larger than the broker takes (its max_message_size). The
+ * broker would close the channel over it, and with it every other publish in flight; retrying
+ * cannot help, so callers should treat it as permanent.
+ */
+export class MessageTooLargeError extends PublishError {
+  readonly permanent = true;
+
+  constructor(
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(`message body is ${bytes} bytes; the broker takes at most ${maxBytes}`);
+    this.name = 'MessageTooLargeError';
+  }
+}
+
+export interface AmqpPublisherOptions {
+  /** The broker's max_message_size: larger bodies are refused here (MessageTooLargeError), never sent. */
+  maxMessageBytes?: number;
+}
+
 export interface PublishRequest {
   exchange: string;
   routingKey: string;
@@ -24,7 +46,10 @@ export interface PublishRequest {
 export class AmqpPublisher {
   private channel: ConfirmChannel | null = null;
 
-  constructor(private readonly connection: AmqpConnection) {
+  constructor(
+    private readonly connection: AmqpConnection,
+    private readonly options: AmqpPublisherOptions = {},
+  ) {
     connection.onConnected(async (model) => {
       const channel = await model.createConfirmChannel();
       channel.on('error', () => undefined); // the 'close' handler below reacts
@@ -40,6 +65,8 @@ export class AmqpPublisher {
   }
 
   publish(request: PublishRequest): Promise<void> {
+    const max = this.options.maxMessageBytes;
+    if (max !== undefined && request.body.length > max) return Promise.reject(new MessageTooLargeError(request.body.length, max));
     const channel = this.channel;
     if (!channel) return Promise.reject(new PublishError('broker channel is not available'));
     return new Promise((resolve, reject) => {

@@ -84,9 +84,11 @@ async function started(
   );
   server.listen(() => undefined);
   let fake = fakeChannel(calls, options.failPublishes);
+  // Queues are declared on channels of their own (queue-declaration.spec.ts covers them).
+  const declaring = { on: jest.fn(), once: jest.fn(), assertQueue: jest.fn(async () => undefined), close: jest.fn(async () => undefined) };
   const connect = async () => {
     fake = fakeChannel(calls, options.failPublishes);
-    await setup!({ createConfirmChannel: async () => fake.channel });
+    await setup!({ createConfirmChannel: async () => fake.channel, createChannel: async () => declaring });
   };
   await connect();
   return { server, calls, logged, deliver: (msg: ConsumeMessage) => fake.deliver(msg), channel: () => fake.channel, connection, connect };

@@ -1,10 +1,19 @@
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
-import { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { lastValueFrom } from 'rxjs';
 import { AmqpConnection, AmqpLogger, errorMessage } from './amqp-connection';
 import { AmqpContext } from './amqp.context';
 import { sleep } from './backoff';
-import { DEAD_LETTER_HEADERS, DeadLetterEvent, TRANSPORT_REJECT_CODES } from './dead-letter';
+import {
+  DEAD_LETTER_HEADERS,
+  DeadLetterCap,
+  deadLetterQueueArguments,
+  DeadLetterEvent,
+  DroppedDeadLetter,
+  droppedQueueArguments,
+  TRANSPORT_REJECT_CODES,
+} from './dead-letter';
+import { declareQueue, QueueDeclaration } from './queue-declaration';
 import { expandPattern, TopicMatcher } from './topic-matcher';
 
 export interface AmqpServerOptions {
@@ -16,8 +25,11 @@ export interface AmqpServerOptions {
   queue: string;
   /** Extra queue arguments (e.g. `x-queue-type`). */
   queueArguments?: Record<string, unknown>;
-  /** Where messages that can never succeed go: a fanout exchange and its durable queue. */
-  deadLetter: { exchange: string; queue: string };
+  /**
+   * Where messages that can never succeed go: a fanout exchange and its durable queue, capped
+   * when `cap` is given (the oldest dropped beyond it, and counted: onDeadLetterDropped).
+   */
+  deadLetter: { exchange: string; queue: string; cap?: DeadLetterCap };
   /** Unacknowledged messages in flight at most. */
   prefetch: number;
   /** Values for `{name}` placeholders in handler patterns. */
@@ -30,6 +42,10 @@ export interface AmqpServerOptions {
   drainTimeoutMs?: number;
   /** Called once per message moved to the dead-letter queue (confirmed), whoever decided it (e.g. to count it). */
   onDeadLetter?: (event: DeadLetterEvent) => void;
+  /** Called once per dead letter the cap dropped (read from the dropped queue, then acked). */
+  onDeadLetterDropped?: (event: DroppedDeadLetter) => void;
+  /** Called on every (re)connect with how the dead-letter queue was found (`kept`: without its cap). */
+  onDeadLetterQueueDeclared?: (declaration: QueueDeclaration) => void;
   logger: AmqpLogger;
 }
 
@@ -42,6 +58,9 @@ const CAREFUL_MESSAGES = 50;
 const MAX_SHORTSTR_BYTES = 255;
 /** How much of an over-long routing key a dead letter keeps in its header. */
 const MAX_HEADER_KEY_CHARS = 1024;
+
+/** Dropped dead letters in flight to the counter at most (it only reads a header and acks). */
+const DROP_PREFETCH = 100;
 
 interface Route {
   matcher: TopicMatcher;
@@ -58,6 +77,7 @@ interface Route {
 export class AmqpServer extends Server implements CustomTransportStrategy {
   private routes: Route[] = [];
   private channel: ConfirmChannel | null = null;
+  private dropChannel: Channel | null = null;
   private consumerTag: string | null = null;
   private closing = false;
   private closed: Promise<void> | null = null;
@@ -147,6 +167,9 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     // them, and its CloseOk means the broker has handled them.
     const current = this.channel;
     if (current) await current.close().catch(() => undefined);
+    // Likewise for the drop counter's acks: closed first, so no drop is counted twice after a restart.
+    const drops = this.dropChannel;
+    if (drops) await drops.close().catch(() => undefined);
     await this.options.connection.close();
   }
 
@@ -179,7 +202,7 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     });
   }
 
-  private async setup(model: import('amqplib').ChannelModel): Promise<void> {
+  private async setup(model: ChannelModel): Promise<void> {
     const o = this.options;
     if (this.removalDue && this.removeUndeliverable) {
       this.removalDue = false;
@@ -196,7 +219,7 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
       }
     });
     await channel.assertExchange(o.deadLetter.exchange, 'fanout', { durable: true });
-    await channel.assertQueue(o.deadLetter.queue, { durable: true });
+    await this.declareDeadLetterQueue(model);
     await channel.bindQueue(o.deadLetter.queue, o.deadLetter.exchange, '');
     await channel.assertQueue(o.queue, {
       durable: true,
@@ -229,6 +252,42 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
       .cancel(tag)
       .then(() => this.consume(channel, this.options.prefetch))
       .catch((err) => this.log.warn('could not restore the prefetch; it returns on the next connection', { error: errorMessage(err) }));
+  }
+
+  /**
+   * The dead-letter queue, capped when asked (and the dropped queue the cap feeds, declared first
+   * so no drop is routed nowhere). Declared on channels of their own: an existing queue declared
+   * with other arguments (an older version, another cap) is refused with PRECONDITION_FAILED, which
+   * closes the channel; declareQueue then recreates it when empty or keeps it as it is.
+   */
+  private async declareDeadLetterQueue(model: ChannelModel): Promise<void> {
+    const { queue, cap } = this.options.deadLetter;
+    if (!cap) {
+      await declareQueue(model, queue, { durable: true }, this.log);
+      return;
+    }
+    await declareQueue(model, cap.droppedQueue, { durable: true, arguments: droppedQueueArguments(cap) }, this.log);
+    const declaration = await declareQueue(model, queue, { durable: true, arguments: deadLetterQueueArguments(cap) }, this.log);
+    this.options.onDeadLetterQueueDeclared?.(declaration);
+    if (this.closing) return;
+    // Counts what the cap drops: each dropped dead letter is reported, then acked.
+    const drops = await model.createChannel();
+    drops.on('error', (err: Error) => this.log.warn('dropped dead-letter channel error', { error: err.message }));
+    drops.once('close', () => {
+      if (this.dropChannel === drops) this.dropChannel = null;
+    });
+    await drops.prefetch(DROP_PREFETCH);
+    await drops.consume(cap.droppedQueue, (msg) => {
+      if (!msg) return;
+      const code = msg.properties.headers?.[DEAD_LETTER_HEADERS.code];
+      try {
+        this.options.onDeadLetterDropped?.({ code: typeof code === 'string' ? code : Buffer.isBuffer(code) ? code.toString('utf8') : null });
+      } catch (err) {
+        this.log.warn('onDeadLetterDropped callback failed', { error: errorMessage(err) });
+      }
+      drops.ack(msg);
+    });
+    this.dropChannel = drops;
   }
 
   private track(work: Promise<void>): void {

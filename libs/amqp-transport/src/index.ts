@@ -1,13 +1,14 @@
 export { AmqpConnection, errorMessage } from './amqp-connection';
 export type { AmqpConnectionOptions, AmqpCredentials, AmqpLogger, ConnectionState } from './amqp-connection';
-export { AmqpPublisher, PublishError } from './amqp-publisher';
-export type { PublishRequest } from './amqp-publisher';
+export { AmqpPublisher, MessageTooLargeError, PublishError } from './amqp-publisher';
+export type { AmqpPublisherOptions, PublishRequest } from './amqp-publisher';
 export { AmqpServer } from './amqp.server';
 export type { AmqpServerOptions } from './amqp.server';
 export { AmqpContext } from './amqp.context';
 export type { DeadLetterMark } from './amqp.context';
-export { DEAD_LETTER_HEADERS, TRANSPORT_REJECT_CODES } from './dead-letter';
-export type { DeadLetterEvent } from './dead-letter';
+export { DEAD_LETTER_HEADERS, DROPPED_QUEUE_MAX_LENGTH, TRANSPORT_REJECT_CODES } from './dead-letter';
+export type { DeadLetterCap, DeadLetterEvent, DroppedDeadLetter } from './dead-letter';
+export type { QueueDeclaration } from './queue-declaration';
 export { TopicMatcher, expandPattern } from './topic-matcher';
 export { backoffDelay } from './backoff';
 export type { BackoffOptions } from './backoff';

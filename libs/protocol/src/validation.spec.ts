@@ -54,6 +54,21 @@ describe('parseOutgoing', () => {
     expect(result).toMatchObject({ ok: false, code: RejectionCode.PAYLOAD_TOO_LARGE });
   });
 
+  it('measures the body again as the engine encodes it: what grows past the limit is refused', () => {
+    // 1e20 is written out in full (21 digits), an invalid UTF-8 byte becomes U+FFFD (3 bytes).
+    const numbers = `{"text":"x","attributes":{"n":[${Array(40).fill('1e20').join(',')}]}}`;
+    const invalid = Buffer.concat([Buffer.from('{"text":"'), Buffer.alloc(100, 0xff), Buffer.from('"}')]);
+    for (const body of [Buffer.from(numbers), invalid]) {
+      expect(body.length).toBeLessThanOrEqual(250);
+      const result = parseOutgoing(body, 250);
+      expect(result).toMatchObject({ ok: false, code: RejectionCode.PAYLOAD_TOO_LARGE, reason: expect.stringMatching(/as the engine encodes it/) });
+      expect(parseOutgoing(body, 1000).ok).toBe(true);
+    }
+    // What the client sent at exactly the limit, already in the engine's encoding, passes.
+    const exact = JSON.stringify({ text: 'y'.repeat(50), type: 'text' });
+    expect(parseOutgoing(exact, Buffer.byteLength(exact)).ok).toBe(true);
+  });
+
   it('keeps keys a database would refuse, as the client sent them', () => {
     const attributes = { 'a\u0000b': 1, $gt: '', 'a.b': [[1, 2], [3]], deep: { $where: 'x' } };
     expect(parseOutgoing(JSON.stringify({ text: 'x', attributes }))).toEqual({ ok: true, value: { text: 'x', type: 'text', attributes } });

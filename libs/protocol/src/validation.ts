@@ -4,19 +4,6 @@ import { BlockCommand, OutgoingMessage } from './payloads';
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;
 
-/**
- * What the engine adds to a client's message in a copy it publishes (ids, names, status, app id),
- * at most. The broker's message size limit is MAX_PAYLOAD_BYTES plus this, so a client can publish
- * nothing the engine would refuse for size by more than this, and every copy the engine publishes
- * of an accepted message fits.
- */
-export const DELIVERY_OVERHEAD_BYTES = 4 * 1024;
-
-/** The broker's `max_message_size` for an engine that accepts bodies of maxPayloadBytes. */
-export function brokerMaxMessageBytes(maxPayloadBytes: number): number {
-  return maxPayloadBytes + DELIVERY_OVERHEAD_BYTES;
-}
-
 export const LIMITS = {
   clientMessageId: 128,
   type: 32,
@@ -104,6 +91,13 @@ export function parseOutgoing(body: Buffer | string, maxBytes = DEFAULT_MAX_PAYL
   if (o.metadata !== undefined) value.metadata = o.metadata as Record<string, unknown>;
   if (o.sender_fullname !== undefined) value.sender_fullname = o.sender_fullname as string;
   if (o.recipient_fullname !== undefined) value.recipient_fullname = o.recipient_fullname as string;
+  // Measured again as the engine delivers it: re-encoding can grow a body (1e20 is written out in
+  // full, an invalid UTF-8 byte becomes U+FFFD), and the broker takes MAX_PAYLOAD_BYTES plus the
+  // engine's envelope at most (src/config/message-size.ts).
+  const encoded = Buffer.byteLength(JSON.stringify(value));
+  if (encoded > maxBytes) {
+    return fail(RejectionCode.PAYLOAD_TOO_LARGE, `payload is ${encoded} bytes as the engine encodes it; the limit is ${maxBytes}`, echoId);
+  }
   return { ok: true, value };
 }
 

@@ -37,11 +37,31 @@ export class DeadLetterListResponse {
   messages!: DeadLetterResponse[];
 }
 
+export class ReplayLeftResponse {
+  /** The dead letter's id, as the inspection endpoint shows it. */
+  id!: string;
+  /**
+   * Why it stayed: `EXCHANGE_NOT_FOUND` (its original exchange was deleted), `INVALID_ROUTING_KEY`
+   * (longer than AMQP's 255 bytes), `INVALID_EXCHANGE` (a name AMQP cannot carry, or the broker's
+   * own), `UNROUTABLE` (no queue is bound for its routing key).
+   */
+  code!: 'EXCHANGE_NOT_FOUND' | 'INVALID_EXCHANGE' | 'INVALID_ROUTING_KEY' | 'UNROUTABLE';
+  /** The same in words. */
+  reason!: string;
+  /** Its original exchange and routing key. */
+  exchange!: string;
+  routing_key!: string;
+}
+
 export class ReplayDeadLettersResponse {
   /** Messages published back (broker-confirmed) and removed from the dead-letter queue. */
   replayed!: number;
   /** Messages the broker could route nowhere (no queue bound for their routing key): left in the dead-letter queue. */
   unroutable!: number;
+  /** Messages not published because their original exchange no longer exists or their routing key or exchange name is unusable: left in the dead-letter queue. */
+  skipped!: number;
+  /** The messages left in the queue (unroutable and skipped), oldest first, with why: the first 100. */
+  left!: ReplayLeftResponse[];
 }
 
 export class PurgeDeadLettersResponse {
