@@ -5,13 +5,14 @@ import { MicroserviceOptions } from '@nestjs/microservices';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AmqpServer } from '@app/amqp-transport';
 import { AppModule } from './app.module';
-import { ConfigError, loadConfig } from './config';
+import { checkEngineConfig, ConfigError, loadConfig } from './config';
 import { setupSwagger } from './swagger';
 
 async function bootstrap(): Promise<void> {
   let config;
   try {
     config = loadConfig();
+    checkEngineConfig(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`messaging-engine: ${err.message}\n`);

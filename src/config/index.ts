@@ -1,5 +1,5 @@
 export { AppConfig } from './app-config';
 export type { BlockMode, SigningKey } from './app-config';
 export { ConfigModule } from './config.module';
-export { ConfigError, validateEnv } from './env.validation';
+export { checkEngineConfig, ConfigError, validateEnv } from './env.validation';
 export { loadConfig } from './load-config';

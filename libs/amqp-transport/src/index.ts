@@ -1,5 +1,5 @@
 export { AmqpConnection, errorMessage } from './amqp-connection';
-export type { AmqpConnectionOptions, AmqpCredentials, AmqpLogger, ConnectionState } from './amqp-connection';
+export type { AmqpConnectionOptions, AmqpCredentials, AmqpLogger, AmqpTlsFiles, ConnectionState } from './amqp-connection';
 export { AmqpPublisher, PublishError } from './amqp-publisher';
 export type { PublishRequest } from './amqp-publisher';
 export { AmqpServer } from './amqp.server';
