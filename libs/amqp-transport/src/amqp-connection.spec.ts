@@ -49,6 +49,10 @@ describe('AmqpConnection', () => {
     expect(url).not.toHaveProperty('password');
     expect(socket.credentials.mechanism).toBe('EXTERNAL');
     expect([socket.ca, socket.cert, socket.key].map(String)).toEqual(['CA-1', 'CERT-1', 'KEY-1']);
+    // An address host: the certificate is still checked against it (no IP in SNI, see serverIdentity).
+    const cert = (subjectaltname: string) => ({ subject: { CN: 'broker' }, subjectaltname }) as never;
+    expect(socket.checkServerIdentity('amqp-broker.invalid', cert('DNS:localhost, IP Address:127.0.0.1'))).toBeUndefined();
+    expect(socket.checkServerIdentity('amqp-broker.invalid', cert('DNS:amqp-broker.invalid, IP Address:10.0.0.1'))?.message).toMatch(/IP: 127.0.0.1 is not in the cert's list/);
 
     // Renewed on disk; the connection drops: the next one presents the new certificate.
     writeFileSync(tls.certFile, 'CERT-2');

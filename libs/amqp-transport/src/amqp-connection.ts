@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { checkServerIdentity, PeerCertificate } from 'node:tls';
 import { connect, credentials as sasl, ChannelModel, Options } from 'amqplib';
 import { backoffDelay, BackoffOptions, DEFAULT_BACKOFF, sleep } from './backoff';
 
@@ -162,8 +164,7 @@ export class AmqpConnection extends EventEmitter {
     } else {
       socketOptions.credentials = sasl.plain(login.username, login.password);
     }
-    // The server's certificate is checked against `hostname` (a name or an IP address in its SANs).
-    if (tls) Object.assign(socketOptions, await readTlsFiles(tls));
+    if (tls) Object.assign(socketOptions, await readTlsFiles(tls), serverIdentity(hostname));
     const model = await connect(url, socketOptions);
     model.on('error', (err: Error) =>
       this.options.logger.warn('broker connection error', { connection: this.options.name, error: err.message }),
@@ -201,6 +202,21 @@ async function readTlsFiles(tls: AmqpTlsFiles): Promise<{ ca?: Buffer; cert?: Bu
   const read = (file?: string) => (file ? readFile(file) : Promise.resolve(undefined));
   const [ca, cert, key] = await Promise.all([read(tls.caFile), read(tls.certFile), read(tls.keyFile)]);
   return { ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }) };
+}
+
+/**
+ * The broker's certificate is checked against `hostname`, a name or an address in its subject
+ * alternative names. For an address: SNI carries host names only (RFC 6066) and Node warns once
+ * (DEP0123, a plain-text line amid the JSON logs) when given one, but amqplib always sets SNI to
+ * the host. So a reserved name goes in SNI (the broker does not use it) and the certificate is
+ * checked against the address here.
+ */
+function serverIdentity(hostname: string): Record<string, unknown> {
+  if (!isIP(hostname)) return {};
+  return {
+    servername: 'amqp-broker.invalid',
+    checkServerIdentity: (_sni: string, cert: PeerCertificate) => checkServerIdentity(hostname, cert),
+  };
 }
 
 export function errorMessage(err: unknown): string {
