@@ -10,8 +10,10 @@ import { HealthController } from '../src/health/health.controller';
 
 // Only `intersects` is used; the package has no types installed.
 const semver: { intersects(a: string, b: string): boolean } = require('semver');
-const brokerConfig: { render(env: Record<string, string>, profile: string): Record<string, string> } =
-  require('../scripts/broker-config.js');
+const brokerConfig: {
+  render(env: Record<string, string>, profile: string): Record<string, string>;
+  DOCKER_PATHS: { config: string; tls: string };
+} = require('../scripts/broker-config.js');
 
 const ROOT = resolve(__dirname, '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -129,7 +131,7 @@ describe('scripts/broker-config.js --profile docker', () => {
   const run = (secret: string, profile: string) =>
     spawnSync(process.execPath, ['scripts/broker-config.js', out, '--profile', profile], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, JWT_SECRET: secret, STACK_ADMIN_PASSWORD: 'x' },
+      env: { PATH: process.env.PATH, JWT_SECRET: secret, STACK_ADMIN_PASSWORD: 'x', STACK_TLS_DIR: '/tls', STACK_CONFIG_DIR: '/etc' },
       encoding: 'utf8',
     });
 
@@ -143,9 +145,24 @@ describe('scripts/broker-config.js --profile docker', () => {
 
   it('enables the event exchange in both profiles: the engine tracks connections by identity from it', () => {
     for (const profile of ['local', 'docker']) {
-      const plugins = brokerConfig.render({ JWT_SECRET: 'x'.repeat(32), STACK_ADMIN_PASSWORD: 'x' }, profile).enabled_plugins;
+      const plugins = brokerConfig.render({ JWT_SECRET: 'x'.repeat(32), STACK_ADMIN_PASSWORD: 'x', STACK_TLS_DIR: '/tls', STACK_CONFIG_DIR: '/etc' }, profile).enabled_plugins;
       expect([profile, plugins]).toEqual([profile, expect.stringMatching(/[[,]rabbitmq_event_exchange[,\]]/)]);
     }
+  });
+
+  it('serves AMQP over TLS only, to client certificates only (EXTERNAL), with the engine user from its definitions', () => {
+    const files = brokerConfig.render({ JWT_SECRET: 'x'.repeat(32) }, 'docker');
+    const conf = files['rabbitmq.conf'];
+    expect(conf).toMatch(/^listeners\.tcp = none$/m);
+    expect(conf).not.toMatch(/^listeners\.tcp\.default/m);
+    expect(conf).toMatch(/^auth_mechanisms\.1 = EXTERNAL$/m);
+    expect(conf).not.toMatch(/^auth_mechanisms\.2/m);
+    expect(conf).toMatch(/^ssl_options\.verify = verify_peer$/m);
+    expect(conf).toMatch(/^ssl_options\.fail_if_no_peer_cert = true$/m);
+    expect(conf).toMatch(/^ssl_cert_login_from = common_name$/m);
+    expect(files.enabled_plugins).toContain('rabbitmq_auth_mechanism_ssl');
+    const defs = JSON.parse(files['definitions.json']) as { users: Array<{ name: string; password_hash: string; tags: string[] }> };
+    expect(defs.users).toEqual([expect.objectContaining({ name: 'messaging-engine', password_hash: '', tags: [] })]);
   });
 });
 
@@ -236,7 +253,7 @@ type ComposeProject = { services: Record<string, ComposeService> };
     const conf = brokerConfig.render({ JWT_SECRET: 'x'.repeat(32) }, 'docker')['rabbitmq.conf'];
     const port = (key: string) => Number(new RegExp(`^${key.replace(/\./g, '\\.')} = (?:\\S+:)?(\\d+)$`, 'm').exec(conf)?.[1]);
     const broker = {
-      amqp: port('listeners.tcp.default'),
+      amqp: port('listeners.ssl.default'),
       mqtt: port('mqtt.listeners.tcp.default'),
       webMqtt: port('web_mqtt.tcp.port'),
       management: port('management.tcp.port'),
@@ -250,5 +267,32 @@ type ComposeProject = { services: Record<string, ComposeService> };
       RABBITMQ_PORT: String(broker.amqp),
       RABBITMQ_MANAGEMENT_URL: `http://rabbitmq:${broker.management}`,
     });
+  });
+
+  it("hands the broker its certificate where the docker profile reads it, the engine its client certificate, and the CA's key to neither", () => {
+    const { 'broker-certs': certs, rabbitmq, engine } = project.services;
+    const volumeAt = (s: ComposeService, target: string) => s.volumes?.find((v) => v.target === target)?.source;
+    const conf = brokerConfig.render({ JWT_SECRET: 'x'.repeat(32) }, 'docker')['rabbitmq.conf'];
+    const tlsDir = brokerConfig.DOCKER_PATHS.tls;
+    for (const file of ['ca.pem', 'server.pem', 'server.key']) expect(conf).toContain(`${tlsDir}/${file}`);
+    expect(rabbitmq.depends_on).toMatchObject({ 'broker-certs': { condition: 'service_completed_successfully' } });
+    const script = certs.command!.join(' ');
+    expect(script).toContain('sh /opt/broker-certs.sh /pki rabbitmq'); // the server certificate names the service
+    expect(volumeAt(certs, '/opt/broker-certs.sh')).toMatch(/scripts\/broker-certs\.sh$/);
+
+    // The broker's directory: what broker-certs copies into the volume the broker mounts at tlsDir.
+    expect(volumeAt(rabbitmq, tlsDir)).toBe(volumeAt(certs, '/broker-tls'));
+    expect(script).toMatch(/cp \/pki\/ca\.pem \/pki\/server\.pem \/pki\/server\.key \/broker-tls\//);
+
+    // The engine's files, mounted where its RABBITMQ_TLS_* settings point.
+    const env = engine.environment!;
+    const engineDir = env.RABBITMQ_TLS_CERT_FILE.replace(/\/[^/]+$/, '');
+    for (const name of ['RABBITMQ_TLS_CA_FILE', 'RABBITMQ_TLS_CERT_FILE', 'RABBITMQ_TLS_KEY_FILE']) expect(env[name].startsWith(`${engineDir}/`)).toBe(true);
+    expect(volumeAt(engine, engineDir)).toBe(volumeAt(certs, '/engine-tls'));
+    expect(script).toMatch(/cp \/pki\/ca\.pem \/pki\/engine\.pem \/pki\/engine\.key \/engine-tls\//);
+
+    // The CA's key stays in broker-pki, which no running service mounts.
+    const pki = volumeAt(certs, '/pki');
+    for (const service of [rabbitmq, engine]) expect(service.volumes?.map((v) => v.source)).not.toContain(pki);
   });
 });

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// Renders the RabbitMQ config (rabbitmq.conf, advanced.config, enabled_plugins) for the
-// engine's broker: MQTT + Web-MQTT + JWT (oauth2) + management + event exchange plugins, with the HS256
-// signing keys derived from JWT_SECRET (and JWT_PREVIOUS_KEYS during a key rotation).
+// Renders the RabbitMQ config (rabbitmq.conf, advanced.config, enabled_plugins,
+// definitions.json) for the engine's broker: MQTT + Web-MQTT + JWT (oauth2) + management + event
+// exchange plugins, with the HS256 signing keys derived from JWT_SECRET (and JWT_PREVIOUS_KEYS
+// during a key rotation). AMQP is TLS only and takes only SASL EXTERNAL: a client certificate
+// signed by the stack's CA, whose CN names an internal user without a password (the engine's,
+// created by definitions.json). User tokens therefore work over MQTT and Web-MQTT only
+// (docs/tokens.md).
 //
 // One source of truth: the local stack (scripts/stack.sh) renders the local profile, and the
 // Docker stack renders the docker profile at every start (docker/docker-compose.yml, service
@@ -9,10 +13,12 @@
 // or an image. test/docker-broker-config.e2e-spec.ts boots a node from the docker profile.
 //
 // Usage: node scripts/broker-config.js OUT_DIR [--profile local|docker]
-// Reads: JWT_SECRET, JWT_KEY_ID, JWT_PREVIOUS_KEYS, JWT_AUDIENCE, MAX_PAYLOAD_BYTES, and for the local profile
-// STACK_AMQP_PORT, STACK_MQTT_PORT, STACK_WS_MQTT_PORT, STACK_MGMT_PORT, STACK_ADMIN_USER,
-// STACK_ADMIN_PASSWORD.
+// Reads: JWT_SECRET, JWT_KEY_ID, JWT_PREVIOUS_KEYS, JWT_AUDIENCE, RABBITMQ_VHOST, MAX_PAYLOAD_BYTES,
+// and for the local profile STACK_AMQP_PORT, STACK_MQTT_PORT, STACK_WS_MQTT_PORT, STACK_MGMT_PORT,
+// STACK_ADMIN_USER, STACK_ADMIN_PASSWORD, STACK_TLS_DIR (the certificates of
+// scripts/broker-certs.sh) and STACK_CONFIG_DIR (where the node reads these files).
 'use strict';
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -24,7 +30,46 @@ const PLUGINS = [
   // Connection and channel events (amq.rabbitmq.event): the engine learns who connected with
   // which token from them (src/connections/), which the management API shows only seconds later.
   'rabbitmq_event_exchange',
+  'rabbitmq_auth_mechanism_ssl',
 ];
+
+/** The engine's broker user: the CN of its client certificate (scripts/broker-certs.sh). */
+const ENGINE_USER = 'messaging-engine';
+
+/** Where the docker profile's node finds its files (docker/docker-compose.yml mounts them there). */
+const DOCKER_PATHS = { config: '/etc/rabbitmq', tls: '/etc/rabbitmq-tls' };
+
+/**
+ * RabbitMQ's rabbit_password_hashing_sha256: base64(salt ++ sha256(salt ++ password)). The salt is
+ * derived from the password, so the same password renders the same file (a changed file restarts
+ * the local node); the local administrator's password is random and never leaves the node's dir.
+ */
+function passwordHash(password) {
+  const salt = crypto.createHash('sha256').update(`salt:${password}`).digest().subarray(0, 4);
+  const hash = crypto.createHash('sha256').update(Buffer.concat([salt, Buffer.from(password, 'utf8')])).digest();
+  return Buffer.concat([salt, hash]).toString('base64');
+}
+
+/**
+ * Users, vhost and permissions, imported at every boot, so a fresh node and a restarted one both
+ * have them (with definitions to load, the broker seeds no default user or vhost). The engine's
+ * user has no password (an empty hash matches none) and no tags (no management login): only a
+ * certificate signed by the broker's CA logs in as it. The local profile adds its administrator
+ * (management API and UI; no AMQP login, which takes certificates only).
+ */
+function definitions(env, profile) {
+  const vhost = env.RABBITMQ_VHOST || '/';
+  const all = { configure: '.*', write: '.*', read: '.*' };
+  const users = [{ name: ENGINE_USER, password_hash: '', hashing_algorithm: 'rabbit_password_hashing_sha256', tags: [] }];
+  const permissions = [{ user: ENGINE_USER, vhost, ...all }];
+  if (profile === 'local') {
+    const admin = env.STACK_ADMIN_USER || 'admin';
+    if (!env.STACK_ADMIN_PASSWORD) fail('STACK_ADMIN_PASSWORD is not set');
+    users.push({ name: admin, password_hash: passwordHash(env.STACK_ADMIN_PASSWORD), hashing_algorithm: 'rabbit_password_hashing_sha256', tags: ['administrator'] });
+    permissions.push({ user: admin, vhost, ...all });
+  }
+  return JSON.stringify({ users, vhosts: [{ name: vhost }], permissions }, null, 2) + '\n';
+}
 
 function fail(message) {
   process.stderr.write(`broker-config: ${message}\n`);
@@ -109,9 +154,26 @@ function rabbitmqConf(env, profile) {
   const local = profile === 'local';
   const host = local ? '127.0.0.1' : '0.0.0.0';
   const port = (name, dflt) => (local ? env[name] || dflt : dflt);
+  const tls = local ? env.STACK_TLS_DIR : DOCKER_PATHS.tls;
+  const configDir = local ? env.STACK_CONFIG_DIR : DOCKER_PATHS.config;
+  if (!tls) fail('STACK_TLS_DIR is not set');
+  if (!configDir) fail('STACK_CONFIG_DIR is not set');
   const lines = [
     '# Generated by scripts/broker-config.js; edit the script, not this file.',
-    `listeners.tcp.default = ${host}:${port('STACK_AMQP_PORT', '5672')}`,
+    '# AMQP: TLS only, and only SASL EXTERNAL (a client certificate signed by the stack\'s CA, CN =',
+    '# the broker user). Users\' tokens never log in over AMQP, where 3.10\'s scopes cannot tell a',
+    '# queue from an exchange (docs/tokens.md); MQTT and Web-MQTT take them in their CONNECT packet.',
+    'listeners.tcp = none',
+    `listeners.ssl.default = ${host}:${port('STACK_AMQP_PORT', '5671')}`,
+    `ssl_options.cacertfile = ${tls}/ca.pem`,
+    `ssl_options.certfile = ${tls}/server.pem`,
+    `ssl_options.keyfile = ${tls}/server.key`,
+    'ssl_options.verify = verify_peer',
+    'ssl_options.fail_if_no_peer_cert = true',
+    'auth_mechanisms.1 = EXTERNAL',
+    'ssl_cert_login_from = common_name',
+    '# The engine\'s passwordless user and its permissions, at every boot.',
+    `load_definitions = ${configDir}/definitions.json`,
     'auth_backends.1 = rabbit_auth_backend_oauth2',
     'auth_backends.2 = internal',
     `auth_oauth2.resource_server_id = ${audience}`,
@@ -121,6 +183,8 @@ function rabbitmqConf(env, profile) {
     'mqtt.exchange = amq.topic',
     '# The default prefetch of 10 caps QoS 1 delivery at ~6k msg/s with >1 s latency.',
     'mqtt.prefetch = 200',
+    '# A client id\'s durable session queues (clean=false) go once unused for a day.',
+    'mqtt.subscription_ttl = 86400000',
     `web_mqtt.tcp.ip = ${host}`,
     `web_mqtt.tcp.port = ${port('STACK_WS_MQTT_PORT', '15675')}`,
     `management.tcp.ip = ${host}`,
@@ -129,17 +193,7 @@ function rabbitmqConf(env, profile) {
     `max_message_size = ${maxMessageSize(env)}`,
   ];
   if (local) {
-    const user = env.STACK_ADMIN_USER || 'admin';
-    const pass = env.STACK_ADMIN_PASSWORD;
-    if (!pass) fail('STACK_ADMIN_PASSWORD is not set');
     lines.push(
-      '# The node\'s own administrator (password users still work beside JWTs).',
-      `default_user = ${user}`,
-      `default_pass = ${pass}`,
-      'default_user_tags.administrator = true',
-      'default_permissions.configure = .*',
-      'default_permissions.read = .*',
-      'default_permissions.write = .*',
       '# Statistics every second instead of every 5: the management API lists a new connection within',
       '# about 2 s instead of up to 10 (closing a user\'s connections, tests). The management plugin',
       '# aggregates at the smallest interval of its retention policies, so those say 1 s too (all',
@@ -169,10 +223,11 @@ function render(env, profile) {
     'rabbitmq.conf': rabbitmqConf(env, profile),
     'advanced.config': advancedConfig(env, profile),
     enabled_plugins: `[${PLUGINS.join(',')}].\n`,
+    'definitions.json': definitions(env, profile),
   };
 }
 
-module.exports = { render, maxMessageSize, PLUGINS };
+module.exports = { render, maxMessageSize, PLUGINS, ENGINE_USER, DOCKER_PATHS };
 
 if (require.main === module) {
   const [outDir, flag, profileArg] = process.argv.slice(2);

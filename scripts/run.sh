@@ -3,7 +3,8 @@
 #   - installs npm dependencies when missing, and rabbitmq-server (Debian) when missing;
 #   - creates .env with fresh secrets (JWT_SECRET, ADMIN_API_KEY) when there is none, and adds an
 #     ADMIN_API_KEY to an older .env without an admin credential;
-#   - starts the project's own RabbitMQ node unless RABBITMQ_HOST is set, and FerretDB unless
+#   - starts the project's own RabbitMQ node unless RABBITMQ_HOST is set (AMQP over TLS; the
+#     engine logs in with the client certificate the stack made), and FerretDB unless
 #     MONGODB_URI is set (scripts/stack.sh; they keep running after the engine stops:
 #     `npm run stack stop` stops them);
 #   - builds and runs the engine (Ctrl-C stops it gracefully).
@@ -23,6 +24,10 @@ stack_defaults
 if [ -z "${RABBITMQ_HOST:-}" ]; then
   bash scripts/stack.sh start rabbitmq
   export RABBITMQ_HOST=127.0.0.1 RABBITMQ_PORT=$STACK_AMQP_PORT
+  # AMQP over TLS with the engine's client certificate (SASL EXTERNAL), made by the stack.
+  export RABBITMQ_TLS_CA_FILE=$STACK_DIR/rabbitmq/tls/ca.pem
+  export RABBITMQ_TLS_CERT_FILE=$STACK_DIR/rabbitmq/tls/engine.pem
+  export RABBITMQ_TLS_KEY_FILE=$STACK_DIR/rabbitmq/tls/engine.key
   export RABBITMQ_MANAGEMENT_URL=${RABBITMQ_MANAGEMENT_URL:-http://127.0.0.1:$STACK_MGMT_PORT}
   export MQTT_URL=${MQTT_URL:-mqtt://127.0.0.1:$STACK_MQTT_PORT}
 else

@@ -34,6 +34,9 @@ case $cmd in
   env)
     echo "RABBITMQ_HOST=127.0.0.1"
     echo "RABBITMQ_PORT=$STACK_AMQP_PORT"
+    echo "RABBITMQ_TLS_CA_FILE=$STACK_DIR/rabbitmq/tls/ca.pem"
+    echo "RABBITMQ_TLS_CERT_FILE=$STACK_DIR/rabbitmq/tls/engine.pem"
+    echo "RABBITMQ_TLS_KEY_FILE=$STACK_DIR/rabbitmq/tls/engine.key"
     echo "RABBITMQ_MANAGEMENT_URL=http://127.0.0.1:$STACK_MGMT_PORT"
     echo "MQTT_URL=mqtt://127.0.0.1:$STACK_MQTT_PORT"
     echo "MONGODB_URI=mongodb://127.0.0.1:$STACK_MONGO_PORT/messaging"

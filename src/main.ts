@@ -7,13 +7,14 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { AmqpServer } from '@app/amqp-transport';
 import { AppModule } from './app.module';
 import { answerClientErrors, useJsonBody } from './common/http';
-import { ConfigError, loadConfig } from './config';
+import { checkEngineConfig, ConfigError, loadConfig } from './config';
 import { setupSwagger } from './swagger';
 
 async function bootstrap(): Promise<void> {
   let config;
   try {
     config = loadConfig();
+    checkEngineConfig(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`messaging-engine: ${err.message}\n`);

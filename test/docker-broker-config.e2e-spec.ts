@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { connect as amqpConnect, credentials } from 'amqplib';
 import mqtt, { MqttClient } from 'mqtt';
 import { userGrants } from '../src/tokens/user-scopes';
 import { layout, signToken, uid } from './support/broker';
@@ -88,7 +89,7 @@ describe('the docker profile of the broker config', () => {
   });
 
   it('runs the node on the rendered files byte for byte', () => {
-    for (const file of ['rabbitmq.conf', 'advanced.config', 'enabled_plugins']) {
+    for (const file of ['rabbitmq.conf', 'advanced.config', 'enabled_plugins', 'definitions.json']) {
       expect(readFileSync(`${node.STACK_DIR}/rabbitmq/etc/${file}`, 'utf8')).toBe(readFileSync(join(configDir, file), 'utf8'));
     }
   });
@@ -119,5 +120,29 @@ describe('the docker profile of the broker config', () => {
     await expect(
       connect(url, userId, signToken(claims, { kid: DOCKER_ENV.JWT_KEY_ID, secret: 'another-secret-of-more-than-32-chars' })),
     ).rejects.toMatchObject({ code: 4 });
+  });
+
+  it("logs the engine in over AMQP with its client certificate (EXTERNAL, the profile's own user) and takes no token there", async () => {
+    const tls = `${node.STACK_DIR}/rabbitmq/tls`;
+    const target = { hostname: '127.0.0.1', port: Number(node.STACK_AMQP_PORT) };
+    const engine = await amqpConnect({ protocol: 'amqps', ...target }, {
+      ca: readFileSync(`${tls}/ca.pem`),
+      cert: readFileSync(`${tls}/engine.pem`),
+      key: readFileSync(`${tls}/engine.key`),
+      credentials: credentials.external(),
+    });
+    // The engine user's permissions come from the definitions: it may declare the engine's queue.
+    await (await engine.createChannel()).assertQueue('docker-e2e-engine-queue', { autoDelete: true });
+    await engine.close();
+
+    const userId = uid('docker-amqp');
+    const token = signToken({ sub: userId, aud: [DOCKER_ENV.JWT_AUDIENCE], scope: [`${DOCKER_ENV.JWT_AUDIENCE}.configure:*/*`] }, {
+      kid: DOCKER_ENV.JWT_KEY_ID,
+      secret: DOCKER_ENV.JWT_SECRET,
+    });
+    await expect(amqpConnect({ protocol: 'amqp', ...target, username: userId, password: token })).rejects.toThrow();
+    await expect(amqpConnect({ protocol: 'amqps', ...target, username: userId, password: token }, { ca: readFileSync(`${tls}/ca.pem`) })).rejects.toThrow(
+      /certificate required/i,
+    );
   });
 });

@@ -1,8 +1,12 @@
-import { connect as amqpConnect, ChannelModel } from 'amqplib';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as amqpConnect, credentials, ChannelModel } from 'amqplib';
 import jwt from 'jsonwebtoken';
 import { MqttClient } from 'mqtt';
 import { AdminApi, adminApi } from './support/admin-api';
-import { adminToken, amqpAdmin, layout, mqttConnectWithToken, signToken, uid } from './support/broker';
+import { adminToken, amqpAdmin, layout, mqttConnect, mqttConnectWithToken, signToken, uid } from './support/broker';
 import { closeTestDb } from './support/database';
 import { EngineProcess, startEngine } from './support/engine';
 import { servers } from './support/test-env';
@@ -29,23 +33,47 @@ function closedBy(client: MqttClient, action: () => void): Promise<'closed' | 's
   });
 }
 
-/** Runs one AMQP operation as the user; resolves with the channel error's code, or 'ok'. */
-async function amqpAttempt(userId: string, token: string, op: (ch: Awaited<ReturnType<ChannelModel['createChannel']>>) => Promise<unknown>): Promise<number | 'ok'> {
-  const conn = await amqpConnect({ protocol: 'amqp', hostname: servers.amqpHost, port: servers.amqpPort, username: userId, password: token });
+type Channel = Awaited<ReturnType<ChannelModel['createChannel']>>;
+
+/**
+ * One way a user might log in over AMQP. The broker's AMQP listener is TLS only and takes only
+ * SASL EXTERNAL with a client certificate signed by its CA (docs/tokens.md).
+ */
+type AmqpLogin = (token: string, userId: string) => Promise<ChannelModel>;
+
+/**
+ * Runs an attack over AMQP step by step and tells the first step that failed ('connect', or an
+ * operation's index), or 'completed'. The connection is closed in every case.
+ */
+async function attack(login: () => Promise<ChannelModel>, steps: Array<(ch: Channel) => Promise<unknown>>): Promise<string> {
+  let conn: ChannelModel;
+  try {
+    conn = await login();
+  } catch {
+    return 'connect';
+  }
   conn.on('error', () => undefined);
   try {
     const ch = await conn.createChannel();
-    const closed = new Promise<number>((resolve) => ch.on('error', (err: { code: number }) => resolve(err.code)));
-    try {
-      await op(ch);
-      // A publish is refused asynchronously: give the broker time to close the channel.
-      return await Promise.race([closed, new Promise<'ok'>((r) => setTimeout(() => r('ok'), 500))]);
-    } catch {
-      return await closed;
+    ch.on('error', () => undefined);
+    for (const [i, step] of steps.entries()) {
+      try {
+        await step(ch);
+      } catch {
+        return `step ${i + 1}`;
+      }
     }
+    return 'completed';
   } finally {
     await conn.close().catch(() => undefined);
   }
+}
+
+/** Management API GET with an administrator token (the API still takes tokens, AMQP does not). */
+async function management<T>(path: string): Promise<T> {
+  const res = await fetch(`${servers.managementUrl}${path}`, { headers: { authorization: `Bearer ${adminToken()}` } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as T;
 }
 
 /**
@@ -55,11 +83,8 @@ async function amqpAttempt(userId: string, token: string, op: (ch: Awaited<Retur
  */
 async function listedByManagement(clientId: string): Promise<void> {
   const deadline = Date.now() + 15_000;
-  const auth = { authorization: `Bearer ${adminToken()}` };
   while (Date.now() < deadline) {
-    const rows = (await (await fetch(`${servers.managementUrl}/api/connections?columns=client_properties`, { headers: auth })).json()) as Array<{
-      client_properties?: { client_id?: string };
-    }>;
+    const rows = await management<Array<{ client_properties?: { client_id?: string } }>>('/api/connections?columns=client_properties');
     if (rows.some((r) => r.client_properties?.client_id === clientId)) return;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -182,46 +207,113 @@ describe('broker tokens: issuance and least privilege against the real broker', 
     await expect(connectWith(make(), `${alice}~x`)).rejects.toThrow(/Bad username or password|Not authorized/i);
   });
 
-  describe('over AMQP the same token gives no more', () => {
-    let admin: ChannelModel;
+  // Issue 13 §2: with a user token over AMQP a user declared a fanout exchange named like their own
+  // subscription queue (3.10's scopes cannot tell the two apart), bound it into amq.topic and
+  // published through it as anyone; read another user's queue counts; made 200 durable queues.
+  // AMQP now takes no token at all: the attack fails at its first step, whichever way it logs in.
+  describe('AMQP takes no user token', () => {
+    const pki = mkdtempSync(join(tmpdir(), 'e2e-foreign-pki-'));
     const bobQueue = `mqtt-subscription-${bob}~xqos1`;
+    const ownExchange = `mqtt-subscription-${alice}~fan`;
+    const forged = { text: 'forged', client_message_id: 'forged-1' };
+    const amqpTarget = { hostname: servers.amqpHost, port: servers.amqpPort };
+    const ca = () => readFileSync(servers.amqpTls.caFile);
+
+    const logins: Array<[string, AmqpLogin]> = [
+      ['plain AMQP with the token as password', (token, userId) => amqpConnect({ protocol: 'amqp', ...amqpTarget, username: userId, password: token })],
+      ['TLS without a client certificate, the token as password', (token, userId) =>
+        amqpConnect({ protocol: 'amqps', ...amqpTarget, username: userId, password: token }, { ca: ca() })],
+      ["TLS with a certificate the broker's CA did not sign (CN of the engine's user)", () =>
+        amqpConnect({ protocol: 'amqps', ...amqpTarget }, {
+          ca: ca(),
+          cert: readFileSync(join(pki, 'foreign.pem')),
+          key: readFileSync(join(pki, 'foreign.key')),
+          credentials: credentials.external(),
+        })],
+    ];
+
+    /** The attack of the issue, step by step, as alice with her valid token. */
+    const exchangeAttack = [
+      (ch: Channel) => ch.assertExchange(ownExchange, 'fanout', { autoDelete: false }),
+      (ch: Channel) => ch.bindExchange('amq.topic', ownExchange, ''),
+      async (ch: Channel) => ch.publish(ownExchange, layout.outgoing(bob, alice).replace(/\//g, '.'), Buffer.from(JSON.stringify(forged))),
+    ];
 
     beforeAll(async () => {
-      admin = await amqpAdmin();
-      const ch = await admin.createChannel();
-      await ch.assertQueue(bobQueue, { durable: true });
+      // A certificate of a CA of its own, claiming to be the engine: the broker must not care what it says.
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=messaging-engine',
+        '-keyout', join(pki, 'foreign.key'), '-out', join(pki, 'foreign.pem')], { stdio: 'ignore' });
+      const conn = await amqpAdmin();
+      await (await conn.createChannel()).assertQueue(bobQueue, { durable: true });
+      await conn.close();
     });
     afterAll(async () => {
-      const ch = await admin.createChannel();
+      const conn = await amqpAdmin();
+      const ch = await conn.createChannel();
       await ch.deleteQueue(bobQueue);
-      await admin.close();
+      await ch.deleteExchange(ownExchange);
+      await conn.close();
+      rmSync(pki, { recursive: true, force: true });
     });
 
-    it.each([
-      ["consume from B's queue", (ch: any) => ch.consume(bobQueue, () => undefined)],
-      ["delete B's queue", (ch: any) => ch.deleteQueue(bobQueue)],
-      ["purge B's queue", (ch: any) => ch.purgeQueue(bobQueue)],
-      ["bind B's queue to everything", (ch: any) => ch.bindQueue(bobQueue, 'amq.topic', '#')],
-      ['bind its own queue to everything', async (ch: any) => {
-        await ch.assertQueue(`mqtt-subscription-${alice}~amqp`, { autoDelete: true });
-        await ch.bindQueue(`mqtt-subscription-${alice}~amqp`, 'amq.topic', '#');
-      }],
-      ["publish into B's inbox", (ch: any) => ch.publish('amq.topic', layout.clientAdded(bob, alice).replace(/\//g, '.'), Buffer.from('{}'))],
-      ["publish into A's own inbox", (ch: any) => ch.publish('amq.topic', layout.clientAdded(alice, bob).replace(/\//g, '.'), Buffer.from('{}'))],
-    ])('refuses A to %s (403 ACCESS_REFUSED)', async (_name, op) => {
-      expect(await amqpAttempt(alice, aliceToken.token, op)).toBe(403);
+    it('runs no plain AMQP listener: the only AMQP one is TLS', async () => {
+      const { listeners } = await management<{ listeners: Array<{ protocol: string; port: number }> }>('/api/overview');
+      const protocols = listeners.map((l) => l.protocol);
+      expect(protocols).not.toContain('amqp');
+      expect(listeners).toContainEqual(expect.objectContaining({ protocol: 'amqp/ssl', port: servers.amqpPort }));
+      expect(protocols).toEqual(expect.arrayContaining(['mqtt', 'http/web-mqtt'])); // tokens still log in there
     });
 
-    // KNOWN HOLE (docs/tokens.md): scopes cannot tell a queue from an exchange of the same name, so
-    // A may declare a fanout exchange named like A's queues and bind amq.topic behind it; topic
-    // permissions are only checked on the exchange published to. Fails (turns red) once it is closed.
-    it.failing('refuses A to route around topic permissions through an exchange of its own', async () => {
-      const own = `mqtt-subscription-${alice}~fanout`;
-      const result = await amqpAttempt(alice, aliceToken.token, async (ch: any) => {
-        await ch.assertExchange(own, 'fanout', { autoDelete: true });
-        await ch.bindExchange('amq.topic', own, '');
-      });
-      expect(result).toBe(403);
+    it.each(logins)('stops the exchange attack at its first step: %s', async (_way, login) => {
+      expect(await attack(() => login(aliceToken.token, alice), exchangeAttack)).toBe('connect');
+      // Nothing of it exists on the broker.
+      const conn = await amqpAdmin();
+      const ch = await conn.createChannel();
+      ch.on('error', () => undefined);
+      await expect(ch.checkExchange(ownExchange)).rejects.toThrow(/404|NOT_FOUND/);
+      await conn.close().catch(() => undefined);
+    });
+
+    it.each(logins)("lets no passive declare read another user's queue counts, nor durable queues be made: %s", async (_way, login) => {
+      const peek = [(ch: Channel) => ch.checkQueue(bobQueue)];
+      const hoard = Array.from({ length: 200 }, (_, i) => (ch: Channel) => ch.assertQueue(`mqtt-subscription-${alice}~hoard-${i}`, { durable: true }));
+      expect(await attack(() => login(aliceToken.token, alice), peek)).toBe('connect');
+      expect(await attack(() => login(aliceToken.token, alice), hoard)).toBe('connect');
+    });
+
+    it("gets past the first step only with the stack's engine certificate (the control: the attack script works)", async () => {
+      expect(await attack(amqpAdmin, [(ch) => ch.checkQueue(bobQueue)])).toBe('completed');
+    });
+
+    it("keeps the engine's own connections up, logged in with its certificate (EXTERNAL), and messages flowing", async () => {
+      const rows = await management<Array<{ user: string; auth_mechanism: string; ssl: boolean; client_properties?: { connection_name?: string } }>>(
+        '/api/connections?columns=user,auth_mechanism,ssl,client_properties',
+      );
+      const engines = rows.filter((r) => r.client_properties?.connection_name?.includes(`(pid ${engine.process.pid})`));
+      expect(engines.length).toBeGreaterThanOrEqual(2); // consumer and publisher
+      for (const r of engines) expect(r).toMatchObject({ user: 'messaging-engine', auth_mechanism: 'EXTERNAL', ssl: true });
+
+      const a = await connectAs(alice, aliceToken, 'flow');
+      const got = new Promise<string>((resolve) => a.on('message', (topic) => resolve(topic)));
+      await a.subscribeAsync(layout.inbox(alice), { qos: 1 });
+      const b = await connectAs(bob, bobToken, 'flow');
+      await b.publishAsync(layout.outgoing(bob, alice), JSON.stringify({ text: 'still flows', client_message_id: 'flow-1' }), { qos: 1 });
+      expect(await got).toBe(layout.clientAdded(alice, bob));
+    });
+
+    it("lets a user's MQTT session queues (clean=false) expire once unused (mqtt.subscription_ttl)", async () => {
+      const durable = await mqttConnect(alice, { clientId: `${alice}~durable`, clean: false, password: aliceToken.token });
+      clients.push(durable);
+      await durable.subscribeAsync(layout.inbox(alice), { qos: 1 });
+      const queue = await management<{ durable: boolean; arguments: Record<string, unknown> }>(
+        `/api/queues/%2F/${encodeURIComponent(`mqtt-subscription-${alice}~durableqos1`)}`,
+      );
+      expect(queue).toMatchObject({ durable: true, arguments: { 'x-expires': 86_400_000 } });
+      await durable.endAsync();
+      // The session is gone with the queue: clean it up now rather than in a day.
+      const conn = await amqpAdmin();
+      await (await conn.createChannel()).deleteQueue(`mqtt-subscription-${alice}~durableqos1`);
+      await conn.close();
     });
   });
 

@@ -62,7 +62,7 @@ async function prepareEngine(config: BenchConfig, root: string, target: Target, 
   if (config.target.kind === 'external') return { url: config.target.engineUrl, pid: config.target.enginePid, release: async () => undefined };
   await ensureBuilt(root, config.target.build, (l) => progress.log(l));
   await dropDatabase(target.stack!.mongoUri);
-  await deleteEngineQueues(target.stack!.env.STACK_AMQP_PORT, target.settings, config.target.engineEnv);
+  await deleteEngineQueues(target.stack!, config.target.engineEnv);
   const engine = await spawnEngine(root, target.stack!, config.target);
   const release = resources.add('the engine', () => engine.stop());
   progress.log(`engine started (pid ${engine.pid}, log ${engine.logFile})`);

@@ -1,8 +1,8 @@
-import { connect } from 'amqplib';
-import jwt from 'jsonwebtoken';
+import { readFileSync } from 'node:fs';
+import { connect, credentials } from 'amqplib';
 import mongoose from 'mongoose';
-import { BrokerSettings } from '../config/settings';
 import { inBatches } from '../load/path-driver';
+import { LocalStack } from './local-stack';
 
 /**
  * Registers the bench's users through the engine's admin API (with its admin key), so the engine
@@ -56,16 +56,19 @@ export async function dropDatabase(uri: string): Promise<void> {
 /**
  * Deletes the engine's queues on the bench's broker node, so a run never starts behind what an
  * earlier run left unprocessed (a run whose engine fell behind leaves its backlog in the durable
- * queue, and the next engine would work through it first). The engine declares them again.
+ * queue, and the next engine would work through it first). The engine declares them again. It
+ * logs in as the engine does: AMQP over TLS with the stack's engine certificate (SASL EXTERNAL).
  */
-export async function deleteEngineQueues(amqpPort: string, settings: BrokerSettings, engineEnv: Record<string, string>): Promise<void> {
-  const scopes = ['configure', 'read', 'write'].map((p) => `${settings.audience}.${p}:*/*`);
-  const now = Math.floor(Date.now() / 1000);
-  const token = jwt.sign({ sub: 'bench', aud: [settings.audience], scope: scopes, iat: now, exp: now + 300 }, settings.jwtSecret, {
-    algorithm: 'HS256',
-    keyid: settings.jwtKeyId,
-  });
-  const conn = await connect({ protocol: 'amqp', hostname: '127.0.0.1', port: Number(amqpPort), username: 'bench', password: token });
+export async function deleteEngineQueues(stack: Pick<LocalStack, 'env' | 'tls'>, engineEnv: Record<string, string>): Promise<void> {
+  const conn = await connect(
+    { protocol: 'amqps', hostname: '127.0.0.1', port: Number(stack.env.STACK_AMQP_PORT) },
+    {
+      ca: readFileSync(stack.tls.caFile),
+      cert: readFileSync(stack.tls.certFile),
+      key: readFileSync(stack.tls.keyFile),
+      credentials: credentials.external(),
+    },
+  );
   try {
     const channel = await conn.createChannel();
     for (const queue of [engineEnv.ENGINE_QUEUE ?? 'messaging-engine.outgoing', engineEnv.DEAD_LETTER_QUEUE ?? 'messaging-engine.dead-letter']) {

@@ -13,6 +13,8 @@ export interface LocalStack {
   env: Record<string, string>;
   settings: BrokerSettings;
   mongoUri: string;
+  /** The broker's CA and the engine's client certificate (AMQP over TLS, SASL EXTERNAL), made by the stack. */
+  tls: { caFile: string; certFile: string; keyFile: string };
   /** The pid of the broker's VM and of FerretDB, read from their pid files (null if not running). */
   brokerPid(): number | null;
   databasePid(): number | null;
@@ -91,6 +93,7 @@ export async function ensureLocalStack(root: string, target: LocalTarget, log: (
     env,
     mqttUrl: `mqtt://127.0.0.1:${ports.STACK_MQTT_PORT}`,
     mongoUri: `mongodb://127.0.0.1:${ports.STACK_MONGO_PORT}/bench`,
+    tls: { caFile: `${dir}/rabbitmq/tls/ca.pem`, certFile: `${dir}/rabbitmq/tls/engine.pem`, keyFile: `${dir}/rabbitmq/tls/engine.key` },
     // The spawned engine's admin key: made per run, it only lives in the engine's environment.
     settings: {
       jwtSecret: secret,

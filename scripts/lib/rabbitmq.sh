@@ -32,6 +32,14 @@ rabbit_env() {
   export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="$dist_args $sched_args"
   export RABBITMQ_CTL_ERL_ARGS=$dist_args
   RABBIT_BASE=$base
+  RABBIT_TLS=$base/tls
+}
+
+# The AMQP listener's PKI (scripts/broker-certs.sh): made once, only what is missing. The engine
+# and the tests log in with tls/engine.pem (SASL EXTERNAL); `scripts/stack.sh env` names the files.
+rabbit_ensure_certs() {
+  command -v openssl >/dev/null 2>&1 || die "openssl is needed for the broker's TLS certificates (apt-get install openssl)"
+  sh "$ROOT/scripts/broker-certs.sh" "$RABBIT_TLS" || die "could not make the broker's TLS certificates in $RABBIT_TLS"
 }
 
 rabbit_ctl() { "$RABBIT_LIB/rabbitmqctl" -n "$STACK_NODE_NAME" "$@"; }
@@ -69,12 +77,13 @@ rabbit_render_config() {
   local tmp
   tmp=$(mktemp -d)
   if [ -n "${STACK_BROKER_CONFIG_DIR:-}" ]; then
-    (cd "$STACK_BROKER_CONFIG_DIR" && cp rabbitmq.conf advanced.config enabled_plugins "$tmp/") || {
-      rm -rf "$tmp"; die "no broker config (rabbitmq.conf, advanced.config, enabled_plugins) in $STACK_BROKER_CONFIG_DIR"
+    (cd "$STACK_BROKER_CONFIG_DIR" && cp rabbitmq.conf advanced.config enabled_plugins definitions.json "$tmp/") || {
+      rm -rf "$tmp"; die "no broker config (rabbitmq.conf, advanced.config, enabled_plugins, definitions.json) in $STACK_BROKER_CONFIG_DIR"
     }
     mkdir "$tmp/conf.d" && rabbit_listeners_conf >"$tmp/conf.d/zz-stack-listeners.conf"
   else
-    STACK_ADMIN_PASSWORD=$(rabbit_admin_password) node "$ROOT/scripts/broker-config.js" "$tmp" --profile local || {
+    STACK_ADMIN_PASSWORD=$(rabbit_admin_password) STACK_TLS_DIR=$RABBIT_TLS STACK_CONFIG_DIR=$RABBIT_BASE/etc \
+      node "$ROOT/scripts/broker-config.js" "$tmp" --profile local || {
       rm -rf "$tmp"; die "could not render the broker config"
     }
   fi
@@ -89,11 +98,16 @@ rabbit_render_config() {
 }
 
 # Conf.d files are read after rabbitmq.conf and the last value of a key wins, so these lines
-# replace the imported listeners while the imported file stays byte for byte as rendered.
+# replace the imported listeners and file paths while the imported file stays byte for byte as
+# rendered (its plain AMQP listener stays off: `listeners.tcp = none`).
 rabbit_listeners_conf() {
   cat <<EOF
-# Added by scripts/stack.sh: this node listens on loopback and the stack's ports.
-listeners.tcp.default = 127.0.0.1:$STACK_AMQP_PORT
+# Added by scripts/stack.sh: this node listens on loopback and the stack's ports, with its own certificates.
+listeners.ssl.default = 127.0.0.1:$STACK_AMQP_PORT
+ssl_options.cacertfile = $RABBIT_TLS/ca.pem
+ssl_options.certfile = $RABBIT_TLS/server.pem
+ssl_options.keyfile = $RABBIT_TLS/server.key
+load_definitions = $RABBIT_BASE/etc/definitions.json
 mqtt.listeners.tcp.default = 127.0.0.1:$STACK_MQTT_PORT
 web_mqtt.tcp.ip = 127.0.0.1
 web_mqtt.tcp.port = $STACK_WS_MQTT_PORT
@@ -122,6 +136,7 @@ rabbit_errors() {
 rabbit_start() {
   rabbit_ensure_installed
   rabbit_env
+  rabbit_ensure_certs
   local changed
   changed=$(rabbit_render_config)
   if rabbit_running; then
@@ -138,7 +153,7 @@ rabbit_start() {
     port_open "$p" && die "rabbitmq: port $p is already in use by another process (set the STACK_*_PORT variables)"
   done
   rm -f "$RABBIT_BASE/rabbitmq.pid"
-  log "rabbitmq: starting node $STACK_NODE_NAME (amqp $STACK_AMQP_PORT, mqtt $STACK_MQTT_PORT, management $STACK_MGMT_PORT)"
+  log "rabbitmq: starting node $STACK_NODE_NAME (amqp $STACK_AMQP_PORT TLS only, mqtt $STACK_MQTT_PORT, management $STACK_MGMT_PORT)"
   # exec: no shell stays behind holding the caller's stdout open.
   (cd "$RABBIT_BASE" && exec setsid "$RABBIT_LIB/rabbitmq-server" >"$RABBIT_BASE/log/launcher.out" 2>&1 </dev/null) &
   echo $! >"$RABBIT_BASE/launcher.pid"
@@ -179,7 +194,7 @@ rabbit_stop() {
 rabbit_status() {
   rabbit_env
   if rabbit_running; then
-    echo "rabbitmq: running (node $STACK_NODE_NAME, pid $(rabbit_pid), amqp 127.0.0.1:$STACK_AMQP_PORT, mqtt 127.0.0.1:$STACK_MQTT_PORT, management 127.0.0.1:$STACK_MGMT_PORT)"
+    echo "rabbitmq: running (node $STACK_NODE_NAME, pid $(rabbit_pid), amqp 127.0.0.1:$STACK_AMQP_PORT (TLS, client certificates in $RABBIT_TLS), mqtt 127.0.0.1:$STACK_MQTT_PORT, management 127.0.0.1:$STACK_MGMT_PORT)"
   else
     echo "rabbitmq: stopped"
     return 1

@@ -1,49 +1,45 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { AmqpConnection, AmqpCredentials } from '@app/amqp-transport';
+import { Injectable } from '@nestjs/common';
+import { AmqpCredentials } from '@app/amqp-transport';
 import { AppConfig } from '../config';
 import { BrokerJwtService } from '../tokens/broker-jwt.service';
 
-const SERVICE_TOKEN_TTL_SECONDS = 3600;
-const RENEW_BEFORE_SECONDS = 600;
+/** Signed afresh for every management call, so it only has to outlive one HTTP request. */
+const SERVICE_TOKEN_TTL_SECONDS = 300;
 
 /**
- * The engine's own broker login. With RABBITMQ_USER / RABBITMQ_PASSWORD set it uses them;
- * otherwise it signs itself a short-lived service token and renews it on every open connection
- * (AMQP update-secret) well before it expires, so no long-lived token is ever copied by hand.
+ * The engine's broker logins.
+ * - AMQP (`amqp`): RABBITMQ_USER / RABBITMQ_PASSWORD (PLAIN) when set, for operators' own brokers;
+ *   otherwise SASL EXTERNAL: the broker takes the identity from the client certificate
+ *   (RABBITMQ_TLS_CERT_FILE), which the connection reads again at every reconnection. No token
+ *   logs in over AMQP: the broker's AMQP listener takes certificates only (docs/tokens.md).
+ * - The management HTTP API (`current`): the same user and password, or else a short-lived
+ *   service token (tagged administrator) sent as a Bearer token.
  */
 @Injectable()
-export class BrokerCredentials implements OnModuleDestroy {
-  private readonly logger = new Logger(BrokerCredentials.name);
-  private readonly connections = new Set<AmqpConnection>();
-  private timer: NodeJS.Timeout | null = null;
-
+export class BrokerCredentials {
   constructor(
     private readonly config: AppConfig,
     private readonly jwt: BrokerJwtService,
   ) {}
 
+  /** True when the management API is called with the engine's own service token. */
   get usesServiceToken(): boolean {
     return !this.config.broker.user;
   }
 
-  /** Credentials for a new connection (a fresh token each time). */
-  current = (): AmqpCredentials => {
+  /** The AMQP login, asked for before every connection attempt. */
+  amqp = (): AmqpCredentials => {
+    const { user, password } = this.config.broker;
+    if (user && password) return { username: user, password };
+    return { external: true };
+  };
+
+  /** The management API login (a fresh service token each time, unless a broker user is set). */
+  current = (): { username: string; password: string } => {
     const { user, password } = this.config.broker;
     if (user && password) return { username: user, password };
     return { username: 'messaging-engine', password: this.serviceToken() };
   };
-
-  /** Keeps the token of this connection fresh while it is open. */
-  track(connection: AmqpConnection): void {
-    if (!this.usesServiceToken) return;
-    this.connections.add(connection);
-    if (!this.timer) this.scheduleRenewal();
-  }
-
-  onModuleDestroy(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-  }
 
   private serviceToken(): string {
     // vhost/resource/routing-key: without the routing-key part, topic permissions are refused.
@@ -60,23 +56,5 @@ export class BrokerCredentials implements OnModuleDestroy {
       },
       SERVICE_TOKEN_TTL_SECONDS,
     ).token;
-  }
-
-  private scheduleRenewal(): void {
-    this.timer = setTimeout(() => void this.renew(), (SERVICE_TOKEN_TTL_SECONDS - RENEW_BEFORE_SECONDS) * 1000);
-    this.timer.unref();
-  }
-
-  private async renew(): Promise<void> {
-    const token = this.serviceToken();
-    for (const connection of this.connections) {
-      try {
-        await connection.updateSecret(token, 'service token renewal');
-      } catch (err) {
-        this.logger.warn({ error: (err as Error).message }, 'could not renew the broker token on a connection');
-      }
-    }
-    this.logger.log({ connections: this.connections.size }, 'broker service token renewed');
-    this.scheduleRenewal();
   }
 }

@@ -11,16 +11,15 @@ import { BrokerManagementClient } from './broker-management.client';
 import { CONSUMER_CONNECTION, PUBLISHER_CONNECTION } from './broker.tokens';
 
 function connection(name: string, config: AppConfig, credentials: BrokerCredentials): AmqpConnection {
-  const conn = new AmqpConnection({
+  return new AmqpConnection({
     name: `messaging-engine ${name} (pid ${process.pid})`,
     hostname: config.broker.host,
     port: config.broker.port,
     vhost: config.broker.vhost,
-    credentials: credentials.current,
+    credentials: credentials.amqp,
+    tls: config.broker.tls,
     logger: amqpLogger(`Broker:${name}`),
   });
-  credentials.track(conn);
-  return conn;
 }
 
 /** A bounded label: the codes the engine and the broker write, never free text from a header. */

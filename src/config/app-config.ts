@@ -22,8 +22,11 @@ export class AppConfig {
     host: string;
     port: number;
     vhost: string;
+    /** PLAIN login (operators' own brokers); unset: EXTERNAL with the client certificate. */
     user?: string;
     password?: string;
+    /** AMQP over TLS (amqps) with these files, read at every (re)connection; unset: plain AMQP. */
+    tls?: { caFile?: string; certFile?: string; keyFile?: string };
     managementUrl?: string;
     mqttUrl: string;
   };
@@ -72,12 +75,15 @@ export class AppConfig {
     this.nodeEnv = env.NODE_ENV;
     this.logLevel = env.LOG_LEVEL;
     this.http = { host: env.HTTP_HOST, port: env.HTTP_PORT, swagger: env.SWAGGER_ENABLED, bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES };
+    const tlsFiles = { caFile: env.RABBITMQ_TLS_CA_FILE, certFile: env.RABBITMQ_TLS_CERT_FILE, keyFile: env.RABBITMQ_TLS_KEY_FILE };
+    const tls = Object.values(tlsFiles).some(Boolean) ? tlsFiles : undefined;
     this.broker = {
       host: env.RABBITMQ_HOST,
-      port: env.RABBITMQ_PORT,
+      port: env.RABBITMQ_PORT ?? (tls ? 5671 : 5672),
       vhost: env.RABBITMQ_VHOST,
       user: env.RABBITMQ_USER,
       password: env.RABBITMQ_PASSWORD,
+      tls,
       managementUrl: env.RABBITMQ_MANAGEMENT_URL,
       mqttUrl: env.MQTT_URL,
     };

@@ -57,8 +57,10 @@ export class EnvSchema {
   @IsNotEmpty()
   RABBITMQ_HOST: string = 'localhost';
 
+  /** Unset: 5671 (AMQP over TLS) when a RABBITMQ_TLS_* file is set, else 5672. */
+  @IsOptional()
   @Port()
-  RABBITMQ_PORT: number = 5672;
+  RABBITMQ_PORT?: number;
 
   @IsString()
   @IsNotEmpty()
@@ -71,6 +73,21 @@ export class EnvSchema {
   @IsOptional()
   @IsString()
   RABBITMQ_PASSWORD?: string;
+
+  /** AMQP over TLS: the CA (PEM) that signed the broker's certificate; unset: the system's CAs. */
+  @IsOptional()
+  @IsString()
+  RABBITMQ_TLS_CA_FILE?: string;
+
+  /** The engine's client certificate (PEM); with its key and no RABBITMQ_USER: SASL EXTERNAL login. */
+  @IsOptional()
+  @IsString()
+  RABBITMQ_TLS_CERT_FILE?: string;
+
+  /** The client certificate's private key (PEM). */
+  @IsOptional()
+  @IsString()
+  RABBITMQ_TLS_KEY_FILE?: string;
 
   @IsOptional()
   @Matches(/^https?:\/\/[^\s]+$/, { message: 'RABBITMQ_MANAGEMENT_URL must be an http(s) URL' })

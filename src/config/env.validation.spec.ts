@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AppConfig } from './app-config';
-import { ConfigError, validateEnv } from './env.validation';
+import { checkEngineConfig, ConfigError, validateEnv } from './env.validation';
 
 const base = { JWT_SECRET: 'x'.repeat(32) };
 
@@ -41,6 +44,42 @@ describe('validateEnv', () => {
     expect(derived('mongodb+srv://u:p@cluster.example/app')).toBe('app_derived');
     expect(derived('mongodb://h:1')).toBe('test_derived');
     expect(derived('mongodb://h:1/chat', 'summaries')).toBe('summaries');
+  });
+
+  describe('AMQP over TLS', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'env-tls-'));
+    const pem = (name: string) => {
+      writeFileSync(join(dir, name), 'PEM');
+      return join(dir, name);
+    };
+    const files = { RABBITMQ_TLS_CA_FILE: pem('ca.pem'), RABBITMQ_TLS_CERT_FILE: pem('engine.pem'), RABBITMQ_TLS_KEY_FILE: pem('engine.key') };
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('reads the TLS files and defaults the port to 5671 with them, 5672 without', () => {
+      const broker = new AppConfig(validateEnv({ ...base, ...files })).broker;
+      expect(broker).toMatchObject({ port: 5671, tls: { caFile: files.RABBITMQ_TLS_CA_FILE, certFile: files.RABBITMQ_TLS_CERT_FILE, keyFile: files.RABBITMQ_TLS_KEY_FILE } });
+      expect(new AppConfig(validateEnv({ ...base, ...files, RABBITMQ_PORT: '5673' })).broker.port).toBe(5673);
+      const plain = new AppConfig(validateEnv({ ...base })).broker;
+      expect([plain.port, plain.tls]).toEqual([5672, undefined]);
+    });
+
+    it.each(['RABBITMQ_TLS_CA_FILE', 'RABBITMQ_TLS_CERT_FILE', 'RABBITMQ_TLS_KEY_FILE'] as const)('names %s when its file is missing or not a file', (name) => {
+      expect(() => validateEnv({ ...base, ...files, [name]: join(dir, 'nope.pem') })).toThrow(new RegExp(`${name} \\(.*nope\\.pem\\): no such file`));
+      expect(() => validateEnv({ ...base, ...files, [name]: dir })).toThrow(new RegExp(`${name} .*: not a file`));
+    });
+
+    it('requires the client certificate and its key together', () => {
+      const { RABBITMQ_TLS_KEY_FILE: _key, ...noKey } = files;
+      expect(() => validateEnv({ ...base, ...noKey })).toThrow(/RABBITMQ_TLS_CERT_FILE and RABBITMQ_TLS_KEY_FILE: set both/);
+    });
+
+    it('lets the engine boot only with a broker login: a client certificate or a user and password', () => {
+      const config = (env: Record<string, string>) => new AppConfig(validateEnv({ ...base, ...env }));
+      expect(() => checkEngineConfig(config({}))).toThrow(/RABBITMQ_TLS_CERT_FILE and RABBITMQ_TLS_KEY_FILE \(not set\)/);
+      expect(() => checkEngineConfig(config({ RABBITMQ_TLS_CA_FILE: files.RABBITMQ_TLS_CA_FILE }))).toThrow(ConfigError);
+      expect(() => checkEngineConfig(config(files))).not.toThrow();
+      expect(() => checkEngineConfig(config({ RABBITMQ_USER: 'u', RABBITMQ_PASSWORD: 'p' }))).not.toThrow();
+    });
   });
 
   it('requires RABBITMQ_USER and RABBITMQ_PASSWORD together', () => {

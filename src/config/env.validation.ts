@@ -1,5 +1,7 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
+import type { AppConfig } from './app-config';
 import { EnvSchema } from './env.schema';
 import { brokerMaxMessageBytes } from './message-size';
 
@@ -28,11 +30,43 @@ export function validateEnv(raw: Record<string, unknown>): EnvSchema {
   return env;
 }
 
+/** Why the engine cannot read this file, or null when it can (checked once at boot; read at every connection). */
+function unreadableFile(path: string): string | null {
+  try {
+    if (!statSync(path).isFile()) return 'not a file';
+    accessSync(path, constants.R_OK);
+    return null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not readable by this process' : (err as Error).message;
+  }
+}
+
+/**
+ * What the engine needs to run but a tool sharing the config (scripts/issue-token.js, unit tests)
+ * does not: a way to log in to the broker over AMQP. User tokens never log in over AMQP, nor does
+ * the engine's service token (it is for the management API only: docs/tokens.md).
+ */
+export function checkEngineConfig(config: AppConfig): void {
+  const { user, tls } = config.broker;
+  if (user || (tls?.certFile && tls.keyFile)) return;
+  throw new ConfigError([
+    'RABBITMQ_TLS_CERT_FILE and RABBITMQ_TLS_KEY_FILE (not set): the engine logs in to the broker over AMQP with a client certificate (SASL EXTERNAL), or with RABBITMQ_USER and RABBITMQ_PASSWORD',
+  ]);
+}
+
 /** Rules that involve several settings. */
 function crossChecks(env: EnvSchema): string[] {
   const problems: string[] = [];
   if (Boolean(env.RABBITMQ_USER) !== Boolean(env.RABBITMQ_PASSWORD)) {
-    problems.push('RABBITMQ_USER and RABBITMQ_PASSWORD: set both (password login) or neither (the engine signs its own token)');
+    problems.push('RABBITMQ_USER and RABBITMQ_PASSWORD: set both (password login) or neither (client certificate login)');
+  }
+  if (Boolean(env.RABBITMQ_TLS_CERT_FILE) !== Boolean(env.RABBITMQ_TLS_KEY_FILE)) {
+    problems.push('RABBITMQ_TLS_CERT_FILE and RABBITMQ_TLS_KEY_FILE: set both (client certificate) or neither');
+  }
+  for (const name of ['RABBITMQ_TLS_CA_FILE', 'RABBITMQ_TLS_CERT_FILE', 'RABBITMQ_TLS_KEY_FILE'] as const) {
+    const problem = env[name] && unreadableFile(env[name]);
+    if (problem) problems.push(`${name} (${env[name]}): ${problem}`);
   }
   if (env.TOKEN_TTL_SECONDS > env.TOKEN_MAX_TTL_SECONDS) {
     problems.push(`TOKEN_TTL_SECONDS (${env.TOKEN_TTL_SECONDS}) must not exceed TOKEN_MAX_TTL_SECONDS (${env.TOKEN_MAX_TTL_SECONDS})`);

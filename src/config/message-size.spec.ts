@@ -22,7 +22,7 @@ const longest = (c: string) => c.repeat(64); // user ids and APP_ID are at most 
 describe("the broker's max_message_size", () => {
   it('is what scripts/broker-config.js renders, in both profiles', () => {
     for (const payload of ['1', '1024', '31744', '65536', '1000000', '16777216']) {
-      const env = { JWT_SECRET: 'x'.repeat(40), STACK_ADMIN_PASSWORD: 'p', MAX_PAYLOAD_BYTES: payload };
+      const env = { JWT_SECRET: 'x'.repeat(40), STACK_ADMIN_PASSWORD: 'p', STACK_TLS_DIR: '/tls', STACK_CONFIG_DIR: '/etc', MAX_PAYLOAD_BYTES: payload };
       expect(brokerConfig.maxMessageSize(env)).toBe(brokerMaxMessageBytes(Number(payload)));
       for (const profile of ['local', 'docker']) {
         expect(brokerConfig.render(env, profile)['rabbitmq.conf']).toContain(`\nmax_message_size = ${brokerMaxMessageBytes(Number(payload))}\n`);

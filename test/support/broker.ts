@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { connect as amqpConnect, ChannelModel } from 'amqplib';
+import { readFileSync } from 'node:fs';
+import { connect as amqpConnect, credentials, ChannelModel } from 'amqplib';
 import jwt from 'jsonwebtoken';
 import mqtt, { IClientOptions, MqttClient } from 'mqtt';
 import { TopicLayout } from '@app/protocol';
@@ -27,7 +28,7 @@ export function userToken(userId: string): string {
   return signToken({ sub: userId, scope: userGrants(layout, userId, AUDIENCE).scopes });
 }
 
-/** A token with every permission, for test set-up and inspection over AMQP. */
+/** A token with every permission, for the management API (AMQP takes no token: amqpAdmin). */
 export function adminToken(): string {
   return signToken({
     sub: 'e2e-admin',
@@ -35,14 +36,22 @@ export function adminToken(): string {
   });
 }
 
+/**
+ * An AMQP connection for test set-up and inspection, logged in as the engine's broker user: AMQP is
+ * TLS only and takes only the client certificates of the stack's CA (SASL EXTERNAL).
+ */
 export function amqpAdmin(): Promise<ChannelModel> {
-  return amqpConnect({
-    protocol: 'amqp',
-    hostname: servers.amqpHost,
-    port: servers.amqpPort,
-    username: 'e2e-admin',
-    password: adminToken(),
-  });
+  const { caFile, certFile, keyFile } = servers.amqpTls;
+  return amqpConnect(
+    { protocol: 'amqps', hostname: servers.amqpHost, port: servers.amqpPort },
+    {
+      ca: readFileSync(caFile),
+      cert: readFileSync(certFile),
+      key: readFileSync(keyFile),
+      credentials: credentials.external(),
+      clientProperties: { connection_name: 'e2e amqpAdmin' },
+    },
+  );
 }
 
 /** Connects an MQTT client as the user (client id `<user>~<device>`), no auto-reconnect. */

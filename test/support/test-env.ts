@@ -35,7 +35,14 @@ export const servers = {
     database: Boolean(process.env.TEST_MONGODB_URI),
   },
   amqpHost: process.env.TEST_RABBITMQ_HOST ?? '127.0.0.1',
+  /** AMQP over TLS, the only AMQP the broker speaks (docs/tokens.md). */
   amqpPort: Number(process.env.TEST_RABBITMQ_PORT ?? TEST_STACK.STACK_AMQP_PORT),
+  /** The engine's client certificate and the broker's CA: made by the stack (scripts/broker-certs.sh). */
+  amqpTls: {
+    caFile: process.env.TEST_RABBITMQ_TLS_CA_FILE ?? `${TEST_STACK.STACK_DIR}/rabbitmq/tls/ca.pem`,
+    certFile: process.env.TEST_RABBITMQ_TLS_CERT_FILE ?? `${TEST_STACK.STACK_DIR}/rabbitmq/tls/engine.pem`,
+    keyFile: process.env.TEST_RABBITMQ_TLS_KEY_FILE ?? `${TEST_STACK.STACK_DIR}/rabbitmq/tls/engine.key`,
+  },
   mqttUrl: process.env.TEST_MQTT_URL ?? `mqtt://127.0.0.1:${TEST_STACK.STACK_MQTT_PORT}`,
   managementUrl: process.env.TEST_RABBITMQ_MANAGEMENT_URL ?? `http://127.0.0.1:${TEST_STACK.STACK_MGMT_PORT}`,
   mongoUri: process.env.TEST_MONGODB_URI ?? `mongodb://127.0.0.1:${TEST_STACK.STACK_MONGO_PORT}/e2e`,
@@ -50,6 +57,9 @@ export function engineEnv(overrides: Record<string, string> = {}): Record<string
     HTTP_HOST: '127.0.0.1',
     RABBITMQ_HOST: servers.amqpHost,
     RABBITMQ_PORT: String(servers.amqpPort),
+    RABBITMQ_TLS_CA_FILE: servers.amqpTls.caFile,
+    RABBITMQ_TLS_CERT_FILE: servers.amqpTls.certFile,
+    RABBITMQ_TLS_KEY_FILE: servers.amqpTls.keyFile,
     RABBITMQ_MANAGEMENT_URL: servers.managementUrl,
     MQTT_URL: servers.mqttUrl,
     MONGODB_URI: servers.mongoUri,

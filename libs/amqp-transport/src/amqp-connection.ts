@@ -1,10 +1,25 @@
 import { EventEmitter } from 'node:events';
-import { connect, ChannelModel, Options } from 'amqplib';
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { checkServerIdentity, PeerCertificate } from 'node:tls';
+import { connect, credentials as sasl, ChannelModel, Options } from 'amqplib';
 import { backoffDelay, BackoffOptions, DEFAULT_BACKOFF, sleep } from './backoff';
 
-export interface AmqpCredentials {
-  username: string;
-  password: string;
+/**
+ * A broker login: a username and password (SASL PLAIN), or `{ external: true }` (SASL EXTERNAL:
+ * the broker takes the identity from the TLS client certificate, so `tls` must name one).
+ */
+export type AmqpCredentials = { username: string; password: string } | { external: true };
+
+/**
+ * AMQP over TLS: PEM files, read again before every connection attempt, so certificates replaced
+ * on disk are used from the next (re)connection on without a restart. `caFile` unset: the
+ * system's CAs; `certFile` and `keyFile`: the client certificate (needed for EXTERNAL).
+ */
+export interface AmqpTlsFiles {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
 }
 
 export interface AmqpLogger {
@@ -19,8 +34,10 @@ export interface AmqpConnectionOptions {
   hostname: string;
   port: number;
   vhost: string;
-  /** Called before every connection attempt, so a token can be fresh on each reconnect. */
+  /** Called before every connection attempt. */
   credentials: () => AmqpCredentials | Promise<AmqpCredentials>;
+  /** Connect with TLS (amqps), with these files; unset: plain AMQP. */
+  tls?: AmqpTlsFiles;
   heartbeatSeconds?: number;
   backoff?: BackoffOptions;
   logger: AmqpLogger;
@@ -91,11 +108,6 @@ export class AmqpConnection extends EventEmitter {
     this.prompt = true;
   }
 
-  /** Re-authenticates the open connection with a new secret (e.g. a renewed JWT). */
-  async updateSecret(secret: string, reason: string): Promise<void> {
-    if (this.model) await this.model.updateSecret(Buffer.from(secret), reason);
-  }
-
   async close(): Promise<void> {
     this.stop.abort();
     const model = this.model;
@@ -151,17 +163,24 @@ export class AmqpConnection extends EventEmitter {
   }
 
   private async connectOnce(): Promise<ChannelModel> {
-    const { username, password } = await this.options.credentials();
+    const login = await this.options.credentials();
+    const { hostname, tls } = this.options;
     const url: Options.Connect = {
-      protocol: 'amqp',
-      hostname: this.options.hostname,
+      protocol: tls ? 'amqps' : 'amqp',
+      hostname,
       port: this.options.port,
       vhost: this.options.vhost,
-      username,
-      password,
       heartbeat: this.options.heartbeatSeconds ?? 15,
     };
-    const model = await connect(url, { clientProperties: { connection_name: this.options.name } });
+    const socketOptions: Record<string, unknown> = { clientProperties: { connection_name: this.options.name } };
+    if ('external' in login) {
+      if (!tls?.certFile) throw new Error('SASL EXTERNAL needs a TLS client certificate');
+      socketOptions.credentials = sasl.external();
+    } else {
+      socketOptions.credentials = sasl.plain(login.username, login.password);
+    }
+    if (tls) Object.assign(socketOptions, await readTlsFiles(tls), serverIdentity(hostname));
+    const model = await connect(url, socketOptions);
     // The broker's reason for closing (also when it closes during the setups below).
     model.on('error', (err: Error) => {
       this.options.logger.warn('broker connection error', { connection: this.options.name, error: err.message });
@@ -193,6 +212,28 @@ export class AmqpConnection extends EventEmitter {
       this.setState('connected');
     });
   }
+}
+
+/** The PEM files as buffers, read now (a replaced file counts from the next connection on). */
+async function readTlsFiles(tls: AmqpTlsFiles): Promise<{ ca?: Buffer; cert?: Buffer; key?: Buffer }> {
+  const read = (file?: string) => (file ? readFile(file) : Promise.resolve(undefined));
+  const [ca, cert, key] = await Promise.all([read(tls.caFile), read(tls.certFile), read(tls.keyFile)]);
+  return { ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }) };
+}
+
+/**
+ * The broker's certificate is checked against `hostname`, a name or an address in its subject
+ * alternative names. For an address: SNI carries host names only (RFC 6066) and Node warns once
+ * (DEP0123, a plain-text line amid the JSON logs) when given one, but amqplib always sets SNI to
+ * the host. So a reserved name goes in SNI (the broker does not use it) and the certificate is
+ * checked against the address here.
+ */
+function serverIdentity(hostname: string): Record<string, unknown> {
+  if (!isIP(hostname)) return {};
+  return {
+    servername: 'amqp-broker.invalid',
+    checkServerIdentity: (_sni: string, cert: PeerCertificate) => checkServerIdentity(hostname, cert),
+  };
 }
 
 export function errorMessage(err: unknown): string {

@@ -1,5 +1,5 @@
 export { AmqpConnection, errorMessage } from './amqp-connection';
-export type { AmqpConnectionOptions, AmqpCredentials, AmqpLogger, ConnectionState } from './amqp-connection';
+export type { AmqpConnectionOptions, AmqpCredentials, AmqpLogger, AmqpTlsFiles, ConnectionState } from './amqp-connection';
 export { AmqpPublisher, MessageTooLargeError, PublishError } from './amqp-publisher';
 export type { AmqpPublisherOptions, PublishRequest } from './amqp-publisher';
 export { AmqpServer } from './amqp.server';
