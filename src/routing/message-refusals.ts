@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { AmqpContext } from '@app/amqp-transport';
 import { amqpToMqtt, DEAD_LETTER_CODES, newMessageId, OutgoingMessage, RejectionCode } from '@app/protocol';
+import { RecentSet } from '../common/cache';
 import { AppConfig } from '../config';
 import { MetricsService } from '../metrics/metrics.service';
 import { DeliveryPublisher } from './delivery.publisher';
@@ -15,9 +17,14 @@ export interface MessageUsers {
  * without its text, and nothing is stored. Notices to the sender are broker-confirmed before the
  * caller returns (and the transport acks), so they are not lost either.
  */
+/** Refusals this instance remembers, so that a redelivery of one is not refused (and announced) again. */
+const REMEMBERED_REFUSALS = 10_000;
+
 @Injectable()
 export class MessageRefusals {
   private readonly logger = new Logger(MessageRefusals.name);
+  /** Fingerprints of the messages refused to the end (dead-lettered and told) by this instance. */
+  private readonly refused = new RecentSet(REMEMBERED_REFUSALS);
 
   constructor(
     private readonly config: AppConfig,
@@ -28,7 +35,9 @@ export class MessageRefusals {
   /**
    * Tells the sender on `clientrejected` (when the topic names one); dead-letters what can never
    * succeed. A dead-lettered message's notice goes out only once its move is confirmed, so a move
-   * that fails and is retried never tells the sender twice.
+   * that fails and is retried never tells the sender twice; and a message the broker delivers
+   * again after this instance refused it to the end (its ack was lost with a connection) is
+   * acknowledged without a second notice or dead letter: one rejection per message.
    */
   async refuse(
     ctx: AmqpContext,
@@ -37,15 +46,19 @@ export class MessageRefusals {
     reason: string,
     clientMessageId?: string,
   ): Promise<void> {
+    const fingerprint = fingerprintOf(ctx);
+    if (ctx.isRedelivered() && this.refused.has(fingerprint)) return;
     this.record(ctx, users, code, reason, clientMessageId, false);
     const notify = async () => {
-      if (!users) return;
-      await this.delivery.reject(users.sender, users.recipient, {
-        ...(clientMessageId !== undefined && { client_message_id: clientMessageId }),
-        code,
-        reason,
-        timestamp: Date.now(),
-      });
+      if (users) {
+        await this.delivery.reject(users.sender, users.recipient, {
+          ...(clientMessageId !== undefined && { client_message_id: clientMessageId }),
+          code,
+          reason,
+          timestamp: Date.now(),
+        });
+      }
+      this.refused.add(fingerprint);
     };
     if (DEAD_LETTER_CODES.has(code)) ctx.deadLetter(code, reason, notify);
     else await notify();
@@ -83,4 +96,9 @@ export class MessageRefusals {
 export function describeKey(routingKey: string): string {
   const topic = amqpToMqtt(routingKey);
   return topic.length > 300 ? `${topic.slice(0, 300)}... (${Buffer.byteLength(topic)} bytes)` : topic;
+}
+
+/** What identifies one message the broker delivered: its routing key and body. */
+function fingerprintOf(ctx: AmqpContext): string {
+  return createHash('sha1').update(ctx.getRoutingKey()).update('\n').update(ctx.getMessage().content).digest('base64');
 }

@@ -1,1 +1,2 @@
 export * from './loading-cache';
+export { RecentSet } from './recent-set';
