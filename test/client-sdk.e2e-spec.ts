@@ -59,7 +59,8 @@ describe('client SDK against the real broker and engine', () => {
     const received = nextEvent<DeliveredMessage>((l) => bob.on('message', l));
     const confirmed = nextEvent<DeliveredMessage>((l) => alice.on('sent', l));
 
-    const messageId = await alice.send(bob.userId, 'hello bob', { metadata: { trace: 1 }, senderFullname: 'Alice' });
+    // The name the client gives is replaced by the registered one (user('alice') registers "alice").
+    const messageId = await alice.send(bob.userId, 'hello bob', { metadata: { trace: 1 }, senderFullname: 'Admin (official)' });
 
     expect(messageId).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
     const message = await received;
@@ -68,7 +69,7 @@ describe('client SDK against the real broker and engine', () => {
       type: 'text',
       client_message_id: expect.any(String),
       metadata: { trace: 1 },
-      sender_fullname: 'Alice',
+      sender_fullname: 'alice',
       message_id: messageId,
       sender: alice.userId,
       recipient: bob.userId,

@@ -24,7 +24,7 @@ import { servers } from '../support/test-env';
     const receiver = await mqttConnect(b, { clean: false, clientId: `${b}~persistent` });
     clients.push(sender, receiver);
     const inbox = await collectInbox(receiver, b, 1);
-    engine = await startEngine('db-outage');
+    engine = await startEngine('db-outage', { READINESS_MAX_MESSAGE_AGE_MS: '2000' });
     const send = (i: number) => sender.publishAsync(layout.outgoing(a, b), JSON.stringify({ text: `d${i}`, client_message_id: `d${i}` }), { qos: 1 });
 
     const published: Promise<unknown>[] = [];
@@ -35,6 +35,13 @@ import { servers } from '../support/test-env';
     await Promise.all(published); // the broker accepted all of them (PUBACK)
     const down = (await waitForStatus(`${engine.url}/health/ready`, 503, 20_000)) as Record<string, any>;
     expect(down.details.database.status).toBe('down');
+    // Readiness also says that messages are held: the oldest has waited past the bound.
+    await new Promise((r) => setTimeout(r, 2500));
+    const held = (await (await fetch(`${engine.url}/health/ready`)).json()) as Record<string, any>;
+    expect(held.details.pipeline).toMatchObject({ status: 'down', max_message_age_ms: 2000 });
+    expect(held.details.pipeline.oldest_message_age_ms).toBeGreaterThan(2000);
+    const heldMetrics = await (await fetch(`${engine.url}/metrics`)).text();
+    expect(Number(/^engine_oldest_message_age_seconds (\S+)$/m.exec(heldMetrics)?.[1])).toBeGreaterThan(2);
     const deliveredWhileDown = new Set(inbox.messages.map((m) => m.payload.text)).size;
     await new Promise((r) => setTimeout(r, Math.max(0, 10_000 - (Date.now() - stoppedAt))));
     expect(new Set(inbox.messages.map((m) => m.payload.text)).size).toBe(deliveredWhileDown); // nothing acked without a store
@@ -44,7 +51,8 @@ import { servers } from '../support/test-env';
     const texts = () => new Set(inbox.messages.map((m) => m.payload.text));
     await eventually(async () => texts().size >= n, 90_000, `${n} distinct messages`).catch(() => undefined);
     expect(Array.from({ length: n }, (_, i) => `d${i}`).filter((t) => !texts().has(t))).toEqual([]);
-    await waitForStatus(`${engine.url}/health/ready`, 200, 30_000);
+    const ready = (await waitForStatus(`${engine.url}/health/ready`, 200, 30_000)) as Record<string, any>;
+    expect(ready.details.pipeline.status).toBe('up');
     const db = await testDb();
     expect(await db.collection('messages').countDocuments({ sender: a })).toBe(n);
     expect(await deadLetters((key) => key.includes(`.${a}.`), 1, 2000)).toEqual([]);

@@ -5,6 +5,7 @@ export interface SendOptions {
   type?: string;
   attributes?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
+  /** Shown to the recipient for an unregistered sender; a registered sender's is the engine's (their display name). */
   senderFullname?: string;
   recipientFullname?: string;
   /**
