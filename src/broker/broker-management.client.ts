@@ -88,11 +88,12 @@ export class BrokerManagementClient {
   /**
    * Takes up to `count` messages from the head of a queue through the management API, which reads
    * them inside the broker, so even a message AMQP cannot carry (a routing key over 255 bytes)
-   * comes out. `peek` puts them back where they were; `take` removes them.
+   * comes out. `peek` puts them back where they were; `take` removes them. `payloadBytes` cuts the
+   * payloads short (to read only where messages go).
    */
-  async getMessages(queue: string, count: number, mode: 'peek' | 'take'): Promise<ManagementMessage[]> {
+  async getMessages(queue: string, count: number, mode: 'peek' | 'take', payloadBytes = 1 << 30): Promise<ManagementMessage[]> {
     const vhost = encodeURIComponent(this.config.broker.vhost);
-    const body = { count, ackmode: mode === 'peek' ? 'reject_requeue_true' : 'ack_requeue_false', encoding: 'base64', truncate: 1 << 30 };
+    const body = { count, ackmode: mode === 'peek' ? 'reject_requeue_true' : 'ack_requeue_false', encoding: 'base64', truncate: payloadBytes };
     return (await this.call('POST', `/api/queues/${vhost}/${encodeURIComponent(queue)}/get`, { 'content-type': 'application/json' }, [], body)) as ManagementMessage[];
   }
 

@@ -48,8 +48,9 @@ export class MessageRefusals {
   ): Promise<void> {
     const fingerprint = fingerprintOf(ctx);
     if (ctx.isRedelivered() && this.refused.has(fingerprint)) return;
-    this.record(ctx, users, code, reason, clientMessageId, false);
+    // Logged and counted once done: a refusal cut short (its connection lost) is done again later.
     const notify = async () => {
+      this.record(ctx, users, code, reason, clientMessageId, false);
       if (users) {
         await this.delivery.reject(users.sender, users.recipient, {
           ...(clientMessageId !== undefined && { client_message_id: clientMessageId }),

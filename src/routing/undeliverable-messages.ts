@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { AmqpPublisher, AmqpServer, DEAD_LETTER_HEADERS } from '@app/amqp-transport';
+import { AmqpPublisher, AmqpServer, DEAD_LETTER_HEADERS, UndeliverableHandler } from '@app/amqp-transport';
 import { amqpToMqtt, INVALID_TOPIC_PEER, MAX_ROUTING_KEY_BYTES, RejectionCode, TopicLayout } from '@app/protocol';
 import { BrokerManagementClient } from '../broker';
 import { ManagementMessage } from '../broker/broker-management.client';
@@ -15,16 +15,17 @@ const MAX_IN_A_ROW = 100;
 const KEPT_KEY_CHARS = 1024;
 
 /**
- * Takes out of the engine queue a message the broker cannot deliver over AMQP: MQTT lets a client
- * publish a topic longer than the 255 bytes an AMQP routing key holds, and the broker then drops
- * the consumer's connection each time it tries to deliver it. The transport finds it alone at the
- * head of the queue; this takes it out through the management API (which reads it inside the
- * broker), dead-letters it with INVALID_TOPIC under an empty routing key (the original, cut
+ * Finds and takes out of the engine queue a message the broker cannot deliver over AMQP: MQTT lets
+ * a client publish a topic longer than the 255 bytes an AMQP routing key holds, and the broker then
+ * drops the consumer's connection each time it tries to deliver it. Both steps go through the
+ * management API, which reads messages inside the broker: locate peeks at the head of the queue
+ * (and puts it back); once the transport has let the messages before it through, remove takes it,
+ * dead-letters it with INVALID_TOPIC under an empty routing key (the original, cut
  * short, in the headers), and tells the sender, whom the topic names. A message that turns out to
  * be an ordinary one (another engine took the culprit first) is published again as it came.
  */
 @Injectable()
-export class UndeliverableMessages implements OnModuleInit {
+export class UndeliverableMessages implements OnModuleInit, UndeliverableHandler {
   private readonly logger = new Logger(UndeliverableMessages.name);
 
   constructor(
@@ -38,7 +39,14 @@ export class UndeliverableMessages implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    if (this.management.configured) this.server.onUndeliverable((queue) => this.remove(queue));
+    if (this.management.configured) this.server.onUndeliverable(this);
+  }
+
+  /** The position of the first undeliverable message among the first `within` of the queue (read and put back). */
+  async locate(queue: string, within: number): Promise<number | null> {
+    const head = await this.management.getMessages(queue, within, 'peek', 1);
+    const at = head.findIndex(undeliverable);
+    return at < 0 ? null : at;
   }
 
   /** Removes the undeliverable messages at the head of the queue (those in a row: a flood costs one reconnection). */

@@ -161,34 +161,45 @@ describe('AmqpServer', () => {
     expect(t.server.oldestInFlightAgeMs()).toBe(0);
   });
 
-  it('after the broker drops it on a delivery, takes one message at a time, and on a second drop has the culprit removed before consuming again', async () => {
+  it('after the broker drops it on a delivery, finds the message, takes exactly those before it, has it removed, then consumes with its full window', async () => {
     const t = await started();
     const removed: string[] = [];
-    t.server.onUndeliverable(async (queue) => {
-      removed.push(queue);
+    t.server.onUndeliverable({
+      locate: async (queue, within) => {
+        removed.push(`locate in ${queue} within ${within}`);
+        return 3;
+      },
+      remove: async (queue) => void removed.push(`remove from ${queue} after ${t.calls.filter((c) => c.startsWith('ack')).length} acks`),
     });
-    expect(t.channel().prefetch).toHaveBeenLastCalledWith(10);
-
     t.connection.emit('lost', Object.assign(new Error('INTERNAL_ERROR'), { code: 541 }));
     expect(t.connection.reconnectPromptly).toHaveBeenCalledTimes(1);
-    await t.connect();
-    expect(t.channel().prefetch).toHaveBeenLastCalledWith(1);
-    expect(removed).toEqual([]);
 
-    // Dropped again while alone at the head: removed, and still one at a time.
+    // Next connection: the three before it come first; after the third the consumer stops.
+    const connecting = t.connect();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(t.channel().prefetch).toHaveBeenLastCalledWith(3);
+    for (let tag = 1; tag <= 3; tag++) t.deliver(message(tag, 'app.a.outgoing'));
+    await connecting;
+    expect(t.channel().cancel).toHaveBeenCalledTimes(1);
+    expect(removed).toEqual(['locate in engine within 11', 'remove from engine after 3 acks']);
+    expect(t.channel().prefetch).toHaveBeenLastCalledWith(10);
+    expect(t.channel().consume).toHaveBeenCalledTimes(2);
+  });
+
+  it('removes at once when the undeliverable message is at the head, and consumes as usual when it is gone', async () => {
+    const t = await started();
+    let at: number | null = 0;
+    const removed: string[] = [];
+    t.server.onUndeliverable({ locate: async () => at, remove: async (queue) => void removed.push(queue) });
     t.connection.emit('lost', Object.assign(new Error('INTERNAL_ERROR'), { code: 541 }));
     await t.connect();
     expect(removed).toEqual(['engine']);
-    expect(t.channel().prefetch).toHaveBeenLastCalledWith(1);
-
-    // Fifty messages later the full window is back.
-    for (let tag = 1; tag <= 50; tag++) {
-      t.deliver(message(tag, 'app.a.outgoing'));
-      await new Promise((r) => setTimeout(r, 7));
-    }
-    await new Promise((r) => setTimeout(r, 30));
+    expect(t.channel().consume).toHaveBeenCalledTimes(1);
+    at = null; // another engine took it first
+    t.connection.emit('lost', Object.assign(new Error('INTERNAL_ERROR'), { code: 541 }));
+    await t.connect();
+    expect(removed).toEqual(['engine']);
     expect(t.channel().prefetch).toHaveBeenLastCalledWith(10);
-    expect(t.channel().consume).toHaveBeenCalledTimes(2);
   });
 
   it('keeps its full window when the broker drops it for another reason (e.g. a restart)', async () => {

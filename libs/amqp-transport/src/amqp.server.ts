@@ -51,8 +51,6 @@ export interface AmqpServerOptions {
 
 /** The connection error a broker closes a consumer with when it cannot encode a delivery. */
 const INTERNAL_ERROR = 541;
-/** After that error, messages taken one at a time before the full prefetch is used again. */
-const CAREFUL_MESSAGES = 50;
 
 /** AMQP short strings (routing keys, exchange names) hold at most 255 bytes. */
 const MAX_SHORTSTR_BYTES = 255;
@@ -61,6 +59,14 @@ const MAX_HEADER_KEY_CHARS = 1024;
 
 /** Dropped dead letters in flight to the counter at most (it only reads a header and acks). */
 const DROP_PREFETCH = 100;
+
+/** Finds and removes messages the broker cannot deliver over AMQP (see AmqpServer.onUndeliverable). */
+export interface UndeliverableHandler {
+  /** How many messages come before the first undeliverable one among the first `within` of the queue; null if none. */
+  locate(queue: string, within: number): Promise<number | null>;
+  /** Takes away the undeliverable message(s) at the head of the queue. */
+  remove(queue: string): Promise<void>;
+}
 
 interface Route {
   matcher: TopicMatcher;
@@ -84,11 +90,11 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
   /** Messages being handled, with when each arrived (insertion order: the first is the oldest). */
   private readonly inFlight = new Map<Promise<void>, number>();
   private readonly log: AmqpLogger;
-  /** Messages still to take one at a time (prefetch 1) since the broker failed to deliver one. */
-  private carefulLeft = 0;
-  /** The broker failed to deliver while taking one at a time: the culprit is alone at the head. */
-  private removalDue = false;
-  private removeUndeliverable: ((queue: string) => Promise<void>) | null = null;
+  /** The broker dropped the consumer on a delivery it cannot make: find and remove that message first. */
+  private undeliverableDue = false;
+  private undeliverable: UndeliverableHandler | null = null;
+  /** Acks and nacks held back while a limited consumer is being cancelled (each would let one more message in). */
+  private heldSettles: Array<() => void> | null = null;
 
   constructor(private readonly options: AmqpServerOptions) {
     super();
@@ -110,14 +116,12 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
   }
 
   /**
-   * Registers what takes away the message at the head of the queue that the broker cannot
-   * deliver over AMQP (a routing key over 255 bytes, which MQTT allows: the broker drops the
-   * consumer's connection on it, every time). Called before consuming again, once the server has
-   * made sure, by taking messages one at a time, that the message is alone at the head. Without
-   * it such a message stops the queue until an operator removes it.
+   * Registers what finds and takes away a message the broker cannot deliver over AMQP (a routing
+   * key over 255 bytes, which MQTT allows: the broker drops the consumer's connection on it, every
+   * time). Without it such a message stops the queue until an operator removes it.
    */
-  onUndeliverable(remove: (queue: string) => Promise<void>): void {
-    this.removeUndeliverable = remove;
+  onUndeliverable(handler: UndeliverableHandler): void {
+    this.undeliverable = handler;
   }
 
   listen(callback: (...optionalParams: unknown[]) => unknown): void {
@@ -188,28 +192,21 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
 
   /**
    * A message the broker cannot deliver closes the consumer's connection, and would on every
-   * reconnection. The first time, the server goes on with prefetch 1, so the next such failure
-   * happens with that message alone at the head of the queue, where removeUndeliverable takes it.
+   * reconnection. So on the next connection, before consuming, the server has the handler find it
+   * within the prefetch window (the messages the broker had handed out are back at the head, in
+   * order), takes exactly the messages before it, stops consuming, lets them settle, has the
+   * handler remove it (now alone at the head), and consumes again: one reconnection per message.
    */
   private onLost(err: { code?: number }): void {
     if (this.closing || err.code !== INTERNAL_ERROR) return;
-    if (this.carefulLeft > 0) this.removalDue = true;
-    this.carefulLeft = CAREFUL_MESSAGES;
+    this.undeliverableDue = true;
     // Known cause, dealt with on the next connection: no backoff (unless nothing can remove it).
-    if (this.removeUndeliverable) this.options.connection.reconnectPromptly();
-    this.log.warn('the broker dropped the consumer while delivering; taking messages one at a time', {
-      removal: this.removalDue,
-    });
+    if (this.undeliverable) this.options.connection.reconnectPromptly();
+    this.log.warn('the broker dropped the consumer on a delivery it cannot make');
   }
 
   private async setup(model: ChannelModel): Promise<void> {
     const o = this.options;
-    if (this.removalDue && this.removeUndeliverable) {
-      this.removalDue = false;
-      await this.removeUndeliverable(o.queue).catch((err) =>
-        this.log.error('could not remove the message the broker cannot deliver', { queue: o.queue, error: errorMessage(err) }),
-      );
-    }
     const channel = await model.createConfirmChannel();
     channel.on('error', (err: Error) => this.log.warn('consumer channel error', { error: err.message }));
     channel.once('close', () => {
@@ -227,31 +224,60 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     });
     for (const route of this.routes) await channel.bindQueue(o.queue, o.exchange, route.matcher.pattern);
     this.channel = channel;
-    await this.consume(channel, this.carefulLeft > 0 ? 1 : o.prefetch);
+    if (this.undeliverableDue && this.undeliverable) await this.clearUndeliverable(channel, this.undeliverable);
+    await this.consume(channel, o.prefetch);
   }
 
-  private async consume(channel: ConfirmChannel, prefetch: number): Promise<void> {
+  private async clearUndeliverable(channel: ConfirmChannel, handler: UndeliverableHandler): Promise<void> {
+    const queue = this.options.queue;
+    try {
+      const before = await handler.locate(queue, this.options.prefetch + 1);
+      this.log.warn('looked for the message the broker cannot deliver', { queue, before });
+      if (before !== null) {
+        if (before > 0) await this.consume(channel, before, before);
+        await this.drain(this.options.drainTimeoutMs ?? 10_000);
+        await handler.remove(queue);
+      }
+      this.undeliverableDue = false;
+    } catch (err) {
+      this.log.error('could not remove the message the broker cannot deliver', { queue, error: errorMessage(err) });
+    }
+  }
+
+  /** Consumes with this prefetch; with a limit, stops after that many deliveries (resolving then). */
+  private async consume(channel: ConfirmChannel, prefetch: number, limit?: number): Promise<void> {
     const o = this.options;
     await channel.prefetch(prefetch);
     if (this.closing) return;
-    const { consumerTag } = await channel.consume(o.queue, (msg) => msg && this.track(this.onMessage(channel, msg)), {
-      noAck: false,
-    });
-    this.consumerTag = consumerTag;
-    this.log.log('consuming', { queue: o.queue, patterns: this.routes.map((r) => r.matcher.pattern), prefetch });
-  }
-
-  /** Counts a message handled while taking one at a time; the last one restores the prefetch. */
-  private handledCarefully(channel: ConfirmChannel): void {
-    if (this.carefulLeft === 0 || --this.carefulLeft > 0) return;
-    const tag = this.consumerTag;
-    if (!tag || this.channel !== channel) return;
-    // Nothing else is in flight (prefetch 1): consume again with the full window.
-    this.consumerTag = null;
-    void channel
-      .cancel(tag)
-      .then(() => this.consume(channel, this.options.prefetch))
-      .catch((err) => this.log.warn('could not restore the prefetch; it returns on the next connection', { error: errorMessage(err) }));
+    let received = 0;
+    let reached: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (reached = resolve));
+    if (limit !== undefined) {
+      // Until the broker has the cancel, an ack would free a place for the message after the limit.
+      this.heldSettles = [];
+      done.finally(() => {
+        const held = this.heldSettles ?? [];
+        this.heldSettles = null;
+        for (const action of held) action();
+      });
+      // A channel that closes before the limit is reached ends the wait too (setup then fails and the connection retries).
+      channel.once('close', () => reached());
+    }
+    const { consumerTag } = await channel.consume(
+      o.queue,
+      (msg) => {
+        if (!msg) return;
+        this.track(this.onMessage(channel, msg));
+        if (limit !== undefined && ++received === limit) {
+          this.consumerTag = null;
+          void channel.cancel(msg.fields.consumerTag).then(reached, reached);
+        }
+      },
+      { noAck: false },
+    );
+    this.consumerTag = limit === undefined || received < limit ? consumerTag : null;
+    this.log.log('consuming', { queue: o.queue, patterns: this.routes.map((r) => r.matcher.pattern), prefetch, ...(limit && { limit }) });
+    if (limit !== undefined) await done;
   }
 
   /**
@@ -318,9 +344,8 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
       return this.retryLater(channel, msg, err);
     }
     const mark = ctx.deadLetterMark;
-    if (mark) await this.deadLetter(channel, msg, mark.code, mark.reason, 'handler', mark.afterwards);
-    else this.settle(channel, () => channel.ack(msg));
-    this.handledCarefully(channel);
+    if (mark) return this.deadLetter(channel, msg, mark.code, mark.reason, 'handler', mark.afterwards);
+    this.settle(channel, () => channel.ack(msg));
   }
 
   /** Moves a message to the dead-letter queue with its reason, confirmed, then acks the original. */
@@ -380,6 +405,10 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
   /** Acks or nacks on the channel the message came from, if it is still open. */
   private settle(channel: ConfirmChannel, action: () => void): void {
     if (this.channel !== channel) return; // channel lost: the broker redelivers the message
+    if (this.heldSettles) {
+      this.heldSettles.push(() => this.settle(channel, action));
+      return;
+    }
     try {
       action();
     } catch (err) {
