@@ -49,6 +49,8 @@ export function amqpAdmin(): Promise<ChannelModel> {
       cert: readFileSync(certFile),
       key: readFileSync(keyFile),
       credentials: credentials.external(),
+      // The broker's certificate names localhost too; an IP address as SNI is deprecated in Node.
+      servername: 'localhost',
       clientProperties: { connection_name: 'e2e amqpAdmin' },
     },
   );
