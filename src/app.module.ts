@@ -11,7 +11,7 @@ import { DatabaseModule } from './database';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
-import { RoutingModule } from './routing/routing.module';
+import { PipelineModule } from './pipeline/pipeline.module';
 import { TokensModule } from './tokens/tokens.module';
 import { UsersModule } from './users/users.module';
 
@@ -31,7 +31,7 @@ export class AppModule {
         HealthModule,
         UsersModule,
         BlocksModule,
-        RoutingModule,
+        PipelineModule,
         ConnectionsModule,
         TokensModule,
         DeadLettersModule,

@@ -21,8 +21,8 @@ export interface MessageUsers {
 const REMEMBERED_REFUSALS = 10_000;
 
 @Injectable()
-export class MessageRefusals {
-  private readonly logger = new Logger(MessageRefusals.name);
+export class Refusals {
+  private readonly logger = new Logger(Refusals.name);
   /** Fingerprints of the messages refused to the end (dead-lettered and told) by this instance. */
   private readonly refused = new RecentSet(REMEMBERED_REFUSALS);
 

@@ -47,8 +47,8 @@ const MAX_UNCONFIRMED_BATCHES = 16;
  * prefetch window is full); nothing is dead-lettered for a transient cause.
  */
 @Injectable()
-export class MessageBatcher implements OnModuleDestroy {
-  private readonly logger = new Logger(MessageBatcher.name);
+export class StoreAndDeliver implements OnModuleDestroy {
+  private readonly logger = new Logger(StoreAndDeliver.name);
   private queue: Pending[] = [];
   private readonly unconfirmed = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;

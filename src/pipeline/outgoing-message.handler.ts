@@ -6,8 +6,8 @@ import { AppConfig } from '../config';
 import { dedupeKey, MessageRecord, pairKey } from '../messages/message.record';
 import { MetricsService } from '../metrics/metrics.service';
 import { PolicyRefusal, PolicyService } from '../policy/policy.service';
-import { MessageBatcher } from './message-batcher';
-import { describeKey, MessageRefusals } from './message-refusals';
+import { StoreAndDeliver } from './store-and-deliver';
+import { describeKey, Refusals } from './refusals';
 import { PIPELINE_RETRY, worthLogging } from './pipeline-retry';
 
 /**
@@ -18,15 +18,15 @@ import { PIPELINE_RETRY, worthLogging } from './pipeline-retry';
  * lets the sender publish to.
  */
 @Injectable()
-export class RoutingService {
-  private readonly logger = new Logger(RoutingService.name);
+export class OutgoingMessageHandler {
+  private readonly logger = new Logger(OutgoingMessageHandler.name);
 
   constructor(
     private readonly config: AppConfig,
     private readonly topics: TopicLayout,
     private readonly policy: PolicyService,
-    private readonly batcher: MessageBatcher,
-    private readonly refusals: MessageRefusals,
+    private readonly batcher: StoreAndDeliver,
+    private readonly refusals: Refusals,
     private readonly metrics: MetricsService,
   ) {}
 

@@ -7,7 +7,7 @@ import { dedupeKey, MessageRecord, pairKey } from '../messages/message.record';
 import { MessagesRepository } from '../messages/messages.repository';
 import { MetricsService } from '../metrics/metrics.service';
 import { DeliveryPublisher } from './delivery.publisher';
-import { AcceptedMessage, BatchOutcome, MessageBatcher } from './message-batcher';
+import { AcceptedMessage, BatchOutcome, StoreAndDeliver } from './store-and-deliver';
 
 const config = new AppConfig(validateEnv({ JWT_SECRET: 'x'.repeat(32), BATCH_MAX_WAIT_MS: '1', BATCH_MAX_SIZE: '10' }));
 
@@ -66,7 +66,7 @@ function setup() {
   };
   const delivery = new DeliveryPublisher(publisher as never, new TopicLayout('apps/tilechat/users'), config);
   const conversations = { recordMessage: jest.fn() };
-  const batcher = new MessageBatcher(
+  const batcher = new StoreAndDeliver(
     config,
     messages as unknown as MessagesRepository,
     delivery,
@@ -88,7 +88,7 @@ function setup() {
   };
 }
 
-describe('MessageBatcher', () => {
+describe('StoreAndDeliver', () => {
   it('stores a batch in one insert, publishes both copies of each, and reports them delivered', async () => {
     const t = setup();
     const outcomes = await Promise.all([1, 2, 3].map((n) => t.batcher.submit(accepted(n))));

@@ -4,9 +4,9 @@ import { RejectionCode, TopicLayout } from '@app/protocol';
 import { AppConfig, validateEnv } from '../config';
 import { MetricsService } from '../metrics/metrics.service';
 import { PolicyService } from '../policy/policy.service';
-import { AcceptedMessage, BatchOutcome, MessageBatcher } from './message-batcher';
-import { MessageRefusals } from './message-refusals';
-import { RoutingService } from './routing.service';
+import { AcceptedMessage, BatchOutcome, StoreAndDeliver } from './store-and-deliver';
+import { Refusals } from './refusals';
+import { OutgoingMessageHandler } from './outgoing-message.handler';
 
 const topics = new TopicLayout('apps/tilechat/users');
 
@@ -26,12 +26,12 @@ function setup(policyFailures: number) {
   let batchOutcome: BatchOutcome = 'delivered';
   const batcher = { submit: jest.fn(async (_m: AcceptedMessage) => batchOutcome) };
   const refusals = { refuse: jest.fn(), pretendSent: jest.fn() };
-  const routing = new RoutingService(
+  const routing = new OutgoingMessageHandler(
     config,
     topics,
     policy as unknown as PolicyService,
-    batcher as unknown as MessageBatcher,
-    refusals as unknown as MessageRefusals,
+    batcher as unknown as StoreAndDeliver,
+    refusals as unknown as Refusals,
     metrics,
   );
   let active = true;
@@ -55,7 +55,7 @@ function setup(policyFailures: number) {
   };
 }
 
-describe('RoutingService', () => {
+describe('OutgoingMessageHandler', () => {
   beforeEach(() => jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined));
   afterEach(() => jest.restoreAllMocks());
 

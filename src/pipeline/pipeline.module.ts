@@ -3,18 +3,18 @@ import { BlocksModule } from '../blocks/blocks.module';
 import { ConversationsModule } from '../conversations/conversations.module';
 import { MessagesModule } from '../messages/messages.module';
 import { PolicyModule } from '../policy/policy.module';
-import { BlockCommandsService } from './block-commands.service';
+import { BlockCommandHandler } from './block-command.handler';
 import { DeliveryPublisher } from './delivery.publisher';
-import { MessageBatcher } from './message-batcher';
-import { MessageRefusals } from './message-refusals';
-import { RoutingController } from './routing.controller';
-import { RoutingService } from './routing.service';
+import { StoreAndDeliver } from './store-and-deliver';
+import { Refusals } from './refusals';
+import { PipelineController } from './pipeline.controller';
+import { OutgoingMessageHandler } from './outgoing-message.handler';
 import { UndeliverableMessages } from './undeliverable-messages';
 
 @Module({
   imports: [MessagesModule, ConversationsModule, PolicyModule, BlocksModule],
-  controllers: [RoutingController],
-  providers: [RoutingService, MessageRefusals, BlockCommandsService, MessageBatcher, DeliveryPublisher, UndeliverableMessages],
+  controllers: [PipelineController],
+  providers: [OutgoingMessageHandler, Refusals, BlockCommandHandler, StoreAndDeliver, DeliveryPublisher, UndeliverableMessages],
   exports: [DeliveryPublisher],
 })
-export class RoutingModule {}
+export class PipelineModule {}

@@ -1,8 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { AmqpContext } from '@app/amqp-transport';
-import { BlockCommandsService } from './block-commands.service';
-import { RoutingService } from './routing.service';
+import { BlockCommandHandler } from './block-command.handler';
+import { OutgoingMessageHandler } from './outgoing-message.handler';
 
 /**
  * The pipeline's doors: handlers for the routing keys the engine consumes. `{prefix}` is
@@ -11,15 +11,15 @@ import { RoutingService } from './routing.service';
  * dropped silently by the exchange.
  */
 @Controller()
-export class RoutingController {
+export class PipelineController {
   constructor(
-    private readonly routing: RoutingService,
-    private readonly blockCommands: BlockCommandsService,
+    private readonly outgoing: OutgoingMessageHandler,
+    private readonly blockCommands: BlockCommandHandler,
   ) {}
 
   @EventPattern('{prefix}.#.outgoing')
   onOutgoing(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
-    return this.routing.handleOutgoing(body, ctx);
+    return this.outgoing.handleOutgoing(body, ctx);
   }
 
   @EventPattern('{prefix}.*.blocks.*.command')

@@ -4,7 +4,7 @@ import { RejectionCode } from '@app/protocol';
 import { AppConfig, validateEnv } from '../config';
 import { MetricsService } from '../metrics/metrics.service';
 import { DeliveryPublisher } from './delivery.publisher';
-import { MessageRefusals } from './message-refusals';
+import { Refusals } from './refusals';
 
 const users = { sender: 'alice', recipient: 'bob' };
 
@@ -22,11 +22,11 @@ function context(body: string, redelivered = false) {
 function setup() {
   const notices: Array<{ sender: string; code: string; client_message_id?: string }> = [];
   const delivery = { reject: jest.fn(async (sender: string, _r: string, n: { code: string }) => void notices.push({ sender, ...n })) };
-  const refusals = new MessageRefusals(new AppConfig(validateEnv({ JWT_SECRET: 'x'.repeat(32) })), delivery as unknown as DeliveryPublisher, new MetricsService());
+  const refusals = new Refusals(new AppConfig(validateEnv({ JWT_SECRET: 'x'.repeat(32) })), delivery as unknown as DeliveryPublisher, new MetricsService());
   return { refusals, notices };
 }
 
-describe('MessageRefusals', () => {
+describe('Refusals', () => {
   beforeEach(() => jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined));
   afterEach(() => jest.restoreAllMocks());
 

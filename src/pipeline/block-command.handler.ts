@@ -6,7 +6,7 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { MetricsService } from '../metrics/metrics.service';
 import { PolicyService } from '../policy/policy.service';
 import { DeliveryPublisher } from './delivery.publisher';
-import { describeKey } from './message-refusals';
+import { describeKey } from './refusals';
 
 /** Domain errors a user can be told about; any other failure is retried (the broker redelivers). */
 const ANSWERABLE: ReadonlySet<ErrorCode> = new Set([ErrorCode.VALIDATION_FAILED, ErrorCode.USER_NOT_FOUND]);
@@ -18,8 +18,8 @@ const ANSWERABLE: ReadonlySet<ErrorCode> = new Set([ErrorCode.VALIDATION_FAILED,
  * A malformed command is dead-lettered and, when its topic names the user, answered with ok:false.
  */
 @Injectable()
-export class BlockCommandsService {
-  private readonly logger = new Logger(BlockCommandsService.name);
+export class BlockCommandHandler {
+  private readonly logger = new Logger(BlockCommandHandler.name);
 
   constructor(
     private readonly topics: TopicLayout,

@@ -6,7 +6,7 @@ import { ManagementMessage } from '../broker/broker-management.client';
 import { AppConfig } from '../config';
 import { MetricsService } from '../metrics/metrics.service';
 import { DeliveryPublisher } from './delivery.publisher';
-import { describeKey } from './message-refusals';
+import { describeKey } from './refusals';
 
 /** Undeliverable messages removed at once, at most (the next ones wait for the next reconnection). */
 const MAX_IN_A_ROW = 100;
