@@ -5,9 +5,10 @@ import { mqttToAmqp, TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
 import { DomainError, ErrorCode } from '../common/errors';
 import { decodeCursor, encodeCursor } from '../common/pagination';
-import { MessagePageResponse, MessageResponse, SendMessageResponse } from './dto/message.response';
+import { MessagePageResponse, SendMessageResponse } from './dto/message.response';
 import { SendMessageDto } from './dto/send-message.dto';
-import { MessageRecord, pairKey } from './message.record';
+import { toHistoryItem } from './message.mapper';
+import { pairKey } from './message.record';
 import { MessagesRepository } from './messages.repository';
 
 @Injectable()
@@ -31,7 +32,7 @@ export class MessagesService {
     });
     const page = rows.slice(0, limit);
     return {
-      items: page.map(toResponse),
+      items: page.map(toHistoryItem),
       next_cursor: rows.length > limit ? encodeCursor({ id: page[page.length - 1]._id }) : null,
     };
   }
@@ -59,18 +60,3 @@ export class MessagesService {
 }
 
 /** The stored record without its storage keys (app_id, pair, dedupe_key). */
-function toResponse(r: MessageRecord): MessageResponse {
-  return {
-    message_id: r._id,
-    sender: r.sender,
-    recipient: r.recipient,
-    type: r.type,
-    text: r.text,
-    timestamp: r.timestamp,
-    client_message_id: r.client_message_id,
-    attributes: r.attributes,
-    metadata: r.metadata,
-    sender_fullname: r.sender_fullname,
-    recipient_fullname: r.recipient_fullname,
-  };
-}

@@ -71,7 +71,7 @@ describe('OutgoingMessageHandler', () => {
 
   it('gives the message up (the transport lets the broker redeliver it) once its channel is gone', async () => {
     const t = setup(Infinity);
-    setTimeout(t.deactivate, 50);
+    setTimeout(t.deactivate, 300); // after the second failure (the first backoff is 125-250 ms)
     await expect(t.routing.handleOutgoing(Buffer.from('{"text":"hi"}'), t.ctx)).rejects.toThrow('connection refused');
     expect(t.batcher.submit).not.toHaveBeenCalled();
     expect(await t.dbErrors()).toBeGreaterThanOrEqual(2);

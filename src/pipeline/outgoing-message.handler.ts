@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger } from '@nestjs/common';
-import { AmqpContext, backoffDelay, errorMessage } from '@app/amqp-transport';
+import { AmqpContext } from '@app/amqp-transport';
 import { amqpToMqtt, INVALID_TOPIC_PEER, newMessageId, parseOutgoing, RejectionCode, TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
 import { dedupeKey, MessageRecord, pairKey } from '../messages/message.record';
@@ -8,7 +7,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { PolicyRefusal, PolicyService } from '../policy/policy.service';
 import { StoreAndDeliver } from './store-and-deliver';
 import { describeKey, Refusals } from './refusals';
-import { PIPELINE_RETRY, worthLogging } from './pipeline-retry';
+import { retryWhileLive } from './retry';
 
 /**
  * The path of one outgoing message: topic -> payload -> policy -> store and deliver (batched).
@@ -91,19 +90,14 @@ export class OutgoingMessageHandler {
    * requeued in a loop; given up only when its channel is gone (the broker redelivers it).
    */
   private async checkPolicy(sender: string, recipient: string, ctx: AmqpContext): Promise<PolicyRefusal | null> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.policy.checkMessage(sender, recipient);
-      } catch (err) {
-        this.metrics.dbErrors.inc({ operation: 'read_policy' });
-        if (!ctx.isActive()) throw err;
-        const delay = backoffDelay(attempt, PIPELINE_RETRY);
-        if (worthLogging(attempt)) {
-          this.logger.warn({ operation: 'read_policy', attempt, retryInMs: delay, error: errorMessage(err) }, 'pipeline step failed; retrying');
-        }
-        await sleep(delay);
-      }
-    }
+    const checked = await retryWhileLive(() => this.policy.checkMessage(sender, recipient), {
+      operation: 'read_policy',
+      logger: this.logger,
+      live: () => ctx.isActive(),
+      onFailure: () => this.metrics.dbErrors.inc({ operation: 'read_policy' }),
+    });
+    if (!checked.ok) throw checked.lastError;
+    return checked.value;
   }
 }
 

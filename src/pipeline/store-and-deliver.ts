@@ -1,13 +1,12 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { DeliveredMessage } from '@app/protocol';
-import { backoffDelay } from '@app/amqp-transport';
 import { AppConfig } from '../config';
 import { ConversationWriter } from '../conversations/conversation-writer';
+import { toDelivered } from '../messages/message.mapper';
 import { MessageRecord } from '../messages/message.record';
 import { MessagesRepository } from '../messages/messages.repository';
 import { MetricsService } from '../metrics/metrics.service';
 import { DeliveryPublisher } from './delivery.publisher';
-import { PIPELINE_RETRY } from './pipeline-retry';
+import { retryWhileLive } from './retry';
 
 /** A message that passed validation and policy, with its engine-assigned id and time. */
 export interface AcceptedMessage {
@@ -185,40 +184,16 @@ export class StoreAndDeliver implements OnModuleDestroy {
 
   /** Runs the step until it succeeds; null when every message of the batch was given up. */
   private async retry<T>(operation: string, live: () => Pending[], step: () => Promise<T>): Promise<T | null> {
-    for (let attempt = 1; ; attempt++) {
-      if (this.stopped || live().length === 0) return null;
-      try {
-        return await step();
-      } catch (err) {
-        if (operation === 'publish') this.metrics.brokerErrors.inc();
-        else this.metrics.dbErrors.inc({ operation });
-        const delay = backoffDelay(attempt, PIPELINE_RETRY);
-        this.logger.warn({ operation, attempt, retryInMs: delay, error: (err as Error).message }, 'pipeline step failed; retrying');
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
+    const result = await retryWhileLive(step, {
+      operation,
+      logger: this.logger,
+      live: () => !this.stopped && live().length > 0,
+      onFailure: () => (operation === 'publish' ? this.metrics.brokerErrors.inc() : this.metrics.dbErrors.inc({ operation })),
+    });
+    return result.ok ? result.value : null;
   }
 
   private abandon(batch: Pending[]): void {
     for (const p of batch) p.resolve('abandoned');
   }
-}
-
-function toDelivered(r: MessageRecord, appId: string): Omit<DeliveredMessage, 'status'> {
-  const message: Omit<DeliveredMessage, 'status'> = {
-    message_id: r._id,
-    sender: r.sender,
-    recipient: r.recipient,
-    app_id: appId,
-    channel_type: 'direct',
-    type: r.type,
-    text: r.text,
-    timestamp: r.timestamp,
-  };
-  if (r.client_message_id !== undefined) message.client_message_id = r.client_message_id;
-  if (r.attributes !== undefined) message.attributes = r.attributes;
-  if (r.metadata !== undefined) message.metadata = r.metadata;
-  if (r.sender_fullname !== undefined) message.sender_fullname = r.sender_fullname;
-  if (r.recipient_fullname !== undefined) message.recipient_fullname = r.recipient_fullname;
-  return message;
 }
