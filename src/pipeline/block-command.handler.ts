@@ -1,11 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AmqpContext } from '@app/amqp-transport';
 import { amqpToMqtt, BlockAction, BlockResult, INVALID_TOPIC_PEER, parseBlockCommand, RejectionCode, TopicLayout } from '@app/protocol';
 import { BlocksService } from '../blocks/blocks.service';
 import { DomainError, ErrorCode } from '../common/errors';
 import { MetricsService } from '../metrics/metrics.service';
 import { PolicyService } from '../policy/policy.service';
 import { DeliveryPublisher } from './delivery.publisher';
+import { ACCEPTED, Delivery, Outcome } from './outcome';
 import { describeKey } from './refusals';
 
 /** Domain errors a user can be told about; any other failure is retried (the broker redelivers). */
@@ -29,23 +29,24 @@ export class BlockCommandHandler {
     private readonly policy: PolicyService,
   ) {}
 
-  async handle(body: Buffer, ctx: AmqpContext): Promise<void> {
+  async handle(message: Delivery): Promise<Outcome> {
     this.metrics.received.inc({ kind: 'block-command' });
-    const mqttTopic = amqpToMqtt(ctx.getRoutingKey());
-    const topic = this.topics.parseRoutingKey(ctx.getRoutingKey());
+    const mqttTopic = amqpToMqtt(message.routingKey);
+    const topic = this.topics.parseRoutingKey(message.routingKey);
     const publisher = topic?.owner ?? this.topics.ownerOf(mqttTopic);
     // Commands count against the publisher's message rate, like messages (refused ones too).
     const limited = publisher ? this.policy.admit(publisher) : null;
     if (limited) {
       this.logger.warn({ user_id: publisher, code: limited.code }, 'block command refused');
-      return this.answer(publisher!, topic?.peer ?? INVALID_TOPIC_PEER, undefined, { ok: false, code: limited.code, reason: limited.reason });
+      const { code, reason } = limited;
+      return { kind: 'refused', code, reason, notice: () => this.answer(publisher!, topic?.peer ?? INVALID_TOPIC_PEER, undefined, { ok: false, code, reason }) };
     }
     if (!topic || topic.kind !== 'block-command') {
-      return this.malformed(ctx, publisher, INVALID_TOPIC_PEER, RejectionCode.INVALID_TOPIC, `not a valid block command topic: ${describeKey(ctx.getRoutingKey())}`);
+      return this.malformed(message, publisher, INVALID_TOPIC_PEER, RejectionCode.INVALID_TOPIC, `not a valid block command topic: ${describeKey(message.routingKey)}`);
     }
     const { owner: me, peer: other } = topic;
-    const command = parseBlockCommand(body);
-    if (!command.ok) return this.malformed(ctx, me, other, command.code, command.reason);
+    const command = parseBlockCommand(message.body);
+    if (!command.ok) return this.malformed(message, me, other, command.code, command.reason);
 
     const { action } = command.value;
     try {
@@ -54,23 +55,19 @@ export class BlockCommandHandler {
     } catch (err) {
       if (!(err instanceof DomainError && ANSWERABLE.has(err.code))) throw err;
       this.logger.warn({ blocker: me, blocked: other, action, code: err.code, reason: err.message }, 'block command refused');
-      return this.answer(me, other, action, { ok: false, code: err.code, reason: err.message });
+      // Answered, and acked: the command was understood and refused (e.g. no such user), not malformed.
+      await this.answer(me, other, action, { ok: false, code: err.code, reason: err.message });
+      return ACCEPTED;
     }
-    return this.answer(me, other, action, { ok: true });
+    await this.answer(me, other, action, { ok: true });
+    return ACCEPTED;
   }
 
-  private async malformed(
-    ctx: AmqpContext,
-    owner: string | null,
-    peer: string,
-    code: RejectionCode,
-    reason: string,
-  ): Promise<void> {
-    this.logger.warn({ code, reason, routingKey: describeKey(ctx.getRoutingKey()) }, 'block command refused');
-    // The answer goes out once the dead-letter move is confirmed: a retried move answers once.
-    ctx.deadLetter(code, reason, async () => {
-      if (owner) await this.answer(owner, peer, undefined, { ok: false, code, reason });
-    });
+  /** A command that can never succeed: dead-lettered, and answered (when its topic names the user) once the move is confirmed. */
+  private malformed(message: Delivery, owner: string | null, peer: string, code: RejectionCode, reason: string): Outcome {
+    this.logger.warn({ code, reason, routingKey: describeKey(message.routingKey) }, 'block command refused');
+    const notice = owner ? () => this.answer(owner, peer, undefined, { ok: false, code, reason }) : undefined;
+    return { kind: 'dead-letter', code, reason, notice };
   }
 
   private answer(

@@ -3,12 +3,14 @@ import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { AmqpContext } from '@app/amqp-transport';
 import { BlockCommandHandler } from './block-command.handler';
 import { OutgoingMessageHandler } from './outgoing-message.handler';
+import { Delivery, Outcome } from './outcome';
 
 /**
- * The pipeline's doors: handlers for the routing keys the engine consumes. `{prefix}` is
- * PATH_PREFIX in AMQP form. The outgoing pattern is wide on purpose (`#`): a message on a
- * malformed outgoing topic reaches the engine and is refused with INVALID_TOPIC instead of being
- * dropped silently by the exchange.
+ * The pipeline's door, and the only part of it that touches the transport: it hands each
+ * handler the message as plain values and applies the outcome the handler decides (ack,
+ * dead-letter, redeliver). `{prefix}` is PATH_PREFIX in AMQP form. The outgoing pattern is wide
+ * on purpose (`#`): a message on a malformed outgoing topic reaches the engine and is refused with
+ * INVALID_TOPIC instead of being dropped silently by the exchange.
  */
 @Controller()
 export class PipelineController {
@@ -18,12 +20,41 @@ export class PipelineController {
   ) {}
 
   @EventPattern('{prefix}.#.outgoing')
-  onOutgoing(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
-    return this.outgoing.handleOutgoing(body, ctx);
+  async onOutgoing(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
+    return applyOutcome(ctx, await this.outgoing.handle(deliveryOf(body, ctx)));
   }
 
   @EventPattern('{prefix}.*.blocks.*.command')
-  onBlockCommand(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
-    return this.blockCommands.handle(body, ctx);
+  async onBlockCommand(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
+    return applyOutcome(ctx, await this.blockCommands.handle(deliveryOf(body, ctx)));
+  }
+}
+
+export function deliveryOf(body: Buffer, ctx: AmqpContext): Delivery {
+  return {
+    routingKey: ctx.getRoutingKey(),
+    body,
+    redelivered: ctx.isRedelivered(),
+    isLive: () => ctx.isActive(),
+    order: ctx.getDeliveryTag(),
+  };
+}
+
+/**
+ * The transport acks when this resolves, requeues (after a backoff) when it throws, and moves the
+ * message to the dead-letter queue when it was marked so (running the notice once that is confirmed).
+ */
+export async function applyOutcome(ctx: AmqpContext, outcome: Outcome): Promise<void> {
+  switch (outcome.kind) {
+    case 'accepted':
+      return;
+    case 'refused':
+      await outcome.notice?.();
+      return;
+    case 'dead-letter':
+      ctx.deadLetter(outcome.code, outcome.reason, outcome.notice);
+      return;
+    case 'retry':
+      throw outcome.cause ?? new Error(outcome.reason);
   }
 }

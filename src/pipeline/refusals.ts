@@ -1,25 +1,27 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { AmqpContext } from '@app/amqp-transport';
-import { amqpToMqtt, DEAD_LETTER_CODES, newMessageId, OutgoingMessage, RejectionCode } from '@app/protocol';
+import { amqpToMqtt, DEAD_LETTER_CODES, RejectionCode } from '@app/protocol';
 import { RecentSet } from '../common/cache';
 import { AppConfig } from '../config';
+import { toDelivered } from '../messages/message.mapper';
+import { MessageRecord } from '../messages/message.record';
 import { MetricsService } from '../metrics/metrics.service';
 import { DeliveryPublisher } from './delivery.publisher';
+import { Delivery, Outcome } from './outcome';
 
 export interface MessageUsers {
   sender: string;
   recipient: string;
 }
 
-/**
- * What happens to a message the engine does not deliver. Either way it is counted and logged
- * without its text, and nothing is stored. Notices to the sender are broker-confirmed before the
- * caller returns (and the transport acks), so they are not lost either.
- */
 /** Refusals this instance remembers, so that a redelivery of one is not refused (and announced) again. */
 const REMEMBERED_REFUSALS = 10_000;
 
+/**
+ * What happens to a message the engine does not deliver, as an outcome for the door to apply.
+ * Either way it is counted and logged without its text, and nothing is stored. Notices to the
+ * sender are broker-confirmed before the door acks, so they are not lost either.
+ */
 @Injectable()
 export class Refusals {
   private readonly logger = new Logger(Refusals.name);
@@ -39,18 +41,12 @@ export class Refusals {
    * again after this instance refused it to the end (its ack was lost with a connection) is
    * acknowledged without a second notice or dead letter: one rejection per message.
    */
-  async refuse(
-    ctx: AmqpContext,
-    users: MessageUsers | null,
-    code: RejectionCode,
-    reason: string,
-    clientMessageId?: string,
-  ): Promise<void> {
-    const fingerprint = fingerprintOf(ctx);
-    if (ctx.isRedelivered() && this.refused.has(fingerprint)) return;
+  refuse(message: Delivery, users: MessageUsers | null, code: RejectionCode, reason: string, clientMessageId?: string): Outcome {
+    const fingerprint = fingerprintOf(message);
+    if (message.redelivered && this.refused.has(fingerprint)) return { kind: 'refused', code, reason };
     // Logged and counted once done: a refusal cut short (its connection lost) is done again later.
-    const notify = async () => {
-      this.record(ctx, users, code, reason, clientMessageId, false);
+    const notice = async () => {
+      this.record(message, users, code, reason, clientMessageId, false);
       if (users) {
         await this.delivery.reject(users.sender, users.recipient, {
           ...(clientMessageId !== undefined && { client_message_id: clientMessageId }),
@@ -61,24 +57,25 @@ export class Refusals {
       }
       this.refused.add(fingerprint);
     };
-    if (DEAD_LETTER_CODES.has(code)) ctx.deadLetter(code, reason, notify);
-    else await notify();
+    return { kind: DEAD_LETTER_CODES.has(code) ? 'dead-letter' : 'refused', code, reason, notice };
   }
 
   /**
-   * Refuses without the sender noticing (BLOCK_MODE=silent): the sender gets the usual sent copy
-   * (status 100, a fresh message_id and timestamp), the recipient gets nothing, and no
+   * Refuses without the sender noticing (BLOCK_MODE=silent): the sender gets the sent copy the
+   * message would have had (status 100), the recipient gets nothing, nothing is stored and no
    * conversation changes.
    */
-  async pretendSent(ctx: AmqpContext, users: MessageUsers, payload: OutgoingMessage, code: RejectionCode, reason: string): Promise<void> {
-    this.record(ctx, users, code, reason, payload.client_message_id, true);
-    const timestamp = Date.now();
-    const message = { ...payload, ...users, message_id: newMessageId(timestamp), app_id: this.config.appId, channel_type: 'direct' as const, timestamp };
-    await this.delivery.publishAll([this.delivery.senderCopy(message)]);
+  pretendSent(message: Delivery, record: MessageRecord, code: RejectionCode, reason: string): Outcome {
+    const users = { sender: record.sender, recipient: record.recipient };
+    const notice = async () => {
+      this.record(message, users, code, reason, record.client_message_id, true);
+      await this.delivery.publishAll([this.delivery.senderCopy(toDelivered(record, this.config.appId))]);
+    };
+    return { kind: 'refused', code, reason, notice };
   }
 
   private record(
-    ctx: AmqpContext,
+    message: Delivery,
     users: MessageUsers | null,
     code: RejectionCode,
     reason: string,
@@ -87,7 +84,7 @@ export class Refusals {
   ): void {
     this.metrics.rejected.inc({ code });
     this.logger.warn(
-      { code, reason, silent, sender: users?.sender, recipient: users?.recipient, client_message_id: clientMessageId, routingKey: describeKey(ctx.getRoutingKey()) },
+      { code, reason, silent, sender: users?.sender, recipient: users?.recipient, client_message_id: clientMessageId, routingKey: describeKey(message.routingKey) },
       'message refused',
     );
   }
@@ -100,6 +97,6 @@ export function describeKey(routingKey: string): string {
 }
 
 /** What identifies one message the broker delivered: its routing key and body. */
-function fingerprintOf(ctx: AmqpContext): string {
-  return createHash('sha1').update(ctx.getRoutingKey()).update('\n').update(ctx.getMessage().content).digest('base64');
+function fingerprintOf(message: Delivery): string {
+  return createHash('sha1').update(message.routingKey).update('\n').update(message.body).digest('base64');
 }

@@ -25,7 +25,7 @@ function accepted(n: number, sender = 'a', recipient = 'b', cmid: string | undef
     dedupe_key: dedupeKey(sender, cmid, id),
     timestamp: 1000 + n,
   };
-  return { record, deliveryTag: n, isActive: active, receivedAt: Date.now() };
+  return { record, order: n, isLive: active, receivedAt: Date.now() };
 }
 
 function setup() {

@@ -11,10 +11,10 @@ import { retryWhileLive } from './retry';
 /** A message that passed validation and policy, with its engine-assigned id and time. */
 export interface AcceptedMessage {
   record: MessageRecord;
-  /** Position in the consumer channel's delivery order. */
-  deliveryTag: number;
+  /** Its position in the delivery order (batches are stored and published in this order). */
+  order: number;
   /** False once the message's channel is gone (the broker will redeliver it): stop working on it. */
-  isActive: () => boolean;
+  isLive: () => boolean;
   receivedAt: number;
 }
 
@@ -97,7 +97,7 @@ export class StoreAndDeliver implements OnModuleDestroy {
       while (this.queue.length > 0 && !this.stopped) {
         while (this.unconfirmed.size >= MAX_UNCONFIRMED_BATCHES) await Promise.race(this.unconfirmed);
         const batch = this.queue.splice(0, this.config.pipeline.batchMaxSize);
-        batch.sort((a, b) => a.message.deliveryTag - b.message.deliveryTag);
+        batch.sort((a, b) => a.message.order - b.message.order);
         const published = await this.store(batch);
         if (!published) continue;
         const tracked = published.confirmed.finally(() => this.unconfirmed.delete(tracked));
@@ -116,7 +116,7 @@ export class StoreAndDeliver implements OnModuleDestroy {
   private async store(all: Pending[]): Promise<{ confirmed: Promise<void> } | null> {
     this.metrics.batchSize.observe(all.length);
     const batch = this.refuseUnpublishable(all);
-    const live = () => batch.filter((p) => p.message.isActive());
+    const live = () => batch.filter((p) => p.message.isLive());
 
     // One record per dedupe key (a key sent twice in one batch is stored once).
     const canonical = new Map<string, MessageRecord>();
@@ -141,7 +141,7 @@ export class StoreAndDeliver implements OnModuleDestroy {
     // Both copies of every message, from the stored version (a duplicate keeps its first id).
     const version = (p: Pending) => duplicates.get(p.message.record.dedupe_key) ?? canonical.get(p.message.record.dedupe_key)!;
     const requests = stored.flatMap((p) => this.delivery.deliveryRequests(toDelivered(version(p), this.config.appId)));
-    const liveStored = () => stored.filter((p) => p.message.isActive());
+    const liveStored = () => stored.filter((p) => p.message.isLive());
     // The first attempt publishes synchronously, so batches go out in order.
     const confirmed = this.retry('publish', liveStored, () => this.delivery.publishAll(requests)).then((published) =>
       published === null ? this.abandon(stored) : this.settle(stored, (p) => version(p)._id === p.message.record._id),
