@@ -208,6 +208,15 @@ describe('StoreAndDeliver', () => {
     expect(outcome).toBe('delivered');
     expect(t.published).toHaveLength(4);
   });
+
+  it('gives up the messages still waiting when the engine stops, and any submitted after', async () => {
+    const t = setup();
+    const waiting = t.batcher.submit(accepted(1));
+    t.batcher.onModuleDestroy();
+    await expect(waiting).resolves.toBe('abandoned');
+    await expect(t.batcher.submit(accepted(2))).resolves.toBe('abandoned');
+    expect(t.inserted).toEqual([]);
+  });
 });
 
 async function until(condition: () => boolean, timeoutMs = 1000): Promise<void> {

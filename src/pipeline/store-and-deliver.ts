@@ -6,6 +6,7 @@ import { MessageRecord } from '../messages/message.record';
 import { MessagesRepository } from '../messages/messages.repository';
 import { MetricsService } from '../metrics/metrics.service';
 import { DeliveryPublisher } from './delivery.publisher';
+import { MicroBatcher } from './micro-batcher';
 import { retryWhileLive } from './retry';
 
 /** A message that passed validation and policy, with its engine-assigned id and time. */
@@ -34,11 +35,13 @@ interface Pending {
 const MAX_UNCONFIRMED_BATCHES = 16;
 
 /**
- * The pipeline's durable step, batched across the prefetch window, in two overlapping stages:
+ * The pipeline's durable step, batched across the prefetch window (MicroBatcher), in two
+ * overlapping stages:
  * 1. store: batches are taken in delivery order, one at a time, and each is stored with one
  *    unordered insert; its copies are then published at once, in order, on the confirm channel;
  * 2. confirm: while the next batch is stored, the broker confirms the previous ones; once every
- *    copy of a batch is confirmed its callers are told (and the transport acks).
+ *    copy of a batch is confirmed its callers are told (and the door acks), and the conversation
+ *    summaries are updated (written behind).
  * The store stage does not wait for confirms (a broker confirms persistent messages after its
  * disk sync, which would otherwise cap the pipeline at one batch per sync), so one sender's
  * messages are still published in the order they arrived. A failing database or broker is retried
@@ -48,11 +51,7 @@ const MAX_UNCONFIRMED_BATCHES = 16;
 @Injectable()
 export class StoreAndDeliver implements OnModuleDestroy {
   private readonly logger = new Logger(StoreAndDeliver.name);
-  private queue: Pending[] = [];
-  private readonly unconfirmed = new Set<Promise<void>>();
-  private timer: NodeJS.Timeout | null = null;
-  private running = false;
-  private stopped = false;
+  private readonly batcher: MicroBatcher<Pending>;
 
   constructor(
     private readonly config: AppConfig,
@@ -60,52 +59,22 @@ export class StoreAndDeliver implements OnModuleDestroy {
     private readonly delivery: DeliveryPublisher,
     private readonly conversations: ConversationWriter,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    const { batchMaxSize, batchMaxWaitMs } = config.pipeline;
+    this.batcher = new MicroBatcher<Pending>(
+      { maxSize: batchMaxSize, maxWaitMs: batchMaxWaitMs, orderOf: (p) => p.message.order, maxTails: MAX_UNCONFIRMED_BATCHES },
+      (batch) => this.store(batch),
+    );
+  }
 
   /** Resolves once the message is stored and both copies are confirmed by the broker. */
   submit(message: AcceptedMessage): Promise<BatchOutcome> {
-    return new Promise((resolve) => {
-      this.queue.push({ message, resolve });
-      if (this.queue.length >= this.config.pipeline.batchMaxSize) this.kick(0);
-      else this.kick(this.config.pipeline.batchMaxWaitMs);
-    });
+    if (this.batcher.isStopped) return Promise.resolve('abandoned');
+    return new Promise((resolve) => this.batcher.add({ message, resolve }));
   }
 
   onModuleDestroy(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    for (const p of this.queue.splice(0)) p.resolve('abandoned');
-  }
-
-  private kick(delay: number): void {
-    if (this.running) return; // the running loop picks the queue up
-    if (delay === 0 && this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.run();
-    }, delay);
-  }
-
-  private async run(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      while (this.queue.length > 0 && !this.stopped) {
-        while (this.unconfirmed.size >= MAX_UNCONFIRMED_BATCHES) await Promise.race(this.unconfirmed);
-        const batch = this.queue.splice(0, this.config.pipeline.batchMaxSize);
-        batch.sort((a, b) => a.message.order - b.message.order);
-        const published = await this.store(batch);
-        if (!published) continue;
-        const tracked = published.confirmed.finally(() => this.unconfirmed.delete(tracked));
-        this.unconfirmed.add(tracked);
-      }
-    } finally {
-      this.running = false;
-    }
+    this.abandon(this.batcher.stop());
   }
 
   /**
@@ -113,7 +82,7 @@ export class StoreAndDeliver implements OnModuleDestroy {
    * confirmed) with the promise of the rest (wrapped: a promise would be awaited), or with null
    * when the batch was given up.
    */
-  private async store(all: Pending[]): Promise<{ confirmed: Promise<void> } | null> {
+  private async store(all: Pending[]): Promise<{ tail: Promise<void> } | null> {
     this.metrics.batchSize.observe(all.length);
     const batch = this.refuseUnpublishable(all);
     const live = () => batch.filter((p) => p.message.isLive());
@@ -146,7 +115,7 @@ export class StoreAndDeliver implements OnModuleDestroy {
     const confirmed = this.retry('publish', liveStored, () => this.delivery.publishAll(requests)).then((published) =>
       published === null ? this.abandon(stored) : this.settle(stored, (p) => version(p)._id === p.message.record._id),
     );
-    return { confirmed };
+    return { tail: confirmed };
   }
 
   /**
@@ -187,7 +156,7 @@ export class StoreAndDeliver implements OnModuleDestroy {
     const result = await retryWhileLive(step, {
       operation,
       logger: this.logger,
-      live: () => !this.stopped && live().length > 0,
+      live: () => !this.batcher.isStopped && live().length > 0,
       onFailure: () => (operation === 'publish' ? this.metrics.brokerErrors.inc() : this.metrics.dbErrors.inc({ operation })),
     });
     return result.ok ? result.value : null;
