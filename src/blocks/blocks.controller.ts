@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, 
 import type { Response } from 'express';
 import { ApiErrorResponses } from '../common/errors';
 import { adminPath, UserIdPipe } from '../common/http';
-import { NOT_ANNOUNCED_DESCRIPTION } from '../policy-events';
+import { NOT_ANNOUNCED_DESCRIPTION } from '../policy/events';
 import { PageQueryDto } from '../common/pagination';
 import { BlockPageResponse, BlockResponse, BlockStatusResponse } from './dto/block.response';
 import { CreateBlockDto } from './dto/create-block.dto';

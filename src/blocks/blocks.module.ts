@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
-import { PolicyEventsModule } from '../policy-events';
+import { PolicyEventsModule } from '../policy/events';
 import { UsersModule } from '../users/users.module';
 import { Block, BlockSchema } from './block.schema';
-import { BlockPairCache } from './block-pair.cache';
 import { BlocksController } from './blocks.controller';
 import { BlocksRepository } from './blocks.repository';
 import { BlocksService } from './blocks.service';
@@ -11,7 +10,7 @@ import { BlocksService } from './blocks.service';
 @Module({
   imports: [MongooseModule.forFeature([{ name: Block.name, schema: BlockSchema }]), PolicyEventsModule, UsersModule],
   controllers: [BlocksController],
-  providers: [BlocksRepository, BlocksService, BlockPairCache],
-  exports: [BlocksService, BlockPairCache],
+  providers: [BlocksRepository, BlocksService],
+  exports: [BlocksService, BlocksRepository],
 })
 export class BlocksModule {}

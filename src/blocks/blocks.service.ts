@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, ErrorCode } from '../common/errors';
 import { decodeCursor, encodeCursor, PageQueryDto } from '../common/pagination';
 import { AppConfig } from '../config';
-import { PolicyEvents } from '../policy-events';
+import { PolicyEvents } from '../policy/events';
 import { UserDeletionHooks } from '../users/user-hooks';
 import { UsersService } from '../users/users.service';
 import { Block } from './block.schema';

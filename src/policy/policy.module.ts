@@ -1,7 +1,20 @@
 import { Module } from '@nestjs/common';
 import { BlocksModule } from '../blocks/blocks.module';
 import { UsersModule } from '../users/users.module';
+import { BlockPairCache } from './block-pair.cache';
+import { PolicyEventsModule } from './events';
 import { PolicyService } from './policy.service';
+import { UserStateCache } from './user-state.cache';
 
-@Module({ imports: [UsersModule, BlocksModule], providers: [PolicyService], exports: [PolicyService] })
+/**
+ * Who may send what to whom, and how that stays current across instances: the rules
+ * (PolicyService, the rate limiter), the state they read (users' and block pairs' caches, read
+ * through from the users' and blocks' repositories) and the events that keep it current
+ * (`events/`, the leaf users and blocks announce their changes through). Never imports the pipeline.
+ */
+@Module({
+  imports: [UsersModule, BlocksModule, PolicyEventsModule],
+  providers: [PolicyService, UserStateCache, BlockPairCache],
+  exports: [PolicyService],
+})
 export class PolicyModule {}

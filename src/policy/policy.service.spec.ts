@@ -1,7 +1,7 @@
 import { RejectionCode } from '@app/protocol';
-import { BlockPairCache } from '../blocks/block-pair.cache';
+import { BlockPairCache } from './block-pair.cache';
 import { AppConfig, validateEnv } from '../config';
-import { UserState, UserStateCache } from '../users/user-state.cache';
+import { UserState, UserStateCache } from './user-state.cache';
 import { PolicyService } from './policy.service';
 
 const ACTIVE: UserState = { exists: true, disabled: false };

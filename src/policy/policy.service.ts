@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { RejectionCode } from '@app/protocol';
-import { BlockPairCache } from '../blocks/block-pair.cache';
+import { BlockPairCache } from './block-pair.cache';
 import { AppConfig } from '../config';
-import { UserState, UserStateCache } from '../users/user-state.cache';
+import { UserState, UserStateCache } from './user-state.cache';
 import { RateLimiter } from './rate-limiter';
 
 export interface PolicyRefusal {

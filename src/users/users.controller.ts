@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, 
 import type { Response } from 'express';
 import { ApiErrorResponses } from '../common/errors';
 import { adminPath, UserIdPipe } from '../common/http';
-import { NOT_ANNOUNCED_DESCRIPTION } from '../policy-events';
+import { NOT_ANNOUNCED_DESCRIPTION } from '../policy/events';
 import { ListUsersQueryDto } from './dto/list-users-query.dto';
 import { PutUserDto } from './dto/put-user.dto';
 import { UpdateUserDto } from './dto/update-user.dto';

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, ErrorCode } from '../common/errors';
 import { decodeCursor, encodeCursor } from '../common/pagination';
 import { AppConfig } from '../config';
-import { PolicyEvents } from '../policy-events';
+import { PolicyEvents } from '../policy/events';
 import { ListUsersQueryDto } from './dto/list-users-query.dto';
 import { PutUserDto } from './dto/put-user.dto';
 import { UpdateUserDto } from './dto/update-user.dto';

@@ -1,7 +1,7 @@
 import { AppConfig, validateEnv } from '../config';
-import { PolicyChangeListener, PolicyEvents } from '../policy-events';
+import { PolicyChangeListener, PolicyEvents } from './events';
 import { UserStateCache } from './user-state.cache';
-import { UsersRepository } from './users.repository';
+import { UsersRepository } from '../users/users.repository';
 
 function setup() {
   const stored = new Map<string, { disabled: boolean; display_name: string }>();

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { LoadingCache } from '../common/cache';
 import { AppConfig } from '../config';
-import { PolicyChange, PolicyChangeListener, PolicyEvents } from '../policy-events';
-import { UsersRepository } from './users.repository';
+import { PolicyChange, PolicyChangeListener, PolicyEvents } from './events';
+import { UsersRepository } from '../users/users.repository';
 
 export interface UserState {
   exists: boolean;

@@ -1,7 +1,7 @@
 import { AppConfig, validateEnv } from '../config';
-import { PolicyChangeListener, PolicyEvents } from '../policy-events';
+import { PolicyChangeListener, PolicyEvents } from './events';
 import { BlockPairCache } from './block-pair.cache';
-import { BlocksRepository } from './blocks.repository';
+import { BlocksRepository } from '../blocks/blocks.repository';
 
 function setup() {
   const blocks = new Set<string>();

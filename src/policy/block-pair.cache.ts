@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { LoadingCache } from '../common/cache';
 import { AppConfig } from '../config';
-import { PolicyChange, PolicyChangeListener, PolicyEvents } from '../policy-events';
-import { BlocksRepository } from './blocks.repository';
+import { PolicyChange, PolicyChangeListener, PolicyEvents } from './events';
+import { BlocksRepository } from '../blocks/blocks.repository';
 
 const SEPARATOR = '|'; // never in a user id
 

@@ -1,7 +1,7 @@
 import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import { AmqpConnection, AmqpPublisher } from '@app/amqp-transport';
-import { DomainError, ErrorCode } from '../common/errors';
-import { AppConfig, validateEnv } from '../config';
+import { DomainError, ErrorCode } from '../../common/errors';
+import { AppConfig, validateEnv } from '../../config';
 import { encodePolicyEvent, PolicyChangeListener } from './policy-change';
 import { PolicyEvents } from './policy-events.service';
 

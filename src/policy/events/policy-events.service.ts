@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { ChannelModel } from 'amqplib';
 import { AmqpConnection, AmqpPublisher } from '@app/amqp-transport';
-import { CONSUMER_CONNECTION, PUBLISHER_CONNECTION } from '../broker';
-import { DomainError, ErrorCode } from '../common/errors';
-import { AppConfig } from '../config';
+import { CONSUMER_CONNECTION, PUBLISHER_CONNECTION } from '../../broker';
+import { DomainError, ErrorCode } from '../../common/errors';
+import { AppConfig } from '../../config';
 import { encodePolicyEvent, parsePolicyEvent, PolicyChange, PolicyChangeListener } from './policy-change';
 
 /**
