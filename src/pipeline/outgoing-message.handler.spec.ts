@@ -25,13 +25,13 @@ function setup(policyFailures: number) {
     displayName: jest.fn(async (user: string) => (user === 'alice' ? 'Alice Registered' : undefined)),
   };
   let batchOutcome: BatchOutcome = 'delivered';
-  const batcher = { submit: jest.fn(async (_m: AcceptedMessage) => batchOutcome) };
+  const store = { submit: jest.fn(async (_m: AcceptedMessage) => batchOutcome) };
   const refusals = { refuse: jest.fn(), pretendSent: jest.fn() };
   const handler = new OutgoingMessageHandler(
     config,
     topics,
     policy as unknown as PolicyService,
-    batcher as unknown as StoreAndDeliver,
+    store as unknown as StoreAndDeliver,
     refusals as unknown as Refusals,
     metrics,
   );
@@ -47,7 +47,7 @@ function setup(policyFailures: number) {
   return {
     handler,
     policy,
-    batcher,
+    store,
     refusals,
     message,
     dbErrors,
@@ -69,14 +69,14 @@ describe('OutgoingMessageHandler', () => {
     expect(t.policy.checkMessage).toHaveBeenCalledTimes(3);
     expect(Date.now() - started).toBeGreaterThanOrEqual(125 + 250); // backoff, not a hot loop
     expect(await t.dbErrors()).toBe(2);
-    expect(t.batcher.submit).toHaveBeenCalledTimes(1);
+    expect(t.store.submit).toHaveBeenCalledTimes(1);
   });
 
   it('gives the message up (the transport lets the broker redeliver it) once its channel is gone', async () => {
     const t = setup(Infinity);
     setTimeout(t.deactivate, 300); // after the second failure (the first backoff is 125-250 ms)
     expect(await t.handler.handle(t.message('{"text":"hi"}'))).toEqual({ kind: 'retry', reason: 'connection refused', cause: new Error('connection refused') });
-    expect(t.batcher.submit).not.toHaveBeenCalled();
+    expect(t.store.submit).not.toHaveBeenCalled();
     expect(await t.dbErrors()).toBeGreaterThanOrEqual(2);
   });
 
@@ -89,13 +89,13 @@ describe('OutgoingMessageHandler', () => {
     expect(t.refusals.refuse).toHaveBeenLastCalledWith(expect.objectContaining({ body: expect.any(Buffer) }), { sender: 'alice', recipient: 'bob' }, RejectionCode.RATE_LIMITED, 'too fast', undefined);
     await t.handler.handle(t.message('{"text":"hi","client_message_id":"c7"}'));
     expect(t.refusals.refuse).toHaveBeenLastCalledWith(expect.objectContaining({ body: expect.any(Buffer) }), expect.anything(), RejectionCode.RATE_LIMITED, 'too fast', 'c7');
-    expect(t.batcher.submit).not.toHaveBeenCalled();
+    expect(t.store.submit).not.toHaveBeenCalled();
   });
 
   it('names a registered sender by their registered display name, whatever the client typed', async () => {
     const t = setup(0);
     await t.handler.handle(t.message('{"text":"hi","sender_fullname":"System <admin>"}'));
-    expect(t.batcher.submit.mock.calls[0][0].record.sender_fullname).toBe('Alice Registered');
+    expect(t.store.submit.mock.calls[0][0].record.sender_fullname).toBe('Alice Registered');
   });
 
   it('refuses with UNPROCESSABLE, with the store\'s reason, a message the store refused for good', async () => {
@@ -108,7 +108,7 @@ describe('OutgoingMessageHandler', () => {
   it('accepts a stored message, in its delivery order and liveness, and counts it delivered', async () => {
     const t = setup(0);
     expect(await t.handler.handle(t.message('{"text":"hi"}'))).toEqual({ kind: 'accepted' });
-    const submitted = t.batcher.submit.mock.calls[0][0];
+    const submitted = t.store.submit.mock.calls[0][0];
     expect(submitted.order).toBe(1);
     expect(submitted.isLive()).toBe(true);
     t.deactivate();
@@ -126,7 +126,7 @@ describe('OutgoingMessageHandler', () => {
     t.policyWillRefuse({ code: RejectionCode.BLOCKED, reason: 'blocked' });
     await t.handler.handle(t.message('{"text":"hi","client_message_id":"c2"}'));
     expect(t.refusals.refuse).toHaveBeenCalledWith(expect.anything(), { sender: 'alice', recipient: 'bob' }, RejectionCode.BLOCKED, 'blocked', 'c2');
-    expect(t.batcher.submit).not.toHaveBeenCalled();
+    expect(t.store.submit).not.toHaveBeenCalled();
   });
 
   it('refuses silently with the record the message would have been stored as (the registered name too)', async () => {
@@ -140,6 +140,6 @@ describe('OutgoingMessageHandler', () => {
       RejectionCode.BLOCKED,
       'blocked',
     );
-    expect(t.batcher.submit).not.toHaveBeenCalled();
+    expect(t.store.submit).not.toHaveBeenCalled();
   });
 });

@@ -66,7 +66,7 @@ function setup() {
   };
   const delivery = new DeliveryPublisher(publisher as never, new TopicLayout('apps/tilechat/users'), config);
   const conversations = { recordMessage: jest.fn() };
-  const batcher = new StoreAndDeliver(
+  const store = new StoreAndDeliver(
     config,
     messages as unknown as MessagesRepository,
     delivery,
@@ -75,7 +75,7 @@ function setup() {
   );
   const bodies = () => published.map((p) => JSON.parse(p.body.toString()) as Record<string, unknown>);
   return {
-    batcher,
+    store,
     inserted,
     stored,
     published,
@@ -91,7 +91,7 @@ function setup() {
 describe('StoreAndDeliver', () => {
   it('stores a batch in one insert, publishes both copies of each, and reports them delivered', async () => {
     const t = setup();
-    const outcomes = await Promise.all([1, 2, 3].map((n) => t.batcher.submit(accepted(n))));
+    const outcomes = await Promise.all([1, 2, 3].map((n) => t.store.submit(accepted(n))));
     expect(outcomes).toEqual(['delivered', 'delivered', 'delivered']);
     expect(t.inserted).toHaveLength(1);
     expect(t.inserted[0].map((r) => r.text)).toEqual(['m1', 'm2', 'm3']);
@@ -109,7 +109,7 @@ describe('StoreAndDeliver', () => {
 
   it('keeps delivery order within a batch even when submitted out of order', async () => {
     const t = setup();
-    await Promise.all([3, 1, 2].map((n) => t.batcher.submit(accepted(n))));
+    await Promise.all([3, 1, 2].map((n) => t.store.submit(accepted(n))));
     expect(t.inserted[0].map((r) => r.text)).toEqual(['m1', 'm2', 'm3']);
   });
 
@@ -117,7 +117,7 @@ describe('StoreAndDeliver', () => {
     const t = setup();
     const first = accepted(1, 'a', 'b', 'same');
     const again = accepted(2, 'a', 'b', 'same');
-    const outcomes = await Promise.all([t.batcher.submit(first), t.batcher.submit(again)]);
+    const outcomes = await Promise.all([t.store.submit(first), t.store.submit(again)]);
     expect(outcomes).toEqual(['delivered', 'duplicate']);
     expect(t.inserted[0]).toHaveLength(1);
     expect(new Set(t.bodies().map((b) => b.message_id))).toEqual(new Set([first.record._id]));
@@ -126,9 +126,9 @@ describe('StoreAndDeliver', () => {
 
   it('re-publishes a message already stored with its first message_id and time', async () => {
     const t = setup();
-    await t.batcher.submit(accepted(1, 'a', 'b', 'dup'));
+    await t.store.submit(accepted(1, 'a', 'b', 'dup'));
     t.published.length = 0;
-    const outcome = await t.batcher.submit(accepted(2, 'a', 'b', 'dup'));
+    const outcome = await t.store.submit(accepted(2, 'a', 'b', 'dup'));
     expect(outcome).toBe('duplicate');
     expect(t.bodies().map((b) => [b.message_id, b.timestamp, b.text])).toEqual([
       [accepted(1).record._id, 1001, 'm1'],
@@ -139,7 +139,7 @@ describe('StoreAndDeliver', () => {
   it('retries a failing database until it succeeds, without reporting anything before', async () => {
     const t = setup();
     t.failInserts(2);
-    const outcome = await t.batcher.submit(accepted(1));
+    const outcome = await t.store.submit(accepted(1));
     expect(outcome).toBe('delivered');
     expect(t.inserted).toHaveLength(1);
   });
@@ -148,7 +148,7 @@ describe('StoreAndDeliver', () => {
     const t = setup();
     t.failInserts(100);
     let active = true;
-    const pending = t.batcher.submit(accepted(1, 'a', 'b', 'c1', () => active));
+    const pending = t.store.submit(accepted(1, 'a', 'b', 'c1', () => active));
     await new Promise((r) => setTimeout(r, 50));
     active = false;
     await expect(pending).resolves.toBe('abandoned');
@@ -159,9 +159,9 @@ describe('StoreAndDeliver', () => {
     const t = setup();
     t.holdConfirms();
     const outcomes: string[] = [];
-    const first = Array.from({ length: 10 }, (_, i) => t.batcher.submit(accepted(i + 1)).then((o) => outcomes.push(`1:${o}`)));
+    const first = Array.from({ length: 10 }, (_, i) => t.store.submit(accepted(i + 1)).then((o) => outcomes.push(`1:${o}`)));
     await until(() => t.held().length === 1);
-    const second = [11, 12].map((n) => t.batcher.submit(accepted(n)).then((o) => outcomes.push(`2:${o}`)));
+    const second = [11, 12].map((n) => t.store.submit(accepted(n)).then((o) => outcomes.push(`2:${o}`)));
     await until(() => t.held().length === 2);
     // Both batches stored and published, in order, and nobody told before the broker confirmed.
     expect(t.inserted.map((b) => b.length)).toEqual([10, 2]);
@@ -178,7 +178,7 @@ describe('StoreAndDeliver', () => {
   it('refuses alone a message the database refuses for good: the rest of its batch is stored and delivered', async () => {
     const t = setup();
     t.poison('m2');
-    const outcomes = await Promise.all([1, 2, 3].map((n) => t.batcher.submit(accepted(n))));
+    const outcomes = await Promise.all([1, 2, 3].map((n) => t.store.submit(accepted(n))));
     expect(outcomes).toEqual(['delivered', { unprocessable: expect.stringContaining('document refused') }, 'delivered']);
     expect(t.bodies().map((b) => b.text)).toEqual(['m1', 'm1', 'm3', 'm3']);
     expect(t.conversations.recordMessage).toHaveBeenCalledTimes(2);
@@ -188,7 +188,7 @@ describe('StoreAndDeliver', () => {
     const t = setup();
     const big = accepted(2);
     big.record.text = 'x'.repeat(config.pipeline.maxMessageBytes);
-    const outcomes = await Promise.all([t.batcher.submit(accepted(1)), t.batcher.submit(big), t.batcher.submit(accepted(3))]);
+    const outcomes = await Promise.all([t.store.submit(accepted(1)), t.store.submit(big), t.store.submit(accepted(3))]);
     expect(outcomes).toEqual(['delivered', { unprocessable: expect.stringMatching(/delivered copy is \d+ bytes/) }, 'delivered']);
     expect(t.inserted.flat().map((r) => r.text)).toEqual(['m1', 'm3']);
   });
@@ -197,7 +197,7 @@ describe('StoreAndDeliver', () => {
     const t = setup();
     t.holdConfirms();
     let outcome: BatchOutcome | undefined;
-    const pending = t.batcher.submit(accepted(1)).then((o) => (outcome = o));
+    const pending = t.store.submit(accepted(1)).then((o) => (outcome = o));
     await until(() => t.held().length === 1);
     t.held()[0].nack();
     await until(() => t.held().length === 2, 2000);
@@ -211,10 +211,10 @@ describe('StoreAndDeliver', () => {
 
   it('gives up the messages still waiting when the engine stops, and any submitted after', async () => {
     const t = setup();
-    const waiting = t.batcher.submit(accepted(1));
-    t.batcher.onModuleDestroy();
+    const waiting = t.store.submit(accepted(1));
+    t.store.onModuleDestroy();
     await expect(waiting).resolves.toBe('abandoned');
-    await expect(t.batcher.submit(accepted(2))).resolves.toBe('abandoned');
+    await expect(t.store.submit(accepted(2))).resolves.toBe('abandoned');
     expect(t.inserted).toEqual([]);
   });
 });
