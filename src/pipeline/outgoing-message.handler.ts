@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { errorMessage } from '@app/amqp-transport';
 import { amqpToMqtt, INVALID_TOPIC_PEER, newMessageId, OutgoingMessage, parseOutgoing, RejectionCode, TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
 import { dedupeKey, MessageRecord, pairKey } from '../messages/message.record';
@@ -60,7 +59,7 @@ export class OutgoingMessageHandler {
       live: message.isLive,
       onFailure: () => this.metrics.dbErrors.inc({ operation: 'read_policy' }),
     });
-    if (!checked.ok) return { kind: 'retry', reason: errorMessage(checked.lastError), cause: checked.lastError };
+    if (!checked.ok) return { kind: 'retry', reason: 'policy not read (channel lost)', cause: checked.lastError };
     const refusal = checked.value;
     if (refusal && !refusal.silent) return this.refusals.refuse(message, users, refusal.code, refusal.reason, clientMessageId);
 
