@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
-import { backoffDelay, BackoffOptions, errorMessage } from '@app/amqp-transport';
+import { errorMessage } from '@app/amqp-transport';
+import { backoffDelay, BackoffOptions } from '@app/backoff';
 
 /**
  * Backoff of a pipeline step that failed for a transient cause (database or broker down): the

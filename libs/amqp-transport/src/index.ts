@@ -10,5 +10,4 @@ export { DEAD_LETTER_HEADERS, DROPPED_QUEUE_MAX_LENGTH, TRANSPORT_REJECT_CODES }
 export type { DeadLetterCap, DeadLetterEvent, DroppedDeadLetter } from './dead-letter';
 export type { QueueDeclaration } from './queue-declaration';
 export { TopicMatcher, expandPattern } from './topic-matcher';
-export { backoffDelay } from './backoff';
 export type { BackoffOptions } from './backoff';

@@ -1,0 +1,24 @@
+import { backoffDelay } from './backoff';
+
+describe('backoffDelay', () => {
+  const options = { initialMs: 100, maxMs: 1000 };
+
+  it('doubles per attempt between half and all of the ceiling', () => {
+    expect(backoffDelay(1, options, () => 0)).toBe(50);
+    expect(backoffDelay(1, options, () => 1)).toBe(100);
+    expect(backoffDelay(3, options, () => 0)).toBe(200);
+    expect(backoffDelay(3, options, () => 1)).toBe(400);
+  });
+
+  it('never exceeds maxMs', () => {
+    expect(backoffDelay(50, options, () => 1)).toBe(1000);
+  });
+
+  it('jitters with Math.random by default, within the bounds', () => {
+    for (let i = 0; i < 50; i++) {
+      const delay = backoffDelay(2, options);
+      expect(delay).toBeGreaterThanOrEqual(100);
+      expect(delay).toBeLessThanOrEqual(200);
+    }
+  });
+});
