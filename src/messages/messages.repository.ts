@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, mongo } from 'mongoose';
-import { DUPLICATE_KEY, isTransientWriteError, transientCode, writeErrorsOf } from '../database/write-errors';
+import { DUPLICATE_KEY, insertAsIs, isTransientWriteError, transientCode, writeErrorsOf } from '../database/writes';
 import { Message } from './message.schema';
 import { MessageRecord } from './message.record';
 
@@ -96,7 +96,7 @@ export class MessagesRepository {
     if (records.length === 0) return attempt;
     try {
       // The driver's insert (not Model.insertMany): records are already complete and validated.
-      await this.model.collection.insertMany(records.map(toDocument) as unknown as mongo.OptionalId<mongo.Document>[], { ordered: false });
+      await insertAsIs(this.model.collection, records.map(toDocument), { ordered: false });
       return attempt;
     } catch (err) {
       const perDocument = writeErrorsOf(err);
