@@ -65,6 +65,41 @@ describe('health and boot', () => {
     expect(queries.filter((q) => q.endsWith('required=true'))).toEqual([]);
   });
 
+  it('sends security headers (helmet) on every answer, none saying x-powered-by, with a policy the Swagger UI fits', async () => {
+    const answers = [
+      await fetch(`${engine.url}/health/live`),
+      await fetch(`${engine.url}/metrics`),
+      await fetch(`${engine.url}/admin/v1/users`), // 401
+      await fetch(`${engine.url}/docs`),
+    ];
+    for (const res of answers) {
+      expect(res.headers.get('x-powered-by')).toBeNull();
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+      expect(res.headers.get('content-security-policy')).not.toMatch(/upgrade-insecure-requests/);
+      await res.arrayBuffer();
+    }
+    const ui = answers[3];
+    expect(ui.headers.get('content-security-policy')).toMatch(/script-src 'self';/);
+    const html = await (await fetch(`${engine.url}/docs`)).text();
+    const scripts = [...html.matchAll(/<script[^>]*src=["']([^"']+)["'][^>]*>\s*<\/script>/g)].map((m) => m[1]);
+    expect(scripts.length).toBe((html.match(/<script/g) ?? []).length); // no inline script, which the policy would block
+    for (const src of scripts) {
+      const file = await fetch(new URL(src, `${engine.url}/docs`));
+      expect([src, file.status]).toEqual([src, 200]);
+      await file.arrayBuffer();
+    }
+  });
+
+  it('writes its log as JSON lines when stdout is not a terminal, in development too', async () => {
+    const dev = await startEngine('health-dev-log', { NODE_ENV: 'development' });
+    await dev.stop();
+    const lines = readFileSync(dev.logFile, 'utf8').split('\n').filter((l) => l.trim() !== '');
+    expect(lines.length).toBeGreaterThan(2);
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual(expect.arrayContaining(['messaging-engine started']));
+  });
+
   it('logs admin requests but not health probes or metrics scrapes', async () => {
     await fetch(`${engine.url}/metrics`);
     await fetch(`${engine.url}/metrics?probe=1`);
