@@ -1,6 +1,5 @@
 import jwt from 'jsonwebtoken';
-import { TopicLayout } from '@app/protocol';
-import { userGrants } from '../src/tokens/user-scopes';
+import { TopicLayout, userGrants } from '@app/protocol';
 import { BrokerSettings } from './config/settings';
 
 /**

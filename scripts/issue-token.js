@@ -12,8 +12,8 @@ const path = require('node:path');
 const dist = path.resolve(__dirname, '../dist');
 const { loadConfig } = require(`${dist}/src/config`);
 const { BrokerJwtService } = require(`${dist}/src/tokens/broker-jwt.service`);
-const { userGrants } = require(`${dist}/src/tokens/user-scopes`);
-const { isValidUserId, TopicLayout, USER_ID_RULE } = require(`${dist}/libs/protocol/src`);
+// The grants are the wire contract's (libs/protocol), the same the engine's token endpoint uses.
+const { isValidUserId, TopicLayout, USER_ID_RULE, userGrants } = require(`${dist}/libs/protocol/src`);
 const { JwtService } = require('@nestjs/jwt');
 
 function fail(message) {

@@ -6,7 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AmqpServer } from '@app/amqp-transport';
 import { AppModule } from './app.module';
-import { answerClientErrors, useJsonBody } from './common/http';
+import { answerClientErrors, useJsonBody, useSecurityHeaders } from './common/http';
 import { checkEngineConfig, ConfigError, loadConfig } from './config';
 import { setupSwagger } from './swagger';
 
@@ -29,6 +29,7 @@ async function bootstrap(): Promise<void> {
     abortOnError: false,
     bodyParser: false,
   });
+  useSecurityHeaders(app);
   useJsonBody(app, config.http.bodyLimitBytes);
   answerClientErrors(app.getHttpServer());
   app.useLogger(app.get(PinoLogger));

@@ -1,15 +1,15 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, getSchemaPath, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { ErrorBody } from './common/errors';
+import { documentedErrors, ErrorBody, ErrorDescriptions } from './common/errors';
 import { ADMIN_PREFIX } from './common/http';
 
 /** Name of the bearer security scheme (the UI's Authorize button). */
 const ADMIN_SECURITY = 'admin';
 
-const AUTH_ERRORS: Record<string, string> = {
-  401: 'No, invalid or expired credential (WWW-Authenticate: Bearer)',
-  403: 'Admin JWT without the admin role',
-  429: 'Too many admin requests from this address (Retry-After: seconds)',
+const AUTH_ERRORS: ErrorDescriptions = {
+  UNAUTHORIZED: 'No, invalid or expired credential (WWW-Authenticate: Bearer)',
+  FORBIDDEN: 'Admin JWT without the admin role',
+  RATE_LIMITED: 'Too many admin requests from this address (Retry-After: seconds)',
 };
 
 /**
@@ -22,8 +22,8 @@ function secureAdminOperations(document: OpenAPIObject): OpenAPIObject {
     for (const op of Object.values(item)) {
       if (typeof op !== 'object' || op === null || !('responses' in op)) continue;
       op.security = [{ [ADMIN_SECURITY]: [] }];
-      for (const [status, description] of Object.entries(AUTH_ERRORS)) {
-        op.responses[status] ??= { description, content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorBody) } } } };
+      for (const { status, description, examples } of documentedErrors(AUTH_ERRORS)) {
+        op.responses[status] ??= { description, content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorBody) }, examples } } };
       }
     }
   }

@@ -199,7 +199,6 @@ describe('blocks in silent mode', () => {
     expect(i.inbox.messages.filter((m) => m.payload.status === MessageStatus.DELIVERED)).toEqual([]);
     await eventually(async () => (await storedTexts(h, i)).length === 1, 10_000, 'stored messages');
     expect(await storedTexts(h, i)).toEqual(['visible']);
-    const db = await testDb();
     const derived = await testDerivedDb();
     const conversation = await eventually(() => derived.collection('conversations').findOne({ owner: h.id, peer: i.id }), 10_000, 'conversation');
     expect(conversation).toMatchObject({ last_message: { text: 'visible' }, unread_count: 1 });

@@ -10,7 +10,7 @@ import {
   Rejection,
   RejectionCode,
 } from '@app/client';
-import { userGrants } from '../src/tokens/user-scopes';
+import { userGrants } from '@app/protocol';
 import { adminApi, AdminApi } from './support/admin-api';
 import { layout, signToken, uid, userToken } from './support/broker';
 import { EngineProcess, startEngine } from './support/engine';

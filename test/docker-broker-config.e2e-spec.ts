@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connect as amqpConnect, credentials } from 'amqplib';
 import mqtt, { MqttClient } from 'mqtt';
-import { userGrants } from '../src/tokens/user-scopes';
+import { userGrants } from '@app/protocol';
 import { layout, signToken, uid } from './support/broker';
 import { freePort } from './support/engine';
 import { ROOT, TEST_STACK } from './support/test-env';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { MqttClient } from 'mqtt';
-import { userGrants } from '../src/tokens/user-scopes';
+import { userGrants } from '@app/protocol';
 import { layout, mqttConnectWithToken, signToken, uid } from './support/broker';
 import { stack } from './support/stack';
 import { TEST_STACK } from './support/test-env';

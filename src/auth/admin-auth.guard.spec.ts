@@ -1,18 +1,19 @@
 import { ConsoleLogger, ExecutionContext, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
+import { ThrottlerStorageService } from '@nestjs/throttler';
 import { DomainError, ErrorCode } from '../common/errors';
 import { AppConfig, validateEnv } from '../config';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { AdminAuthService } from './admin-auth.service';
-import { ADMIN_RATE_LIMITER, AdminRateLimitGuard } from './admin-rate-limit.guard';
-import { FixedWindowLimiter } from './fixed-window-limiter';
+import { AdminRateLimitGuard, adminRateLimitOptions } from './admin-rate-limit.guard';
 import { Public } from './public.decorator';
 
 const KEY = 'admin-key-for-unit-tests-0123456789abcdef';
 
 class Routes {
   admin(): void {}
+  other(): void {}
   @Public()
   open(): void {}
 }
@@ -68,17 +69,51 @@ describe('AdminAuthGuard', () => {
 });
 
 describe('AdminRateLimitGuard', () => {
-  it('answers 429 with Retry-After beyond the limit, for refused credentials too, and never on public routes', () => {
-    let now = 120_000;
-    const guard = new AdminRateLimitGuard(new Reflector(), new FixedWindowLimiter(2, 60_000, () => now));
-    expect(ADMIN_RATE_LIMITER).toBeDefined();
-    expect(guard.canActivate(context('http', 'admin').ctx)).toBe(true);
-    expect(guard.canActivate(context('http', 'admin', 'Bearer wrong').ctx)).toBe(true);
-    now += 20_000;
+  let storage: ThrottlerStorageService;
+
+  beforeEach(() => jest.useFakeTimers({ now: 120_000 }));
+  afterEach(() => {
+    storage.onApplicationShutdown();
+    jest.useRealTimers();
+  });
+
+  async function guard(perMinute: number): Promise<AdminRateLimitGuard> {
+    storage = new ThrottlerStorageService();
+    const g = new AdminRateLimitGuard(adminRateLimitOptions(perMinute), storage, new Reflector());
+    await g.onModuleInit();
+    return g;
+  }
+
+  async function refusal(g: AdminRateLimitGuard, ctx: ExecutionContext): Promise<ErrorCode | undefined> {
+    return g.canActivate(ctx).then(
+      () => undefined,
+      (err: DomainError) => err.code,
+    );
+  }
+
+  it('answers 429 with Retry-After beyond the limit per address across routes, for refused credentials too, never on public routes', async () => {
+    const g = await guard(2);
+    expect(await g.canActivate(context('http', 'admin').ctx)).toBe(true);
+    expect(await g.canActivate(context('http', 'other', 'Bearer wrong').ctx)).toBe(true);
+    jest.advanceTimersByTime(20_000);
     const third = context('http', 'admin', `Bearer ${KEY}`);
-    expect(codeOf(() => guard.canActivate(third.ctx))).toBe(ErrorCode.RATE_LIMITED);
-    expect(third.headers['Retry-After']).toBe('40');
-    expect(guard.canActivate(context('http', 'open').ctx)).toBe(true);
-    expect(guard.canActivate(context('rpc', 'admin').ctx)).toBe(true);
+    expect(await refusal(g, third.ctx)).toBe(ErrorCode.RATE_LIMITED);
+    expect(third.headers['Retry-After']).toBe('40'); // the first request is a minute old then
+    const elsewhere = context('http', 'admin');
+    elsewhere.req.ip = '10.0.0.2';
+    expect(await g.canActivate(elsewhere.ctx)).toBe(true);
+    expect(await g.canActivate(context('http', 'open').ctx)).toBe(true);
+    expect(await g.canActivate(context('rpc', 'admin').ctx)).toBe(true);
+    jest.advanceTimersByTime(40_000); // both counted requests are a minute old; the refused one did not count
+    expect(await g.canActivate(context('http', 'admin').ctx)).toBe(true);
+    expect(await g.canActivate(context('http', 'admin').ctx)).toBe(true);
+    const again = context('http', 'admin');
+    expect(await refusal(g, again.ctx)).toBe(ErrorCode.RATE_LIMITED);
+    expect(again.headers['Retry-After']).toBe('60');
+  });
+
+  it('never limits with a limit of 0', async () => {
+    const g = await guard(0);
+    for (let i = 0; i < 1000; i++) expect(await g.canActivate(context('http', 'admin').ctx)).toBe(true);
   });
 });

@@ -1,31 +1,43 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerModuleOptions } from '@nestjs/throttler';
 import { Request, Response } from 'express';
 import { DomainError, ErrorCode } from '../common/errors';
 import { isPublic } from './admin-auth.guard';
-import { FixedWindowLimiter } from './fixed-window-limiter';
 
-export const ADMIN_RATE_LIMITER = Symbol('ADMIN_RATE_LIMITER');
+const WINDOW_MS = 60_000;
 
 /**
- * Global, ahead of authentication so that refused credentials count too: at most
- * ADMIN_RATE_LIMIT_PER_MINUTE requests per client address per minute to any non-public route;
- * beyond that 429 RATE_LIMITED with Retry-After (seconds).
+ * ADMIN_RATE_LIMIT_PER_MINUTE as @nestjs/throttler options: at most that many requests per
+ * client address in any 60 s (0: no limit). Per instance: the in-memory store is the default.
+ */
+export function adminRateLimitOptions(perMinute: number): ThrottlerModuleOptions {
+  return {
+    // blockDuration 0: a refused request neither counts nor extends the wait; the next one is
+    // allowed as soon as the oldest counted one is a minute old (Retry-After says when).
+    throttlers: [{ ttl: WINDOW_MS, limit: perMinute, blockDuration: 0 }],
+    skipIf: () => perMinute <= 0,
+    // The exact address (the library would fold IPv6 into /56 subnets).
+    getTracker: (req) => (req as Request).ip ?? (req as Request).socket?.remoteAddress ?? 'unknown',
+    // One budget per address across every route (the library's default key is per route).
+    generateKey: (_context, tracker) => tracker,
+    // No X-RateLimit-* headers on every answer; Retry-After is set on a refusal below.
+    setHeaders: false,
+  };
+}
+
+/**
+ * Global, ahead of authentication so that refused credentials count too: beyond the limit,
+ * 429 RATE_LIMITED with Retry-After (seconds). Public routes and the pipeline are not counted.
  */
 @Injectable()
-export class AdminRateLimitGuard implements CanActivate {
-  constructor(
-    private readonly reflector: Reflector,
-    @Inject(ADMIN_RATE_LIMITER) private readonly limiter: FixedWindowLimiter,
-  ) {}
+export class AdminRateLimitGuard extends ThrottlerGuard {
+  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return context.getType() !== 'http' || isPublic(this.reflector, context);
+  }
 
-  canActivate(context: ExecutionContext): boolean {
-    if (!this.limiter.enabled || context.getType() !== 'http' || isPublic(this.reflector, context)) return true;
-    const http = context.switchToHttp();
-    const req = http.getRequest<Request>();
-    const decision = this.limiter.hit(req.ip ?? req.socket.remoteAddress ?? 'unknown');
-    if (decision.allowed) return true;
-    http.getResponse<Response>().setHeader('Retry-After', String(decision.retryAfterSeconds));
-    throw new DomainError(ErrorCode.RATE_LIMITED, `too many admin API requests from this address: retry in ${decision.retryAfterSeconds} s`);
+  protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    const retryAfter = Math.max(1, detail.timeToBlockExpire);
+    context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(retryAfter));
+    throw new DomainError(ErrorCode.RATE_LIMITED, `too many admin API requests from this address: retry in ${retryAfter} s`);
   }
 }

@@ -1,5 +1,4 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { HydratedDocument } from 'mongoose';
 
 /**
  * `blocker` blocks `blocked`: messages between the two are refused both ways. `_id` is
@@ -28,7 +27,6 @@ export class Block {
   created_at!: number;
 }
 
-export type BlockDocument = HydratedDocument<Block>;
 export const BlockSchema = SchemaFactory.createForClass(Block);
 
 // Serves: GET /admin/v1/users/:userId/blocks (whom one user blocks, paged by blocked id), and

@@ -24,7 +24,11 @@ export class BlocksController {
   })
   @ApiCreatedResponse({ type: BlockResponse, description: 'Blocked', headers: LOCATION })
   @ApiOkResponse({ type: BlockResponse, description: 'Was blocked already (the first block is kept)' })
-  @ApiErrorResponses({ 400: 'Invalid user id or body, or a user blocking themselves', 404: UNKNOWN_USER, 503: NOT_ANNOUNCED_DESCRIPTION })
+  @ApiErrorResponses({
+    VALIDATION_FAILED: 'Invalid user id or body, or a user blocking themselves',
+    USER_NOT_FOUND: UNKNOWN_USER,
+    DEPENDENCY_UNAVAILABLE: NOT_ANNOUNCED_DESCRIPTION,
+  })
   async block(
     @Param('userId', UserIdPipe) userId: string,
     @Param('blockedId', UserIdPipe) blockedId: string,
@@ -40,7 +44,7 @@ export class BlocksController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Unblock (idempotent: also 204 when there was no block)' })
   @ApiNoContentResponse({ description: 'Not blocked (any more)' })
-  @ApiErrorResponses({ 400: 'Invalid user id', 503: NOT_ANNOUNCED_DESCRIPTION })
+  @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid user id', DEPENDENCY_UNAVAILABLE: NOT_ANNOUNCED_DESCRIPTION })
   async unblock(@Param('userId', UserIdPipe) userId: string, @Param('blockedId', UserIdPipe) blockedId: string): Promise<void> {
     await this.blocks.unblock(userId, blockedId);
   }
@@ -48,7 +52,7 @@ export class BlocksController {
   @Get('blocks')
   @ApiOperation({ summary: 'Whom the user blocks, in id order (cursor pagination)' })
   @ApiOkResponse({ type: BlockPageResponse })
-  @ApiErrorResponses({ 400: 'Invalid user id, limit or cursor', 404: UNKNOWN_USER })
+  @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid user id, limit or cursor', USER_NOT_FOUND: UNKNOWN_USER })
   list(@Param('userId', UserIdPipe) userId: string, @Query() query: PageQueryDto): Promise<BlockPageResponse> {
     return this.blocks.list(userId, query);
   }
@@ -56,7 +60,7 @@ export class BlocksController {
   @Get('blocks/:blockedId')
   @ApiOperation({ summary: "One of the user's blocks" })
   @ApiOkResponse({ type: BlockResponse })
-  @ApiErrorResponses({ 400: 'Invalid user id', 404: 'The user does not block the other (or a user is not registered)' })
+  @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid user id', NOT_FOUND: 'The user does not block the other', USER_NOT_FOUND: UNKNOWN_USER })
   get(@Param('userId', UserIdPipe) userId: string, @Param('blockedId', UserIdPipe) blockedId: string): Promise<BlockResponse> {
     return this.blocks.get(userId, blockedId);
   }
@@ -64,7 +68,7 @@ export class BlocksController {
   @Get('block-status/:peerId')
   @ApiOperation({ summary: 'Whether the two users are blocked either way, and who blocks whom' })
   @ApiOkResponse({ type: BlockStatusResponse })
-  @ApiErrorResponses({ 400: 'Invalid user id', 404: UNKNOWN_USER })
+  @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid user id', USER_NOT_FOUND: UNKNOWN_USER })
   status(@Param('userId', UserIdPipe) userId: string, @Param('peerId', UserIdPipe) peerId: string): Promise<BlockStatusResponse> {
     return this.blocks.status(userId, peerId);
   }

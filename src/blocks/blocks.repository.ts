@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, mongo } from 'mongoose';
+import { Model } from 'mongoose';
+import { insertUnlessTaken } from '../database/writes';
 import { Block, blockKey } from './block.schema';
 
-const DUPLICATE_KEY = 11000;
 
 export interface BlockPageQuery {
   appId: string;
@@ -20,12 +20,7 @@ export class BlocksRepository {
   /** Stores the block unless the pair is blocked already; returns the stored one and whether it is new. */
   async insert(block: Omit<Block, '_id'>): Promise<{ block: Block; created: boolean }> {
     const record: Block = { _id: blockKey(block.app_id, block.blocker, block.blocked), ...block };
-    try {
-      await this.model.collection.insertOne(record as unknown as mongo.OptionalId<mongo.Document>);
-      return { block: record, created: true };
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== DUPLICATE_KEY) throw err;
-    }
+    if (await insertUnlessTaken(this.model.collection, record)) return { block: record, created: true };
     const existing = await this.findOne(block.app_id, block.blocker, block.blocked);
     // Unblocked between the two calls: what the caller asked for has been undone since.
     return { block: existing ?? record, created: false };

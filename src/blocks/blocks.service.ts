@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, ErrorCode } from '../common/errors';
-import { decodeCursor, encodeCursor, PageQueryDto } from '../common/pagination';
+import { decodeCursor, PageQueryDto, readPage } from '../common/pagination';
 import { AppConfig } from '../config';
 import { PolicyEvents } from '../policy/events';
 import { UserDeletionHooks } from '../users/user-hooks';
@@ -65,12 +65,7 @@ export class BlocksService {
   async list(blocker: string, query: PageQueryDto): Promise<BlockPageResponse> {
     await this.assertRegistered(blocker);
     const after = query.cursor ? decodeCursor<{ id: string }>(query.cursor, { id: 'string' }).id : undefined;
-    const rows = await this.repository.page({ appId: this.appId, blocker, limit: query.limit + 1, after });
-    const page = rows.slice(0, query.limit);
-    return {
-      items: page.map(toResponse),
-      next_cursor: rows.length > query.limit ? encodeCursor({ id: page[page.length - 1].blocked }) : null,
-    };
+    return readPage(query.limit, (limit) => this.repository.page({ appId: this.appId, blocker, limit, after }), toResponse, (last) => ({ id: last.blocked }));
   }
 
   /** Whether messages between the two are refused, and who blocks whom. */

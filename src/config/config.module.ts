@@ -1,5 +1,4 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { ConfigModule as NestConfigModule } from '@nestjs/config';
 import { AppConfig } from './app-config';
 
 /**
@@ -12,7 +11,6 @@ export class ConfigModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ConfigModule,
-      imports: [NestConfigModule.forRoot({ ignoreEnvFile: true, cache: true })],
       providers: [{ provide: AppConfig, useValue: config }],
       exports: [AppConfig],
     };

@@ -1,5 +1,4 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { HydratedDocument } from 'mongoose';
 
 export class LastMessage {
   message_id!: string;
@@ -39,7 +38,6 @@ export class Conversation {
   unread_count!: number;
 }
 
-export type ConversationDocument = HydratedDocument<Conversation>;
 export const ConversationSchema = SchemaFactory.createForClass(Conversation);
 
 // Serves: a user's conversations by last activity (GET /admin/v1/users/:id/conversations).

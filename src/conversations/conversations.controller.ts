@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ErrorBody } from '../common/errors';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../common/errors';
 import { adminPath, UserIdPipe } from '../common/http';
 import { PageQueryDto } from '../common/pagination';
 import { ConversationsService } from './conversations.service';
@@ -13,7 +13,7 @@ export class ConversationsController {
 
   @Get()
   @ApiOperation({ summary: "A user's conversations, most recent first (cursor pagination)" })
-  @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid user id, limit or cursor' })
+  @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid user id, limit or cursor' })
   list(@Param('userId', UserIdPipe) userId: string, @Query() query: PageQueryDto): Promise<ConversationPageResponse> {
     return this.conversations.list(userId, query.limit, query.cursor);
   }

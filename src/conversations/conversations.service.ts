@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config';
-import { decodeCursor, encodeCursor } from '../common/pagination';
+import { decodeCursor, readPage } from '../common/pagination';
 import { ConversationsRepository } from './conversations.repository';
 import { ConversationPageResponse } from './dto/conversation.response';
 
@@ -14,17 +14,11 @@ export class ConversationsService {
   /** A user's conversations, most recent activity first. */
   async list(owner: string, limit: number, cursor?: string): Promise<ConversationPageResponse> {
     const after = cursor ? decodeCursor<{ t: number; id: string }>(cursor, { t: 'number', id: 'string' }) : undefined;
-    const rows = await this.repository.page({
-      appId: this.config.appId,
-      owner,
-      limit: limit + 1,
-      cursor: after && { updatedAt: after.t, id: after.id },
-    });
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((c) => ({ peer: c.peer, last_message: c.last_message, updated_at: c.updated_at, unread_count: c.unread_count })),
-      next_cursor: rows.length > limit && last ? encodeCursor({ t: last.updated_at, id: last._id }) : null,
-    };
+    return readPage(
+      limit,
+      (rows) => this.repository.page({ appId: this.config.appId, owner, limit: rows, cursor: after && { updatedAt: after.t, id: after.id } }),
+      (c) => ({ peer: c.peer, last_message: c.last_message, updated_at: c.updated_at, unread_count: c.unread_count }),
+      (last) => ({ t: last.updated_at, id: last._id }),
+    );
   }
 }

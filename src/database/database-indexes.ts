@@ -6,25 +6,17 @@ import { derivedDb } from './derived-model';
 
 /**
  * Creates the indexes every schema declares, once the database is reachable (retrying in the
- * background while it is not). TTL indexes are created only on MongoDB: FerretDB refuses them
- * (docs/database.md), and reads ignore expired rows on both.
+ * background while it is not).
  */
 @Injectable()
 export class DatabaseIndexes implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(DatabaseIndexes.name);
   private timer: NodeJS.Timeout | null = null;
-  private done = false;
-  private ferret: boolean | null = null;
 
   constructor(
     @InjectConnection() private readonly connection: Connection,
     private readonly config: AppConfig,
   ) {}
-
-  /** True once every declared index exists. */
-  get ready(): boolean {
-    return this.done;
-  }
 
   onApplicationBootstrap(): void {
     void this.attempt(1);
@@ -34,20 +26,16 @@ export class DatabaseIndexes implements OnApplicationBootstrap, OnModuleDestroy 
     if (this.timer) clearTimeout(this.timer);
   }
 
-  /** True when the server is FerretDB rather than MongoDB. */
-  async isFerretDb(): Promise<boolean> {
-    if (this.ferret === null) {
-      const info = await this.connection.db!.admin().command({ buildInfo: 1 });
-      this.ferret = typeof info.ferretdbVersion === 'string';
-    }
-    return this.ferret;
+  /** True when the server is FerretDB rather than MongoDB (logged: its limits shape the design). */
+  private async isFerretDb(): Promise<boolean> {
+    const info = await this.connection.db!.admin().command({ buildInfo: 1 });
+    return typeof info.ferretdbVersion === 'string';
   }
 
   private async attempt(n: number): Promise<void> {
     try {
       await this.connection.asPromise();
       await this.ensureAll();
-      this.done = true;
     } catch (err) {
       const delay = Math.min(30_000, 1000 * 2 ** Math.min(n, 5));
       this.logger.warn({ attempt: n, retryInMs: delay, error: (err as Error).message }, 'could not create indexes yet');
@@ -64,7 +52,6 @@ export class DatabaseIndexes implements OnApplicationBootstrap, OnModuleDestroy 
         if (err.code !== 48) throw err; // 48: NamespaceExists
       });
       for (const [fields, options] of model.schema.indexes()) {
-        if (ferret && options.expireAfterSeconds !== undefined) continue;
         await model.collection.createIndex(fields as Record<string, 1 | -1>, options as Record<string, unknown>);
       }
     }

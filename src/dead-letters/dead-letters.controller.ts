@@ -8,7 +8,7 @@ import { ListDeadLettersQueryDto } from './dto/list-dead-letters-query.dto';
 import { PurgeDeadLettersQueryDto } from './dto/purge-dead-letters-query.dto';
 import { ReplayDeadLettersDto } from './dto/replay-dead-letters.dto';
 
-const BROKER_DOWN = 'The broker is not connected or does not answer (DEPENDENCY_UNAVAILABLE)';
+const BROKER_DOWN = 'The broker is not connected or does not answer';
 
 @ApiTags('dead-letters')
 @Controller(adminPath('dead-letters'))
@@ -21,7 +21,7 @@ export class DeadLettersController {
     description: 'Nothing is removed: the messages are read and handed back, and carry the redelivered flag from then on.',
   })
   @ApiOkResponse({ type: DeadLetterListResponse })
-  @ApiErrorResponses({ 400: 'Invalid limit', 503: BROKER_DOWN })
+  @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid limit', DEPENDENCY_UNAVAILABLE: BROKER_DOWN })
   list(@Query() query: ListDeadLettersQueryDto): Promise<DeadLetterListResponse> {
     return this.deadLetters.list(query.limit);
   }
@@ -37,7 +37,7 @@ export class DeadLettersController {
       'stays in the queue; the call moves on past it and names it in `left` with why.',
   })
   @ApiOkResponse({ type: ReplayDeadLettersResponse })
-  @ApiErrorResponses({ 400: 'Invalid body', 503: BROKER_DOWN })
+  @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid body', DEPENDENCY_UNAVAILABLE: BROKER_DOWN })
   replay(@Body() dto: ReplayDeadLettersDto): Promise<ReplayDeadLettersResponse> {
     return this.deadLetters.replay(dto.limit);
   }
@@ -45,7 +45,7 @@ export class DeadLettersController {
   @Delete()
   @ApiOperation({ summary: 'Remove dead letters for good: all, or the oldest `limit`' })
   @ApiOkResponse({ type: PurgeDeadLettersResponse })
-  @ApiErrorResponses({ 400: 'Invalid limit', 503: BROKER_DOWN })
+  @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid limit', DEPENDENCY_UNAVAILABLE: BROKER_DOWN })
   purge(@Query() query: PurgeDeadLettersQueryDto): Promise<PurgeDeadLettersResponse> {
     return this.deadLetters.purge(query.limit);
   }

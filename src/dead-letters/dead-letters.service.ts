@@ -3,6 +3,7 @@ import { Channel, ChannelModel, ConfirmChannel, GetMessage } from 'amqplib';
 import { AmqpConnection, errorMessage } from '@app/amqp-transport';
 import { TopicLayout } from '@app/protocol';
 import { PUBLISHER_CONNECTION } from '../broker';
+import { within } from '../common/async';
 import { DomainError, ErrorCode } from '../common/errors';
 import { AppConfig } from '../config';
 import { deadLetterId, originOf, ReplayProblem, replayProblem, replayProperties, toResponse } from './dead-letter.message';
@@ -171,12 +172,7 @@ export class DeadLettersService {
   }
 
   private bounded<T>(call: Promise<T>, what: string): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(unavailable(`the broker did not answer within ${BROKER_CALL_TIMEOUT_MS} ms (${what})`)), BROKER_CALL_TIMEOUT_MS);
-    });
-    call.catch(() => undefined); // its outcome no longer matters once timed out
-    return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
+    return within(call, BROKER_CALL_TIMEOUT_MS, () => unavailable(`the broker did not answer within ${BROKER_CALL_TIMEOUT_MS} ms (${what})`));
   }
 }
 

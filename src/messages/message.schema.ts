@@ -1,5 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { HydratedDocument, Schema as MongooseSchema } from 'mongoose';
+import { Schema as MongooseSchema } from 'mongoose';
 
 /**
  * One stored message. `_id` is the engine's message id (a ULID: sorts by time), so a
@@ -57,7 +57,6 @@ export class Message {
   timestamp!: number;
 }
 
-export type MessageDocument = HydratedDocument<Message>;
 export const MessageSchema = SchemaFactory.createForClass(Message);
 
 // Serves: the history of one conversation, paged by message id (GET .../conversations/:peer/messages).

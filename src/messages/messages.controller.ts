@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { ErrorBody } from '../common/errors';
+import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../common/errors';
 import { adminPath, UserIdPipe } from '../common/http';
 import { HistoryQueryDto } from './dto/history-query.dto';
 import { MessagePageResponse, SendMessageResponse } from './dto/message.response';
@@ -14,7 +14,7 @@ export class MessagesController {
 
   @Get(adminPath('users/:userId/conversations/:peerId/messages'))
   @ApiOperation({ summary: 'Page through the messages between two users, in time order' })
-  @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid user id, limit, order or cursor' })
+  @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid user id, limit, order or cursor' })
   history(
     @Param('userId', UserIdPipe) userId: string,
     @Param('peerId', UserIdPipe) peerId: string,
@@ -30,8 +30,7 @@ export class MessagesController {
     description: 'Accepted once the broker has it; the engine then stores and delivers it like any client message.',
   })
   @ApiAcceptedResponse({ type: SendMessageResponse })
-  @ApiBadRequestResponse({ type: ErrorBody })
-  @ApiServiceUnavailableResponse({ type: ErrorBody, description: 'The broker is not reachable' })
+  @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid body, or a message the pipeline would refuse', DEPENDENCY_UNAVAILABLE: 'The broker is not reachable' })
   send(@Body() dto: SendMessageDto): Promise<SendMessageResponse> {
     return this.messages.send(dto);
   }

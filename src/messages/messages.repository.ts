@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, mongo } from 'mongoose';
-import { DUPLICATE_KEY, isTransientWriteError, transientCode, writeErrorsOf } from '../database/write-errors';
+import { DUPLICATE_KEY, insertAsIs, isTransientWriteError, transientCode, writeErrorsOf } from '../database/writes';
 import { Message } from './message.schema';
 import { MessageRecord } from './message.record';
 
@@ -25,7 +25,7 @@ export interface HistoryQuery {
 }
 
 /** What a stored message looks like in the database: free-form fields as JSON text. */
-type MessageDocument = Omit<MessageRecord, 'attributes' | 'metadata'> & { attributes?: unknown; metadata?: unknown };
+type StoredMessage = Omit<MessageRecord, 'attributes' | 'metadata'> & { attributes?: unknown; metadata?: unknown };
 
 interface InsertAttempt {
   duplicateKeys: string[];
@@ -62,7 +62,7 @@ export class MessagesRepository {
     if (keys.length > 0) {
       const stored = await this.model
         .find({ app_id: records[0].app_id, dedupe_key: { $in: keys } })
-        .lean<MessageDocument[]>()
+        .lean<StoredMessage[]>()
         .exec();
       for (const doc of stored) outcome.duplicates.set(doc.dedupe_key, fromDocument(doc));
       const missing = keys.filter((k) => !outcome.duplicates.has(k));
@@ -81,13 +81,9 @@ export class MessagesRepository {
       .find(filter)
       .sort({ _id: q.order === 'asc' ? 1 : -1 })
       .limit(q.limit)
-      .lean<MessageDocument[]>()
+      .lean<StoredMessage[]>()
       .exec();
     return docs.map(fromDocument);
-  }
-
-  async count(appId: string, pair: string): Promise<number> {
-    return this.model.countDocuments({ app_id: appId, pair }).exec();
   }
 
   /**
@@ -100,7 +96,7 @@ export class MessagesRepository {
     if (records.length === 0) return attempt;
     try {
       // The driver's insert (not Model.insertMany): records are already complete and validated.
-      await this.model.collection.insertMany(records.map(toDocument) as unknown as mongo.OptionalId<mongo.Document>[], { ordered: false });
+      await insertAsIs(this.model.collection, records.map(toDocument), { ordered: false });
       return attempt;
     } catch (err) {
       const perDocument = writeErrorsOf(err);
@@ -139,15 +135,15 @@ function errorText(err: unknown): string {
 }
 
 /** Free-form fields are stored as JSON text: any key or value a client may send is stored as sent. */
-function toDocument(r: MessageRecord): MessageDocument {
-  const doc: MessageDocument = { ...r };
+function toDocument(r: MessageRecord): StoredMessage {
+  const doc: StoredMessage = { ...r };
   if (r.attributes !== undefined) doc.attributes = JSON.stringify(r.attributes);
   if (r.metadata !== undefined) doc.metadata = JSON.stringify(r.metadata);
   return doc;
 }
 
 /** Messages stored before free-form fields became JSON text hold them as objects. */
-function fromDocument(doc: MessageDocument): MessageRecord {
+function fromDocument(doc: StoredMessage): MessageRecord {
   const record = { ...doc } as MessageRecord;
   if (typeof doc.attributes === 'string') record.attributes = JSON.parse(doc.attributes) as Record<string, unknown>;
   if (typeof doc.metadata === 'string') record.metadata = JSON.parse(doc.metadata) as Record<string, unknown>;

@@ -4,7 +4,7 @@ import { AmqpPublisher } from '@app/amqp-transport';
 import { mqttToAmqp, TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
 import { DomainError, ErrorCode } from '../common/errors';
-import { decodeCursor, encodeCursor } from '../common/pagination';
+import { decodeCursor, readPage } from '../common/pagination';
 import { MessagePageResponse, SendMessageResponse } from './dto/message.response';
 import { SendMessageDto } from './dto/send-message.dto';
 import { toHistoryItem } from './message.mapper';
@@ -23,18 +23,13 @@ export class MessagesService {
   /** One page of the conversation between two users, in time order. */
   async history(user: string, peer: string, limit: number, order: 'asc' | 'desc', cursor?: string): Promise<MessagePageResponse> {
     const from = cursor ? decodeCursor<{ id: string }>(cursor, { id: 'string' }).id : undefined;
-    const rows = await this.repository.history({
-      appId: this.config.appId,
-      pair: pairKey(user, peer),
-      limit: limit + 1,
-      order,
-      ...(from && (order === 'asc' ? { after: from } : { before: from })),
-    });
-    const page = rows.slice(0, limit);
-    return {
-      items: page.map(toHistoryItem),
-      next_cursor: rows.length > limit ? encodeCursor({ id: page[page.length - 1]._id }) : null,
-    };
+    const range = from ? (order === 'asc' ? { after: from } : { before: from }) : {};
+    return readPage(
+      limit,
+      (rows) => this.repository.history({ appId: this.config.appId, pair: pairKey(user, peer), limit: rows, order, ...range }),
+      toHistoryItem,
+      (last) => ({ id: last._id }),
+    );
   }
 
   /**

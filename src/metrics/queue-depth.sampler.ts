@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AmqpConnection, AmqpServer, errorMessage } from '@app/amqp-transport';
 import { PUBLISHER_CONNECTION } from '../broker';
+import { within } from '../common/async';
 import { AppConfig } from '../config';
 import { MetricsService } from './metrics.service';
 
@@ -34,10 +35,6 @@ export class QueueDepthSampler {
     this.metrics.queueDepth.remove({ queue });
     const model = this.connection.current;
     if (!model) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${SAMPLE_TIMEOUT_MS} ms`)), SAMPLE_TIMEOUT_MS);
-    });
     const read = (async () => {
       // A failed passive check closes its channel: one channel per queue keeps the other sample alive.
       const channel = await model.createChannel();
@@ -49,12 +46,9 @@ export class QueueDepthSampler {
       }
     })();
     try {
-      this.metrics.queueDepth.set({ queue }, await Promise.race([read, timeout]));
+      this.metrics.queueDepth.set({ queue }, await within(read, SAMPLE_TIMEOUT_MS, () => new Error(`no answer within ${SAMPLE_TIMEOUT_MS} ms`)));
     } catch (err) {
-      read.catch(() => undefined);
       this.logger.warn({ queue, error: errorMessage(err) }, 'could not sample the queue depth');
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -1,15 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { amqpToMqtt, BlockAction, BlockResult, INVALID_TOPIC_PEER, parseBlockCommand, RejectionCode, TopicLayout } from '@app/protocol';
+import { amqpToMqtt, BlockAction, BlockResult, INVALID_TOPIC_PEER, isBlockRefusalCode, parseBlockCommand, RejectionCode, TopicLayout } from '@app/protocol';
 import { BlocksService } from '../blocks/blocks.service';
-import { DomainError, ErrorCode } from '../common/errors';
+import { DomainError } from '../common/errors';
 import { MetricsService } from '../metrics/metrics.service';
 import { PolicyService } from '../policy/policy.service';
 import { DeliveryPublisher } from './delivery.publisher';
 import { ACCEPTED, Delivery, Outcome } from './outcome';
 import { describeKey } from './refusals';
-
-/** Domain errors a user can be told about; any other failure is retried (the broker redelivers). */
-const ANSWERABLE: ReadonlySet<ErrorCode> = new Set([ErrorCode.VALIDATION_FAILED, ErrorCode.USER_NOT_FOUND]);
 
 /**
  * Users block and unblock from their own client: `{prefix}/{me}/blocks/{other}/command` with
@@ -53,7 +50,8 @@ export class BlockCommandHandler {
       if (action === 'block') await this.blocks.block(me, other);
       else await this.blocks.unblock(me, other);
     } catch (err) {
-      if (!(err instanceof DomainError && ANSWERABLE.has(err.code))) throw err;
+      // Domain errors a user can be told about; any other failure is retried (the broker redelivers).
+      if (!(err instanceof DomainError && isBlockRefusalCode(err.code))) throw err;
       this.logger.warn({ blocker: me, blocked: other, action, code: err.code, reason: err.message }, 'block command refused');
       // Answered, and acked: the command was understood and refused (e.g. no such user), not malformed.
       await this.answer(me, other, action, { ok: false, code: err.code, reason: err.message });

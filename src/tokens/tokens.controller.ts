@@ -14,7 +14,7 @@ export class TokensController {
   @Post(':userId/tokens')
   @ApiOperation({ summary: 'Issue a broker token (JWT) for a registered, enabled user, with what it allows' })
   @ApiCreatedResponse({ type: BrokerTokenResponse })
-  @ApiErrorResponses({ 400: 'Invalid user id or ttl_seconds', 404: 'No such user', 409: 'User disabled' })
+  @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid user id or ttl_seconds', USER_NOT_FOUND: 'No such user', USER_DISABLED: 'User disabled' })
   issue(@Param('userId', UserIdPipe) userId: string, @Body() dto: IssueTokenDto): Promise<BrokerTokenResponse> {
     return this.tokens.issue(userId, dto.ttl_seconds);
   }
@@ -23,7 +23,7 @@ export class TokensController {
   @HttpCode(200)
   @ApiOperation({ summary: "Close the user's live MQTT/AMQP connections on the broker now" })
   @ApiOkResponse({ type: DisconnectResponse })
-  @ApiErrorResponses({ 400: 'Invalid user id', 503: 'Broker management API not configured or unreachable' })
+  @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid user id', DEPENDENCY_UNAVAILABLE: 'Broker management API not configured or unreachable' })
   async disconnect(@Param('userId', UserIdPipe) userId: string): Promise<DisconnectResponse> {
     return { closed: await this.tokens.disconnect(userId, 'disconnected by an admin') };
   }

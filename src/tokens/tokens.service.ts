@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { TopicLayout } from '@app/protocol';
+import { TopicLayout, userGrants } from '@app/protocol';
 import { DomainError, ErrorCode } from '../common/errors';
 import { AppConfig } from '../config';
 import { ConnectionsService } from '../connections';
@@ -7,7 +7,6 @@ import { UserDeletionHooks, UserDisableHooks } from '../users/user-hooks';
 import { UsersService } from '../users/users.service';
 import { BrokerJwtService } from './broker-jwt.service';
 import { BrokerTokenResponse } from './dto/broker-token.response';
-import { userGrants } from './user-scopes';
 
 /** Broker tokens for registered, enabled users, and cutting a user off the broker. */
 @Injectable()

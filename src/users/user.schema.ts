@@ -1,5 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { HydratedDocument, Schema as MongooseSchema } from 'mongoose';
+import { Schema as MongooseSchema } from 'mongoose';
 
 /**
  * A registered chat user of one app. `_id` is `app:user`, so the pipeline's lookups (does the
@@ -44,7 +44,6 @@ export class User {
   updated_at!: number;
 }
 
-export type UserDocument = HydratedDocument<User>;
 export const UserSchema = SchemaFactory.createForClass(User);
 
 // Serves: GET /admin/v1/users?disabled=... (one app's users by id, optionally only the disabled or

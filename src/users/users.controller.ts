@@ -22,7 +22,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Create a user, or replace the profile of an existing one (its status is kept)' })
   @ApiCreatedResponse({ type: UserResponse, description: 'Created', headers: LOCATION })
   @ApiOkResponse({ type: UserResponse, description: 'Existing user, profile replaced' })
-  @ApiErrorResponses({ 400: 'Invalid user id or body', 409: 'Deleted and created concurrently', 503: NOT_ANNOUNCED_DESCRIPTION })
+  @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid user id or body', CONFLICT: 'Deleted and created concurrently; retry', DEPENDENCY_UNAVAILABLE: NOT_ANNOUNCED_DESCRIPTION })
   async put(
     @Param('userId', UserIdPipe) userId: string,
     @Body() dto: PutUserDto,
@@ -36,7 +36,7 @@ export class UsersController {
   @Get()
   @ApiOperation({ summary: 'Page through the users in id order, optionally only disabled or enabled ones' })
   @ApiOkResponse({ type: UserPageResponse })
-  @ApiErrorResponses({ 400: 'Invalid limit, cursor or disabled filter' })
+  @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid limit, cursor or disabled filter' })
   list(@Query() query: ListUsersQueryDto): Promise<UserPageResponse> {
     return this.users.list(query);
   }
@@ -44,7 +44,7 @@ export class UsersController {
   @Get(':userId')
   @ApiOperation({ summary: 'One user' })
   @ApiOkResponse({ type: UserResponse })
-  @ApiErrorResponses({ 400: 'Invalid user id', 404: 'No such user' })
+  @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid user id', USER_NOT_FOUND: 'No such user' })
   get(@Param('userId', UserIdPipe) userId: string): Promise<UserResponse> {
     return this.users.get(userId);
   }
@@ -52,7 +52,7 @@ export class UsersController {
   @Patch(':userId')
   @ApiOperation({ summary: 'Change the display name and/or the metadata of a user' })
   @ApiOkResponse({ type: UserResponse })
-  @ApiErrorResponses({ 400: 'Invalid user id, or a body without a field to change', 404: 'No such user' })
+  @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid user id, or a body without a field to change', USER_NOT_FOUND: 'No such user' })
   update(@Param('userId', UserIdPipe) userId: string, @Body() dto: UpdateUserDto): Promise<UserResponse> {
     return this.users.update(userId, dto);
   }
@@ -63,7 +63,11 @@ export class UsersController {
     description: "A disabled user's next message, on any engine instance, is refused with SENDER_DISABLED.",
   })
   @ApiOkResponse({ type: UserResponse })
-  @ApiErrorResponses({ 400: 'Invalid user id or body (a reason is required to disable)', 404: 'No such user', 503: NOT_ANNOUNCED_DESCRIPTION })
+  @ApiErrorResponses({
+    VALIDATION_FAILED: 'Invalid user id or body (a reason is required to disable)',
+    USER_NOT_FOUND: 'No such user',
+    DEPENDENCY_UNAVAILABLE: NOT_ANNOUNCED_DESCRIPTION,
+  })
   setStatus(@Param('userId', UserIdPipe) userId: string, @Body() dto: UserStatusDto): Promise<UserResponse> {
     return this.users.setStatus(userId, dto);
   }
@@ -75,7 +79,7 @@ export class UsersController {
     description: 'Their messages are kept: they stay in the history of the users they talked to.',
   })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiErrorResponses({ 400: 'Invalid user id', 404: 'No such user', 503: NOT_ANNOUNCED_DESCRIPTION })
+  @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid user id', USER_NOT_FOUND: 'No such user', DEPENDENCY_UNAVAILABLE: NOT_ANNOUNCED_DESCRIPTION })
   delete(@Param('userId', UserIdPipe) userId: string): Promise<void> {
     return this.users.delete(userId);
   }

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, mongo } from 'mongoose';
+import { Model } from 'mongoose';
+import { insertUnlessTaken } from '../database/writes';
 import { User, userKey } from './user.schema';
 
-const DUPLICATE_KEY = 11000;
 
 /** A user as the repository returns it: metadata as an object (null in some older records), whatever its stored form. */
 export type UserRecord = Omit<User, 'metadata'> & { metadata?: Record<string, unknown> | null };
@@ -40,13 +40,7 @@ export class UsersRepository {
       created_at: now,
       updated_at: now,
     };
-    try {
-      await this.model.collection.insertOne(toStored(user) as unknown as mongo.OptionalId<mongo.Document>);
-    } catch (err) {
-      if ((err as { code?: unknown }).code === DUPLICATE_KEY) return null;
-      throw err;
-    }
-    return user;
+    return (await insertUnlessTaken(this.model.collection, toStored(user))) ? user : null;
   }
 
   /** Sets the given fields (and unsets the `unset` ones); null when the user does not exist. */

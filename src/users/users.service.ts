@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, ErrorCode } from '../common/errors';
-import { decodeCursor, encodeCursor } from '../common/pagination';
+import { decodeCursor, readPage } from '../common/pagination';
 import { AppConfig } from '../config';
 import { PolicyEvents } from '../policy/events';
 import { ListUsersQueryDto } from './dto/list-users-query.dto';
@@ -44,12 +44,12 @@ export class UsersService {
 
   async list(query: ListUsersQueryDto): Promise<UserPageResponse> {
     const after = query.cursor ? decodeCursor<{ id: string }>(query.cursor, { id: 'string' }).id : undefined;
-    const rows = await this.repository.page({ appId: this.appId, limit: query.limit + 1, disabled: query.disabled, after });
-    const page = rows.slice(0, query.limit);
-    return {
-      items: page.map(toResponse),
-      next_cursor: rows.length > query.limit ? encodeCursor({ id: page[page.length - 1].user_id }) : null,
-    };
+    return readPage(
+      query.limit,
+      (limit) => this.repository.page({ appId: this.appId, limit, disabled: query.disabled, after }),
+      toResponse,
+      (last) => ({ id: last.user_id }),
+    );
   }
 
   async update(userId: string, dto: UpdateUserDto): Promise<UserResponse> {

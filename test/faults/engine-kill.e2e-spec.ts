@@ -1,7 +1,8 @@
 import { MqttClient } from 'mqtt';
-import { collectInbox, layout, mqttConnect, uid } from '../support/broker';
+import { layout } from '../support/broker';
 import { closeTestDb, eventually, testDb } from '../support/database';
 import { EngineProcess, startEngine } from '../support/engine';
+import { stream } from '../support/stream';
 
 describe('engine killed mid-stream', () => {
   const clients: MqttClient[] = [];
@@ -15,12 +16,7 @@ describe('engine killed mid-stream', () => {
 
   it('loses none of 2,000 QoS 1 messages when the engine is killed (SIGKILL) and restarted', async () => {
     const n = 2000;
-    const a = uid('kill-a');
-    const b = uid('kill-b');
-    const sender = await mqttConnect(a);
-    const receiver = await mqttConnect(b, { clean: false, clientId: `${b}~persistent` });
-    clients.push(sender, receiver);
-    const inbox = await collectInbox(receiver, b, 1);
+    const { a, b, sender, inbox } = await stream('kill', clients);
 
     engine = await startEngine('kill-1');
     const published: Promise<unknown>[] = [];

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { MqttClient } from 'mqtt';
 import { RejectionCode } from '@app/protocol';
-import { collectInbox, deadLetters, layout, mqttConnect, uid } from '../support/broker';
+import { deadLetters, layout } from '../support/broker';
 import { closeTestDb, eventually, testDb } from '../support/database';
 import { EngineProcess, startEngine } from '../support/engine';
+import { stream } from '../support/stream';
 
 /** Resident memory of a process in bytes, from the kernel's own accounting. */
 function rssBytes(pid: number): number {
@@ -32,12 +33,7 @@ describe('poison messages interleaved with valid ones', () => {
 
   it('delivers every valid message, dead-letters every bad one with its reason, and returns to its memory baseline', async () => {
     const n = 1000;
-    const a = uid('poison-a');
-    const b = uid('poison-b');
-    const sender = await mqttConnect(a);
-    const receiver = await mqttConnect(b, { clean: false, clientId: `${b}~persistent` });
-    clients.push(sender, receiver);
-    const inbox = await collectInbox(receiver, b, 1);
+    const { a, b, sender, inbox } = await stream('poison', clients);
     engine = await startEngine('poison', { MAX_PAYLOAD_BYTES: '2048' });
 
     const out = layout.outgoing(a, b);

@@ -1,7 +1,8 @@
 import { MqttClient } from 'mqtt';
-import { collectInbox, layout, mqttConnect, uid } from '../support/broker';
+import { layout } from '../support/broker';
 import { closeTestDb, eventually, testDb } from '../support/database';
 import { EngineProcess, startEngine } from '../support/engine';
+import { stream } from '../support/stream';
 
 describe('SIGTERM during a stream', () => {
   const clients: MqttClient[] = [];
@@ -15,12 +16,7 @@ describe('SIGTERM during a stream', () => {
 
   it('finishes and acks in-flight messages, exits 0 within 10 s, and leaves the rest to the next engine with no redelivery', async () => {
     const n = 2000;
-    const a = uid('term-a');
-    const b = uid('term-b');
-    const sender = await mqttConnect(a);
-    const receiver = await mqttConnect(b, { clean: false, clientId: `${b}~persistent` });
-    clients.push(sender, receiver);
-    const inbox = await collectInbox(receiver, b, 1);
+    const { a, b, sender, inbox } = await stream('term', clients);
     // A prefetch well under n, so the first engine cannot have taken every message when it stops.
     engine = await startEngine('sigterm-1', { AMQP_PREFETCH: '200' });
 

@@ -1,7 +1,8 @@
 import { MqttClient } from 'mqtt';
-import { collectInbox, layout, mqttConnect, uid } from '../support/broker';
+import { layout } from '../support/broker';
 import { closeTestDb, eventually, testDb } from '../support/database';
 import { EngineProcess, startEngine } from '../support/engine';
+import { stream } from '../support/stream';
 
 describe('two engines on one queue, one killed', () => {
   const clients: MqttClient[] = [];
@@ -15,12 +16,7 @@ describe('two engines on one queue, one killed', () => {
 
   it('keeps delivering on the survivor and loses nothing', async () => {
     const n = 2000;
-    const a = uid('pair-a');
-    const b = uid('pair-b');
-    const sender = await mqttConnect(a);
-    const receiver = await mqttConnect(b, { clean: false, clientId: `${b}~persistent` });
-    clients.push(sender, receiver);
-    const inbox = await collectInbox(receiver, b, 1);
+    const { a, b, sender, inbox } = await stream('pair', clients);
     engines.push(await startEngine('pair-1'), await startEngine('pair-2'));
 
     const published: Promise<unknown>[] = [];

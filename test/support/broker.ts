@@ -3,8 +3,7 @@ import { readFileSync } from 'node:fs';
 import { connect as amqpConnect, credentials, ChannelModel } from 'amqplib';
 import jwt from 'jsonwebtoken';
 import mqtt, { IClientOptions, MqttClient } from 'mqtt';
-import { TopicLayout } from '@app/protocol';
-import { userGrants } from '../../src/tokens/user-scopes';
+import { TopicLayout, userGrants } from '@app/protocol';
 import { PATH_PREFIX, servers, TEST_JWT_KEY_ID, TEST_JWT_SECRET } from './test-env';
 
 export const layout = new TopicLayout(PATH_PREFIX);

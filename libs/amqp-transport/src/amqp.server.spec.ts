@@ -202,6 +202,16 @@ describe('AmqpServer', () => {
     expect(t.channel().prefetch).toHaveBeenLastCalledWith(10);
   });
 
+  it('reconnects with backoff, not at once, while the undeliverable message cannot be found or removed', async () => {
+    const t = await started();
+    t.server.onUndeliverable({ locate: async () => Promise.reject(new Error('management API unreachable')), remove: async () => undefined });
+    t.connection.emit('lost', Object.assign(new Error('INTERNAL_ERROR'), { code: 541 }));
+    await t.connect();
+    expect(t.logged.map(([m]) => m)).toContain('could not remove the message the broker cannot deliver');
+    t.connection.emit('lost', Object.assign(new Error('INTERNAL_ERROR'), { code: 541 }));
+    expect(t.connection.reconnectPromptly).toHaveBeenCalledTimes(1);
+  });
+
   it('keeps its full window when the broker drops it for another reason (e.g. a restart)', async () => {
     const t = await started();
     t.connection.emit('lost', Object.assign(new Error('CONNECTION_FORCED'), { code: 320 }));

@@ -92,6 +92,8 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
   private readonly log: AmqpLogger;
   /** The broker dropped the consumer on a delivery it cannot make: find and remove that message first. */
   private undeliverableDue = false;
+  /** The last attempt to remove it failed (e.g. the management API is away): reconnect with backoff then. */
+  private removalFailed = false;
   private undeliverable: UndeliverableHandler | null = null;
   /** Acks and nacks held back while a limited consumer is being cancelled (each would let one more message in). */
   private heldSettles: Array<() => void> | null = null;
@@ -200,8 +202,8 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
   private onLost(err: { code?: number }): void {
     if (this.closing || err.code !== INTERNAL_ERROR) return;
     this.undeliverableDue = true;
-    // Known cause, dealt with on the next connection: no backoff (unless nothing can remove it).
-    if (this.undeliverable) this.options.connection.reconnectPromptly();
+    // Known cause, dealt with on the next connection: no backoff (unless nothing can remove it now).
+    if (this.undeliverable && !this.removalFailed) this.options.connection.reconnectPromptly();
     this.log.warn('the broker dropped the consumer on a delivery it cannot make');
   }
 
@@ -239,7 +241,9 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
         await handler.remove(queue);
       }
       this.undeliverableDue = false;
+      this.removalFailed = false;
     } catch (err) {
+      this.removalFailed = true;
       this.log.error('could not remove the message the broker cannot deliver', { queue, error: errorMessage(err) });
     }
   }

@@ -1,3 +1,10 @@
+/**
+ * Every code the engine puts on the wire, defined once, by surface: `RejectionCode` on
+ * `clientrejected` (and dead-letter headers), `BlockResultCode` on block results, `ErrorCode` in
+ * REST error bodies (its HTTP statuses live with the REST layer, src/common/errors). docs/protocol.md
+ * has one table per surface. A value is a client's contract: never change one, only add.
+ */
+
 /** Why the engine refused a message; sent to the sender on `clientrejected` and kept in dead-letter headers. */
 export enum RejectionCode {
   /** The body is not JSON, not a JSON object, or a field has the wrong type or size. */
@@ -20,6 +27,48 @@ export enum RejectionCode {
    */
   UNPROCESSABLE = 'UNPROCESSABLE',
 }
+
+/**
+ * Codes of the REST admin API's error bodies (`code`), also those of the engine's domain errors,
+ * some of which a block command is answered with (BlockRefusalCode).
+ */
+export enum ErrorCode {
+  VALIDATION_FAILED = 'VALIDATION_FAILED',
+  NOT_FOUND = 'NOT_FOUND',
+  USER_NOT_FOUND = 'USER_NOT_FOUND',
+  USER_DISABLED = 'USER_DISABLED',
+  CONFLICT = 'CONFLICT',
+  UNAUTHORIZED = 'UNAUTHORIZED',
+  FORBIDDEN = 'FORBIDDEN',
+  /** Too many admin requests; the same word as a message over the sender's rate. */
+  RATE_LIMITED = RejectionCode.RATE_LIMITED,
+  /** The request body is larger than HTTP_BODY_LIMIT_BYTES, compressed or once inflated. */
+  PAYLOAD_TOO_LARGE = RejectionCode.PAYLOAD_TOO_LARGE,
+  /** The request body's content type, charset or content encoding is not one the API reads. */
+  UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
+  /** The request line or headers are larger than the HTTP server reads (16 KiB): e.g. a far too long id. */
+  HEADERS_TOO_LARGE = 'HEADERS_TOO_LARGE',
+  /** The client did not send its whole request in time. */
+  REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
+  DEPENDENCY_UNAVAILABLE = 'DEPENDENCY_UNAVAILABLE',
+  INTERNAL = 'INTERNAL',
+}
+
+/** The domain errors a block command is answered with (ok false); any other failure is retried. */
+export type BlockRefusalCode = ErrorCode.VALIDATION_FAILED | ErrorCode.USER_NOT_FOUND;
+
+const BLOCK_REFUSAL_CODES: ReadonlySet<ErrorCode> = new Set<BlockRefusalCode>([ErrorCode.VALIDATION_FAILED, ErrorCode.USER_NOT_FOUND]);
+
+export function isBlockRefusalCode(code: ErrorCode): code is BlockRefusalCode {
+  return BLOCK_REFUSAL_CODES.has(code);
+}
+
+/**
+ * Why a block command failed (`code` of a result with ok false): a command that could not be read
+ * (INVALID_PAYLOAD, INVALID_TOPIC, PAYLOAD_TOO_LARGE) or came too fast (RATE_LIMITED), or a block
+ * the engine's rules refuse (BlockRefusalCode).
+ */
+export type BlockResultCode = RejectionCode | BlockRefusalCode;
 
 /** Codes that mean the message itself can never succeed: it goes to the dead-letter queue. */
 export const DEAD_LETTER_CODES: ReadonlySet<RejectionCode> = new Set([

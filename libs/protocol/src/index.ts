@@ -5,3 +5,4 @@ export * from './payloads';
 export * from './free-form';
 export * from './validation';
 export * from './message-id';
+export * from './user-grants';

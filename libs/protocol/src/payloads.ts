@@ -1,4 +1,4 @@
-import { MessageStatus, RejectionCode } from './codes';
+import { BlockResultCode, MessageStatus, RejectionCode } from './codes';
 
 /** What a client publishes on its outgoing topic. */
 export interface OutgoingMessage {
@@ -45,7 +45,7 @@ export interface BlockResult {
   blocker: string;
   blocked: string;
   ok: boolean;
-  code?: string;
+  code?: BlockResultCode;
   reason?: string;
   timestamp: number;
 }

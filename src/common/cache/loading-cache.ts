@@ -1,25 +1,28 @@
+import { LRUCache } from 'lru-cache';
+
 interface PendingLoad<V> {
   promise: Promise<V>;
 }
 
 /**
  * A bounded read-through cache: a miss calls `load`, concurrent misses of one key share that
- * call, and the least recently used entries are dropped past `maxEntries`.
+ * call, and the least recently used entries are dropped past `maxEntries` (lru-cache keeps them).
  *
  * Invalidation wins over a load in flight: the load's result is not stored (it may predate the
  * change), and the next get() starts a fresh load instead of joining the stale one. Failed loads
  * are not cached.
  */
 export class LoadingCache<V> {
-  /** Map order is the recency order: a hit moves its key to the end. */
-  private readonly values = new Map<string, V>();
+  /** Boxed: lru-cache holds no null or undefined, and a cached negative answer is one. */
+  private readonly values: LRUCache<string, { value: V }>;
   private readonly pending = new Map<string, PendingLoad<V>>();
 
   constructor(
-    private readonly maxEntries: number,
+    maxEntries: number,
     private readonly load: (key: string) => Promise<V>,
   ) {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new Error(`maxEntries must be a positive integer, got ${maxEntries}`);
+    this.values = new LRUCache({ max: maxEntries });
   }
 
   get size(): number {
@@ -27,12 +30,8 @@ export class LoadingCache<V> {
   }
 
   get(key: string): Promise<V> {
-    if (this.values.has(key)) {
-      const value = this.values.get(key) as V;
-      this.values.delete(key);
-      this.values.set(key, value);
-      return Promise.resolve(value);
-    }
+    const hit = this.values.get(key); // a hit becomes the most recently used
+    if (hit) return Promise.resolve(hit.value);
     const inFlight = this.pending.get(key);
     if (inFlight) return inFlight.promise;
 
@@ -41,7 +40,7 @@ export class LoadingCache<V> {
       (value) => {
         if (this.pending.get(key) === entry) {
           this.pending.delete(key);
-          this.store(key, value);
+          this.values.set(key, { value });
         }
         return value;
       },
@@ -68,10 +67,5 @@ export class LoadingCache<V> {
   clear(): void {
     this.values.clear();
     this.pending.clear();
-  }
-
-  private store(key: string, value: V): void {
-    this.values.set(key, value);
-    if (this.values.size > this.maxEntries) this.values.delete(this.values.keys().next().value as string);
   }
 }

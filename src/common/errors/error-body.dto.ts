@@ -3,13 +3,14 @@ import { ErrorCode } from './error-codes';
 
 /** The JSON body of every error response of the HTTP API. */
 export class ErrorBody {
-  @ApiProperty({ example: 404 })
+  // No examples here: each response shows its own (ApiErrorResponses), never one status's code under another.
+  @ApiProperty({ description: 'The HTTP status' })
   statusCode!: number;
 
-  @ApiProperty({ enum: ErrorCode, example: ErrorCode.USER_NOT_FOUND })
+  @ApiProperty({ enum: ErrorCode, description: 'Stable code (docs/protocol.md); the same status can carry several' })
   code!: string;
 
-  @ApiProperty({ example: 'user alice not found' })
+  @ApiProperty({ description: 'What went wrong, for a person' })
   message!: string;
 
   @ApiProperty({ required: false, type: [String], description: 'Each validation problem, for VALIDATION_FAILED' })

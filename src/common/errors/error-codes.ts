@@ -1,24 +1,8 @@
-/** Stable codes of the engine's domain errors, shared by the REST API and the message pipeline. */
-export enum ErrorCode {
-  VALIDATION_FAILED = 'VALIDATION_FAILED',
-  NOT_FOUND = 'NOT_FOUND',
-  USER_NOT_FOUND = 'USER_NOT_FOUND',
-  USER_DISABLED = 'USER_DISABLED',
-  CONFLICT = 'CONFLICT',
-  UNAUTHORIZED = 'UNAUTHORIZED',
-  FORBIDDEN = 'FORBIDDEN',
-  RATE_LIMITED = 'RATE_LIMITED',
-  /** The request body is larger than HTTP_BODY_LIMIT_BYTES, compressed or once inflated. */
-  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
-  /** The request body's content type, charset or content encoding is not one the API reads. */
-  UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
-  /** The request line or headers are larger than the HTTP server reads (16 KiB): e.g. a far too long id. */
-  HEADERS_TOO_LARGE = 'HEADERS_TOO_LARGE',
-  /** The client did not send its whole request in time. */
-  REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
-  DEPENDENCY_UNAVAILABLE = 'DEPENDENCY_UNAVAILABLE',
-  INTERNAL = 'INTERNAL',
-}
+import { ErrorCode } from '@app/protocol';
+
+// The codes are the wire contract (libs/protocol); their HTTP statuses are the REST layer's own.
+// Re-exported so the REST side takes its errors from one place.
+export { ErrorCode };
 
 export const ERROR_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.VALIDATION_FAILED]: 400,

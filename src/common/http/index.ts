@@ -2,3 +2,4 @@ export * from './admin-route';
 export * from './user-id.pipe';
 export * from './json-body';
 export * from './client-errors';
+export * from './security-headers';

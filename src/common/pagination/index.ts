@@ -1,2 +1,3 @@
 export * from './cursor';
 export * from './page-query.dto';
+export * from './page';

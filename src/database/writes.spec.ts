@@ -1,5 +1,5 @@
 import { mongo } from 'mongoose';
-import { isTransientWriteError } from './write-errors';
+import { isTransientWriteError } from './writes';
 
 describe('isTransientWriteError', () => {
   it.each([

@@ -40,3 +40,22 @@ export const DUPLICATE_KEY = 11000;
 export function transientCode(code: number): boolean {
   return TRANSIENT_CODES.has(code);
 }
+
+/**
+ * Inserts complete documents as they are, with the driver (no Mongoose casting: they are built and
+ * validated by the caller, and keyed by a string `_id`).
+ */
+export function insertAsIs(collection: mongo.Collection, docs: object[], options?: mongo.BulkWriteOptions): Promise<unknown> {
+  return collection.insertMany(docs as mongo.OptionalId<mongo.Document>[], options);
+}
+
+/** Inserts one complete document as it is; false when a unique key of it is taken already. */
+export async function insertUnlessTaken(collection: mongo.Collection, doc: object): Promise<boolean> {
+  try {
+    await collection.insertOne(doc as mongo.OptionalId<mongo.Document>);
+    return true;
+  } catch (err) {
+    if ((err as { code?: unknown }).code === DUPLICATE_KEY) return false;
+    throw err;
+  }
+}

@@ -1,4 +1,5 @@
-import { clientIdPrefix, TopicLayout } from '@app/protocol';
+import { TopicLayout } from './topics';
+import { clientIdPrefix } from './user-id';
 
 /** What a user's broker token allows, in the broker's terms (docs/tokens.md). */
 export interface UserGrants {
