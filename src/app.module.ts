@@ -14,6 +14,9 @@ import { MetricsModule } from './metrics/metrics.module';
 import { PipelineModule } from './pipeline/pipeline.module';
 import { TokensModule } from './tokens/tokens.module';
 import { UsersModule } from './users/users.module';
+import { ConversationsModule } from './conversations/conversations.module';
+import { MessagesModule } from './messages/messages.module';
+import { PolicyModule } from './policy/policy.module';
 
 /** The whole engine: the HTTP admin plane and the message pipeline share these modules. */
 @Module({})
@@ -29,8 +32,11 @@ export class AppModule {
         DatabaseModule,
         BrokerModule,
         HealthModule,
+        PolicyModule,
         UsersModule,
         BlocksModule,
+        MessagesModule,
+        ConversationsModule,
         PipelineModule,
         ConnectionsModule,
         TokensModule,

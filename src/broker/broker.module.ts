@@ -1,7 +1,7 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { AmqpConnection, AmqpPublisher, AmqpServer } from '@app/amqp-transport';
-import { TopicLayout } from '@app/protocol';
+import { MQTT_EXCHANGE, TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
 import { amqpLogger } from '../common/logging';
 import { MetricsService } from '../metrics/metrics.service';
@@ -68,7 +68,7 @@ function droppedCodeLabel(code: string | null): string {
       useFactory: (config: AppConfig, conn: AmqpConnection, topics: TopicLayout, metrics: MetricsService) =>
         new AmqpServer({
           connection: conn,
-          exchange: 'amq.topic',
+          exchange: MQTT_EXCHANGE,
           queue: config.pipeline.queue,
           deadLetter: {
             exchange: config.pipeline.deadLetterExchange,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GetMessage, Options } from 'amqplib';
 import { DEAD_LETTER_HEADERS } from '@app/amqp-transport';
-import { amqpToMqtt, TopicLayout } from '@app/protocol';
+import { amqpToMqtt, MQTT_EXCHANGE, TopicLayout } from '@app/protocol';
 import { PAYLOAD_PREVIEW_BYTES } from './dead-letter-limits';
 import { DeadLetterResponse } from './dto/dead-letter.response';
 
@@ -32,7 +32,7 @@ export function originOf(msg: GetMessage): { exchange: string; routingKey: strin
   const headers = headersOf(msg);
   const death = firstDeath(headers);
   const routingKey = stringHeader(headers[DEAD_LETTER_HEADERS.routingKey]) ?? death?.['routing-keys']?.[0] ?? msg.fields.routingKey;
-  const exchange = stringHeader(headers[DEAD_LETTER_HEADERS.exchange]) ?? death?.exchange ?? 'amq.topic';
+  const exchange = stringHeader(headers[DEAD_LETTER_HEADERS.exchange]) ?? death?.exchange ?? MQTT_EXCHANGE;
   return { exchange, routingKey };
 }
 

@@ -16,11 +16,6 @@ export interface MessageRecord {
   timestamp: number;
 }
 
-/** The key both sides of a direct conversation share. */
-export function pairKey(a: string, b: string): string {
-  return a < b ? `${a}|${b}` : `${b}|${a}`;
-}
-
 export function dedupeKey(sender: string, clientMessageId: string | undefined, messageId: string): string {
   return clientMessageId ? `${sender}:${clientMessageId}` : `~${messageId}`;
 }

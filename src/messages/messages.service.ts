@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AmqpPublisher } from '@app/amqp-transport';
-import { mqttToAmqp, TopicLayout } from '@app/protocol';
+import { MQTT_EXCHANGE, mqttToAmqp, pairKey, TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
 import { DomainError, ErrorCode } from '../common/errors';
 import { decodeCursor, readPage } from '../common/pagination';
 import { MessagePageResponse, SendMessageResponse } from './dto/message.response';
 import { SendMessageDto } from './dto/send-message.dto';
 import { toHistoryItem } from './message.mapper';
-import { pairKey } from './message.record';
+
 import { MessagesRepository } from './messages.repository';
 
 @Injectable()
@@ -42,7 +42,7 @@ export class MessagesService {
     const topic = this.topics.outgoing(sender, recipient);
     try {
       await this.publisher.publish({
-        exchange: 'amq.topic',
+        exchange: MQTT_EXCHANGE,
         routingKey: mqttToAmqp(topic),
         body: Buffer.from(JSON.stringify({ ...fields, client_message_id })),
         options: { persistent: true, contentType: 'application/json' },

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AmqpPublisher, PublishRequest } from '@app/amqp-transport';
-import { DeliveredMessage, MAX_ROUTING_KEY_BYTES, MessageStatus, mqttToAmqp, RejectedMessage, TopicLayout } from '@app/protocol';
+import { DeliveredMessage, MAX_ROUTING_KEY_BYTES, MessageStatus, MQTT_EXCHANGE, mqttToAmqp, RejectedMessage, TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
 
-const EXCHANGE = 'amq.topic';
 /** The MQTT plugin reads this header to deliver an AMQP-published message at QoS 1. */
 const MQTT_QOS1 = { 'x-mqtt-publish-qos': { '!': 'byte', value: 1 } };
 
@@ -61,7 +60,7 @@ export class DeliveryPublisher {
 
   private request(mqttTopic: string, payload: object): PublishRequest {
     return {
-      exchange: EXCHANGE,
+      exchange: MQTT_EXCHANGE,
       routingKey: mqttToAmqp(mqttTopic),
       body: Buffer.from(JSON.stringify(payload)),
       options: { persistent: true, contentType: 'application/json', headers: MQTT_QOS1 },

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { amqpToMqtt, INVALID_TOPIC_PEER, newMessageId, OutgoingMessage, parseOutgoing, RejectionCode, TopicLayout } from '@app/protocol';
+import { amqpToMqtt, INVALID_TOPIC_PEER, newMessageId, OutgoingMessage, pairKey, parseOutgoing, RejectionCode, TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
-import { dedupeKey, MessageRecord, pairKey } from '../messages/message.record';
+import { dedupeKey, MessageRecord } from '../messages/message.record';
 import { MetricsService } from '../metrics/metrics.service';
 import { PolicyService } from '../policy/policy.service';
 import { ACCEPTED, Delivery, Outcome } from './outcome';

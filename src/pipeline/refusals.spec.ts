@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { RejectionCode } from '@app/protocol';
+import { pairKey, RejectionCode } from '@app/protocol';
 import { AppConfig, validateEnv } from '../config';
-import { dedupeKey, MessageRecord, pairKey } from '../messages/message.record';
+import { dedupeKey, MessageRecord } from '../messages/message.record';
 import { MetricsService } from '../metrics/metrics.service';
 import { DeliveryPublisher } from './delivery.publisher';
 import { Delivery, Outcome } from './outcome';

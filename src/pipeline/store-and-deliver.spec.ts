@@ -1,9 +1,9 @@
 import { PublishRequest } from '@app/amqp-transport';
-import { TopicLayout } from '@app/protocol';
+import { pairKey, TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
 import { validateEnv } from '../config/env.validation';
 import { ConversationWriter } from '../conversations/conversation-writer';
-import { dedupeKey, MessageRecord, pairKey } from '../messages/message.record';
+import { dedupeKey, MessageRecord } from '../messages/message.record';
 import { MessagesRepository } from '../messages/messages.repository';
 import { MetricsService } from '../metrics/metrics.service';
 import { DeliveryPublisher } from './delivery.publisher';

@@ -1,15 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { pairKey, usersOfPair } from '@app/protocol';
 import { LoadingCache } from '../common/cache';
 import { AppConfig } from '../config';
 import { PolicyChange, PolicyChangeListener, PolicyEvents } from './events';
 import { BlocksRepository } from '../blocks/blocks.repository';
-
-const SEPARATOR = '|'; // never in a user id
-
-/** One key per unordered pair: the pipeline asks "blocked either way", so both directions share it. */
-function pairKey(a: string, b: string): string {
-  return a < b ? `${a}${SEPARATOR}${b}` : `${b}${SEPARATOR}${a}`;
-}
 
 /**
  * For the message pipeline: is a pair of users blocked either way. Read through from the
@@ -21,7 +15,7 @@ export class BlockPairCache implements PolicyChangeListener {
 
   constructor(config: AppConfig, repository: BlocksRepository, events: PolicyEvents) {
     this.cache = new LoadingCache(config.policy.cacheSize, async (key) => {
-      const [a, b] = key.split(SEPARATOR);
+      const [a, b] = usersOfPair(key);
       const [ab, ba] = await Promise.all([repository.exists(config.appId, a, b), repository.exists(config.appId, b, a)]);
       return ab || ba;
     });
@@ -34,7 +28,7 @@ export class BlockPairCache implements PolicyChangeListener {
 
   onPolicyChange(change: PolicyChange): void {
     if (change.type === 'block.changed') this.cache.invalidate(pairKey(change.blocker, change.blocked));
-    if (change.type === 'user.deleted') this.cache.invalidateWhere((key) => key.split(SEPARATOR).includes(change.user_id));
+    if (change.type === 'user.deleted') this.cache.invalidateWhere((key) => usersOfPair(key).includes(change.user_id));
   }
 
   onPolicyReset(): void {

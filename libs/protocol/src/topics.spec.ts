@@ -1,4 +1,5 @@
 import { amqpToMqtt, mqttToAmqp, TopicLayout } from './topics';
+import { pairKey, usersOfPair } from './user-id';
 
 describe('TopicLayout', () => {
   const layout = new TopicLayout('apps/tilechat/users');
@@ -59,5 +60,13 @@ describe('TopicLayout', () => {
   it('converts between MQTT and AMQP forms', () => {
     expect(mqttToAmqp('a/+/c/#')).toBe('a.*.c.#');
     expect(amqpToMqtt('a.*.c.#')).toBe('a/+/c/#');
+  });
+});
+
+describe('pairKey', () => {
+  it('is one key for both orders, and gives the two ids back', () => {
+    expect(pairKey('bob', 'alice')).toBe('alice|bob');
+    expect(pairKey('alice', 'bob')).toBe('alice|bob');
+    expect(usersOfPair(pairKey('bob', 'alice'))).toEqual(['alice', 'bob']);
   });
 });

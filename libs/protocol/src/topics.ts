@@ -6,6 +6,9 @@ import { isValidUserId } from './user-id';
  */
 export const INVALID_TOPIC_PEER = '_invalid';
 
+/** The exchange the broker's MQTT plugin publishes clients' messages to and delivers inboxes from (`mqtt.exchange`). */
+export const MQTT_EXCHANGE = 'amq.topic';
+
 /** AMQP carries a routing key as a short string: at most 255 bytes. Longer topics are refused. */
 export const MAX_ROUTING_KEY_BYTES = 255;
 

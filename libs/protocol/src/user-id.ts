@@ -17,3 +17,17 @@ export const CLIENT_ID_SEPARATOR = '~';
 export function clientIdPrefix(userId: string): string {
   return `${userId}${CLIENT_ID_SEPARATOR}`;
 }
+
+/**
+ * One key for an unordered pair of users (both sides of a direct conversation, a block either way):
+ * the two ids in sorted order joined by `|`, which no user id contains.
+ */
+export function pairKey(a: string, b: string): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
+
+/** The two user ids of a pairKey. */
+export function usersOfPair(key: string): [string, string] {
+  const at = key.indexOf('|');
+  return [key.slice(0, at), key.slice(at + 1)];
+}
