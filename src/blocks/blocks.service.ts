@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DomainError, ErrorCode } from '../common/errors';
 import { decodeCursor, PageQueryDto, readPage } from '../common/pagination';
 import { AppConfig } from '../config';
@@ -18,7 +18,7 @@ import { BlocksRepository } from './blocks.repository';
  * otherwise), except to unblock; without it, any valid ids may be used.
  */
 @Injectable()
-export class BlocksService {
+export class BlocksService implements OnModuleInit {
   private readonly logger = new Logger(BlocksService.name);
 
   constructor(
@@ -26,9 +26,11 @@ export class BlocksService {
     private readonly repository: BlocksRepository,
     private readonly users: UsersService,
     private readonly events: PolicyEvents,
-    deletionHooks: UserDeletionHooks,
-  ) {
-    deletionHooks.register((userId) => this.removeAllOf(userId));
+    private readonly deletionHooks: UserDeletionHooks,
+  ) {}
+
+  onModuleInit(): void {
+    this.deletionHooks.register((userId) => this.removeAllOf(userId));
   }
 
   async block(blocker: string, blocked: string, reason?: string): Promise<{ block: BlockResponse; created: boolean }> {

@@ -10,6 +10,7 @@ function setup() {
   const events = { subscribe: (l: PolicyChangeListener) => (listener = l) };
   const config = new AppConfig(validateEnv({ JWT_SECRET: 'x'.repeat(32) }));
   const cache = new BlockPairCache(config, repository as unknown as BlocksRepository, events as unknown as PolicyEvents);
+  cache.onModuleInit(); // as Nest does: the listener subscribes once the module is up
   return { cache, blocks, repository, listener: () => listener };
 }
 

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { pairKey, usersOfPair } from '@app/protocol';
 import { LoadingCache } from '../common/cache';
 import { AppConfig } from '../config';
@@ -10,16 +10,19 @@ import { BlocksRepository } from '../blocks/blocks.repository';
  * database on a miss (two `_id` lookups), kept current by policy events (PolicyEvents).
  */
 @Injectable()
-export class BlockPairCache implements PolicyChangeListener {
+export class BlockPairCache implements PolicyChangeListener, OnModuleInit {
   private readonly cache: LoadingCache<boolean>;
 
-  constructor(config: AppConfig, repository: BlocksRepository, events: PolicyEvents) {
+  constructor(config: AppConfig, repository: BlocksRepository, private readonly events: PolicyEvents) {
     this.cache = new LoadingCache(config.policy.cacheSize, async (key) => {
       const [a, b] = usersOfPair(key);
       const [ab, ba] = await Promise.all([repository.exists(config.appId, a, b), repository.exists(config.appId, b, a)]);
       return ab || ba;
     });
-    events.subscribe(this);
+  }
+
+  onModuleInit(): void {
+    this.events.subscribe(this);
   }
 
   isBlocked(a: string, b: string): Promise<boolean> {

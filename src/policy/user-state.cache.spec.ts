@@ -10,6 +10,7 @@ function setup() {
   const events = { subscribe: (l: PolicyChangeListener) => (listener = l) };
   const config = new AppConfig(validateEnv({ JWT_SECRET: 'x'.repeat(32) }));
   const cache = new UserStateCache(config, repository as unknown as UsersRepository, events as unknown as PolicyEvents);
+  cache.onModuleInit(); // as Nest does: the listener subscribes once the module is up
   return { cache, stored, repository, listener: () => listener };
 }
 

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { LoadingCache } from '../common/cache';
 import { AppConfig } from '../config';
 import { PolicyChange, PolicyChangeListener, PolicyEvents } from './events';
@@ -20,16 +20,19 @@ const UNKNOWN: UserState = Object.freeze({ exists: false, disabled: false });
  * Kept current by policy events (PolicyEvents).
  */
 @Injectable()
-export class UserStateCache implements PolicyChangeListener {
+export class UserStateCache implements PolicyChangeListener, OnModuleInit {
   private readonly cache: LoadingCache<UserState>;
 
-  constructor(config: AppConfig, repository: UsersRepository, events: PolicyEvents) {
+  constructor(config: AppConfig, repository: UsersRepository, private readonly events: PolicyEvents) {
     this.cache = new LoadingCache(config.policy.cacheSize, async (userId) => {
       const found = await repository.findState(config.appId, userId);
       if (!found) return UNKNOWN;
       return { exists: true, disabled: found.disabled, displayName: found.display_name };
     });
-    events.subscribe(this);
+  }
+
+  onModuleInit(): void {
+    this.events.subscribe(this);
   }
 
   state(userId: string): Promise<UserState> {

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { TopicLayout, userGrants } from '@app/protocol';
 import { DomainError, ErrorCode } from '../common/errors';
 import { AppConfig } from '../config';
@@ -10,7 +10,7 @@ import { BrokerTokenResponse } from './dto/broker-token.response';
 
 /** Broker tokens for registered, enabled users, and cutting a user off the broker. */
 @Injectable()
-export class TokensService {
+export class TokensService implements OnModuleInit {
   private readonly logger = new Logger(TokensService.name);
 
   constructor(
@@ -19,11 +19,13 @@ export class TokensService {
     private readonly jwt: BrokerJwtService,
     private readonly layout: TopicLayout,
     private readonly connections: ConnectionsService,
-    disableHooks: UserDisableHooks,
-    deletionHooks: UserDeletionHooks,
-  ) {
-    disableHooks.register((userId) => this.cutOff(userId, 'user disabled'));
-    deletionHooks.register((userId) => this.cutOff(userId, 'user deleted'));
+    private readonly disableHooks: UserDisableHooks,
+    private readonly deletionHooks: UserDeletionHooks,
+  ) {}
+
+  onModuleInit(): void {
+    this.disableHooks.register((userId) => this.cutOff(userId, 'user disabled'));
+    this.deletionHooks.register((userId) => this.cutOff(userId, 'user deleted'));
   }
 
   /** TOKEN_TTL_SECONDS when no ttl is asked for; at most TOKEN_MAX_TTL_SECONDS (a disabled user keeps a valid token until it expires). */
