@@ -1,18 +1,14 @@
 import { MqttClient } from 'mqtt';
 import { layout } from '../support/broker';
-import { closeTestDb, eventually, testDb } from '../support/database';
+import { eventually, testDb } from '../support/database';
 import { EngineProcess, startEngine } from '../support/engine';
-import { stream } from '../support/stream';
+import { closeAfterAll, stream } from '../support/stream';
 
 describe('engine killed mid-stream', () => {
   const clients: MqttClient[] = [];
   let engine: EngineProcess | undefined;
 
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.endAsync()));
-    await engine?.stop();
-    await closeTestDb();
-  });
+  closeAfterAll(clients, () => engine);
 
   it('loses none of 2,000 QoS 1 messages when the engine is killed (SIGKILL) and restarted', async () => {
     const n = 2000;

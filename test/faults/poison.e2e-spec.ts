@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { MqttClient } from 'mqtt';
 import { RejectionCode } from '@app/protocol';
 import { deadLetters, layout } from '../support/broker';
-import { closeTestDb, eventually, testDb } from '../support/database';
+import { eventually, testDb } from '../support/database';
 import { EngineProcess, startEngine } from '../support/engine';
-import { stream } from '../support/stream';
+import { closeAfterAll, stream } from '../support/stream';
 
 /** Resident memory of a process in bytes, from the kernel's own accounting. */
 function rssBytes(pid: number): number {
@@ -25,11 +25,7 @@ describe('poison messages interleaved with valid ones', () => {
   const clients: MqttClient[] = [];
   let engine: EngineProcess | undefined;
 
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.endAsync()));
-    await engine?.stop();
-    await closeTestDb();
-  });
+  closeAfterAll(clients, () => engine);
 
   it('delivers every valid message, dead-letters every bad one with its reason, and returns to its memory baseline', async () => {
     const n = 1000;

@@ -1,18 +1,14 @@
 import { MqttClient } from 'mqtt';
 import { layout } from '../support/broker';
-import { closeTestDb, eventually, testDb } from '../support/database';
+import { eventually, testDb } from '../support/database';
 import { EngineProcess, startEngine } from '../support/engine';
-import { stream } from '../support/stream';
+import { closeAfterAll, stream } from '../support/stream';
 
 describe('SIGTERM during a stream', () => {
   const clients: MqttClient[] = [];
   let engine: EngineProcess | undefined;
 
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.endAsync()));
-    await engine?.stop();
-    await closeTestDb();
-  });
+  closeAfterAll(clients, () => engine);
 
   it('finishes and acks in-flight messages, exits 0 within 10 s, and leaves the rest to the next engine with no redelivery', async () => {
     const n = 2000;

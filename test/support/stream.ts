@@ -1,5 +1,7 @@
 import { MqttClient } from 'mqtt';
 import { collectInbox, Inbox, mqttConnect, uid } from './broker';
+import { closeTestDb } from './database';
+import { EngineProcess } from './engine';
 
 export interface Stream {
   /** The sender's and the recipient's user ids. */
@@ -22,4 +24,13 @@ export async function stream(name: string, clients: MqttClient[], receiverOption
   const receiver = await mqttConnect(b, { clean: false, clientId: `${b}~persistent`, ...receiverOptions });
   clients.push(sender, receiver);
   return { a, b, sender, inbox: await collectInbox(receiver, b, 1) };
+}
+
+/** After the test file: ends its clients, stops its engine (SIGTERM) and closes its database handle. */
+export function closeAfterAll(clients: MqttClient[], engine: () => EngineProcess | undefined): void {
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.endAsync()));
+    await engine()?.stop();
+    await closeTestDb();
+  });
 }
