@@ -1,16 +1,8 @@
-import { ChatClient, connect, MessageStatus, Qos, RejectionCode, SendError } from '@app/client';
-import { TopicLayout } from '@app/protocol';
-import { TokenIssuer } from '../tokens';
-import { DeliverySink } from './delivery-sink';
+import { ChatClient, connect, MessageStatus, RejectionCode, SendError } from '@app/client';
 import { inBatches, PathDriver } from './path-driver';
+import { RawPathOptions } from './raw-path';
 
-export interface EnginePathOptions {
-  url: string;
-  userIds: readonly string[];
-  layout: TopicLayout;
-  tokens: TokenIssuer;
-  qos: Qos;
-  sink: DeliverySink;
+export interface EnginePathOptions extends RawPathOptions {
   /** Longer than any trial plus its drain: a send's timeout must not end before the bench stops waiting. */
   sendTimeoutMs: number;
 }
