@@ -4,7 +4,6 @@ import { AmqpConnection, AmqpPublisher, AmqpServer } from '@app/amqp-transport';
 import { MQTT_EXCHANGE, TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
 import { amqpLogger } from '../common/logging';
-import { MetricsService } from '../metrics/metrics.service';
 import { BrokerJwtService } from '../tokens/broker-jwt.service';
 import { BrokerCredentials } from './broker-credentials';
 import { BrokerManagementClient } from './broker-management.client';
@@ -20,11 +19,6 @@ function connection(name: string, config: AppConfig, credentials: BrokerCredenti
     tls: config.broker.tls,
     logger: amqpLogger(`Broker:${name}`),
   });
-}
-
-/** A bounded label: the codes the engine and the broker write, never free text from a header. */
-function droppedCodeLabel(code: string | null): string {
-  return code !== null && /^[A-Za-z_]{1,40}$/.test(code) ? code : 'unknown';
 }
 
 /**
@@ -64,8 +58,8 @@ function droppedCodeLabel(code: string | null): string {
     },
     {
       provide: AmqpServer,
-      inject: [AppConfig, CONSUMER_CONNECTION, TopicLayout, MetricsService],
-      useFactory: (config: AppConfig, conn: AmqpConnection, topics: TopicLayout, metrics: MetricsService) =>
+      inject: [AppConfig, CONSUMER_CONNECTION, TopicLayout],
+      useFactory: (config: AppConfig, conn: AmqpConnection, topics: TopicLayout) =>
         new AmqpServer({
           connection: conn,
           exchange: MQTT_EXCHANGE,
@@ -83,10 +77,6 @@ function droppedCodeLabel(code: string | null): string {
           patternVariables: { prefix: topics.amqpPrefix },
           payload: 'raw',
           drainTimeoutMs: config.shutdownTimeoutMs,
-          // Counted here, once the move is confirmed, for every origin (handlers' refusals and the transport's own).
-          onDeadLetter: (event) => metrics.deadLettered.inc({ code: event.code }),
-          onDeadLetterDropped: (event) => metrics.deadLettersDropped.inc({ code: droppedCodeLabel(event.code) }),
-          onDeadLetterQueueDeclared: (declaration) => metrics.deadLetterQueueCapped.set(declaration === 'kept' ? 0 : 1),
           logger: amqpLogger('AmqpServer'),
         }),
     },

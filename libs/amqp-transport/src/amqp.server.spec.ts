@@ -117,6 +117,17 @@ describe('AmqpServer', () => {
     expect(JSON.stringify(t.logged)).not.toContain('secret words');
   });
 
+  it('tells an observer added later too, and a throwing observer stops neither the others nor the ack', async () => {
+    const seen: string[] = [];
+    const t = await started({ onDeadLetter: (e) => seen.push(`options ${e.code}`) });
+    t.server.observeDeadLetters({ onDeadLetter: () => { throw new Error('boom'); } });
+    t.server.observeDeadLetters({ onDeadLetter: (e) => seen.push(`added ${e.code}`) });
+    t.deliver(message(12, 'app.a.bad'));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seen).toEqual(['options INVALID_PAYLOAD', 'added INVALID_PAYLOAD']);
+    expect(t.calls).toContain('ack 12');
+  });
+
   it('reports a handler\'s dead-letter too, without logging it again (the handler logs its refusals)', async () => {
     const events: DeadLetterEvent[] = [];
     const t = await started({ onDeadLetter: (e) => events.push(e) });

@@ -49,6 +49,9 @@ export interface AmqpServerOptions {
   logger: AmqpLogger;
 }
 
+/** Who wants to know what happens to dead letters (e.g. metrics): the options' callbacks, or added with observeDeadLetters. */
+export type DeadLetterObserver = Pick<AmqpServerOptions, 'onDeadLetter' | 'onDeadLetterDropped' | 'onDeadLetterQueueDeclared'>;
+
 /** The connection error a broker closes a consumer with when it cannot encode a delivery. */
 const INTERNAL_ERROR = 541;
 
@@ -90,6 +93,7 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
   /** Messages being handled, with when each arrived (insertion order: the first is the oldest). */
   private readonly inFlight = new Map<Promise<void>, number>();
   private readonly log: AmqpLogger;
+  private readonly observers: DeadLetterObserver[];
   /** The broker dropped the consumer on a delivery it cannot make: find and remove that message first. */
   private undeliverableDue = false;
   /** The last attempt to remove it failed (e.g. the management API is away): reconnect with backoff then. */
@@ -101,6 +105,7 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
   constructor(private readonly options: AmqpServerOptions) {
     super();
     this.log = options.logger;
+    this.observers = [options];
   }
 
   /** True when the consumer is subscribed to its queue. */
@@ -115,6 +120,22 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
   oldestInFlightAgeMs(now = Date.now()): number {
     for (const arrived of this.inFlight.values()) return now - arrived;
     return 0;
+  }
+
+  /** Adds an observer of dead letters, beside the options' callbacks (registered before listen()). */
+  observeDeadLetters(observer: DeadLetterObserver): void {
+    this.observers.push(observer);
+  }
+
+  /** Tells every observer; one that throws is logged and does not stop the others or the message. */
+  private notify(what: string, call: (observer: DeadLetterObserver) => void): void {
+    for (const observer of this.observers) {
+      try {
+        call(observer);
+      } catch (err) {
+        this.log.warn(`${what} callback failed`, { error: errorMessage(err) });
+      }
+    }
   }
 
   /**
@@ -298,7 +319,7 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     }
     await declareQueue(model, cap.droppedQueue, { durable: true, arguments: droppedQueueArguments(cap) }, this.log);
     const declaration = await declareQueue(model, queue, { durable: true, arguments: deadLetterQueueArguments(cap) }, this.log);
-    this.options.onDeadLetterQueueDeclared?.(declaration);
+    this.notify('onDeadLetterQueueDeclared', (o) => o.onDeadLetterQueueDeclared?.(declaration));
     if (this.closing) return;
     // Counts what the cap drops: each dropped dead letter is reported, then acked.
     const drops = await model.createChannel();
@@ -309,12 +330,9 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     await drops.prefetch(DROP_PREFETCH);
     await drops.consume(cap.droppedQueue, (msg) => {
       if (!msg) return;
-      const code = msg.properties.headers?.[DEAD_LETTER_HEADERS.code];
-      try {
-        this.options.onDeadLetterDropped?.({ code: typeof code === 'string' ? code : Buffer.isBuffer(code) ? code.toString('utf8') : null });
-      } catch (err) {
-        this.log.warn('onDeadLetterDropped callback failed', { error: errorMessage(err) });
-      }
+      const header = msg.properties.headers?.[DEAD_LETTER_HEADERS.code];
+      const code = typeof header === 'string' ? header : Buffer.isBuffer(header) ? header.toString('utf8') : null;
+      this.notify('onDeadLetterDropped', (o) => o.onDeadLetterDropped?.({ code }));
       drops.ack(msg);
     });
     this.dropChannel = drops;
@@ -390,11 +408,7 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     const event: DeadLetterEvent = { code, reason, routingKey, origin };
     // A handler logs its own refusals; the transport's own decisions would otherwise leave no trace.
     if (origin === 'transport') this.log.warn('message dead-lettered', { code, reason, routingKey: event.routingKey });
-    try {
-      this.options.onDeadLetter?.(event);
-    } catch (err) {
-      this.log.warn('onDeadLetter callback failed', { error: errorMessage(err) });
-    }
+    this.notify('onDeadLetter', (o) => o.onDeadLetter?.(event));
   }
 
   private async retryLater(channel: ConfirmChannel, msg: ConsumeMessage, err: unknown): Promise<void> {

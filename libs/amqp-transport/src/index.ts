@@ -3,7 +3,7 @@ export type { AmqpConnectionOptions, AmqpCredentials, AmqpLogger, AmqpTlsFiles, 
 export { AmqpPublisher, MessageTooLargeError, PublishError } from './amqp-publisher';
 export type { AmqpPublisherOptions, PublishRequest } from './amqp-publisher';
 export { AmqpServer } from './amqp.server';
-export type { AmqpServerOptions, UndeliverableHandler } from './amqp.server';
+export type { AmqpServerOptions, DeadLetterObserver, UndeliverableHandler } from './amqp.server';
 export { AmqpContext } from './amqp.context';
 export type { DeadLetterMark } from './amqp.context';
 export { DEAD_LETTER_HEADERS, DROPPED_QUEUE_MAX_LENGTH, TRANSPORT_REJECT_CODES } from './dead-letter';
