@@ -1,7 +1,7 @@
 import { JwtService } from '@nestjs/jwt';
 import jwt from 'jsonwebtoken';
 import { AppConfig, validateEnv } from '../config';
-import { BrokerJwtService } from '../tokens/broker-jwt.service';
+import { BrokerJwtService } from './broker-jwt.service';
 import { BrokerCredentials } from './broker-credentials';
 
 const SECRET = 'unit-test-broker-secret-0123456789abcdef';

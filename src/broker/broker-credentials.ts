@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AmqpCredentials } from '@app/amqp-transport';
 import { AppConfig } from '../config';
-import { BrokerJwtService } from '../tokens/broker-jwt.service';
+import { BrokerJwtService } from './broker-jwt.service';
 
 /** Signed afresh for every management call, so it only has to outlive one HTTP request. */
 const SERVICE_TOKEN_TTL_SECONDS = 300;

@@ -4,7 +4,7 @@ import { AmqpConnection, AmqpPublisher, AmqpServer } from '@app/amqp-transport';
 import { MQTT_EXCHANGE, TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
 import { amqpLogger } from '../common/logging';
-import { BrokerJwtService } from '../tokens/broker-jwt.service';
+import { BrokerJwtService } from './broker-jwt.service';
 import { BrokerCredentials } from './broker-credentials';
 import { BrokerManagementClient } from './broker-management.client';
 import { CONSUMER_CONNECTION, PUBLISHER_CONNECTION } from './broker.tokens';

@@ -8,7 +8,7 @@ import { ConnectionsService } from '../connections';
 import { UserResponse } from '../users/dto/user.response';
 import { UserDeletionHooks, UserDisableHooks } from '../users/user-hooks';
 import { UsersService } from '../users/users.service';
-import { BrokerJwtService } from './broker-jwt.service';
+import { BrokerJwtService } from '../broker';
 import { TokensService } from './tokens.service';
 
 const SECRET = 'a-test-secret-of-more-than-32-characters';

@@ -5,7 +5,7 @@ import { AppConfig } from '../config';
 import { ConnectionsService } from '../connections';
 import { UserDeletionHooks, UserDisableHooks } from '../users/user-hooks';
 import { UsersService } from '../users/users.service';
-import { BrokerJwtService } from './broker-jwt.service';
+import { BrokerJwtService } from '../broker';
 import { BrokerTokenResponse } from './dto/broker-token.response';
 
 /** Broker tokens for registered, enabled users, and cutting a user off the broker. */
