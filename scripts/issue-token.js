@@ -11,7 +11,7 @@ const path = require('node:path');
 
 const dist = path.resolve(__dirname, '../dist');
 const { loadConfig } = require(`${dist}/src/config`);
-const { BrokerJwtService } = require(`${dist}/src/tokens/broker-jwt.service`);
+const { BrokerJwtService } = require(`${dist}/src/broker/broker-jwt.service`);
 // The grants are the wire contract's (libs/protocol), the same the engine's token endpoint uses.
 const { isValidUserId, TopicLayout, USER_ID_RULE, userGrants } = require(`${dist}/libs/protocol/src`);
 const { JwtService } = require('@nestjs/jwt');
