@@ -33,11 +33,11 @@ export class DeliveryPublisher {
   }
 
   /**
-   * Why the broker would refuse a copy of this message for good (too large a body, too long a
+   * Why the broker would refuse one of these copies for good (too large a body, too long a
    * routing key), or null. Such a publish would fail on every retry.
    */
-  unpublishable(message: Omit<DeliveredMessage, 'status'>): string | null {
-    for (const r of this.deliveryRequests(message)) {
+  unpublishable(requests: PublishRequest[]): string | null {
+    for (const r of requests) {
       if (r.body.length > this.maxBodyBytes) return `a delivered copy is ${r.body.length} bytes; the broker takes at most ${this.maxBodyBytes}`;
       if (Buffer.byteLength(r.routingKey) > MAX_ROUTING_KEY_BYTES) return `the inbox topic is longer than ${MAX_ROUTING_KEY_BYTES} bytes`;
     }

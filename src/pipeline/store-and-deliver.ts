@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { PublishRequest } from '@app/amqp-transport';
 import { AppConfig } from '../config';
 import { ConversationWriter } from '../conversations/conversation-writer';
 import { toDelivered } from '../messages/message.mapper';
@@ -84,7 +85,10 @@ export class StoreAndDeliver implements OnModuleDestroy {
    */
   private async store(all: Pending[]): Promise<{ tail: Promise<void> } | null> {
     this.metrics.batchSize.observe(all.length);
-    const batch = this.refuseUnpublishable(all);
+    // Each message's two copies, built (serialised) once: checked against the broker's limit before
+    // anything is stored, and published as they are unless the store kept an earlier version.
+    const copies = new Map(all.map((p) => [p, this.delivery.deliveryRequests(toDelivered(p.message.record, this.config.appId))]));
+    const batch = this.refuseUnpublishable(all, copies);
     const live = () => batch.filter((p) => p.message.isLive());
 
     // One record per dedupe key (a key sent twice in one batch is stored once).
@@ -109,7 +113,10 @@ export class StoreAndDeliver implements OnModuleDestroy {
 
     // Both copies of every message, from the stored version (a duplicate keeps its first id).
     const version = (p: Pending) => duplicates.get(p.message.record.dedupe_key) ?? canonical.get(p.message.record.dedupe_key)!;
-    const requests = stored.flatMap((p) => this.delivery.deliveryRequests(toDelivered(version(p), this.config.appId)));
+    const requests = stored.flatMap((p) => {
+      const kept = version(p);
+      return kept === p.message.record ? copies.get(p)! : this.delivery.deliveryRequests(toDelivered(kept, this.config.appId));
+    });
     const liveStored = () => stored.filter((p) => p.message.isLive());
     // The first attempt publishes synchronously, so batches go out in order.
     const confirmed = this.retry('publish', liveStored, () => this.delivery.publishAll(requests)).then((published) =>
@@ -123,9 +130,9 @@ export class StoreAndDeliver implements OnModuleDestroy {
    * good (a body over its message size limit closes the publishing channel, and would again on
    * every retry); returns the rest.
    */
-  private refuseUnpublishable(batch: Pending[]): Pending[] {
+  private refuseUnpublishable(batch: Pending[], copies: Map<Pending, PublishRequest[]>): Pending[] {
     return batch.filter((p) => {
-      const problem = this.delivery.unpublishable(toDelivered(p.message.record, this.config.appId));
+      const problem = this.delivery.unpublishable(copies.get(p)!);
       if (problem) p.resolve({ unprocessable: problem });
       return !problem;
     });
