@@ -53,17 +53,19 @@ export class OutgoingMessageHandler {
 
     // The policy reads the database on a cache miss, so during a database outage it fails first:
     // the message is held and the check retried, given up only when its channel is gone.
-    const checked = await retryWhileLive(() => this.policy.checkMessage(sender, recipient), {
+    // The sender's registered name comes from the state checkMessage has just cached.
+    const readPolicy = async () => ({ refusal: await this.policy.checkMessage(sender, recipient), senderName: await this.policy.displayName(sender) });
+    const checked = await retryWhileLive(readPolicy, {
       operation: 'read_policy',
       logger: this.logger,
       live: message.isLive,
       onFailure: () => this.metrics.dbErrors.inc({ operation: 'read_policy' }),
     });
     if (!checked.ok) return { kind: 'retry', reason: 'policy not read (channel lost)', cause: checked.lastError };
-    const refusal = checked.value;
+    const { refusal, senderName } = checked.value;
     if (refusal && !refusal.silent) return this.refusals.refuse(message, users, refusal.code, refusal.reason, clientMessageId);
 
-    const record = await this.recordOf(users, parsed.value, receivedAt);
+    const record = this.recordOf(users, parsed.value, receivedAt, senderName);
     if (refusal) return this.refusals.pretendSent(message, record, refusal.code, refusal.reason);
     const stored = await this.store.submit({ record, order: message.order, isLive: message.isLive, receivedAt });
     if (stored === 'abandoned') return { kind: 'retry', reason: 'message not processed (shutting down or channel lost)' };
@@ -76,7 +78,7 @@ export class OutgoingMessageHandler {
   }
 
   /** The message as stored, with its engine-assigned id and time. */
-  private async recordOf({ sender, recipient }: MessageUsers, payload: OutgoingMessage, receivedAt: number): Promise<MessageRecord> {
+  private recordOf({ sender, recipient }: MessageUsers, payload: OutgoingMessage, receivedAt: number, registeredName?: string): MessageRecord {
     const messageId = newMessageId(receivedAt);
     const record: MessageRecord = {
       _id: messageId,
@@ -89,7 +91,6 @@ export class OutgoingMessageHandler {
       ...payload,
     };
     // A registered sender is named by the engine, never by what the client typed.
-    const registeredName = await this.policy.displayName(sender);
     if (registeredName !== undefined) record.sender_fullname = registeredName;
     return record;
   }
