@@ -1,39 +1,22 @@
 import { ConsoleLogger, Logger } from '@nestjs/common';
-import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import { AmqpConnection } from '@app/amqp-transport';
 import { BrokerManagementClient } from '../broker';
 import { ConnectionGuard } from './connection-guard';
 import { ConnectionTracker } from './connection-tracker.service';
+import { fakeAmqpConnection } from '../../test/support/fake-amqp';
 
 const MQTT = "{'MQTT',\"3.1.1\"}";
 const created = (name: string, clientId: string, protocol = MQTT) => ['connection.created', { name, protocol, variable_map: `#{<<"client_id">> => <<"${clientId}">>}` }] as const;
 const channel = (name: string, user: string) => ['channel.created', { name: `${name} (1)`, user }] as const;
 
-/** A consuming connection whose setups run on connect(); its channel records the topology asked for. */
+/** The tracker's consuming connection; a failing bind stands for a broker without the event exchange. */
 function fakeConsuming(failBind = false) {
-  const setups: Array<(model: ChannelModel) => Promise<void>> = [];
-  let consume: ((msg: ConsumeMessage | null) => void) | null = null;
-  const channel = {
-    on: jest.fn(),
-    once: jest.fn(),
-    assertQueue: jest.fn(async () => ({ queue: 'amq.gen-1' })),
-    bindQueue: jest.fn(async () => {
-      if (failBind) throw new Error('NOT_FOUND - no exchange');
-    }),
-    consume: jest.fn(async (_q: string, fn: typeof consume) => ((consume = fn), { consumerTag: 't' })),
-  };
-  const model = { createChannel: jest.fn(async () => channel) } as unknown as ChannelModel;
-  const connection = {
-    current: null as ChannelModel | null,
-    onConnected: (setup: (m: ChannelModel) => Promise<void>) => setups.push(setup),
-    async connect() {
-      for (const setup of setups) await setup(model);
-      this.current = model;
-    },
-  };
+  const fake = fakeAmqpConnection(
+    failBind ? { bindQueue: jest.fn(async () => Promise.reject(new Error('NOT_FOUND - no exchange'))) } : {},
+  );
   const deliver = (routingKey: string, headers: Record<string, unknown>) =>
-    consume!({ fields: { routingKey }, properties: { headers }, content: Buffer.alloc(0) } as unknown as ConsumeMessage);
-  return { connection, channel, deliver };
+    fake.deliver({ fields: { routingKey }, properties: { headers }, content: Buffer.alloc(0) } as never);
+  return { connection: fake.connection, channel: fake.channel, deliver };
 }
 
 function fakeManagement(listing: { connections?: unknown[]; owners?: unknown[] } = {}) {

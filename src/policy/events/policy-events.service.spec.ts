@@ -1,34 +1,13 @@
-import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import { AmqpConnection, AmqpPublisher } from '@app/amqp-transport';
 import { DomainError, ErrorCode } from '../../common/errors';
 import { AppConfig, validateEnv } from '../../config';
 import { encodePolicyEvent, PolicyChangeListener } from './policy-change';
 import { PolicyEvents } from './policy-events.service';
+import { fakeAmqpConnection } from '../../../test/support/fake-amqp';
 
-/** A connection whose setups run on connect(); a model whose channels record what they are asked. */
 function fakeConnection() {
-  const setups: Array<(model: ChannelModel) => Promise<void>> = [];
-  let consume: ((msg: ConsumeMessage | null) => void) | null = null;
-  const channel = {
-    on: jest.fn(),
-    once: jest.fn(),
-    assertExchange: jest.fn(async () => ({})),
-    assertQueue: jest.fn(async () => ({ queue: 'amq.gen-1' })),
-    bindQueue: jest.fn(async () => ({})),
-    consume: jest.fn(async (_q: string, fn: typeof consume) => ((consume = fn), { consumerTag: 't' })),
-    close: jest.fn(async () => undefined),
-  };
-  const model = { createChannel: jest.fn(async () => channel) } as unknown as ChannelModel;
-  const connection = {
-    current: null as ChannelModel | null,
-    onConnected: (setup: (m: ChannelModel) => Promise<void>) => setups.push(setup),
-    async connect() {
-      for (const setup of setups) await setup(model);
-      this.current = model;
-    },
-  };
-  const deliver = (body: Buffer) => consume!({ content: body } as ConsumeMessage);
-  return { connection, channel, deliver };
+  const fake = fakeAmqpConnection();
+  return { ...fake, deliver: (body: Buffer) => fake.deliver({ content: body }) };
 }
 
 function setup() {
