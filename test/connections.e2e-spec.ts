@@ -21,14 +21,15 @@ interface Conn {
  * Connects over MQTT (or MQTT over WebSocket) with a token, any typed username and any client id,
  * as an attacker would; no auto-reconnect, so a closed connection stays closed.
  */
-async function connect(token: string, username: string, clientId: string, url = servers.mqttUrl): Promise<Conn> {
+async function connect(token: string, username: string, clientId: string, url = servers.mqttUrl, rogue = false): Promise<Conn> {
   const client = mqtt.connect(url, { username, password: token, clientId, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000 });
   client.on('error', () => undefined);
   let open = false;
   const closed = new Promise<number>((resolve) => client.once('close', () => resolve(Date.now())));
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve((open = true) && undefined));
-    void closed.then(() => reject(new Error(`${clientId}: closed before CONNACK`)));
+    // A rule breaker may be closed by the engine's guard before the client has read its CONNACK.
+    void closed.then(() => (rogue ? resolve() : reject(new Error(`${clientId}: closed before CONNACK`))));
   });
   void closed.then(() => (open = false));
   return { client, clientId, closed, isOpen: () => open };
@@ -56,8 +57,8 @@ describe('connections: closed by the identity in the token, whatever the client 
     expect(issued.status).toBe(201);
     return { id, token: issued.body.token as string };
   };
-  const open = async (token: string, username: string, clientId: string, url?: string) => {
-    const conn = await connect(token, username, clientId, url);
+  const open = async (token: string, username: string, clientId: string, url?: string, rogue = false) => {
+    const conn = await connect(token, username, clientId, url, rogue);
     conns.push(conn);
     return conn;
   };
@@ -76,13 +77,13 @@ describe('connections: closed by the identity in the token, whatever the client 
   it('closes a connection whose client id breaks the rule as soon as it connects (A\'s token, client id "x"), with no admin call', async () => {
     const a = await register('alice');
     const start = Date.now();
-    const rogue = await open(a.token, a.id, 'x');
+    const rogue = await open(a.token, a.id, 'x', undefined, true);
     expect(await closedWithin(rogue, start)).toBeLessThan(1000);
     // Also another user's id, a prefix without the separator, and over WebSocket.
     const b = await register('bob');
     for (const [clientId, url] of [[`${b.id}~${device()}`, servers.mqttUrl], [`${a.id}${device()}`, servers.mqttUrl], ['x', WS_URL]]) {
       const t = Date.now();
-      const c = await open(a.token, a.id, clientId, url);
+      const c = await open(a.token, a.id, clientId, url, true);
       expect([clientId, await closedWithin(c, t)]).toEqual([clientId, expect.any(Number)]);
     }
   });
@@ -142,7 +143,7 @@ describe('connections: closed by the identity in the token, whatever the client 
     try {
       const a = await register('judy');
       const start = Date.now();
-      const rogue = await open(a.token, a.id, 'x');
+      const rogue = await open(a.token, a.id, 'x', undefined, true);
       expect(await closedWithin(rogue, start)).toBeLessThan(1000);
       const guardLines = (file: string) =>
         readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('"ConnectionGuard"') && l.includes(`"user_id":"${a.id}"`));
