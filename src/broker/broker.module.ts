@@ -4,6 +4,7 @@ import { AmqpConnection, AmqpPublisher, AmqpServer } from '@app/amqp-transport';
 import { MQTT_EXCHANGE, TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
 import { amqpLogger } from '../common/logging';
+import { BrokerChannels } from './broker-channels';
 import { BrokerJwtService } from './broker-jwt.service';
 import { BrokerCredentials } from './broker-credentials';
 import { BrokerManagementClient } from './broker-management.client';
@@ -23,12 +24,15 @@ function connection(name: string, config: AppConfig, credentials: BrokerCredenti
 
 /**
  * The engine's broker access: a consuming connection (used by the AMQP transport) and a
- * publishing one with publisher confirms, both reconnecting by themselves.
+ * publishing one with publisher confirms, both reconnecting by themselves. The connections stay
+ * inside this module: the pipeline gets the transport and the publisher, other features
+ * BrokerChannels.
  */
 @Global()
 @Module({
   imports: [JwtModule.register({})],
   providers: [
+    BrokerChannels,
     BrokerJwtService,
     BrokerCredentials,
     BrokerManagementClient,
@@ -81,7 +85,7 @@ function connection(name: string, config: AppConfig, credentials: BrokerCredenti
         }),
     },
   ],
-  exports: [BrokerJwtService, BrokerCredentials, BrokerManagementClient, TopicLayout, AmqpPublisher, AmqpServer, CONSUMER_CONNECTION, PUBLISHER_CONNECTION],
+  exports: [BrokerChannels, BrokerJwtService, BrokerCredentials, BrokerManagementClient, TopicLayout, AmqpPublisher, AmqpServer],
 })
 export class BrokerModule implements OnApplicationShutdown {
   constructor(

@@ -1,5 +1,6 @@
 export { BrokerModule } from './broker.module';
 export { BrokerCredentials } from './broker-credentials';
-export { CONSUMER_CONNECTION, PUBLISHER_CONNECTION } from './broker.tokens';
+export { BrokerChannels } from './broker-channels';
+export type { BrokerLink } from './broker-channels';
 export { BrokerManagementClient } from './broker-management.client';
 export { BrokerJwtService } from './broker-jwt.service';

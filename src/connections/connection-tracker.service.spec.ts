@@ -1,9 +1,8 @@
 import { ConsoleLogger, Logger } from '@nestjs/common';
-import { AmqpConnection } from '@app/amqp-transport';
 import { BrokerManagementClient } from '../broker';
 import { ConnectionGuard } from './connection-guard';
 import { ConnectionTracker } from './connection-tracker.service';
-import { fakeAmqpConnection } from '../../test/support/fake-amqp';
+import { fakeAmqpConnection, fakeBrokerChannels } from '../../test/support/fake-amqp';
 
 const MQTT = "{'MQTT',\"3.1.1\"}";
 const created = (name: string, clientId: string, protocol = MQTT) => ['connection.created', { name, protocol, variable_map: `#{<<"client_id">> => <<"${clientId}">>}` }] as const;
@@ -31,7 +30,7 @@ function fakeManagement(listing: { connections?: unknown[]; owners?: unknown[] }
 function setup(options: { failBind?: boolean; listing?: Parameters<typeof fakeManagement>[0] } = {}) {
   const consuming = fakeConsuming(options.failBind);
   const management = fakeManagement(options.listing);
-  const tracker = new ConnectionTracker(consuming.connection as unknown as AmqpConnection, management as unknown as BrokerManagementClient);
+  const tracker = new ConnectionTracker(fakeBrokerChannels({ consuming: consuming.connection }), management as unknown as BrokerManagementClient);
   new ConnectionGuard(tracker, management as unknown as BrokerManagementClient);
   tracker.onModuleInit();
   return { tracker, consuming, management };

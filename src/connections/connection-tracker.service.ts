@@ -1,7 +1,6 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { AmqpConnection } from '@app/amqp-transport';
-import { BrokerManagementClient, CONSUMER_CONNECTION } from '../broker';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import { BrokerChannels, BrokerLink, BrokerManagementClient } from '../broker';
 import { BROKER_EVENT_EXCHANGE, CONNECTION_EVENT_KEYS, listedProtocol, parseConnectionEvent } from './connection-event';
 import { ConnectionRegistry, IdentifiedConnection } from './connection-registry';
 
@@ -29,7 +28,7 @@ export class ConnectionTracker implements OnModuleInit, OnModuleDestroy {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    @Inject(CONSUMER_CONNECTION) private readonly consuming: AmqpConnection,
+    private readonly broker: BrokerChannels,
     private readonly management: BrokerManagementClient,
   ) {}
 
@@ -38,7 +37,7 @@ export class ConnectionTracker implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.consuming.onConnected((model) => this.listen(model));
+    this.broker.onConsumerConnected((link) => this.listen(link));
   }
 
   onModuleDestroy(): void {
@@ -69,12 +68,12 @@ export class ConnectionTracker implements OnModuleInit, OnModuleDestroy {
   }
 
   // Must not throw: a failure here would take the pipeline's consuming connection down with it.
-  private async listen(model: ChannelModel): Promise<void> {
+  private async listen(link: BrokerLink): Promise<void> {
     let live = false;
     try {
-      const channel = await model.createChannel();
+      const channel = await link.model.createChannel();
       channel.on('error', (err: Error) => this.logger.warn({ error: err.message }, 'connection event channel error'));
-      channel.once('close', () => live && this.onChannelClosed(model));
+      channel.once('close', () => live && this.onChannelClosed(link));
       await this.consume(channel);
       live = true;
     } catch (err) {
@@ -109,12 +108,12 @@ export class ConnectionTracker implements OnModuleInit, OnModuleDestroy {
 
   // The channel alone may close (e.g. a channel error): open it again while the connection lives.
   // A failed set-up (e.g. no event exchange) is not retried before the next reconnection.
-  private onChannelClosed(model: ChannelModel): void {
+  private onChannelClosed(link: BrokerLink): void {
     // Checked later: when the whole connection goes, its channels close first.
     const retry = setTimeout(() => {
-      if (this.consuming.current !== model) return;
+      if (!link.isCurrent()) return;
       this.logger.warn('connection event channel closed; opening it again');
-      void this.listen(model);
+      void this.listen(link);
     }, CHANNEL_RETRY_MS);
     retry.unref();
   }

@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Channel, ChannelModel, ConfirmChannel, GetMessage } from 'amqplib';
-import { AmqpConnection, errorMessage } from '@app/amqp-transport';
+import { Injectable, Logger } from '@nestjs/common';
+import { Channel, ConfirmChannel, GetMessage } from 'amqplib';
+import { errorMessage } from '@app/amqp-transport';
 import { TopicLayout } from '@app/protocol';
-import { PUBLISHER_CONNECTION } from '../broker';
+import { BrokerChannels, BrokerLink } from '../broker';
 import { within } from '../common/async';
 import { DomainError, ErrorCode } from '../common/errors';
 import { AppConfig } from '../config';
@@ -19,8 +19,8 @@ import { ExchangeProbe } from './exchange-probe';
 
 /**
  * The dead-letter queue for operators: look at what is in it, send it back to the engine once the
- * cause is fixed, or drop it. Each call works on a channel of its own on the publisher connection
- * and closes it at the end; a message is only ever acked (removed) after what it was taken for is
+ * cause is fixed, or drop it. Each call works on a broker channel of its own and closes it at the
+ * end; a message is only ever acked (removed) after what it was taken for is
  * done, so an interrupted call leaves the rest in the queue.
  */
 @Injectable()
@@ -31,7 +31,7 @@ export class DeadLettersService {
   constructor(
     config: AppConfig,
     private readonly topics: TopicLayout,
-    @Inject(PUBLISHER_CONNECTION) private readonly connection: AmqpConnection,
+    private readonly broker: BrokerChannels,
   ) {
     this.queue = config.pipeline.deadLetterQueue;
   }
@@ -75,9 +75,9 @@ export class DeadLettersService {
       if (left.length < MAX_LEFT_LISTED) left.push({ id: deadLetterId(msg), code: problem.code, reason: problem.reason, exchange, routing_key: routingKey });
     };
     return this.withChannel(
-      async (channel, model) => {
+      async (channel, link) => {
         const target = Math.min(limit ?? MAX_PER_CALL, await this.depth(channel));
-        const exchanges = new ExchangeProbe(model, (call, what) => this.bounded(call, what));
+        const exchanges = new ExchangeProbe(link.model, (call, what) => this.bounded(call, what));
         let returned = false;
         channel.on('return', () => (returned = true));
         try {
@@ -148,26 +148,18 @@ export class DeadLettersService {
   }
 
   /** Runs the work on a channel of its own (confirm mode: replays need it, the rest does not mind). */
-  private async withChannel<T>(work: (channel: ConfirmChannel, model: ChannelModel) => Promise<T>, progress: () => string = () => ''): Promise<T> {
-    const model = this.connection.current;
-    if (!model) throw unavailable('the broker is not connected');
-    let channel: ConfirmChannel;
+  private async withChannel<T>(work: (channel: ConfirmChannel, link: BrokerLink) => Promise<T>, progress: () => string = () => ''): Promise<T> {
+    let started = false;
     try {
-      channel = await this.bounded(model.createConfirmChannel(), 'open a channel');
+      return await this.broker.withChannel((channel, link) => {
+        started = true;
+        return work(channel, link);
+      }, BROKER_CALL_TIMEOUT_MS);
     } catch (err) {
-      throw err instanceof DomainError ? err : unavailable(`could not open a broker channel: ${errorMessage(err)}`);
-    }
-    channel.on('error', () => undefined); // a failed call rejects on its own
-    try {
-      return await work(channel, model);
-    } catch (err) {
+      if (!started) throw unavailable(errorMessage(err));
       const message = err instanceof DomainError ? err.message : `broker call failed: ${errorMessage(err)}`;
       const step = progress();
       throw unavailable(step ? `${message} (${step})` : message);
-    } finally {
-      // Closing after the acks, on their channel, makes sure the broker has them; unacked
-      // messages go back to the queue.
-      await channel.close().catch(() => undefined);
     }
   }
 

@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { AmqpConnection, AmqpPublisher, AmqpServer } from '@app/amqp-transport';
-import { CONSUMER_CONNECTION } from '../broker';
+import { AmqpPublisher, AmqpServer } from '@app/amqp-transport';
+import { BrokerChannels } from '../broker';
 
 /** The broker is "up" when the publisher can publish and the consumer is subscribed. */
 @Injectable()
@@ -10,14 +10,14 @@ export class BrokerHealthIndicator {
     private readonly health: HealthIndicatorService,
     private readonly publisher: AmqpPublisher,
     private readonly server: AmqpServer,
-    @Inject(CONSUMER_CONNECTION) private readonly consumer: AmqpConnection,
+    private readonly broker: BrokerChannels,
   ) {}
 
   check(key = 'broker') {
     const indicator = this.health.check(key);
     const details = {
       publisher: this.publisher.isReady ? 'ready' : 'unavailable',
-      consumer: this.consumer.connectionState,
+      consumer: this.broker.consumerState,
       consuming: this.server.isConsuming,
     };
     return this.publisher.isReady && this.server.isConsuming ? indicator.up(details) : indicator.down(details);

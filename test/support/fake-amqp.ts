@@ -1,4 +1,6 @@
 import type { ChannelModel, ConsumeMessage } from 'amqplib';
+import type { AmqpConnection } from '@app/amqp-transport';
+import { BrokerChannels } from '../../src/broker/broker-channels';
 
 /**
  * For unit specs: a consuming connection whose setups run on connect(), on a model whose one
@@ -29,4 +31,13 @@ export function fakeAmqpConnection(channelOverrides: Record<string, unknown> = {
   };
   const deliver = (msg: Partial<ConsumeMessage>) => consume!(msg as ConsumeMessage);
   return { connection, channel, deliver };
+}
+
+type FakeConnection = ReturnType<typeof fakeAmqpConnection>['connection'];
+
+/** The engine's BrokerChannels on fake connections (one left out is never connected). */
+export function fakeBrokerChannels(connections: { consuming?: FakeConnection; publishing?: FakeConnection }): BrokerChannels {
+  const idle = fakeAmqpConnection().connection;
+  const as = (c: FakeConnection | undefined) => (c ?? idle) as unknown as AmqpConnection;
+  return new BrokerChannels(as(connections.consuming), as(connections.publishing));
 }

@@ -1,9 +1,9 @@
-import { AmqpConnection, AmqpPublisher } from '@app/amqp-transport';
+import { AmqpPublisher } from '@app/amqp-transport';
 import { DomainError, ErrorCode } from '../../common/errors';
 import { AppConfig, validateEnv } from '../../config';
 import { encodePolicyEvent, PolicyChangeListener } from './policy-change';
 import { PolicyEvents } from './policy-events.service';
-import { fakeAmqpConnection } from '../../../test/support/fake-amqp';
+import { fakeAmqpConnection, fakeBrokerChannels } from '../../../test/support/fake-amqp';
 
 function fakeConnection() {
   const fake = fakeAmqpConnection();
@@ -18,8 +18,7 @@ function setup() {
   const events = new PolicyEvents(
     config,
     publisher as unknown as AmqpPublisher,
-    publishing.connection as unknown as AmqpConnection,
-    consuming.connection as unknown as AmqpConnection,
+    fakeBrokerChannels({ publishing: publishing.connection, consuming: consuming.connection }),
   );
   const listener: jest.Mocked<PolicyChangeListener> = { onPolicyChange: jest.fn(), onPolicyReset: jest.fn() };
   events.subscribe(listener);

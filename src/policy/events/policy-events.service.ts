@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import type { ChannelModel } from 'amqplib';
-import { AmqpConnection, AmqpPublisher } from '@app/amqp-transport';
-import { CONSUMER_CONNECTION, PUBLISHER_CONNECTION } from '../../broker';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { AmqpPublisher } from '@app/amqp-transport';
+import { BrokerChannels, BrokerLink } from '../../broker';
 import { DomainError, ErrorCode } from '../../common/errors';
 import { AppConfig } from '../../config';
 import { encodePolicyEvent, parsePolicyEvent, PolicyChange, PolicyChangeListener } from './policy-change';
@@ -20,13 +19,12 @@ export class PolicyEvents implements OnModuleInit {
   private readonly listeners: PolicyChangeListener[] = [];
   private readonly origin = randomUUID();
   /** The publishing connection on which the exchange is known to exist. */
-  private declaredOn: ChannelModel | null = null;
+  private declaredOn: BrokerLink | null = null;
 
   constructor(
     private readonly config: AppConfig,
     private readonly publisher: AmqpPublisher,
-    @Inject(PUBLISHER_CONNECTION) private readonly publishing: AmqpConnection,
-    @Inject(CONSUMER_CONNECTION) private readonly consuming: AmqpConnection,
+    private readonly broker: BrokerChannels,
   ) {}
 
   subscribe(listener: PolicyChangeListener): void {
@@ -34,10 +32,10 @@ export class PolicyEvents implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    this.publishing.onConnected((model) => this.declareExchange(model));
+    this.broker.onPublisherConnected((link) => this.declareExchange(link));
     // Registered before the pipeline's consumer (which registers when the microservice starts),
     // so on every connection the caches are reset before messages flow again.
-    this.consuming.onConnected((model) => this.listen(model));
+    this.broker.onConsumerConnected((link) => this.listen(link));
   }
 
   /**
@@ -46,8 +44,7 @@ export class PolicyEvents implements OnModuleInit {
    */
   async announce(change: PolicyChange): Promise<void> {
     this.dispatch(change);
-    const model = this.publishing.current;
-    if (!model || model !== this.declaredOn) throw notAnnounced('the broker is not connected');
+    if (!this.declaredOn?.isCurrent()) throw notAnnounced('the broker is not connected');
     try {
       await this.publisher.publish({
         exchange: this.exchange,
@@ -65,25 +62,25 @@ export class PolicyEvents implements OnModuleInit {
   }
 
   // Publishing to a missing exchange would close the publisher's channel, which the pipeline shares.
-  private async declareExchange(model: ChannelModel): Promise<void> {
-    const channel = await model.createChannel();
+  private async declareExchange(link: BrokerLink): Promise<void> {
+    const channel = await link.model.createChannel();
     await channel.assertExchange(this.exchange, 'fanout', { durable: true });
     await channel.close();
-    this.declaredOn = model;
+    this.declaredOn = link;
   }
 
-  private async listen(model: ChannelModel): Promise<void> {
-    const channel = await model.createChannel();
+  private async listen(link: BrokerLink): Promise<void> {
+    const channel = await link.model.createChannel();
     channel.on('error', (err: Error) => this.logger.warn({ error: err.message }, 'policy event channel error'));
     await channel.assertExchange(this.exchange, 'fanout', { durable: true });
     const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
     await channel.bindQueue(queue, this.exchange, '');
     await channel.consume(queue, (msg) => msg && this.receive(msg.content), { noAck: true });
     channel.once('close', () => {
-      if (this.consuming.current !== model) return;
+      if (!link.isCurrent()) return;
       // Without this channel the caches would go stale unnoticed: reconnect, which resets them.
       this.logger.warn('policy event channel closed; reconnecting the consumer');
-      void model.close().catch(() => undefined);
+      void link.model.close().catch(() => undefined);
     });
     // Only now, with announcements arriving, is a reload from the database sure to be current.
     for (const listener of this.listeners) listener.onPolicyReset();
