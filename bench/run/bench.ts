@@ -64,9 +64,11 @@ async function prepareEngine(config: BenchConfig, root: string, target: Target, 
   await dropDatabase(target.stack!.mongoUri);
   await deleteEngineQueues(target.stack!, config.target.engineEnv);
   const engine = await spawnEngine(root, target.stack!, config.target);
-  const release = resources.add('the engine', () => engine.stop());
-  progress.log(`engine started (pid ${engine.pid}, log ${engine.logFile})`);
-  return { url: engine.url, pid: engine.pid, logFile: engine.logFile, release };
+  // SIGTERM (the engine drains), SIGKILL if it has not exited in 20 s.
+  const release = resources.add('the engine', async () => void (await engine.stop(20_000)));
+  const pid = engine.process.pid!;
+  progress.log(`engine started (pid ${pid}, log ${engine.logFile})`);
+  return { url: engine.url, pid, logFile: engine.logFile, release };
 }
 
 function pidsFor(config: BenchConfig, target: Target, engine: EngineHandle | null): Partial<Record<ProcessRole, number | null>> {

@@ -1,19 +1,9 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ENGINE_ENTRY as ENTRY, EngineProcess, spawnEngineProcess, untilReady } from '@app/engine-process';
 import { LocalTarget } from '../config/bench-config';
 import { LocalStack } from './local-stack';
-
-export interface SpawnedEngine {
-  url: string;
-  pid: number;
-  logFile: string;
-  /** SIGTERM (the engine drains), SIGKILL if it has not exited in 20 s. */
-  stop(): Promise<void>;
-}
-
-const ENTRY = 'dist/src/main.js';
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -49,54 +39,19 @@ export async function ensureBuilt(root: string, mode: LocalTarget['build'], log:
   // stdout carries the report; the build's output went to the terminal as progress.
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(url: string, exited: Promise<unknown>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let gone = false;
-  void exited.then(() => (gone = true));
-  let last = '';
-  while (Date.now() < deadline && !gone) {
-    try {
-      const res = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) return;
-      last = `${res.status}`;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(gone ? 'the engine exited while starting' : `the engine was not ready within ${timeoutMs / 1000} s (last: ${last})`);
-}
-
 /**
  * Spawns the built engine against the bench stack. Its settings are the defaults but for: no
  * per-user rate limit (the bench measures capacity, and a fast trial would be refused for
  * policy), no admin API rate limit (it registers every user), warn-level logs, no Swagger, and
  * the stack's admin key; `--engine-env` overrides any of them.
  */
-export async function spawnEngine(root: string, stack: LocalStack, target: LocalTarget): Promise<SpawnedEngine> {
-  const port = await freePort();
-  const logDir = `${stack.dir}/logs`;
-  mkdirSync(logDir, { recursive: true });
-  const logFile = `${logDir}/engine-bench-${Date.now()}.log`;
-  const log = createWriteStream(logFile);
+export async function spawnEngine(root: string, stack: LocalStack, target: LocalTarget): Promise<EngineProcess> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     NODE_ENV: 'production',
     ENV_FILE: '/dev/null',
     LOG_LEVEL: 'warn',
     HTTP_HOST: '127.0.0.1',
-    HTTP_PORT: String(port),
     SWAGGER_ENABLED: 'false',
     RABBITMQ_HOST: '127.0.0.1',
     RABBITMQ_PORT: stack.env.STACK_AMQP_PORT,
@@ -115,27 +70,5 @@ export async function spawnEngine(root: string, stack: LocalStack, target: Local
     ADMIN_RATE_LIMIT_PER_MINUTE: '0',
     ...target.engineEnv,
   };
-  const child = spawn(process.execPath, [ENTRY], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitReady(url, exited, 60_000);
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}; engine log: ${logFile}`);
-  }
-  return {
-    url,
-    pid: child.pid!,
-    logFile,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(killer);
-    },
-  };
+  return untilReady(await spawnEngineProcess({ root, env, logFile: `${stack.dir}/logs/engine-bench-${Date.now()}.log` }), 60_000);
 }
