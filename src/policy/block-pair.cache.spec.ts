@@ -1,17 +1,15 @@
 import { AppConfig, validateEnv } from '../config';
-import { PolicyChangeListener, PolicyEvents } from './events';
+import { fakePolicyEvents } from '../../test/support/fake-policy-events';
 import { BlockPairCache } from './block-pair.cache';
 import { BlocksRepository } from '../blocks/blocks.repository';
 
 function setup() {
   const blocks = new Set<string>();
   const repository = { exists: jest.fn(async (_app: string, blocker: string, blocked: string) => blocks.has(`${blocker}>${blocked}`)) };
-  let listener!: PolicyChangeListener;
-  const events = { subscribe: (l: PolicyChangeListener) => (listener = l) };
-  const config = new AppConfig(validateEnv({ JWT_SECRET: 'x'.repeat(32) }));
-  const cache = new BlockPairCache(config, repository as unknown as BlocksRepository, events as unknown as PolicyEvents);
+  const { events, listener } = fakePolicyEvents();
+  const cache = new BlockPairCache(new AppConfig(validateEnv({ JWT_SECRET: 'x'.repeat(32) })), repository as unknown as BlocksRepository, events);
   cache.onModuleInit(); // as Nest does: the listener subscribes once the module is up
-  return { cache, blocks, repository, listener: () => listener };
+  return { cache, blocks, repository, listener };
 }
 
 describe('BlockPairCache', () => {

@@ -1,17 +1,15 @@
 import { AppConfig, validateEnv } from '../config';
-import { PolicyChangeListener, PolicyEvents } from './events';
+import { fakePolicyEvents } from '../../test/support/fake-policy-events';
 import { UserStateCache } from './user-state.cache';
 import { UsersRepository } from '../users/users.repository';
 
 function setup() {
   const stored = new Map<string, { disabled: boolean; display_name: string }>();
   const repository = { findState: jest.fn(async (_app: string, id: string) => stored.get(id) ?? null) };
-  let listener!: PolicyChangeListener;
-  const events = { subscribe: (l: PolicyChangeListener) => (listener = l) };
-  const config = new AppConfig(validateEnv({ JWT_SECRET: 'x'.repeat(32) }));
-  const cache = new UserStateCache(config, repository as unknown as UsersRepository, events as unknown as PolicyEvents);
+  const { events, listener } = fakePolicyEvents();
+  const cache = new UserStateCache(new AppConfig(validateEnv({ JWT_SECRET: 'x'.repeat(32) })), repository as unknown as UsersRepository, events);
   cache.onModuleInit(); // as Nest does: the listener subscribes once the module is up
-  return { cache, stored, repository, listener: () => listener };
+  return { cache, stored, repository, listener };
 }
 
 describe('UserStateCache', () => {
