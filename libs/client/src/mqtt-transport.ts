@@ -4,12 +4,6 @@ import { Qos, Transport, TransportEvents, TransportFactory, TransportOptions } f
 import { TypedEmitter } from './typed-emitter';
 
 /**
- * The mqtt.js transport, with mqtt.js's own recovery turned off: its reconnect timer retries at a
- * fixed period with the password it started with, and on reconnect it resends unacknowledged
- * publishes before it renews the subscriptions, so the engine's answer to a resent message could
- * arrive before the subscription and be lost. The chat client does both itself, in the right order.
- */
-/**
  * Chat messages are small writes that should leave at once: with Nagle's algorithm on (Node's
  * default for TCP sockets, which mqtt.js keeps), a publish can wait for the ACK of the previous
  * one, up to the peer's delayed-ACK timer (40 ms on Linux). Measured on loopback at 1,000 msg/s:
@@ -19,6 +13,12 @@ function disableNagle(stream: unknown): void {
   if (stream instanceof Socket) stream.setNoDelay(true);
 }
 
+/**
+ * The mqtt.js transport, with mqtt.js's own recovery turned off: its reconnect timer retries at a
+ * fixed period with the password it started with, and on reconnect it resends unacknowledged
+ * publishes before it renews the subscriptions, so the engine's answer to a resent message could
+ * arrive before the subscription and be lost. The chat client does both itself, in the right order.
+ */
 class MqttJsTransport extends TypedEmitter<TransportEvents> implements Transport {
   private readonly client: MqttClient;
 
