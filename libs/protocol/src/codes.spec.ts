@@ -1,4 +1,4 @@
-import { DEAD_LETTER_CODES, ErrorCode, isBlockRefusalCode, RejectionCode } from './codes';
+import { DEAD_LETTER_CODES, ErrorCode, isBlockRefusalCode, isGroupRefusalCode, RejectionCode } from './codes';
 
 // Clients match on these strings: a renamed or removed code breaks them silently.
 describe('wire codes', () => {
@@ -12,6 +12,8 @@ describe('wire codes', () => {
       'UNKNOWN_RECIPIENT',
       'RATE_LIMITED',
       'UNPROCESSABLE',
+      'NOT_A_MEMBER',
+      'GROUP_NOT_FOUND',
     ]);
     expect(Object.values(ErrorCode)).toEqual([
       'VALIDATION_FAILED',
@@ -28,6 +30,9 @@ describe('wire codes', () => {
       'REQUEST_TIMEOUT',
       'DEPENDENCY_UNAVAILABLE',
       'INTERNAL',
+      'GROUP_NOT_FOUND',
+      'NOT_A_MEMBER',
+      'GROUP_FULL',
     ]);
   });
 
@@ -43,5 +48,17 @@ describe('wire codes', () => {
 
   it('answer a block command only for the rules it broke, not for faults', () => {
     expect(Object.values(ErrorCode).filter(isBlockRefusalCode).sort()).toEqual(['USER_NOT_FOUND', 'VALIDATION_FAILED']);
+  });
+
+  it('answer a group command only for the rules it broke, not for faults', () => {
+    expect(Object.values(ErrorCode).filter(isGroupRefusalCode).sort()).toEqual([
+      'CONFLICT',
+      'FORBIDDEN',
+      'GROUP_FULL',
+      'GROUP_NOT_FOUND',
+      'NOT_A_MEMBER',
+      'USER_NOT_FOUND',
+      'VALIDATION_FAILED',
+    ]);
   });
 });

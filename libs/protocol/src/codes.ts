@@ -1,6 +1,7 @@
 /**
  * Every code the engine puts on the wire, defined once, by surface: `RejectionCode` on
- * `clientrejected` (and dead-letter headers), `BlockResultCode` on block results, `ErrorCode` in
+ * `clientrejected` (and dead-letter headers), `BlockResultCode` on block results,
+ * `GroupResultCode` on group command results, `ErrorCode` in
  * REST error bodies (its HTTP statuses live with the REST layer, src/common/errors). docs/protocol.md
  * has one table per surface. A value is a client's contract: never change one, only add.
  */
@@ -26,6 +27,10 @@ export enum RejectionCode {
    * transient failure): it is set aside alone and the rest of its batch goes on.
    */
   UNPROCESSABLE = 'UNPROCESSABLE',
+  /** The sender is not (or no longer) a member of the group they sent to. */
+  NOT_A_MEMBER = 'NOT_A_MEMBER',
+  /** The group named in the topic does not exist (or was deleted). */
+  GROUP_NOT_FOUND = 'GROUP_NOT_FOUND',
 }
 
 /**
@@ -52,6 +57,12 @@ export enum ErrorCode {
   REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
   DEPENDENCY_UNAVAILABLE = 'DEPENDENCY_UNAVAILABLE',
   INTERNAL = 'INTERNAL',
+  /** The group does not exist; the same word as a message sent to a missing group. */
+  GROUP_NOT_FOUND = RejectionCode.GROUP_NOT_FOUND,
+  /** The user named is not a member of the group (or the one acting is not). */
+  NOT_A_MEMBER = RejectionCode.NOT_A_MEMBER,
+  /** The change would take the group over GROUP_MAX_MEMBERS. */
+  GROUP_FULL = 'GROUP_FULL',
 }
 
 /** The domain errors a block command is answered with (ok false); any other failure is retried. */
@@ -62,6 +73,33 @@ const BLOCK_REFUSAL_CODES: ReadonlySet<ErrorCode> = new Set<BlockRefusalCode>([E
 export function isBlockRefusalCode(code: ErrorCode): code is BlockRefusalCode {
   return BLOCK_REFUSAL_CODES.has(code);
 }
+
+/** The domain errors a group command is answered with (ok false); any other failure is retried. */
+export type GroupRefusalCode =
+  | ErrorCode.VALIDATION_FAILED
+  | ErrorCode.USER_NOT_FOUND
+  | ErrorCode.GROUP_NOT_FOUND
+  | ErrorCode.NOT_A_MEMBER
+  | ErrorCode.GROUP_FULL
+  | ErrorCode.FORBIDDEN
+  | ErrorCode.CONFLICT;
+
+const GROUP_REFUSAL_CODES: ReadonlySet<ErrorCode> = new Set<GroupRefusalCode>([
+  ErrorCode.VALIDATION_FAILED,
+  ErrorCode.USER_NOT_FOUND,
+  ErrorCode.GROUP_NOT_FOUND,
+  ErrorCode.NOT_A_MEMBER,
+  ErrorCode.GROUP_FULL,
+  ErrorCode.FORBIDDEN,
+  ErrorCode.CONFLICT,
+]);
+
+export function isGroupRefusalCode(code: ErrorCode): code is GroupRefusalCode {
+  return GROUP_REFUSAL_CODES.has(code);
+}
+
+/** Why a group command failed: it could not be read, came too fast, or the group's rules refuse it. */
+export type GroupResultCode = RejectionCode | GroupRefusalCode;
 
 /**
  * Why a block command failed (`code` of a result with ok false): a command that could not be read

@@ -1,4 +1,6 @@
 export * from './user-id';
+export * from './group-id';
+export * from './groups';
 export * from './topics';
 export * from './codes';
 export * from './payloads';

@@ -17,10 +17,13 @@ export interface DeliveredMessage extends OutgoingMessage {
   sender: string;
   recipient: string;
   app_id: string;
-  channel_type: 'direct';
+  /** `group`: recipient is the group id, and each member gets a copy on `{prefix}/{member}/{groupId}/messages/clientadded`. */
+  channel_type: 'direct' | 'group';
   /** Milliseconds since the epoch, assigned by the engine. */
   timestamp: number;
   status: MessageStatus;
+  /** Present (true) on an earlier message replayed to a new group member: not new, do not notify. */
+  history?: true;
 }
 
 /** What the engine publishes on `clientrejected` to the sender. */

@@ -10,6 +10,10 @@ describe('TopicLayout', () => {
     expect(layout.clientRejected('alice', 'bob')).toBe('apps/tilechat/users/alice/bob/messages/clientrejected');
     expect(layout.blockCommand('alice', 'bob')).toBe('apps/tilechat/users/alice/blocks/bob/command');
     expect(layout.blockResult('alice', 'bob')).toBe('apps/tilechat/users/alice/blocks/bob/result');
+    expect(layout.groupCommand('alice', 'group-1')).toBe('apps/tilechat/users/alice/groups/group-1/command');
+    expect(layout.groupResult('alice', 'group-1')).toBe('apps/tilechat/users/alice/groups/group-1/result');
+    expect(layout.groupUpdated('bob', 'group-1')).toBe('apps/tilechat/users/bob/groups/group-1/clientupdated');
+    expect(layout.groupDeleted('bob', 'group-1')).toBe('apps/tilechat/users/bob/groups/group-1/clientdeleted');
     expect(layout.inbox('alice')).toBe('apps/tilechat/users/alice/#');
     expect(layout.amqpPrefix).toBe('apps.tilechat.users');
   });
@@ -18,11 +22,26 @@ describe('TopicLayout', () => {
     expect(layout.parse(layout.outgoing('alice', 'bob'))).toEqual({ kind: 'outgoing', owner: 'alice', peer: 'bob' });
     expect(layout.parseRoutingKey(mqttToAmqp(layout.blockCommand('a', 'b')))).toEqual({ kind: 'block-command', owner: 'a', peer: 'b' });
     expect(layout.parse(layout.clientRejected('a', 'b'))?.kind).toBe('clientrejected');
+    expect(layout.parse(layout.outgoing('alice', 'group-1'))).toEqual({ kind: 'outgoing', owner: 'alice', peer: 'group-1' });
+    expect(layout.parse(layout.clientAdded('bob', 'group-1'))).toEqual({ kind: 'clientadded', owner: 'bob', peer: 'group-1' });
+    expect(layout.parse(layout.groupCommand('alice', 'group-1'))).toEqual({ kind: 'group-command', owner: 'alice', peer: 'group-1' });
+    expect(layout.parse(layout.groupResult('alice', 'group-1'))?.kind).toBe('group-result');
+    expect(layout.parse(layout.groupUpdated('alice', 'group-1'))?.kind).toBe('group-updated');
+    expect(layout.parse(layout.groupDeleted('alice', 'group-1'))?.kind).toBe('group-deleted');
+  });
+
+  it('never takes a group id for a user, nor a user id for a group', () => {
+    expect(layout.parse('apps/tilechat/users/group-1/bob/messages/outgoing')).toBeNull(); // a group publishes nothing
+    expect(layout.parse('apps/tilechat/users/alice/blocks/group-1/command')).toBeNull();
+    expect(layout.parse('apps/tilechat/users/alice/groups/bob/command')).toBeNull();
+    expect(layout.parse('apps/tilechat/users/alice/groups/group-/command')).toBeNull();
+    expect(layout.ownerOf('apps/tilechat/users/group-1/bob/messages/outgoing')).toBeNull();
   });
 
   it('keeps user ids named like layout words apart', () => {
     expect(layout.parse('apps/tilechat/users/alice/blocks/messages/outgoing')).toEqual({ kind: 'outgoing', owner: 'alice', peer: 'blocks' });
     expect(layout.parse('apps/tilechat/users/alice/blocks/messages/command')).toEqual({ kind: 'block-command', owner: 'alice', peer: 'messages' });
+    expect(layout.parse('apps/tilechat/users/alice/groups/messages/outgoing')).toEqual({ kind: 'outgoing', owner: 'alice', peer: 'groups' });
   });
 
   it.each([

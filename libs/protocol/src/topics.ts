@@ -1,3 +1,4 @@
+import { isValidGroupId } from './group-id';
 import { isValidUserId } from './user-id';
 
 /**
@@ -24,13 +25,22 @@ export function amqpToMqtt(routingKey: string): string {
   return routingKey.replace(/\./g, '/').replace(/\*/g, '+');
 }
 
-export type TopicKind = 'outgoing' | 'clientadded' | 'clientrejected' | 'block-command' | 'block-result';
+export type TopicKind =
+  | 'outgoing'
+  | 'clientadded'
+  | 'clientrejected'
+  | 'block-command'
+  | 'block-result'
+  | 'group-command'
+  | 'group-result'
+  | 'group-updated'
+  | 'group-deleted';
 
 export interface ParsedTopic {
   kind: TopicKind;
-  /** The user whose path this is (the publisher for outgoing and block commands). */
+  /** The user whose path this is (the publisher for outgoing, block and group commands). */
   owner: string;
-  /** The other user named in the path. */
+  /** The other user, or the group, named in the path (a group id only for message and group topics). */
   peer: string;
 }
 
@@ -43,16 +53,26 @@ const BLOCK_KINDS = new Map<string, TopicKind>([
   ['command', 'block-command'],
   ['result', 'block-result'],
 ]);
+const GROUP_KINDS = new Map<string, TopicKind>([
+  ['command', 'group-command'],
+  ['result', 'group-result'],
+  ['clientupdated', 'group-updated'],
+  ['clientdeleted', 'group-deleted'],
+]);
 
 /**
  * The topic layout under a path prefix (PATH_PREFIX, e.g. `apps/tilechat/users`; a leading `/` is
  * kept verbatim, as MQTT treats it as an empty first word).
  *
- *   {prefix}/{sender}/{recipient}/messages/outgoing        client -> engine
+ *   {prefix}/{sender}/{recipient}/messages/outgoing        client -> engine (recipient: a user or a group)
  *   {prefix}/{owner}/{peer}/messages/clientadded           engine -> owner's inbox
  *   {prefix}/{sender}/{recipient}/messages/clientrejected  engine -> sender's inbox
  *   {prefix}/{me}/blocks/{other}/command                   client -> engine (block / unblock)
  *   {prefix}/{me}/blocks/{other}/result                    engine -> me
+ *   {prefix}/{me}/groups/{groupId}/command                 client -> engine (create, add members, leave...)
+ *   {prefix}/{me}/groups/{groupId}/result                  engine -> me
+ *   {prefix}/{member}/groups/{groupId}/clientupdated       engine -> member (the group's new state)
+ *   {prefix}/{member}/groups/{groupId}/clientdeleted       engine -> member (the group is gone)
  */
 export class TopicLayout {
   readonly prefix: string;
@@ -90,6 +110,22 @@ export class TopicLayout {
     return `${this.prefix}/${me}/blocks/${other}/result`;
   }
 
+  groupCommand(me: string, groupId: string): string {
+    return `${this.prefix}/${me}/groups/${groupId}/command`;
+  }
+
+  groupResult(me: string, groupId: string): string {
+    return `${this.prefix}/${me}/groups/${groupId}/result`;
+  }
+
+  groupUpdated(member: string, groupId: string): string {
+    return `${this.prefix}/${member}/groups/${groupId}/clientupdated`;
+  }
+
+  groupDeleted(member: string, groupId: string): string {
+    return `${this.prefix}/${member}/groups/${groupId}/clientdeleted`;
+  }
+
   /** Everything a user may subscribe to: their own inbox. */
   inbox(userId: string): string {
     return `${this.prefix}/${userId}/#`;
@@ -108,13 +144,14 @@ export class TopicLayout {
     for (let i = 0; i < n; i++) if (words[i] !== this.prefixWords[i]) return null;
     if (words.length !== n + 4) return null;
     const [owner, second, third, last] = words.slice(n);
-    let parsed: ParsedTopic | null = null;
+    if (!isValidUserId(owner)) return null;
     const messageKind = third === 'messages' ? MESSAGE_KINDS.get(last) : undefined;
+    if (messageKind) return isValidUserId(second) || isValidGroupId(second) ? { kind: messageKind, owner, peer: second } : null;
     const blockKind = second === 'blocks' ? BLOCK_KINDS.get(last) : undefined;
-    if (messageKind) parsed = { kind: messageKind, owner, peer: second };
-    else if (blockKind) parsed = { kind: blockKind, owner, peer: third };
-    if (!parsed || !isValidUserId(parsed.owner) || !isValidUserId(parsed.peer)) return null;
-    return parsed;
+    if (blockKind) return isValidUserId(third) ? { kind: blockKind, owner, peer: third } : null;
+    const groupKind = second === 'groups' ? GROUP_KINDS.get(last) : undefined;
+    if (groupKind) return isValidGroupId(third) ? { kind: groupKind, owner, peer: third } : null;
+    return null;
   }
 
   /**

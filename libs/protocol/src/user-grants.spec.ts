@@ -22,12 +22,17 @@ describe('userGrants: least privilege for a chat user', () => {
     expect(grants.scopes).toEqual([
       'rabbitmq.write:*/amq.topic/apps.tilechat.users.alice.*.messages.outgoing',
       'rabbitmq.write:*/amq.topic/apps.tilechat.users.alice.blocks.*.command',
+      'rabbitmq.write:*/amq.topic/apps.tilechat.users.alice.groups.*.command',
       'rabbitmq.read:*/amq.topic/apps.tilechat.users.alice.*',
       'rabbitmq.configure:*/mqtt-subscription-alice~*',
       'rabbitmq.write:*/mqtt-subscription-alice~*',
       'rabbitmq.read:*/mqtt-subscription-alice~*',
     ]);
-    expect(grants.publish).toEqual(['apps/tilechat/users/alice/+/messages/outgoing', 'apps/tilechat/users/alice/blocks/+/command']);
+    expect(grants.publish).toEqual([
+      'apps/tilechat/users/alice/+/messages/outgoing',
+      'apps/tilechat/users/alice/blocks/+/command',
+      'apps/tilechat/users/alice/groups/+/command',
+    ]);
     expect(grants.subscribe).toEqual(['apps/tilechat/users/alice/#']);
     expect(grants.clientIdPrefix).toBe('alice~');
   });
@@ -56,13 +61,30 @@ describe('userGrants: least privilege for a chat user', () => {
         expect(permission).not.toBe('configure');
         expect(pattern.startsWith(`${layout.amqpPrefix}.${user}.`)).toBe(true);
         for (const other of others) {
-          for (const topic of [layout.outgoing(other, user), layout.clientAdded(other, user), layout.clientRejected(other, user), layout.blockCommand(other, user), layout.blockResult(other, user)]) {
+          for (const topic of [
+            layout.outgoing(other, user),
+            layout.clientAdded(other, user),
+            layout.clientRejected(other, user),
+            layout.blockCommand(other, user),
+            layout.blockResult(other, user),
+            layout.groupCommand(other, 'group-1'),
+            layout.groupUpdated(other, 'group-1'),
+            layout.clientAdded(other, 'group-1'),
+          ]) {
             expect(brokerMatches(pattern, key(topic))).toBe(false);
           }
         }
         if (permission === 'write') {
           // What the engine publishes to the user is never the user's to write: no forged copies or results.
-          for (const topic of [layout.clientAdded(user, 'bob'), layout.clientRejected(user, 'bob'), layout.blockResult(user, 'bob')]) {
+          for (const topic of [
+            layout.clientAdded(user, 'bob'),
+            layout.clientRejected(user, 'bob'),
+            layout.blockResult(user, 'bob'),
+            layout.clientAdded(user, 'group-1'),
+            layout.groupResult(user, 'group-1'),
+            layout.groupUpdated(user, 'group-1'),
+            layout.groupDeleted(user, 'group-1'),
+          ]) {
             expect(brokerMatches(pattern, key(topic))).toBe(false);
           }
         }
@@ -78,8 +100,13 @@ describe('userGrants: least privilege for a chat user', () => {
     expect(can('write', layout.blockCommand(user, 'bob'))).toBe(true);
     expect(can('read', layout.clientAdded(user, 'bob'))).toBe(true);
     expect(can('read', layout.blockResult(user, 'bob'))).toBe(true);
+    expect(can('write', layout.outgoing(user, 'group-1'))).toBe(true);
+    expect(can('write', layout.groupCommand(user, 'group-1'))).toBe(true);
+    expect(can('read', layout.clientAdded(user, 'group-1'))).toBe(true);
+    expect(can('read', layout.groupUpdated(user, 'group-1'))).toBe(true);
+    expect(can('read', layout.groupDeleted(user, 'group-1'))).toBe(true);
 
-    expect(grants.publish).toEqual([layout.outgoing(user, '+'), layout.blockCommand(user, '+')]);
+    expect(grants.publish).toEqual([layout.outgoing(user, '+'), layout.blockCommand(user, '+'), layout.groupCommand(user, '+')]);
     expect(grants.subscribe).toEqual([layout.inbox(user)]);
     expect(grants.clientIdPrefix).toBe(`${user}~`);
   });

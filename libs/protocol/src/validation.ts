@@ -10,9 +10,9 @@ export const LIMITS = {
   fullname: 256,
 } as const;
 
-export type ParseResult<T> =
+export type ParseResult<T, Code = RejectionCode> =
   | { ok: true; value: T }
-  | { ok: false; code: RejectionCode; reason: string; clientMessageId?: string };
+  | { ok: false; code: Code; reason: string; clientMessageId?: string };
 
 const TYPE_PATTERN = /^[a-z][a-z0-9_-]*$/;
 
@@ -31,7 +31,8 @@ function fail<T>(code: RejectionCode, reason: string, clientMessageId?: string):
   return { ok: false, code, reason, clientMessageId };
 }
 
-function decodeObject(body: Buffer | string, maxBytes: number): ParseResult<Record<string, unknown>> {
+/** A body that must be one JSON object of at most `maxBytes`. */
+export function decodeJsonObject(body: Buffer | string, maxBytes: number): ParseResult<Record<string, unknown>> {
   const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
   if (size > maxBytes) {
     return fail(RejectionCode.PAYLOAD_TOO_LARGE, `payload is ${size} bytes; the limit is ${maxBytes}`);
@@ -51,7 +52,7 @@ function decodeObject(body: Buffer | string, maxBytes: number): ParseResult<Reco
  * the documented types and sizes (docs/protocol.md).
  */
 export function parseOutgoing(body: Buffer | string, maxBytes = DEFAULT_MAX_PAYLOAD_BYTES): ParseResult<OutgoingMessage> {
-  const decoded = decodeObject(body, maxBytes);
+  const decoded = decodeJsonObject(body, maxBytes);
   if (!decoded.ok) return decoded;
   const o = decoded.value;
 
@@ -102,7 +103,7 @@ export function parseOutgoing(body: Buffer | string, maxBytes = DEFAULT_MAX_PAYL
 }
 
 export function parseBlockCommand(body: Buffer | string, maxBytes = 1024): ParseResult<BlockCommand> {
-  const decoded = decodeObject(body, maxBytes);
+  const decoded = decodeJsonObject(body, maxBytes);
   if (!decoded.ok) return decoded;
   const action = decoded.value.action;
   if (action !== 'block' && action !== 'unblock') {

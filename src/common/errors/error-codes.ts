@@ -19,4 +19,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.REQUEST_TIMEOUT]: 408,
   [ErrorCode.DEPENDENCY_UNAVAILABLE]: 503,
   [ErrorCode.INTERNAL]: 500,
+  [ErrorCode.GROUP_NOT_FOUND]: 404,
+  [ErrorCode.NOT_A_MEMBER]: 409,
+  [ErrorCode.GROUP_FULL]: 409,
 };
