@@ -1,6 +1,6 @@
 import { AmqpPublisher, PublishRequest } from '@app/amqp-transport';
 import { MessageStatus, parseOutgoing, RejectionCode, TopicLayout } from '@app/protocol';
-import { DeliveryPublisher } from '../pipeline/delivery.publisher';
+import { DeliveryPublisher } from '../messages/delivery.publisher';
 import { AppConfig } from './app-config';
 import { validateEnv } from './env.validation';
 import { brokerMaxMessageBytes, ENGINE_ENVELOPE_BYTES, MIN_BROKER_MESSAGE_BYTES } from './message-size';

@@ -4,7 +4,7 @@
  * two equal); the engine's publisher refuses to send anything larger, because the broker answers
  * an oversized publish by closing the channel, which would stop every publish that shares it.
  *
- * What the engine adds to a client's payload (src/pipeline/delivery.publisher.ts): the delivered
+ * What the engine adds to a client's payload (src/messages/delivery.publisher.ts): the delivered
  * copies carry message_id, sender, recipient, app_id, channel_type, timestamp, status (and type
  * when the client left it out), at most ~400 bytes; src/config/message-size.spec.ts builds the
  * largest one. The payload itself is measured as the engine re-encodes it (parseOutgoing), so

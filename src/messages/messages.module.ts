@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { DeliveryPublisher } from './delivery.publisher';
 import { Message, MessageSchema } from './message.schema';
 import { MessagesController } from './messages.controller';
 import { MessagesRepository } from './messages.repository';
@@ -8,7 +9,7 @@ import { MessagesService } from './messages.service';
 @Module({
   imports: [MongooseModule.forFeature([{ name: Message.name, schema: MessageSchema }])],
   controllers: [MessagesController],
-  providers: [MessagesRepository, MessagesService],
-  exports: [MessagesRepository],
+  providers: [MessagesRepository, MessagesService, DeliveryPublisher],
+  exports: [MessagesRepository, DeliveryPublisher],
 })
 export class MessagesModule {}

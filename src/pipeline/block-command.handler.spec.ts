@@ -5,7 +5,7 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { MetricsService } from '../metrics/metrics.service';
 import { PolicyService } from '../policy/policy.service';
 import { BlockCommandHandler } from './block-command.handler';
-import { DeliveryPublisher } from './delivery.publisher';
+import { DeliveryPublisher } from '../messages/delivery.publisher';
 import { Delivery, Outcome } from './outcome';
 
 const COMMAND_KEY = 'apps.tilechat.users.alice.blocks.bob.command';

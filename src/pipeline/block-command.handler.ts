@@ -4,7 +4,7 @@ import { BlocksService } from '../blocks/blocks.service';
 import { DomainError } from '../common/errors';
 import { MetricsService } from '../metrics/metrics.service';
 import { PolicyService } from '../policy/policy.service';
-import { DeliveryPublisher } from './delivery.publisher';
+import { DeliveryPublisher } from '../messages/delivery.publisher';
 import { ACCEPTED, Delivery, Outcome } from './outcome';
 import { describeKey } from './refusals';
 

@@ -4,7 +4,6 @@ import { ConversationsModule } from '../conversations/conversations.module';
 import { MessagesModule } from '../messages/messages.module';
 import { PolicyModule } from '../policy/policy.module';
 import { BlockCommandHandler } from './block-command.handler';
-import { DeliveryPublisher } from './delivery.publisher';
 import { StoreAndDeliver } from './store-and-deliver';
 import { Refusals } from './refusals';
 import { PipelineController } from './pipeline.controller';
@@ -14,7 +13,6 @@ import { UndeliverableMessages } from './undeliverable-messages';
 @Module({
   imports: [MessagesModule, ConversationsModule, PolicyModule, BlocksModule],
   controllers: [PipelineController],
-  providers: [OutgoingMessageHandler, Refusals, BlockCommandHandler, StoreAndDeliver, DeliveryPublisher, UndeliverableMessages],
-  exports: [DeliveryPublisher],
+  providers: [OutgoingMessageHandler, Refusals, BlockCommandHandler, StoreAndDeliver, UndeliverableMessages],
 })
 export class PipelineModule {}

@@ -3,7 +3,7 @@ import { pairKey, RejectionCode } from '@app/protocol';
 import { AppConfig, validateEnv } from '../config';
 import { dedupeKey, MessageRecord } from '../messages/message.record';
 import { MetricsService } from '../metrics/metrics.service';
-import { DeliveryPublisher } from './delivery.publisher';
+import { DeliveryPublisher } from '../messages/delivery.publisher';
 import { Delivery, Outcome } from './outcome';
 import { Refusals } from './refusals';
 

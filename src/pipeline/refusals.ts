@@ -6,7 +6,7 @@ import { AppConfig } from '../config';
 import { toDelivered } from '../messages/message.mapper';
 import { MessageRecord } from '../messages/message.record';
 import { MetricsService } from '../metrics/metrics.service';
-import { DeliveryPublisher } from './delivery.publisher';
+import { DeliveryPublisher } from '../messages/delivery.publisher';
 import { Delivery, Outcome } from './outcome';
 
 export interface MessageUsers {

@@ -6,7 +6,7 @@ import { ConversationWriter } from '../conversations/conversation-writer';
 import { dedupeKey, MessageRecord } from '../messages/message.record';
 import { MessagesRepository } from '../messages/messages.repository';
 import { MetricsService } from '../metrics/metrics.service';
-import { DeliveryPublisher } from './delivery.publisher';
+import { DeliveryPublisher } from '../messages/delivery.publisher';
 import { AcceptedMessage, BatchOutcome, StoreAndDeliver } from './store-and-deliver';
 
 const config = new AppConfig(validateEnv({ JWT_SECRET: 'x'.repeat(32), BATCH_MAX_WAIT_MS: '1', BATCH_MAX_SIZE: '10' }));

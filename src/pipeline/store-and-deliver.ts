@@ -6,7 +6,7 @@ import { toDelivered } from '../messages/message.mapper';
 import { MessageRecord } from '../messages/message.record';
 import { MessagesRepository } from '../messages/messages.repository';
 import { MetricsService } from '../metrics/metrics.service';
-import { DeliveryPublisher } from './delivery.publisher';
+import { DeliveryPublisher } from '../messages/delivery.publisher';
 import { MicroBatcher } from './micro-batcher';
 import { retryWhileLive } from './retry';
 

@@ -5,7 +5,7 @@ import { BrokerManagementClient } from '../broker';
 import { ManagementMessage } from '../broker/broker-management.client';
 import { AppConfig } from '../config';
 import { MetricsService } from '../metrics/metrics.service';
-import { DeliveryPublisher } from './delivery.publisher';
+import { DeliveryPublisher } from '../messages/delivery.publisher';
 import { describeKey } from './refusals';
 
 /** Undeliverable messages removed at once, at most (the next ones wait for the next reconnection). */
