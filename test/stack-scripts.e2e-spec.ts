@@ -38,7 +38,8 @@ describe('scripts/stack.sh', () => {
   it('starts idempotently, stops completely, and leaves other brokers alone', async () => {
     // System services run as their own users (rabbitmq, mosquitto); other stacks of this project may come and go.
     const me = execFileSync('id', ['-un'], { encoding: 'utf8' }).trim();
-    const othersBefore = processes().filter((p) => /beam\.smp|epmd|mosquitto/.test(p.cmd) && p.user !== me);
+    // A zombie (`<defunct>`) has exited already: its parent may reap it at any time.
+    const othersBefore = processes().filter((p) => /beam\.smp|epmd|mosquitto/.test(p.cmd) && p.user !== me && !p.cmd.includes('<defunct>'));
     try {
       await stack('start');
       const first = ours().map((p) => p.pid).sort();
