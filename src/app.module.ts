@@ -5,6 +5,7 @@ import { BrokerModule } from './broker';
 import { HttpExceptionFilter } from './common/errors';
 import { LoggingModule } from './common/logging';
 import { BlocksModule } from './blocks/blocks.module';
+import { GroupsModule } from './groups/groups.module';
 import { AppConfig, ConfigModule } from './config';
 import { ConnectionsModule } from './connections';
 import { DatabaseModule } from './database';
@@ -35,6 +36,7 @@ export class AppModule {
         PolicyModule,
         UsersModule,
         BlocksModule,
+        GroupsModule,
         MessagesModule,
         ConversationsModule,
         PipelineModule,

@@ -67,6 +67,11 @@ export class AppConfig {
     cacheSize: number;
     eventsExchange: string;
   };
+  readonly groups: {
+    maxMembers: number;
+    historyForNewMembers: 'since_join' | 'all';
+    historyReplay: number;
+  };
   readonly shutdownTimeoutMs: number;
   readonly systemSenderId: string;
 
@@ -131,6 +136,11 @@ export class AppConfig {
       blockMode: env.BLOCK_MODE,
       cacheSize: env.POLICY_CACHE_SIZE,
       eventsExchange: env.POLICY_EVENTS_EXCHANGE,
+    };
+    this.groups = {
+      maxMembers: env.GROUP_MAX_MEMBERS,
+      historyForNewMembers: env.GROUP_HISTORY_FOR_NEW_MEMBERS,
+      historyReplay: env.GROUP_HISTORY_REPLAY,
     };
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
     this.systemSenderId = env.SYSTEM_SENDER_ID;

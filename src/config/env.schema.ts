@@ -262,6 +262,24 @@ export class EnvSchema {
   @Max(10_000_000)
   POLICY_CACHE_SIZE: number = 100_000;
 
+  /** Most members a group may have (docs/groups.md). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  @Max(100_000)
+  GROUP_MAX_MEMBERS: number = 1000;
+
+  /** What a new group member sees of earlier messages: `since_join` (nothing before they joined) or `all`. */
+  @IsIn(['since_join', 'all'])
+  GROUP_HISTORY_FOR_NEW_MEMBERS: 'since_join' | 'all' = 'since_join';
+
+  /** With `all`: how many of the latest group messages are replayed to a new member's inbox on joining. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  GROUP_HISTORY_REPLAY: number = 50;
+
   /** Fanout exchange on which engine instances announce user and block changes to each other. */
   @Matches(/^[A-Za-z0-9._:-]{1,200}$/)
   POLICY_EVENTS_EXCHANGE: string = 'messaging-engine.policy-events';

@@ -42,6 +42,16 @@ export class ConversationWriter implements OnModuleDestroy {
     this.schedule(FLUSH_INTERVAL_MS);
   }
 
+  /**
+   * Records a group message in the group's one summary (`owner` and `peer` are the group id):
+   * its last message, and in `unread_count` how many messages the group has had. Members' own
+   * counts derive from it (docs/groups.md), so a message costs one summary, not one per member.
+   */
+  recordGroupMessage(appId: string, groupId: string, last: LastMessage): void {
+    this.merge({ appId, owner: groupId, peer: groupId, last, unreadIncrement: 1 });
+    this.schedule(FLUSH_INTERVAL_MS);
+  }
+
   get pendingCount(): number {
     return this.pending.size;
   }

@@ -19,8 +19,20 @@ export class DeliveryPublisher {
     this.maxBodyBytes = config.pipeline.maxMessageBytes;
   }
 
-  /** The two copies of each message: to the recipient (status 150) and to the sender (100). */
-  deliveryRequests(message: Omit<DeliveredMessage, 'status'>): PublishRequest[] {
+  /**
+   * The copies of a message. Direct: to the recipient (status 150) and to the sender (100). Group:
+   * one to each member of `audience` on `{member}/{groupId}` (the sender's with 100, the rest 150).
+   */
+  deliveryRequests(message: Omit<DeliveredMessage, 'status'>, audience?: Iterable<string>): PublishRequest[] {
+    if (message.channel_type === 'group') {
+      const copies: PublishRequest[] = [];
+      const delivered = this.body({ ...message, status: MessageStatus.DELIVERED });
+      for (const member of audience ?? []) {
+        const body = member === message.sender ? this.body({ ...message, status: MessageStatus.SENT }) : delivered;
+        copies.push(this.request(this.topics.clientAdded(member, message.recipient), body));
+      }
+      return copies;
+    }
     return [
       this.request(this.topics.clientAdded(message.recipient, message.sender), { ...message, status: MessageStatus.DELIVERED }),
       this.senderCopy(message),
@@ -58,11 +70,21 @@ export class DeliveryPublisher {
     return this.publisher.publish(this.request(mqttTopic, payload));
   }
 
-  private request(mqttTopic: string, payload: object): PublishRequest {
+  /** A payload for an MQTT topic, to publish with others (publishAll). */
+  requestTo(mqttTopic: string, payload: object): PublishRequest {
+    return this.request(mqttTopic, payload);
+  }
+
+  private body(payload: object): Buffer {
+    return Buffer.from(JSON.stringify(payload));
+  }
+
+  /** One publish to an MQTT topic; a body shared by many copies is serialised once by the caller. */
+  private request(mqttTopic: string, payload: object | Buffer): PublishRequest {
     return {
       exchange: MQTT_EXCHANGE,
       routingKey: mqttToAmqp(mqttTopic),
-      body: Buffer.from(JSON.stringify(payload)),
+      body: Buffer.isBuffer(payload) ? payload : this.body(payload),
       options: { persistent: true, contentType: 'application/json', headers: MQTT_QOS1 },
     };
   }

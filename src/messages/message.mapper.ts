@@ -15,7 +15,7 @@ export function toDelivered(r: MessageRecord, appId: string): DeliveredFields {
     sender: r.sender,
     recipient: r.recipient,
     app_id: appId,
-    channel_type: 'direct',
+    channel_type: r.channel_type ?? 'direct',
     type: r.type,
     text: r.text,
     timestamp: r.timestamp,

@@ -2,7 +2,10 @@
 export interface MessageRecord {
   _id: string;
   app_id: string;
+  /** The conversation's key: pairKey of the two users, or the group id. */
   pair: string;
+  /** Set on group messages (recipient is the group id); absent on direct ones. */
+  channel_type?: 'group';
   sender: string;
   recipient: string;
   type: string;

@@ -13,9 +13,13 @@ export class Message {
   @Prop({ required: true })
   app_id!: string;
 
-  /** Both user ids in sorted order (`a|b`): one key for the two sides of a direct conversation. */
+  /** Both user ids in sorted order (`a|b`): one key for the two sides of a direct conversation; a group's id. */
   @Prop({ required: true })
   pair!: string;
+
+  /** `group` on a group message (recipient is the group id); absent on a direct one. */
+  @Prop()
+  channel_type?: 'group';
 
   @Prop({ required: true })
   sender!: string;
@@ -59,7 +63,7 @@ export class Message {
 
 export const MessageSchema = SchemaFactory.createForClass(Message);
 
-// Serves: the history of one conversation, paged by message id (GET .../conversations/:peer/messages).
+// Serves: the history of one conversation, direct or group, paged by message id (GET .../conversations/:peer/messages, GET /admin/v1/groups/:id/messages).
 MessageSchema.index({ app_id: 1, pair: 1, _id: 1 });
 // Serves: dedupe of redelivered messages (the same client_message_id from the same sender is stored once).
 MessageSchema.index({ app_id: 1, dedupe_key: 1 }, { unique: true });

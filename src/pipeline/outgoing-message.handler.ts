@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { amqpToMqtt, INVALID_TOPIC_PEER, newMessageId, OutgoingMessage, pairKey, parseOutgoing, RejectionCode, TopicLayout } from '@app/protocol';
+import { amqpToMqtt, INVALID_TOPIC_PEER, isGroupId, newMessageId, OutgoingMessage, pairKey, parseOutgoing, RejectionCode, TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
 import { dedupeKey, MessageRecord } from '../messages/message.record';
 import { MetricsService } from '../metrics/metrics.service';
-import { PolicyService } from '../policy/policy.service';
+import { PolicyRefusal, PolicyService } from '../policy/policy.service';
 import { ACCEPTED, Delivery, Outcome } from './outcome';
 import { describeKey, MessageUsers, Refusals } from './refusals';
 import { retryWhileLive } from './retry';
@@ -53,8 +53,9 @@ export class OutgoingMessageHandler {
 
     // The policy reads the database on a cache miss, so during a database outage it fails first:
     // the message is held and the check retried, given up only when its channel is gone.
-    // The sender's registered name comes from the state checkMessage has just cached.
-    const readPolicy = async () => ({ refusal: await this.policy.checkMessage(sender, recipient), senderName: await this.policy.displayName(sender) });
+    // The sender's registered name comes from the state the check has just cached.
+    const group = isGroupId(recipient);
+    const readPolicy = async () => ({ ...(await this.readPolicy(sender, recipient, group)), senderName: await this.policy.displayName(sender) });
     const checked = await retryWhileLive(readPolicy, {
       operation: 'read_policy',
       logger: this.logger,
@@ -62,12 +63,12 @@ export class OutgoingMessageHandler {
       onFailure: () => this.metrics.dbErrors.inc({ operation: 'read_policy' }),
     });
     if (!checked.ok) return { kind: 'retry', reason: 'policy not read (channel lost)', cause: checked.lastError };
-    const { refusal, senderName } = checked.value;
+    const { refusal, audience, senderName } = checked.value;
     if (refusal && !refusal.silent) return this.refusals.refuse(message, users, refusal.code, refusal.reason, clientMessageId);
 
-    const record = this.recordOf(users, parsed.value, receivedAt, senderName);
+    const record = this.recordOf(users, parsed.value, receivedAt, senderName, group);
     if (refusal) return this.refusals.pretendSent(message, record, refusal.code, refusal.reason);
-    const stored = await this.store.submit({ record, order: message.order, isLive: message.isLive, receivedAt });
+    const stored = await this.store.submit({ record, audience, order: message.order, isLive: message.isLive, receivedAt });
     if (stored === 'abandoned') return { kind: 'retry', reason: 'message not processed (shutting down or channel lost)' };
     if (typeof stored === 'object') {
       return this.refusals.refuse(message, users, RejectionCode.UNPROCESSABLE, stored.unprocessable, clientMessageId);
@@ -77,13 +78,21 @@ export class OutgoingMessageHandler {
     return ACCEPTED;
   }
 
+  /** A direct message's refusal, if any; a group message's refusal or its audience (the members). */
+  private async readPolicy(sender: string, recipient: string, group: boolean): Promise<{ refusal: PolicyRefusal | null; audience?: string[] }> {
+    if (!group) return { refusal: await this.policy.checkMessage(sender, recipient) };
+    const checked = await this.policy.checkGroupMessage(sender, recipient);
+    return 'members' in checked ? { refusal: null, audience: [...checked.members.keys()] } : { refusal: checked };
+  }
+
   /** The message as stored, with its engine-assigned id and time. */
-  private recordOf({ sender, recipient }: MessageUsers, payload: OutgoingMessage, receivedAt: number, registeredName?: string): MessageRecord {
+  private recordOf({ sender, recipient }: MessageUsers, payload: OutgoingMessage, receivedAt: number, registeredName: string | undefined, group: boolean): MessageRecord {
     const messageId = newMessageId(receivedAt);
     const record: MessageRecord = {
       _id: messageId,
       app_id: this.config.appId,
-      pair: pairKey(sender, recipient),
+      pair: group ? recipient : pairKey(sender, recipient),
+      ...(group && { channel_type: 'group' as const }),
       sender,
       recipient,
       dedupe_key: dedupeKey(sender, payload.client_message_id, messageId),

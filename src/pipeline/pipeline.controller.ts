@@ -2,6 +2,7 @@ import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { AmqpContext } from '@app/amqp-transport';
 import { BlockCommandHandler } from './block-command.handler';
+import { GroupCommandHandler } from './group-command.handler';
 import { OutgoingMessageHandler } from './outgoing-message.handler';
 import { Delivery, Outcome } from './outcome';
 
@@ -17,6 +18,7 @@ export class PipelineController {
   constructor(
     private readonly outgoing: OutgoingMessageHandler,
     private readonly blockCommands: BlockCommandHandler,
+    private readonly groupCommands: GroupCommandHandler,
   ) {}
 
   @EventPattern('{prefix}.#.outgoing')
@@ -27,6 +29,11 @@ export class PipelineController {
   @EventPattern('{prefix}.*.blocks.*.command')
   async onBlockCommand(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
     return applyOutcome(ctx, await this.blockCommands.handle(deliveryOf(body, ctx)));
+  }
+
+  @EventPattern('{prefix}.*.groups.*.command')
+  async onGroupCommand(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
+    return applyOutcome(ctx, await this.groupCommands.handle(deliveryOf(body, ctx)));
   }
 }
 

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { BlocksModule } from '../blocks/blocks.module';
+import { GroupsModule } from '../groups/groups.module';
 import { ConversationsModule } from '../conversations/conversations.module';
 import { MessagesModule } from '../messages/messages.module';
 import { PolicyModule } from '../policy/policy.module';
 import { BlockCommandHandler } from './block-command.handler';
+import { GroupCommandHandler } from './group-command.handler';
 import { StoreAndDeliver } from './store-and-deliver';
 import { Refusals } from './refusals';
 import { PipelineController } from './pipeline.controller';
@@ -11,8 +13,8 @@ import { OutgoingMessageHandler } from './outgoing-message.handler';
 import { UndeliverableMessages } from './undeliverable-messages';
 
 @Module({
-  imports: [MessagesModule, ConversationsModule, PolicyModule, BlocksModule],
+  imports: [MessagesModule, ConversationsModule, PolicyModule, BlocksModule, GroupsModule],
   controllers: [PipelineController],
-  providers: [OutgoingMessageHandler, Refusals, BlockCommandHandler, StoreAndDeliver, UndeliverableMessages],
+  providers: [OutgoingMessageHandler, Refusals, BlockCommandHandler, GroupCommandHandler, StoreAndDeliver, UndeliverableMessages],
 })
 export class PipelineModule {}

@@ -13,6 +13,8 @@ import { retryWhileLive } from './retry';
 /** A message that passed validation and policy, with its engine-assigned id and time. */
 export interface AcceptedMessage {
   record: MessageRecord;
+  /** A group message's members at acceptance, each of whom gets a copy (the sender among them). */
+  audience?: readonly string[];
   /** Its position in the delivery order (batches are stored and published in this order). */
   order: number;
   /** False once the message's channel is gone (the broker will redeliver it): stop working on it. */
@@ -87,7 +89,8 @@ export class StoreAndDeliver implements OnModuleDestroy {
     this.metrics.batchSize.observe(all.length);
     // Each message's two copies, built (serialised) once: checked against the broker's limit before
     // anything is stored, and published as they are unless the store kept an earlier version.
-    const copies = new Map(all.map((p) => [p, this.delivery.deliveryRequests(toDelivered(p.message.record, this.config.appId))]));
+    const copiesOf = (p: Pending, r: MessageRecord) => this.delivery.deliveryRequests(toDelivered(r, this.config.appId), p.message.audience);
+    const copies = new Map(all.map((p) => [p, copiesOf(p, p.message.record)]));
     const batch = this.refuseUnpublishable(all, copies);
     const live = () => batch.filter((p) => p.message.isLive());
 
@@ -115,7 +118,7 @@ export class StoreAndDeliver implements OnModuleDestroy {
     const version = (p: Pending) => duplicates.get(p.message.record.dedupe_key) ?? canonical.get(p.message.record.dedupe_key)!;
     const requests = stored.flatMap((p) => {
       const kept = version(p);
-      return kept === p.message.record ? copies.get(p)! : this.delivery.deliveryRequests(toDelivered(kept, this.config.appId));
+      return kept === p.message.record ? copies.get(p)! : copiesOf(p, kept);
     });
     const liveStored = () => stored.filter((p) => p.message.isLive());
     // The first attempt publishes synchronously, so batches go out in order.
@@ -145,13 +148,9 @@ export class StoreAndDeliver implements OnModuleDestroy {
       const first = isFirst(p);
       if (first) {
         const r = p.message.record;
-        this.conversations.recordMessage(r.app_id, r.sender, r.recipient, {
-          message_id: r._id,
-          sender: r.sender,
-          type: r.type,
-          text: r.text,
-          timestamp: r.timestamp,
-        });
+        const last = { message_id: r._id, sender: r.sender, type: r.type, text: r.text, timestamp: r.timestamp };
+        if (r.channel_type === 'group') this.conversations.recordGroupMessage(r.app_id, r.recipient, last);
+        else this.conversations.recordMessage(r.app_id, r.sender, r.recipient, last);
       }
       this.metrics.pipelineLatency.observe((now - p.message.receivedAt) / 1000);
       p.resolve(first ? 'delivered' : 'duplicate');

@@ -1,6 +1,7 @@
 import { RejectionCode } from '@app/protocol';
 import { BlockPairCache } from './block-pair.cache';
 import { AppConfig, validateEnv } from '../config';
+import { GroupMembershipCache } from './group-membership.cache';
 import { UserState, UserStateCache } from './user-state.cache';
 import { PolicyService } from './policy.service';
 
@@ -12,7 +13,7 @@ function config(env: Record<string, string> = {}): AppConfig {
 
 /** A policy over in-memory users and blocks (the caches' own behaviour is tested beside them). */
 function policy(
-  world: { users?: Record<string, UserState>; blocked?: Array<[string, string]> },
+  world: { users?: Record<string, UserState>; blocked?: Array<[string, string]>; groups?: Record<string, string[]> },
   env: Record<string, string> = {},
 ) {
   const users = { state: jest.fn(async (id: string) => world.users?.[id] ?? { exists: false, disabled: false }) };
@@ -21,7 +22,13 @@ function policy(
       (world.blocked ?? []).some(([x, y]) => (x === a && y === b) || (x === b && y === a)),
     ),
   };
-  const service = new PolicyService(config(env), users as unknown as UserStateCache, blocks as unknown as BlockPairCache);
+  const groups = { members: jest.fn(async (id: string) => (world.groups?.[id] ? new Map(world.groups[id].map((m) => [m, 'member'])) : null)) };
+  const service = new PolicyService(
+    config(env),
+    users as unknown as UserStateCache,
+    blocks as unknown as BlockPairCache,
+    groups as unknown as GroupMembershipCache,
+  );
   return { service, users, blocks };
 }
 
@@ -86,5 +93,21 @@ describe('PolicyService', () => {
     const { service } = policy({ users: { a: { ...ACTIVE, displayName: 'Alice' } } });
     expect(await service.displayName('a')).toBe('Alice');
     expect(await service.displayName('zed')).toBeUndefined();
+  });
+
+  describe('group messages', () => {
+    const world = { users: { a: ACTIVE, b: ACTIVE, off: { exists: true, disabled: true } }, groups: { 'group-1': ['a', 'b', 'off'] }, blocked: [['a', 'b']] as Array<[string, string]> };
+
+    it('let a member send to the members, blocks between users not applying inside groups', async () => {
+      const result = await policy(world).service.checkGroupMessage('a', 'group-1');
+      expect('members' in result && [...result.members.keys()]).toEqual(['a', 'b', 'off']);
+    });
+
+    it('refuse a disabled sender, an unknown group and a non-member, each with its code', async () => {
+      const { service } = policy(world);
+      expect(await service.checkGroupMessage('off', 'group-1')).toMatchObject({ code: RejectionCode.SENDER_DISABLED });
+      expect(await service.checkGroupMessage('a', 'group-2')).toMatchObject({ code: RejectionCode.GROUP_NOT_FOUND });
+      expect(await service.checkGroupMessage('c', 'group-1')).toMatchObject({ code: RejectionCode.NOT_A_MEMBER });
+    });
   });
 });

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { RejectionCode } from '@app/protocol';
 import { BlockPairCache } from './block-pair.cache';
 import { AppConfig } from '../config';
+import { GroupMembershipCache, Membership } from './group-membership.cache';
 import { UserState, UserStateCache } from './user-state.cache';
 import { RateLimiter } from './rate-limiter';
 
@@ -17,6 +18,11 @@ export interface PolicyRefusal {
 
 const REGISTERED: UserState = { exists: true, disabled: false };
 
+/** A group message may go: to these members (the sender among them). */
+export interface GroupAudience {
+  members: NonNullable<Membership>;
+}
+
 /**
  * Decides whether a sender may send a message to a recipient. Everything it consults is held in
  * memory (read through on a miss and kept current by policy events): nothing on this path reads
@@ -25,7 +31,8 @@ const REGISTERED: UserState = { exists: true, disabled: false };
  * The rate limit is checked first and on its own (admit), for every message a sender publishes,
  * valid or not, so refused messages cannot flood the dead-letter queue. Then checkMessage: the
  * sender is disabled, the recipient is unknown (when registration is required), the pair is
- * blocked either way.
+ * blocked either way. For a group (checkGroupMessage): the sender is disabled, the group does not
+ * exist, the sender is not a member; blocks between users do not apply inside groups.
  */
 @Injectable()
 export class PolicyService {
@@ -35,6 +42,7 @@ export class PolicyService {
     private readonly config: AppConfig,
     private readonly users: UserStateCache,
     private readonly blocks: BlockPairCache,
+    private readonly groups: GroupMembershipCache,
   ) {
     this.rateLimiter = new RateLimiter(config.pipeline.rateLimitPerSecond, config.pipeline.rateLimitBurst);
   }
@@ -53,6 +61,14 @@ export class PolicyService {
       return { code: RejectionCode.BLOCKED, reason: 'one of the two users blocks the other', silent: blockMode === 'silent' };
     }
     return null;
+  }
+
+  async checkGroupMessage(sender: string, groupId: string): Promise<PolicyRefusal | GroupAudience> {
+    const [from, members] = await Promise.all([this.users.state(sender), this.groups.members(groupId)]);
+    if (from.disabled) return { code: RejectionCode.SENDER_DISABLED, reason: 'the sender is disabled' };
+    if (!members) return { code: RejectionCode.GROUP_NOT_FOUND, reason: `group ${groupId} does not exist` };
+    if (!members.has(sender)) return { code: RejectionCode.NOT_A_MEMBER, reason: `${sender} is not a member of ${groupId}` };
+    return { members };
   }
 
   /** Takes one message from the sender's allowance; a refusal when they are over the rate limit. */

@@ -62,6 +62,15 @@ export class UsersRepository {
       .exec();
   }
 
+  /** Which of these users are registered (one read, by `_id`). */
+  async registered(appId: string, userIds: string[]): Promise<Set<string>> {
+    const rows = await this.model
+      .find({ _id: { $in: userIds.map((id) => userKey(appId, id)) } }, { _id: 0, user_id: 1 })
+      .lean<Array<{ user_id: string }>>()
+      .exec();
+    return new Set(rows.map((r) => r.user_id));
+  }
+
   async page(q: UserPageQuery): Promise<UserRecord[]> {
     const filter: Record<string, unknown> = { app_id: q.appId };
     if (q.disabled !== undefined) filter.disabled = q.disabled;

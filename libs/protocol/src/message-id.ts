@@ -42,3 +42,8 @@ export function messageIdTime(id: string): number {
   for (const ch of id.slice(0, 10)) ms = ms * 32 + ALPHABET.indexOf(ch);
   return ms;
 }
+
+/** The smallest id a message made at `ms` can have: every message id made at or after `ms` sorts above it. */
+export function messageIdFloor(ms: number): string {
+  return encodeTime(ms) + '0'.repeat(16);
+}

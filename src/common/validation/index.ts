@@ -1,2 +1,3 @@
 export * from './free-form.decorator';
 export * from './storable-text.decorator';
+export * from './satisfies.decorator';

@@ -1,4 +1,4 @@
-import { isValidUserId } from '@app/protocol';
+import { isValidGroupId, isValidUserId } from '@app/protocol';
 
 /**
  * What changed in the state the message pipeline enforces. Changes name keys, not values: a
@@ -11,7 +11,9 @@ export type PolicyChange =
   /** Deleted, together with every block it made or received. */
   | { type: 'user.deleted'; user_id: string }
   /** Blocked or unblocked. */
-  | { type: 'block.changed'; blocker: string; blocked: string };
+  | { type: 'block.changed'; blocker: string; blocked: string }
+  /** Created, changed (members, roles, name) or deleted. */
+  | { type: 'group.changed'; group_id: string };
 
 /** A change as it travels between instances. */
 export type PolicyEvent = PolicyChange & {
@@ -49,6 +51,8 @@ export function parsePolicyEvent(body: Buffer): PolicyEvent | null {
       return isValidUserId(e.blocker) && isValidUserId(e.blocked)
         ? { ...meta, type: e.type, blocker: e.blocker, blocked: e.blocked }
         : null;
+    case 'group.changed':
+      return isValidGroupId(e.group_id) ? { ...meta, type: e.type, group_id: e.group_id } : null;
     default:
       return null;
   }
