@@ -2,6 +2,7 @@ import { DeliveredMessage, ErrorCode, GroupEvent, GroupState, isValidGroupId, Me
 import { ChatClient, ConnectionState } from './chat-client';
 import { ClientErrorCode, ConnectError, GroupCommandError } from './errors';
 import { ChatClientOptions } from './options';
+import { groupState } from '../../../test/support/group-state';
 import { Qos, Transport, TransportEvents, TransportOptions } from './transport';
 import { TypedEmitter } from './typed-emitter';
 
@@ -374,18 +375,7 @@ describe('ChatClient', () => {
 
   describe('groups', () => {
     const G = 'group-01j0team';
-    const state = (over: Partial<GroupState> = {}): GroupState => ({
-      group_id: G,
-      name: 'Team',
-      owner: 'alice',
-      members: [
-        { user_id: 'alice', role: 'owner', joined_at: 1 },
-        { user_id: 'bob', role: 'member', joined_at: 1 },
-      ],
-      created_at: 1,
-      updated_at: 1,
-      ...over,
-    });
+    const state = (over: Partial<GroupState> = {}) => groupState({ group_id: G, ...over });
     const answer = (action: string, over: Record<string, unknown> = {}) => ({ action, group_id: G, ok: true, group: state(), timestamp: 2, ...over });
     const commandsOut = (broker: FakeTransport) => broker.published.filter((p) => p.topic.endsWith('/command'));
 

@@ -1,4 +1,5 @@
 import { ErrorCode, GroupEvent, MessageStatus, RejectionCode, TopicLayout } from '@app/protocol';
+import { groupState } from '../../../test/support/group-state';
 import { routeInbound } from './inbox-router';
 
 const layout = new TopicLayout('apps/tilechat/users');
@@ -18,18 +19,7 @@ const delivered = (over: Record<string, unknown> = {}) => ({
 });
 
 const G = 'group-01j0team';
-const state = (over: Record<string, unknown> = {}) => ({
-  group_id: G,
-  name: 'Team',
-  owner: 'alice',
-  members: [
-    { user_id: 'alice', role: 'owner', joined_at: 1 },
-    { user_id: 'bob', role: 'member', joined_at: 2 },
-  ],
-  created_at: 1,
-  updated_at: 2,
-  ...over,
-});
+const state = (over: Record<string, unknown> = {}) => ({ ...groupState({ group_id: G }), ...over });
 
 describe('routeInbound', () => {
   it('reads a recipient copy as a message', () => {

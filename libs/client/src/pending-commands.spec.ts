@@ -1,11 +1,12 @@
-import { ErrorCode, GroupResultCode, GroupState } from '@app/protocol';
+import { ErrorCode, GroupResultCode } from '@app/protocol';
+import { groupState } from '../../../test/support/group-state';
 import { ClientErrorCode, GroupCommandError } from './errors';
 import { CheckedGroupResult } from './inbox-router';
 import { PendingCommands } from './pending-commands';
 
 const G = 'group-1';
 const out = { topic: 't', body: 'b' };
-const group = (name: string): GroupState => ({ group_id: G, name, owner: 'alice', members: [], created_at: 1, updated_at: 1 });
+const group = (name: string) => groupState({ group_id: G, name });
 const ok = (action: 'update' | 'leave', name = 'x'): CheckedGroupResult => ({ action, group_id: G, ok: true, group: group(name), timestamp: 1 });
 const refused = (action: 'update' | 'leave', code: GroupResultCode = ErrorCode.FORBIDDEN): CheckedGroupResult => ({ action, group_id: G, ok: false, code, reason: 'no', timestamp: 1 });
 
