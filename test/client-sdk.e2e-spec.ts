@@ -14,19 +14,8 @@ import { userGrants } from '@app/protocol';
 import { adminApi, AdminApi } from './support/admin-api';
 import { layout, signToken, uid, userToken } from './support/broker';
 import { EngineProcess, startEngine } from './support/engine';
+import { nextEvent } from './support/next-event';
 import { servers } from './support/test-env';
-
-/** Resolves with the first event that passes the filter, or fails after timeoutMs. */
-function nextEvent<T>(subscribe: (listener: (value: T) => void) => void, filter: (value: T) => boolean = () => true, timeoutMs = 15_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no matching event within ${timeoutMs} ms`)), timeoutMs);
-    subscribe((value) => {
-      if (!filter(value)) return;
-      clearTimeout(timer);
-      resolve(value);
-    });
-  });
-}
 
 describe('client SDK against the real broker and engine', () => {
   let engine: EngineProcess;

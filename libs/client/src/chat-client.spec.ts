@@ -1,7 +1,8 @@
-import { DeliveredMessage, MessageStatus, RejectionCode, TopicLayout } from '@app/protocol';
+import { DeliveredMessage, ErrorCode, GroupEvent, GroupState, isValidGroupId, MessageStatus, RejectionCode, TopicLayout } from '@app/protocol';
 import { ChatClient, ConnectionState } from './chat-client';
-import { ClientErrorCode, ConnectError } from './errors';
+import { ClientErrorCode, ConnectError, GroupCommandError } from './errors';
 import { ChatClientOptions } from './options';
+import { groupState } from '../../../test/support/group-state';
 import { Qos, Transport, TransportEvents, TransportOptions } from './transport';
 import { TypedEmitter } from './typed-emitter';
 
@@ -110,7 +111,16 @@ describe('ChatClient', () => {
       expect(broker.options).toMatchObject({ username: 'alice', password: 'token-1' });
       expect(broker.options.clientId).toMatch(/^alice~.+/);
       expect(broker.subscriptions).toEqual([
-        { filters: [layout.clientAdded('alice', '+'), layout.clientRejected('alice', '+')], qos: 1 },
+        {
+          filters: [
+            layout.clientAdded('alice', '+'),
+            layout.clientRejected('alice', '+'),
+            layout.groupResult('alice', '+'),
+            layout.groupUpdated('alice', '+'),
+            layout.groupDeleted('alice', '+'),
+          ],
+          qos: 1,
+        },
       ]);
       expect(client.state).toBe('connected');
     });
@@ -360,6 +370,170 @@ describe('ChatClient', () => {
       broker.drop('gone');
       expect(client.state).toBe('closed');
       await expect(sending).rejects.toMatchObject({ code: ClientErrorCode.CLOSED, reason: 'connection lost: gone' });
+    });
+  });
+
+  describe('groups', () => {
+    const G = 'group-01j0team';
+    const state = (over: Partial<GroupState> = {}) => groupState({ group_id: G, ...over });
+    const answer = (action: string, over: Record<string, unknown> = {}) => ({ action, group_id: G, ok: true, group: state(), timestamp: 2, ...over });
+    const commandsOut = (broker: FakeTransport) => broker.published.filter((p) => p.topic.endsWith('/command'));
+
+    it('sends to a group on its outgoing topic and settles with the confirmation copy, as for a user', async () => {
+      const { client, broker } = await connected();
+      const sending = client.send(G, 'hello all');
+      expect(broker.published[0].topic).toBe(layout.outgoing('alice', G));
+      broker.deliver(layout.clientAdded('alice', G), copy(broker.lastBody(), { recipient: G, channel_type: 'group', message_id: 'MG1' }));
+      await expect(sending).resolves.toBe('MG1');
+    });
+
+    it.each([RejectionCode.NOT_A_MEMBER, RejectionCode.GROUP_NOT_FOUND])('rejects a group send refused with %s', async (code) => {
+      const { client, broker } = await connected();
+      const sending = client.send(G, 'hello all');
+      broker.deliver(layout.clientRejected('alice', G), { client_message_id: broker.lastBody().client_message_id, code, reason: 'no', timestamp: 3 });
+      await expect(sending).rejects.toMatchObject({ code, local: false });
+    });
+
+    it("emits members' messages with the group visible, history flag included, and system messages as group events", async () => {
+      const { client, broker } = await connected();
+      const messages = jest.fn();
+      const events = jest.fn();
+      client.on('message', messages).on('groupEvent', events);
+      const fromBob = copy({ text: 'hi' }, { sender: 'bob', recipient: G, channel_type: 'group', status: MessageStatus.DELIVERED, message_id: 'MG2', history: true });
+      broker.deliver(layout.clientAdded('alice', G), fromBob);
+      const joined = copy(
+        { text: 'carol joined' },
+        { sender: 'system', type: 'system', recipient: G, channel_type: 'group', status: MessageStatus.DELIVERED, message_id: 'MG3',
+          attributes: { event: GroupEvent.MEMBER_JOINED, group_id: G, by: 'alice', member_id: 'carol' } },
+      );
+      broker.deliver(layout.clientAdded('alice', G), joined);
+      broker.deliver(layout.clientAdded('alice', G), joined);
+      expect(messages).toHaveBeenCalledTimes(1);
+      expect(messages).toHaveBeenCalledWith(expect.objectContaining({ channel_type: 'group', recipient: G, sender: 'bob', history: true }));
+      expect(events).toHaveBeenCalledTimes(1);
+      expect(events).toHaveBeenCalledWith(expect.objectContaining({ attributes: expect.objectContaining({ event: GroupEvent.MEMBER_JOINED, member_id: 'carol' }) }));
+      expect(client.stats.duplicates).toBe(1);
+    });
+
+    it("emits a group's new state and its deletion", async () => {
+      const { client, broker } = await connected();
+      const updated = jest.fn();
+      const deleted = jest.fn();
+      client.on('groupUpdated', updated).on('groupDeleted', deleted);
+      broker.deliver(layout.groupUpdated('alice', G), state({ name: 'Renamed' }));
+      broker.deliver(layout.groupDeleted('alice', G), { group_id: G, timestamp: 5 });
+      expect(updated).toHaveBeenCalledWith(state({ name: 'Renamed' }));
+      expect(deleted).toHaveBeenCalledWith({ group_id: G, timestamp: 5 });
+    });
+
+    it('creates a group under a new id and resolves with its state', async () => {
+      const { client, broker } = await connected();
+      const creating = client.createGroup('Team', { members: ['bob'], attributes: { topic: 'x' } });
+      const [published] = commandsOut(broker);
+      const groupId = published.topic.split('/')[5];
+      expect(isValidGroupId(groupId)).toBe(true);
+      expect(published.topic).toBe(layout.groupCommand('alice', groupId));
+      expect(JSON.parse(published.payload)).toEqual({ action: 'create', name: 'Team', attributes: { topic: 'x' }, members: ['bob'] });
+      broker.deliver(layout.groupResult('alice', groupId), answer('create', { group_id: groupId, group: state({ group_id: groupId }) }));
+      await expect(creating).resolves.toEqual(state({ group_id: groupId }));
+      expect(client.pendingCommands).toBe(0);
+    });
+
+    it.each([
+      ['createGroup with a given id', (c: ChatClient) => c.createGroup('Team', { groupId: G }), { action: 'create', name: 'Team' }],
+      ['updateGroup', (c: ChatClient) => c.updateGroup(G, { name: 'New' }), { action: 'update', name: 'New' }],
+      ['addMembers', (c: ChatClient) => c.addMembers(G, ['carol', 'dave']), { action: 'add_members', members: ['carol', 'dave'] }],
+      ['removeMember', (c: ChatClient) => c.removeMember(G, 'bob'), { action: 'remove_member', member_id: 'bob' }],
+      ['setMemberRole', (c: ChatClient) => c.setMemberRole(G, 'bob', 'admin'), { action: 'set_role', member_id: 'bob', role: 'admin' }],
+      ['transferOwnership', (c: ChatClient) => c.transferOwnership(G, 'bob'), { action: 'transfer_ownership', member_id: 'bob' }],
+    ])('%s publishes its command and resolves with the group after it', async (_name, run, command) => {
+      const { client, broker } = await connected();
+      const running = run(client);
+      expect(commandsOut(broker).map((p) => [p.topic, JSON.parse(p.payload)])).toEqual([[layout.groupCommand('alice', G), command]]);
+      broker.deliver(layout.groupResult('alice', G), answer(command.action, { group: state({ name: 'after' }) }));
+      await expect(running).resolves.toEqual(state({ name: 'after' }));
+    });
+
+    it.each([
+      ['leaveGroup', (c: ChatClient) => c.leaveGroup(G), 'leave'],
+      ['deleteGroup', (c: ChatClient) => c.deleteGroup(G), 'delete'],
+    ])('%s publishes its command and resolves with nothing', async (_name, run, action) => {
+      const { client, broker } = await connected();
+      const running = run(client);
+      expect(JSON.parse(commandsOut(broker)[0].payload)).toEqual({ action });
+      broker.deliver(layout.groupResult('alice', G), answer(action, { group: undefined }));
+      await expect(running).resolves.toBeUndefined();
+    });
+
+    it("rejects with the engine's code and reason when the command is refused", async () => {
+      const { client, broker } = await connected();
+      const deleting = client.deleteGroup(G);
+      broker.deliver(layout.groupResult('alice', G), { action: 'delete', group_id: G, ok: false, code: ErrorCode.FORBIDDEN, reason: 'only the owner', timestamp: 2 });
+      await expect(deleting).rejects.toBeInstanceOf(GroupCommandError);
+      await expect(deleting).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN, reason: 'only the owner', groupId: G, action: 'delete', local: false });
+    });
+
+    it('settles two commands to one group in the order they went out', async () => {
+      const { client, broker } = await connected();
+      const adding = client.addMembers(G, ['carol']);
+      const renaming = client.updateGroup(G, { name: 'Two' });
+      const removing = client.removeMember(G, 'bob');
+      broker.deliver(layout.groupResult('alice', G), answer('add_members', { group: state({ name: 'first' }) }));
+      broker.deliver(layout.groupResult('alice', G), { action: 'update', group_id: G, ok: false, code: ErrorCode.NOT_A_MEMBER, reason: 'gone', timestamp: 3 });
+      broker.deliver(layout.groupResult('alice', G), answer('remove_member', { group: state({ name: 'third' }) }));
+      await expect(adding).resolves.toMatchObject({ name: 'first' });
+      await expect(renaming).rejects.toMatchObject({ code: ErrorCode.NOT_A_MEMBER });
+      await expect(removing).resolves.toMatchObject({ name: 'third' });
+    });
+
+    it.each([
+      ['a blank name', (c: ChatClient) => c.createGroup('  ', { groupId: G }), ErrorCode.VALIDATION_FAILED],
+      ['a repeated member', (c: ChatClient) => c.createGroup('Team', { members: ['bob', 'bob'] }), ErrorCode.VALIDATION_FAILED],
+      ['too many members', (c: ChatClient) => c.addMembers(G, ['bob', 'carol', 'dave']), ErrorCode.VALIDATION_FAILED],
+      ['a group id as a member', (c: ChatClient) => c.addMembers(G, ['group-x']), ErrorCode.VALIDATION_FAILED],
+      ['an invalid member id', (c: ChatClient) => c.removeMember(G, 'a/b'), ErrorCode.VALIDATION_FAILED],
+      ['an update with nothing to change', (c: ChatClient) => c.updateGroup(G, {}), ErrorCode.VALIDATION_FAILED],
+      ['attributes that are not an object', (c: ChatClient) => c.updateGroup(G, { attributes: [] as unknown as Record<string, unknown> }), ErrorCode.VALIDATION_FAILED],
+      ['a user id as the group', (c: ChatClient) => c.leaveGroup('bob'), RejectionCode.INVALID_TOPIC],
+      ['an invalid group id', (c: ChatClient) => c.createGroup('Team', { groupId: 'group-a/b' }), RejectionCode.INVALID_TOPIC],
+    ])('refuses %s without publishing', async (_what, run, code) => {
+      const { client, broker } = await connected({ maxGroupMembers: 2 });
+      await expect(run(client)).rejects.toMatchObject({ code, local: true });
+      expect(broker.published).toHaveLength(0);
+      expect(client.pendingCommands).toBe(0);
+    });
+
+    it('times out with TIMEOUT when no result comes', async () => {
+      const { client } = await connected();
+      jest.useFakeTimers();
+      const leaving = client.leaveGroup(G, { timeoutMs: 50 });
+      jest.advanceTimersByTime(50);
+      await expect(leaving).rejects.toMatchObject({ code: ClientErrorCode.TIMEOUT });
+      expect(client.pendingCommands).toBe(0);
+    });
+
+    it('fails a command that was out when the connection drops, and sends one made while away after the reconnect', async () => {
+      const { client, broker } = await connected({ reconnect: { initialDelayMs: 10, maxDelayMs: 10 } });
+      const out = client.addMembers(G, ['carol']);
+      broker.drop('gone');
+      await expect(out).rejects.toMatchObject({ code: ClientErrorCode.DISCONNECTED, action: 'add_members' });
+      const whileAway = client.leaveGroup(G);
+      expect(commandsOut(broker)).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, 30));
+      broker.accept();
+      await flush();
+      expect(commandsOut(broker).map((p) => JSON.parse(p.payload) as unknown)).toEqual([{ action: 'add_members', members: ['carol'] }, { action: 'leave' }]);
+      broker.deliver(layout.groupResult('alice', G), answer('leave', { group: undefined }));
+      await expect(whileAway).resolves.toBeUndefined();
+      await client.close();
+    });
+
+    it('fails waiting and later commands with CLOSED after close()', async () => {
+      const { client } = await connected();
+      const leaving = client.leaveGroup(G);
+      await client.close();
+      await expect(leaving).rejects.toMatchObject({ code: ClientErrorCode.CLOSED });
+      await expect(client.deleteGroup(G)).rejects.toMatchObject({ code: ClientErrorCode.CLOSED });
     });
   });
 });

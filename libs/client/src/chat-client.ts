@@ -1,10 +1,12 @@
-import { DeliveredMessage } from '@app/protocol';
+import { DeliveredMessage, GroupCommand, GroupDeletedNotice, GroupResult, GroupState, GroupSystemMessage, newGroupId } from '@app/protocol';
 import { reconnectDelay } from './backoff';
-import { ClientErrorCode, ConnectError, SendError } from './errors';
+import { ClientErrorCode, ConnectError, GroupCommandError, SendError } from './errors';
+import { buildGroupCommand } from './group-commands';
 import { InboundEvent, Rejection, routeInbound } from './inbox-router';
 import { mqttTransport } from './mqtt-transport';
 import { ChatClientOptions, ResolvedOptions, resolveOptions } from './options';
 import { buildOutgoing, SendOptions } from './outgoing';
+import { PendingCommands } from './pending-commands';
 import { PendingSends } from './pending-sends';
 import { RecentIds } from './recent-ids';
 import { Transport } from './transport';
@@ -18,13 +20,41 @@ import { TypedEmitter } from './typed-emitter';
  */
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
+export interface GroupCommandOptions {
+  /** Overrides the client's sendTimeoutMs for this command. */
+  timeoutMs?: number;
+}
+
+export interface CreateGroupOptions extends GroupCommandOptions {
+  /** The other members (the creator is the owner). */
+  members?: string[];
+  attributes?: Record<string, unknown>;
+  /** The new group's id (`group-...`); a new one (newGroupId()) unless given. */
+  groupId?: string;
+}
+
+export interface GroupChanges {
+  name?: string;
+  attributes?: Record<string, unknown>;
+}
+
 export type ChatClientEvents = {
-  /** A message to this user. */
+  /**
+   * A message to this user: from another user (`channel_type` direct), or from another member of a
+   * group (`channel_type` group, `recipient` the group id). `history: true` marks an earlier message
+   * replayed to a new member: not new, do not notify.
+   */
   message: [message: DeliveredMessage];
   /** The engine accepted a message this user sent (from this client or another of the user's devices). */
   sent: [message: DeliveredMessage];
   /** The engine refused a message this user sent. */
   rejected: [rejection: Rejection];
+  /** A group's system message (a member joined, left, was removed, the group changed...): `attributes` says what. */
+  groupEvent: [message: GroupSystemMessage];
+  /** A group this user is (or was, until this change) a member of, as it is now. */
+  groupUpdated: [group: GroupState];
+  /** A group this user was a member of was deleted. */
+  groupDeleted: [notice: GroupDeletedNotice];
   /** A copy that was already delivered arrived again (at-least-once delivery) and was dropped. */
   duplicate: [message: DeliveredMessage];
   /** The state changed, or a reconnect attempt failed; `error` says why. */
@@ -51,6 +81,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   readonly stats: ChatClientStats = { duplicates: 0, echoes: 0, malformed: 0, reconnectAttempts: 0 };
   private currentState: ConnectionState = 'connecting';
   private readonly pending = new PendingSends();
+  private readonly commands = new PendingCommands();
   private readonly recent: RecentIds;
   private token: string;
   private attempt = 0;
@@ -113,8 +144,13 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     return this.pending.size;
   }
 
+  /** Group commands waiting for the engine's answer. */
+  get pendingCommands(): number {
+    return this.commands.size;
+  }
+
   /**
-   * Sends a message; resolves with the engine's message_id once the engine has stored it (its
+   * Sends a message, to a user or to a group (`to` a group id); resolves with the engine's message_id once the engine has stored it (its
    * confirmation copy arrived). Rejects with a SendError: the engine's RejectionCode, or TIMEOUT /
    * CLOSED. After a TIMEOUT the message may still have been stored: retry with the same
    * `clientMessageId` and the engine answers with the first message_id instead of storing it twice.
@@ -126,9 +162,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     }
     if (!built.ok) return Promise.reject(new SendError(built.code, built.reason, built.clientMessageId, true));
     const timeoutMs = options.timeoutMs ?? this.options.sendTimeoutMs;
-    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-      return Promise.reject(new TypeError(`timeoutMs must be a positive integer, got ${timeoutMs}`));
-    }
+    if (!isPositiveInteger(timeoutMs)) return Promise.reject(timeoutError(timeoutMs));
     const publish = { topic: this.options.layout.outgoing(this.options.userId, to), body: built.body };
     const answer = this.pending.wait(built.clientMessageId, timeoutMs, publish);
     // While reconnecting it waits in `pending` and goes out once the subscription is back.
@@ -136,7 +170,76 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     return answer;
   }
 
-  /** Disconnects; sends still waiting fail with CLOSED. */
+  /**
+   * Creates a group owned by this user, with the other `members` if given; resolves with its state.
+   * The group id is made here (newGroupId()) unless `groupId` is given; an id in use fails with CONFLICT.
+   */
+  async createGroup(name: string, options: CreateGroupOptions = {}): Promise<GroupState> {
+    const command: GroupCommand = { action: 'create', name };
+    if (options.attributes !== undefined) command.attributes = options.attributes;
+    if (options.members !== undefined) command.members = options.members;
+    return stateOf(await this.command(options.groupId ?? newGroupId(), command, options));
+  }
+
+  /** Renames the group and/or replaces its attributes (owner or admin); resolves with its new state. */
+  async updateGroup(groupId: string, changes: GroupChanges, options: GroupCommandOptions = {}): Promise<GroupState> {
+    const command: GroupCommand = { action: 'update' };
+    if (changes.name !== undefined) command.name = changes.name;
+    if (changes.attributes !== undefined) command.attributes = changes.attributes;
+    return stateOf(await this.command(groupId, command, options));
+  }
+
+  /** Adds members (owner or admin); resolves with the group's new state. */
+  async addMembers(groupId: string, members: string[], options: GroupCommandOptions = {}): Promise<GroupState> {
+    return stateOf(await this.command(groupId, { action: 'add_members', members }, options));
+  }
+
+  /** Removes a member (owner or admin); resolves with the group's new state. */
+  async removeMember(groupId: string, memberId: string, options: GroupCommandOptions = {}): Promise<GroupState> {
+    return stateOf(await this.command(groupId, { action: 'remove_member', member_id: memberId }, options));
+  }
+
+  /** Leaves the group. */
+  async leaveGroup(groupId: string, options: GroupCommandOptions = {}): Promise<void> {
+    await this.command(groupId, { action: 'leave' }, options);
+  }
+
+  /** Makes a member an admin or a plain member (the owner); resolves with the group's new state. */
+  async setMemberRole(groupId: string, memberId: string, role: 'admin' | 'member', options: GroupCommandOptions = {}): Promise<GroupState> {
+    return stateOf(await this.command(groupId, { action: 'set_role', member_id: memberId, role }, options));
+  }
+
+  /** Hands the group to another member (the owner); resolves with the group's new state. */
+  async transferOwnership(groupId: string, memberId: string, options: GroupCommandOptions = {}): Promise<GroupState> {
+    return stateOf(await this.command(groupId, { action: 'transfer_ownership', member_id: memberId }, options));
+  }
+
+  /** Deletes the group (the owner). */
+  async deleteGroup(groupId: string, options: GroupCommandOptions = {}): Promise<void> {
+    await this.command(groupId, { action: 'delete' }, options);
+  }
+
+  /**
+   * Publishes a group command and waits for its result (matched in order per group: see
+   * PendingCommands). Unlike a send it is never published twice: after a lost connection a command
+   * that was out fails with DISCONNECTED, one that was waiting for the connection goes out once it
+   * is back.
+   */
+  private command(groupId: string, command: GroupCommand, options: GroupCommandOptions): Promise<GroupResult> {
+    const { action } = command;
+    if (this.currentState === 'closed') return Promise.reject(new GroupCommandError(ClientErrorCode.CLOSED, 'the client is closed', groupId, action, true));
+    const built = buildGroupCommand(groupId, command, this.options.maxPayloadBytes, this.options.maxGroupMembers);
+    if (!built.ok) return Promise.reject(new GroupCommandError(built.code, built.reason, groupId, action, true));
+    const timeoutMs = options.timeoutMs ?? this.options.sendTimeoutMs;
+    if (!isPositiveInteger(timeoutMs)) return Promise.reject(timeoutError(timeoutMs));
+    const publish = { topic: this.options.layout.groupCommand(this.options.userId, groupId), body: built.body };
+    const online = this.currentState === 'connected';
+    const answer = this.commands.wait(groupId, action, publish, online, timeoutMs);
+    if (online) this.transport.publish(publish.topic, publish.body, this.options.qos);
+    return answer;
+  }
+
+  /** Disconnects; sends and group commands still waiting fail with CLOSED. */
   async close(): Promise<void> {
     if (this.currentState === 'closed') return;
     this.setState('closed', undefined);
@@ -155,7 +258,14 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     const { layout, userId, qos } = this.options;
     // Only the topics the engine answers on: a subscription to the whole inbox (`{userId}/#`)
     // would also bring back every message this client publishes, as MQTT 3.1.1 has no no-local.
-    this.transport.subscribe([layout.clientAdded(userId, '+'), layout.clientRejected(userId, '+')], qos, (error) => {
+    const filters = [
+      layout.clientAdded(userId, '+'),
+      layout.clientRejected(userId, '+'),
+      layout.groupResult(userId, '+'),
+      layout.groupUpdated(userId, '+'),
+      layout.groupDeleted(userId, '+'),
+    ];
+    this.transport.subscribe(filters, qos, (error) => {
       if (this.currentState === 'closed') return;
       if (error) return this.onSubscribeFailed(error);
       if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
@@ -167,6 +277,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       if (reconnected) {
         for (const { topic, body } of this.pending.publishes()) this.transport.publish(topic, body, qos);
       }
+      for (const { topic, body } of this.commands.takeUnpublished()) this.transport.publish(topic, body, qos);
       this.settleReady?.resolve();
       this.settleReady = null;
     });
@@ -207,6 +318,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       return;
     }
     this.setState('reconnecting', this.lastError);
+    this.commands.connectionLost(`connection lost before the answer${this.lastError ? `: ${this.lastError.message}` : ''}; the command may have been applied`);
     this.scheduleReconnect();
   }
 
@@ -249,7 +361,8 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     const event: InboundEvent = routeInbound(this.options.layout, this.options.userId, topic, payload);
     switch (event.kind) {
       case 'message':
-      case 'sent': {
+      case 'sent':
+      case 'group-event': {
         const { message } = event;
         // Before the duplicate check: a retried send (same client_message_id) is answered with a
         // copy of the first one, which this client may have seen already.
@@ -262,7 +375,8 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
           this.emit('duplicate', message);
           return;
         }
-        this.emit(event.kind, message);
+        if (event.kind === 'group-event') this.emit('groupEvent', event.message);
+        else this.emit(event.kind, message);
         return;
       }
       case 'rejected': {
@@ -273,6 +387,15 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
         this.emit('rejected', rejection);
         return;
       }
+      case 'group-result':
+        this.commands.answer(event.result);
+        return;
+      case 'group-updated':
+        this.emit('groupUpdated', event.group);
+        return;
+      case 'group-deleted':
+        this.emit('groupDeleted', event.notice);
+        return;
       case 'ignored':
         if (event.why === 'echo') this.stats.echoes++;
         else if (event.why === 'malformed') this.stats.malformed++;
@@ -285,7 +408,9 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.reconnectTimer = null;
     if (this.settleReady && readyError) this.settleReady.reject(readyError);
     this.settleReady = null;
-    this.pending.rejectAll(ClientErrorCode.CLOSED, this.lastError ? `connection lost: ${this.lastError.message}` : 'the client was closed');
+    const reason = this.lastError ? `connection lost: ${this.lastError.message}` : 'the client was closed';
+    this.pending.rejectAll(ClientErrorCode.CLOSED, reason);
+    this.commands.rejectAll(ClientErrorCode.CLOSED, reason);
   }
 
   private setState(state: ConnectionState, error: Error | undefined): void {
@@ -293,6 +418,20 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.currentState = state;
     this.emit('state', state, error);
   }
+}
+
+function isPositiveInteger(n: number): boolean {
+  return Number.isInteger(n) && n > 0;
+}
+
+function timeoutError(timeoutMs: number): TypeError {
+  return new TypeError(`timeoutMs must be a positive integer, got ${timeoutMs}`);
+}
+
+/** The group after a command that leaves one (the inbox router lets no such result through without it). */
+function stateOf(result: GroupResult): GroupState {
+  if (!result.group) throw new Error(`the engine's result of ${String(result.action)} carried no group`);
+  return result.group;
 }
 
 /** Connects a chat client (see ChatClient). */

@@ -1,11 +1,19 @@
-import { RejectionCode } from '@app/protocol';
+import { GroupAction, GroupResultCode, RejectionCode } from '@app/protocol';
 
-/** Why a send failed on the client's side, without an answer from the engine. */
+/** Why a send or a group command failed on the client's side, without an answer from the engine. */
 export enum ClientErrorCode {
-  /** No confirmation or rejection arrived in time. Safe to retry with the same clientMessageId. */
+  /**
+   * No answer arrived in time. A send is safe to retry with the same clientMessageId; a group
+   * command may or may not have been applied (see ChatClient's group commands).
+   */
   TIMEOUT = 'TIMEOUT',
   /** The client was closed before the engine answered. */
   CLOSED = 'CLOSED',
+  /**
+   * Group commands only: the connection dropped after the command went out, so its answer is lost;
+   * it may or may not have been applied. (Sends are published again instead: they are idempotent.)
+   */
+  DISCONNECTED = 'DISCONNECTED',
 }
 
 export type SendErrorCode = RejectionCode | ClientErrorCode;
@@ -21,6 +29,28 @@ export class SendError extends Error {
     readonly code: SendErrorCode,
     readonly reason: string,
     readonly clientMessageId: string,
+    readonly local: boolean,
+  ) {
+    super(`${code}: ${reason}`);
+  }
+}
+
+export type GroupCommandErrorCode = GroupResultCode | ClientErrorCode;
+
+/**
+ * A failed group command. `code` is the engine's (a GroupResultCode, e.g. NOT_A_MEMBER, FORBIDDEN,
+ * GROUP_FULL), or the same code found by the SDK before publishing (`local` true:
+ * VALIDATION_FAILED for a bad argument, INVALID_TOPIC for a bad group id, PAYLOAD_TOO_LARGE), or a
+ * ClientErrorCode.
+ */
+export class GroupCommandError extends Error {
+  override readonly name = 'GroupCommandError';
+
+  constructor(
+    readonly code: GroupCommandErrorCode,
+    readonly reason: string,
+    readonly groupId: string,
+    readonly action: GroupAction,
     readonly local: boolean,
   ) {
     super(`${code}: ${reason}`);

@@ -1,4 +1,5 @@
-import { MessageStatus, RejectionCode, TopicLayout } from '@app/protocol';
+import { ErrorCode, GroupEvent, MessageStatus, RejectionCode, TopicLayout } from '@app/protocol';
+import { groupState } from '../../../test/support/group-state';
 import { routeInbound } from './inbox-router';
 
 const layout = new TopicLayout('apps/tilechat/users');
@@ -16,6 +17,9 @@ const delivered = (over: Record<string, unknown> = {}) => ({
   status: MessageStatus.DELIVERED,
   ...over,
 });
+
+const G = 'group-01j0team';
+const state = (over: Record<string, unknown> = {}) => ({ ...groupState({ group_id: G }), ...over });
 
 describe('routeInbound', () => {
   it('reads a recipient copy as a message', () => {
@@ -72,5 +76,86 @@ describe('routeInbound', () => {
   it('drops a rejection with a code it does not know', () => {
     const event = routeInbound(layout, 'alice', layout.clientRejected('alice', 'bob'), body({ code: 'NOPE', reason: 'x', timestamp: 1 }));
     expect(event).toEqual({ kind: 'ignored', why: 'malformed' });
+  });
+
+  it('reads a copy on a direct topic marked as a group copy as malformed', () => {
+    expect(routeInbound(layout, 'bob', layout.clientAdded('bob', 'alice'), body(delivered({ channel_type: 'group' })))).toEqual({ kind: 'ignored', why: 'malformed' });
+  });
+
+  it('ignores its own group commands coming back', () => {
+    expect(routeInbound(layout, 'alice', layout.groupCommand('alice', G), body({ action: 'leave' }))).toEqual({ kind: 'ignored', why: 'echo' });
+  });
+
+  describe('groups', () => {
+    const member = (over: Record<string, unknown> = {}) => delivered({ recipient: G, channel_type: 'group', ...over });
+    const system = (attributes: Record<string, unknown>) =>
+      member({ sender: 'system', type: 'system', text: 'bob joined', client_message_id: undefined, attributes });
+
+    it("reads a member's message on the group's topic as a message, the group as its recipient", () => {
+      const copy = member({ history: true });
+      expect(routeInbound(layout, 'bob', layout.clientAdded('bob', G), body(copy))).toEqual({ kind: 'message', message: copy });
+    });
+
+    it("reads the sender's copy of a group message as sent", () => {
+      const copy = member({ status: MessageStatus.SENT });
+      expect(routeInbound(layout, 'alice', layout.clientAdded('alice', G), body(copy))).toEqual({ kind: 'sent', message: copy });
+    });
+
+    it('reads a system message with its event as a group event', () => {
+      const copy = system({ event: GroupEvent.MEMBER_JOINED, group_id: G, by: 'alice', member_id: 'bob' });
+      expect(routeInbound(layout, 'carol', layout.clientAdded('carol', G), body(copy))).toEqual({ kind: 'group-event', message: copy });
+    });
+
+    it.each([
+      ['a copy for another group', member({ recipient: 'group-other' })],
+      ['a copy not marked as a group copy', member({ channel_type: 'direct' })],
+      ["another member's copy with the sender's status", member({ status: MessageStatus.SENT })],
+      ['a history flag that is not true', member({ history: 'yes' })],
+      ['a system message not from the engine', member({ type: 'system', attributes: { event: GroupEvent.MEMBER_LEFT, group_id: G, by: 'alice' } })],
+      ['a system message with an unknown event', system({ event: 'EXPLODED', group_id: G, by: 'alice' })],
+      ["a system message about another group", system({ event: GroupEvent.MEMBER_LEFT, group_id: 'group-other', by: 'alice' })],
+      ['a system message without its attributes', member({ sender: 'system', type: 'system' })],
+    ])('drops %s as malformed', (_what, copy) => {
+      expect(routeInbound(layout, 'bob', layout.clientAdded('bob', G), body(copy))).toEqual({ kind: 'ignored', why: 'malformed' });
+    });
+
+    it('reads a refusal of a group message with the group as its peer', () => {
+      const refusal = { client_message_id: 'c1', code: RejectionCode.NOT_A_MEMBER, reason: 'not a member', timestamp: 2 };
+      expect(routeInbound(layout, 'alice', layout.clientRejected('alice', G), body(refusal))).toEqual({
+        kind: 'rejected',
+        rejection: { peer: G, clientMessageId: 'c1', code: RejectionCode.NOT_A_MEMBER, reason: 'not a member', timestamp: 2 },
+      });
+    });
+
+    it('reads command results: an answer with the group, a refusal with its code', () => {
+      const topic = layout.groupResult('alice', G);
+      const answer = { action: 'add_members', group_id: G, ok: true, group: state(), timestamp: 3 };
+      expect(routeInbound(layout, 'alice', topic, body(answer))).toEqual({ kind: 'group-result', result: answer });
+      const left = { action: 'leave', group_id: G, ok: true, timestamp: 3 };
+      expect(routeInbound(layout, 'alice', topic, body(left))).toEqual({ kind: 'group-result', result: left });
+      const refusal = { action: 'delete', group_id: G, ok: false, code: ErrorCode.FORBIDDEN, reason: 'owner only', timestamp: 4 };
+      expect(routeInbound(layout, 'alice', topic, body(refusal))).toEqual({ kind: 'group-result', result: refusal });
+      const unreadable = { group_id: G, ok: false, code: RejectionCode.INVALID_PAYLOAD, reason: 'not JSON', timestamp: 4 };
+      expect(routeInbound(layout, 'alice', topic, body(unreadable))).toEqual({ kind: 'group-result', result: unreadable });
+    });
+
+    it.each([
+      ['an answer without the group', { action: 'add_members', group_id: G, ok: true, timestamp: 3 }],
+      ['an answer for another group', { action: 'leave', group_id: 'group-other', ok: true, timestamp: 3 }],
+      ['an answer whose group has a bad member', { action: 'update', group_id: G, ok: true, group: state({ members: [{ user_id: 'bob', role: 'king', joined_at: 1 }] }), timestamp: 3 }],
+      ['a refusal with a code results never carry', { action: 'leave', group_id: G, ok: false, code: ErrorCode.INTERNAL, reason: 'x', timestamp: 3 }],
+      ['a refusal without a reason', { action: 'leave', group_id: G, ok: false, code: ErrorCode.FORBIDDEN, timestamp: 3 }],
+      ['an unknown action', { action: 'explode', group_id: G, ok: true, timestamp: 3 }],
+    ])('drops %s as malformed', (_what, result) => {
+      expect(routeInbound(layout, 'alice', layout.groupResult('alice', G), body(result))).toEqual({ kind: 'ignored', why: 'malformed' });
+    });
+
+    it("reads a group's new state and its deletion", () => {
+      expect(routeInbound(layout, 'bob', layout.groupUpdated('bob', G), body(state()))).toEqual({ kind: 'group-updated', group: state() });
+      expect(routeInbound(layout, 'bob', layout.groupUpdated('bob', G), body(state({ group_id: 'group-other' })))).toEqual({ kind: 'ignored', why: 'malformed' });
+      const notice = { group_id: G, timestamp: 9 };
+      expect(routeInbound(layout, 'bob', layout.groupDeleted('bob', G), body(notice))).toEqual({ kind: 'group-deleted', notice });
+      expect(routeInbound(layout, 'bob', layout.groupDeleted('bob', G), body({ group_id: G }))).toEqual({ kind: 'ignored', why: 'malformed' });
+    });
   });
 });

@@ -1,8 +1,27 @@
-import { DeliveredMessage, MessageStatus, RejectedMessage, RejectionCode, TopicLayout } from '@app/protocol';
+import {
+  DeliveredMessage,
+  ErrorCode,
+  GROUP_ACTIONS,
+  GroupAction,
+  GroupDeletedNotice,
+  GroupEvent,
+  GroupResult,
+  GroupResultCode,
+  GroupState,
+  GroupSystemMessage,
+  isGroupRefusalCode,
+  isValidGroupId,
+  isValidUserId,
+  MessageStatus,
+  RejectedMessage,
+  RejectionCode,
+  SYSTEM_SENDER,
+  TopicLayout,
+} from '@app/protocol';
 
 /** A refusal from the engine, as the client reports it. */
 export interface Rejection {
-  /** The recipient named in the refused message's topic (`_invalid` when the topic had none). */
+  /** The recipient (a user or a group) named in the refused message's topic (`_invalid` when the topic had none). */
   peer: string;
   /** Absent when the engine could not read the message (e.g. too large, or not JSON). */
   clientMessageId?: string;
@@ -11,29 +30,73 @@ export interface Rejection {
   timestamp: number;
 }
 
+/** A group command result as the router lets it through: a refusal always says why. */
+export type CheckedGroupResult = (GroupResult & { ok: true }) | (GroupResult & { ok: false; code: GroupResultCode; reason: string });
+
 export type InboundEvent =
   | { kind: 'message'; message: DeliveredMessage }
   | { kind: 'sent'; message: DeliveredMessage }
+  | { kind: 'group-event'; message: GroupSystemMessage }
   | { kind: 'rejected'; rejection: Rejection }
+  | { kind: 'group-result'; result: CheckedGroupResult }
+  | { kind: 'group-updated'; group: GroupState }
+  | { kind: 'group-deleted'; notice: GroupDeletedNotice }
   | { kind: 'ignored'; why: 'echo' | 'other-topic' | 'malformed' };
 
 const REJECTION_CODES: ReadonlySet<string> = new Set(Object.values(RejectionCode));
+const ERROR_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+const GROUP_EVENTS: ReadonlySet<string> = new Set(Object.values(GroupEvent));
+const ROLES: ReadonlySet<unknown> = new Set(['owner', 'admin', 'member']);
+/** Actions whose successful result has no group left to show. */
+const GROUPLESS_ACTIONS: ReadonlySet<GroupAction> = new Set<GroupAction>(['leave', 'delete']);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function isDeliveredMessage(v: Record<string, unknown>, owner: string, peer: string): v is Record<string, unknown> & DeliveredMessage {
-  const forThisTopic =
-    (v.recipient === owner && v.sender === peer && v.status === MessageStatus.DELIVERED) ||
-    (v.sender === owner && v.recipient === peer && v.status === MessageStatus.SENT);
+function isGroupResultCode(v: unknown): v is GroupResultCode {
+  return typeof v === 'string' && (REJECTION_CODES.has(v) || (ERROR_CODES.has(v) && isGroupRefusalCode(v as ErrorCode)));
+}
+
+/**
+ * Which copy of a message this is, from its topic: in a direct conversation the peer is the other
+ * user; in a group it is the group (the recipient), and the sender any member, or the engine for a
+ * system message. Only the sender's own copy has status SENT.
+ */
+function copyMatchesTopic(v: Record<string, unknown>, owner: string, peer: string): boolean {
+  if (isValidGroupId(peer)) {
+    if (v.channel_type !== 'group' || v.recipient !== peer) return false;
+    return v.status === MessageStatus.SENT ? v.sender === owner : v.status === MessageStatus.DELIVERED && isValidUserId(v.sender);
+  }
   return (
-    forThisTopic &&
+    v.channel_type === 'direct' &&
+    ((v.recipient === owner && v.sender === peer && v.status === MessageStatus.DELIVERED) ||
+      (v.sender === owner && v.recipient === peer && v.status === MessageStatus.SENT))
+  );
+}
+
+function isDeliveredMessage(v: Record<string, unknown>, owner: string, peer: string): v is Record<string, unknown> & DeliveredMessage {
+  return (
+    copyMatchesTopic(v, owner, peer) &&
     typeof v.message_id === 'string' &&
     typeof v.text === 'string' &&
     typeof v.type === 'string' &&
     typeof v.timestamp === 'number' &&
-    (v.client_message_id === undefined || typeof v.client_message_id === 'string')
+    (v.client_message_id === undefined || typeof v.client_message_id === 'string') &&
+    (v.history === undefined || v.history === true)
+  );
+}
+
+function isSystemMessage(m: DeliveredMessage, groupId: string): m is GroupSystemMessage {
+  const a = m.attributes;
+  return (
+    m.sender === SYSTEM_SENDER &&
+    m.channel_type === 'group' &&
+    isRecord(a) &&
+    typeof a.event === 'string' &&
+    GROUP_EVENTS.has(a.event) &&
+    a.group_id === groupId &&
+    typeof a.by === 'string'
   );
 }
 
@@ -47,17 +110,48 @@ function isRejectedMessage(v: Record<string, unknown>): v is Record<string, unkn
   );
 }
 
+function isGroupState(v: unknown, groupId: string): v is GroupState {
+  return (
+    isRecord(v) &&
+    v.group_id === groupId &&
+    typeof v.name === 'string' &&
+    typeof v.owner === 'string' &&
+    (v.attributes === undefined || isRecord(v.attributes)) &&
+    Array.isArray(v.members) &&
+    v.members.every((m) => isRecord(m) && typeof m.user_id === 'string' && ROLES.has(m.role) && typeof m.joined_at === 'number') &&
+    typeof v.created_at === 'number' &&
+    typeof v.updated_at === 'number'
+  );
+}
+
+/** A result for this topic's group: an answer carries the group after the change (none once left or deleted), a refusal its code and reason. */
+function isGroupResult(v: Record<string, unknown>, groupId: string): v is Record<string, unknown> & CheckedGroupResult {
+  if (v.group_id !== groupId || typeof v.timestamp !== 'number') return false;
+  const action = v.action;
+  if (action !== undefined && !(GROUP_ACTIONS as readonly unknown[]).includes(action)) return false;
+  if (v.ok === true) {
+    if (action === undefined) return false;
+    return GROUPLESS_ACTIONS.has(action as GroupAction) ? v.group === undefined || isGroupState(v.group, groupId) : isGroupState(v.group, groupId);
+  }
+  return v.ok === false && isGroupResultCode(v.code) && typeof v.reason === 'string';
+}
+
+function isDeletedNotice(v: Record<string, unknown>, groupId: string): v is Record<string, unknown> & GroupDeletedNotice {
+  return v.group_id === groupId && typeof v.timestamp === 'number';
+}
+
 /**
  * What an MQTT message on the user's topics means. The user's own publishes come back on a
- * subscription that covers them (MQTT 3.1.1 has no no-local), so outgoing topics are echoes and
- * are dropped, as is anything not addressed to this user or not of the documented shape. A copy's
- * status (not its sender) tells the two copies apart, so a note to oneself works too.
+ * subscription that covers them (MQTT 3.1.1 has no no-local), so outgoing and command topics are
+ * echoes and are dropped, as is anything not addressed to this user or not of the documented
+ * shape. A copy's status (not its sender) tells the two copies apart, so a note to oneself works
+ * too. Payloads pass through as the engine sent them (e.g. `history` on a group's replayed messages).
  */
 export function routeInbound(layout: TopicLayout, userId: string, topic: string, payload: Buffer): InboundEvent {
   const parsed = layout.parse(topic);
   if (!parsed || parsed.owner !== userId) return { kind: 'ignored', why: 'other-topic' };
-  if (parsed.kind === 'outgoing' || parsed.kind === 'block-command') return { kind: 'ignored', why: 'echo' };
-  if (parsed.kind !== 'clientadded' && parsed.kind !== 'clientrejected') return { kind: 'ignored', why: 'other-topic' };
+  if (parsed.kind === 'outgoing' || parsed.kind === 'block-command' || parsed.kind === 'group-command') return { kind: 'ignored', why: 'echo' };
+  if (parsed.kind === 'block-result') return { kind: 'ignored', why: 'other-topic' };
 
   let body: unknown;
   try {
@@ -66,14 +160,28 @@ export function routeInbound(layout: TopicLayout, userId: string, topic: string,
     return { kind: 'ignored', why: 'malformed' };
   }
   if (!isRecord(body)) return { kind: 'ignored', why: 'malformed' };
+  const malformed = { kind: 'ignored', why: 'malformed' } as const;
 
-  if (parsed.kind === 'clientadded') {
-    if (!isDeliveredMessage(body, parsed.owner, parsed.peer)) return { kind: 'ignored', why: 'malformed' };
-    const message: DeliveredMessage = body;
-    return message.status === MessageStatus.SENT ? { kind: 'sent', message } : { kind: 'message', message };
+  switch (parsed.kind) {
+    case 'clientadded': {
+      if (!isDeliveredMessage(body, parsed.owner, parsed.peer)) return malformed;
+      const message: DeliveredMessage = body;
+      if (message.type === 'system' && message.channel_type === 'group') {
+        return isSystemMessage(message, parsed.peer) ? { kind: 'group-event', message } : malformed;
+      }
+      return message.status === MessageStatus.SENT ? { kind: 'sent', message } : { kind: 'message', message };
+    }
+    case 'clientrejected': {
+      if (!isRejectedMessage(body)) return malformed;
+      const rejection: Rejection = { peer: parsed.peer, code: body.code, reason: body.reason, timestamp: body.timestamp };
+      if (body.client_message_id !== undefined) rejection.clientMessageId = body.client_message_id;
+      return { kind: 'rejected', rejection };
+    }
+    case 'group-result':
+      return isGroupResult(body, parsed.peer) ? { kind: 'group-result', result: body } : malformed;
+    case 'group-updated':
+      return isGroupState(body, parsed.peer) ? { kind: 'group-updated', group: body } : malformed;
+    case 'group-deleted':
+      return isDeletedNotice(body, parsed.peer) ? { kind: 'group-deleted', notice: body } : malformed;
   }
-  if (!isRejectedMessage(body)) return { kind: 'ignored', why: 'malformed' };
-  const rejection: Rejection = { peer: parsed.peer, code: body.code, reason: body.reason, timestamp: body.timestamp };
-  if (body.client_message_id !== undefined) rejection.clientMessageId = body.client_message_id;
-  return { kind: 'rejected', rejection };
 }

@@ -1,7 +1,7 @@
 export { ChatClient, connect } from './chat-client';
-export type { ChatClientEvents, ChatClientStats, ConnectionState } from './chat-client';
-export { ClientErrorCode, ConnectError, SendError } from './errors';
-export type { SendErrorCode } from './errors';
+export type { ChatClientEvents, ChatClientStats, ConnectionState, CreateGroupOptions, GroupChanges, GroupCommandOptions } from './chat-client';
+export { ClientErrorCode, ConnectError, GroupCommandError, SendError } from './errors';
+export type { GroupCommandErrorCode, SendErrorCode } from './errors';
 export type { Rejection } from './inbox-router';
 export { DEFAULT_PATH_PREFIX, DEFAULT_RECONNECT } from './options';
 export type { ChatClientOptions, ReconnectOptions } from './options';
@@ -9,5 +9,14 @@ export type { SendOptions } from './outgoing';
 export type { Qos, Transport, TransportEvents, TransportFactory, TransportOptions } from './transport';
 export { mqttTransport } from './mqtt-transport';
 // The wire types an app sees in events, re-exported so it needs only this package.
-export { MessageStatus, RejectionCode } from '@app/protocol';
-export type { DeliveredMessage } from '@app/protocol';
+export { ErrorCode, GroupEvent, isValidGroupId, MessageStatus, newGroupId, RejectionCode, SYSTEM_SENDER } from '@app/protocol';
+export type {
+  DeliveredMessage,
+  GroupDeletedNotice,
+  GroupEventAttributes,
+  GroupMember,
+  GroupResultCode,
+  GroupRole,
+  GroupState,
+  GroupSystemMessage,
+} from '@app/protocol';

@@ -28,10 +28,15 @@ export interface ChatClientOptions {
   pathPrefix?: string;
   /** QoS of sends and of the inbox subscription. Default 1 (QoS 0 sends are lost on a dropped connection). */
   qos?: Qos;
-  /** How long send() waits for the engine's answer (ms). Default 30,000. */
+  /** How long send() and the group commands wait for the engine's answer (ms). Default 30,000. */
   sendTimeoutMs?: number;
-  /** The engine's MAX_PAYLOAD_BYTES: bigger messages are refused before they are sent. */
+  /** The engine's MAX_PAYLOAD_BYTES: bigger messages and group commands are refused before they are sent. */
   maxPayloadBytes?: number;
+  /**
+   * The engine's GROUP_MAX_MEMBERS: longer member lists in createGroup and addMembers are refused
+   * before they are sent. Unbounded unless given (the engine then answers VALIDATION_FAILED or GROUP_FULL).
+   */
+  maxGroupMembers?: number;
   /** How many recent message ids are remembered to drop redelivered copies. Default 10,000. */
   dedupeCapacity?: number;
   /** Backoff between reconnect attempts, or false to stay closed after a lost connection. */
@@ -52,6 +57,7 @@ export interface ResolvedOptions {
   qos: Qos;
   sendTimeoutMs: number;
   maxPayloadBytes: number;
+  maxGroupMembers: number;
   dedupeCapacity: number;
   reconnect: ReconnectOptions | false;
   keepaliveSeconds: number;
@@ -96,6 +102,7 @@ export function resolveOptions(options: ChatClientOptions): ResolvedOptions {
     qos,
     sendTimeoutMs: positiveInteger('sendTimeoutMs', options.sendTimeoutMs ?? 30_000),
     maxPayloadBytes: positiveInteger('maxPayloadBytes', options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES),
+    maxGroupMembers: positiveInteger('maxGroupMembers', options.maxGroupMembers ?? Number.MAX_SAFE_INTEGER),
     dedupeCapacity: positiveInteger('dedupeCapacity', options.dedupeCapacity ?? 10_000),
     reconnect,
     keepaliveSeconds: positiveInteger('keepaliveSeconds', options.keepaliveSeconds ?? 30),

@@ -34,7 +34,11 @@ describe('buildOutgoing', () => {
     });
   });
 
-  it.each(['', 'a/b', 'a.b', 'a+b', '#', 'a~b', 'x'.repeat(65)])('refuses the recipient %p as INVALID_TOPIC', (to) => {
+  it('takes a group id as the recipient', () => {
+    expect(buildOutgoing('group-01j0abc', 'hi all', {}, 1024)).toMatchObject({ ok: true });
+  });
+
+  it.each(['', 'a/b', 'a.b', 'a+b', '#', 'a~b', 'x'.repeat(65), 'group-', 'group-a.b', `group-${'a'.repeat(59)}`])('refuses the recipient %p as INVALID_TOPIC', (to) => {
     expect(buildOutgoing(to, 'hi', {}, 1024)).toMatchObject({ ok: false, code: RejectionCode.INVALID_TOPIC });
   });
 

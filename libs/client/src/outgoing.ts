@@ -1,4 +1,4 @@
-import { isValidUserId, OutgoingMessage, parseOutgoing, RejectionCode, USER_ID_RULE } from '@app/protocol';
+import { GROUP_ID_RULE, isValidGroupId, isValidUserId, OutgoingMessage, parseOutgoing, RejectionCode, USER_ID_RULE } from '@app/protocol';
 
 export interface SendOptions {
   /** Message type (`text` unless given): lower case letters, digits, `_`, `-`. */
@@ -27,14 +27,16 @@ export function newClientMessageId(): string {
 
 /**
  * The body to publish, checked with the engine's own validator (libs/protocol) and size limit, so
- * a message the engine would refuse fails at once instead of after a round trip. It also keeps
- * invalid recipient ids off the wire: such a topic would be refused by the engine, or by the
- * broker, which closes the whole connection.
+ * a message the engine would refuse fails at once instead of after a round trip. The recipient is
+ * a user id or a group id (they share that word of the topic). Invalid recipient ids are kept off
+ * the wire: such a topic would be refused by the engine, or by the broker, which closes the whole
+ * connection.
  */
 export function buildOutgoing(to: string, text: string, options: SendOptions, maxPayloadBytes: number): BuiltMessage {
   const clientMessageId = options.clientMessageId ?? newClientMessageId();
-  if (!isValidUserId(to)) {
-    return { ok: false, clientMessageId, code: RejectionCode.INVALID_TOPIC, reason: `invalid recipient "${String(to)}": ${USER_ID_RULE}` };
+  if (!isValidUserId(to) && !isValidGroupId(to)) {
+    const reason = `invalid recipient "${String(to)}": a user id (${USER_ID_RULE}) or a group id (${GROUP_ID_RULE})`;
+    return { ok: false, clientMessageId, code: RejectionCode.INVALID_TOPIC, reason };
   }
   const message: OutgoingMessage = { text, type: options.type ?? 'text', client_message_id: clientMessageId };
   if (options.attributes !== undefined) message.attributes = options.attributes;

@@ -1,5 +1,6 @@
 import { ErrorCode, GroupResultCode, RejectionCode } from './codes';
 import { freeFormProblem } from './free-form';
+import { DeliveredMessage } from './payloads';
 import { isValidUserId, USER_ID_RULE } from './user-id';
 import { decodeJsonObject, isStorableText, ParseResult } from './validation';
 
@@ -54,6 +55,21 @@ export interface GroupEventAttributes {
 
 /** The sender of a group's system messages. */
 export const SYSTEM_SENDER = 'system';
+
+/** A group's system message as a member receives it on `clientadded` (recipient: the group id). */
+export interface GroupSystemMessage extends DeliveredMessage {
+  type: 'system';
+  sender: typeof SYSTEM_SENDER;
+  channel_type: 'group';
+  attributes: GroupEventAttributes & Record<string, unknown>;
+}
+
+/** What the engine publishes on `{prefix}/{member}/groups/{groupId}/clientdeleted` once a group is deleted. */
+export interface GroupDeletedNotice {
+  group_id: string;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+}
 
 export const GROUP_LIMITS = {
   /** Characters of a group name. */
