@@ -11,6 +11,7 @@ import { UsersRepository } from '../users/users.repository';
 import { applyOperation, GroupActor, GroupChange, GroupOperation } from './group.rules';
 import { GroupNotices } from './group-notices';
 import { GroupsRepository } from './groups.repository';
+import { KeyedQueue } from '../common/async';
 
 /** Changes computed again when another change of the same group was stored first. */
 const MAX_ATTEMPTS = 5;
@@ -25,6 +26,7 @@ const MAX_ATTEMPTS = 5;
 @Injectable()
 export class GroupsService implements OnModuleInit {
   private readonly logger = new Logger(GroupsService.name);
+  private readonly inTurn = new KeyedQueue();
 
   constructor(
     private readonly config: AppConfig,
@@ -40,8 +42,17 @@ export class GroupsService implements OnModuleInit {
     this.deletionHooks.register((userId) => this.removeUserEverywhere(userId));
   }
 
-  /** Applies one change; the group after it (null once deleted). */
-  async apply(groupId: string, op: GroupOperation, actor: GroupActor): Promise<GroupState | null> {
+  /**
+   * Applies one change; the group after it (null once deleted). Changes of one group are applied
+   * one after the other on this instance, in the order they were asked for (the pipeline asks in
+   * delivery order), so a user's commands take effect in the order sent; across instances the
+   * version check keeps them from interleaving.
+   */
+  apply(groupId: string, op: GroupOperation, actor: GroupActor): Promise<GroupState | null> {
+    return this.inTurn.run(groupId, () => this.applyNow(groupId, op, actor));
+  }
+
+  private async applyNow(groupId: string, op: GroupOperation, actor: GroupActor): Promise<GroupState | null> {
     const change = await this.store(groupId, op, actor);
     if (change.events.length === 0) return change.after;
     await this.events.announce({ type: 'group.changed', group_id: groupId });

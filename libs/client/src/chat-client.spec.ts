@@ -433,7 +433,7 @@ describe('ChatClient', () => {
       const groupId = published.topic.split('/')[5];
       expect(isValidGroupId(groupId)).toBe(true);
       expect(published.topic).toBe(layout.groupCommand('alice', groupId));
-      expect(JSON.parse(published.payload)).toEqual({ action: 'create', name: 'Team', attributes: { topic: 'x' }, members: ['bob'] });
+      expect(JSON.parse(published.payload)).toEqual({ action: 'create', name: 'Team', attributes: { topic: 'x' }, members: ['bob'], command_id: expect.any(String) });
       broker.deliver(layout.groupResult('alice', groupId), answer('create', { group_id: groupId, group: state({ group_id: groupId }) }));
       await expect(creating).resolves.toEqual(state({ group_id: groupId }));
       expect(client.pendingCommands).toBe(0);
@@ -449,7 +449,7 @@ describe('ChatClient', () => {
     ])('%s publishes its command and resolves with the group after it', async (_name, run, command) => {
       const { client, broker } = await connected();
       const running = run(client);
-      expect(commandsOut(broker).map((p) => [p.topic, JSON.parse(p.payload)])).toEqual([[layout.groupCommand('alice', G), command]]);
+      expect(commandsOut(broker).map((p) => [p.topic, JSON.parse(p.payload)])).toEqual([[layout.groupCommand('alice', G), { ...command, command_id: expect.any(String) }]]);
       broker.deliver(layout.groupResult('alice', G), answer(command.action, { group: state({ name: 'after' }) }));
       await expect(running).resolves.toEqual(state({ name: 'after' }));
     });
@@ -460,7 +460,7 @@ describe('ChatClient', () => {
     ])('%s publishes its command and resolves with nothing', async (_name, run, action) => {
       const { client, broker } = await connected();
       const running = run(client);
-      expect(JSON.parse(commandsOut(broker)[0].payload)).toEqual({ action });
+      expect(JSON.parse(commandsOut(broker)[0].payload)).toEqual({ action, command_id: expect.any(String) });
       broker.deliver(layout.groupResult('alice', G), answer(action, { group: undefined }));
       await expect(running).resolves.toBeUndefined();
     });
@@ -471,6 +471,19 @@ describe('ChatClient', () => {
       broker.deliver(layout.groupResult('alice', G), { action: 'delete', group_id: G, ok: false, code: ErrorCode.FORBIDDEN, reason: 'only the owner', timestamp: 2 });
       await expect(deleting).rejects.toBeInstanceOf(GroupCommandError);
       await expect(deleting).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN, reason: 'only the owner', groupId: G, action: 'delete', local: false });
+    });
+
+    it('settles each command by the command_id its result echoes, whatever the order of the results', async () => {
+      const { client, broker } = await connected();
+      const adding = client.addMembers(G, ['carol']);
+      const promoting = client.setMemberRole(G, 'carol', 'admin');
+      const [addId, promoteId] = commandsOut(broker).map((p) => (JSON.parse(p.payload) as { command_id: string }).command_id);
+      expect(addId).not.toBe(promoteId);
+      broker.deliver(layout.groupResult('alice', G), answer('set_role', { command_id: promoteId, group: state({ name: 'promoted' }) }));
+      await expect(promoting).resolves.toEqual(state({ name: 'promoted' }));
+      broker.deliver(layout.groupResult('alice', G), answer('add_members', { command_id: 'someone-elses', group: state({ name: 'other device' }) }));
+      broker.deliver(layout.groupResult('alice', G), answer('add_members', { command_id: addId, group: state({ name: 'added' }) }));
+      await expect(adding).resolves.toEqual(state({ name: 'added' }));
     });
 
     it('settles two commands to one group in the order they went out', async () => {
@@ -522,7 +535,7 @@ describe('ChatClient', () => {
       await new Promise((r) => setTimeout(r, 30));
       broker.accept();
       await flush();
-      expect(commandsOut(broker).map((p) => JSON.parse(p.payload) as unknown)).toEqual([{ action: 'add_members', members: ['carol'] }, { action: 'leave' }]);
+      expect(commandsOut(broker).map((p) => JSON.parse(p.payload) as unknown)).toEqual([{ action: 'add_members', members: ['carol'], command_id: expect.any(String) }, { action: 'leave', command_id: expect.any(String) }]);
       broker.deliver(layout.groupResult('alice', G), answer('leave', { group: undefined }));
       await expect(whileAway).resolves.toBeUndefined();
       await client.close();

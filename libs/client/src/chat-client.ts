@@ -82,6 +82,8 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private currentState: ConnectionState = 'connecting';
   private readonly pending = new PendingSends();
   private readonly commands = new PendingCommands();
+  /** Numbers the group commands of this client (their command_id). */
+  private commandSeq = 0;
   private readonly recent: RecentIds;
   private token: string;
   private attempt = 0;
@@ -226,6 +228,8 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
    * is back.
    */
   private command(groupId: string, command: GroupCommand, options: GroupCommandOptions): Promise<GroupResult> {
+    const commandId = `${this.options.userId}-${(++this.commandSeq).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    command = { ...command, command_id: commandId };
     const { action } = command;
     if (this.currentState === 'closed') return Promise.reject(new GroupCommandError(ClientErrorCode.CLOSED, 'the client is closed', groupId, action, true));
     const built = buildGroupCommand(groupId, command, this.options.maxPayloadBytes, this.options.maxGroupMembers);
@@ -234,7 +238,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     if (!isPositiveInteger(timeoutMs)) return Promise.reject(timeoutError(timeoutMs));
     const publish = { topic: this.options.layout.groupCommand(this.options.userId, groupId), body: built.body };
     const online = this.currentState === 'connected';
-    const answer = this.commands.wait(groupId, action, publish, online, timeoutMs);
+    const answer = this.commands.wait(groupId, action, publish, online, timeoutMs, commandId);
     if (online) this.transport.publish(publish.topic, publish.body, this.options.qos);
     return answer;
   }

@@ -127,6 +127,7 @@ function isGroupState(v: unknown, groupId: string): v is GroupState {
 /** A result for this topic's group: an answer carries the group after the change (none once left or deleted), a refusal its code and reason. */
 function isGroupResult(v: Record<string, unknown>, groupId: string): v is Record<string, unknown> & CheckedGroupResult {
   if (v.group_id !== groupId || typeof v.timestamp !== 'number') return false;
+  if (v.command_id !== undefined && typeof v.command_id !== 'string') return false;
   const action = v.action;
   if (action !== undefined && !(GROUP_ACTIONS as readonly unknown[]).includes(action)) return false;
   if (v.ok === true) {

@@ -5,6 +5,8 @@ import { OutgoingPublish } from './pending-sends';
 
 interface Entry {
   action: GroupAction;
+  /** The command_id it carries, which the engine echoes in its result. */
+  commandId?: string;
   publish: OutgoingPublish;
   /** On the wire (its answer can come); false while it waits for the connection. */
   published: boolean;
@@ -16,10 +18,11 @@ interface Entry {
 }
 
 /**
- * Group commands waiting for the engine's result, in one queue per group. A result names no
- * command (it carries no id, only the action and the group), but the engine answers one user's
- * commands on one group topic in the order it received them, and one connection delivers them in
- * the order they were published: so a result settles the oldest command of its group.
+ * Group commands waiting for the engine's result, in one queue per group. Each command carries a
+ * `command_id` the engine echoes in its result: a result with one settles exactly its command. A
+ * result without one (an engine that does not echo it) settles the oldest command of its group:
+ * the engine answers one user's commands on one group topic in the order it received them, and one
+ * connection delivers them in the order they were published.
  *
  * What keeps the queues aligned:
  * - a command that times out stays in its queue (expired) until its answer comes, so that answer
@@ -43,9 +46,9 @@ export class PendingCommands {
   }
 
   /** Waits for the group's result: resolves when ok, rejects with a GroupCommandError when not, or with TIMEOUT after timeoutMs. */
-  wait(groupId: string, action: GroupAction, publish: OutgoingPublish, published: boolean, timeoutMs: number): Promise<GroupResult> {
+  wait(groupId: string, action: GroupAction, publish: OutgoingPublish, published: boolean, timeoutMs: number, commandId?: string): Promise<GroupResult> {
     return new Promise<GroupResult>((resolve, reject) => {
-      const entry: Entry = { action, publish, published, expired: false, resolve, reject, timer: null };
+      const entry: Entry = { action, commandId, publish, published, expired: false, resolve, reject, timer: null };
       entry.timer = setTimeout(() => {
         entry.timer = null;
         entry.expired = true;
@@ -62,7 +65,7 @@ export class PendingCommands {
   /** Settles the oldest published command of the result's group; false when the result answers none of them. */
   answer(result: CheckedGroupResult): boolean {
     const queue = this.queues.get(result.group_id);
-    const head = queue?.[0];
+    const head = result.command_id !== undefined ? queue?.find((e) => e.commandId === result.command_id) : queue?.[0];
     if (!head || !head.published) return false;
     if (result.action !== undefined && result.action !== head.action) return false;
     this.remove(result.group_id, head);

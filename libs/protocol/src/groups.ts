@@ -72,21 +72,30 @@ export interface GroupDeletedNotice {
 }
 
 export const GROUP_LIMITS = {
+  /** Characters of a command_id. */
+  commandId: 128,
   /** Characters of a group name. */
   name: 256,
   /** Bytes of a group's attributes as JSON. */
   attributesBytes: 8 * 1024,
 } as const;
 
-export type GroupCommand =
-  | { action: 'create'; name: string; attributes?: Record<string, unknown>; members?: string[] }
-  | { action: 'update'; name?: string; attributes?: Record<string, unknown> }
-  | { action: 'add_members'; members: string[] }
-  | { action: 'remove_member'; member_id: string }
-  | { action: 'leave' }
-  | { action: 'set_role'; member_id: string; role: 'admin' | 'member' }
-  | { action: 'transfer_ownership'; member_id: string }
-  | { action: 'delete' };
+/** Any command may carry an id of the client's choosing, echoed in its result (matching answers to commands). */
+interface CommandId {
+  command_id?: string;
+}
+
+export type GroupCommand = CommandId &
+  (
+    | { action: 'create'; name: string; attributes?: Record<string, unknown>; members?: string[] }
+    | { action: 'update'; name?: string; attributes?: Record<string, unknown> }
+    | { action: 'add_members'; members: string[] }
+    | { action: 'remove_member'; member_id: string }
+    | { action: 'leave' }
+    | { action: 'set_role'; member_id: string; role: 'admin' | 'member' }
+    | { action: 'transfer_ownership'; member_id: string }
+    | { action: 'delete' }
+  );
 
 export type GroupAction = GroupCommand['action'];
 
@@ -96,6 +105,8 @@ export const GROUP_ACTIONS: readonly GroupAction[] = ['create', 'update', 'add_m
 export interface GroupResult {
   /** Absent when the command could not be read. */
   action?: GroupAction;
+  /** The command's own `command_id`, when it had a valid one. */
+  command_id?: string;
   group_id: string;
   ok: boolean;
   code?: GroupResultCode;
@@ -140,6 +151,25 @@ export function parseGroupCommand(body: Buffer | string, maxBytes: number, maxMe
   const decoded = decodeJsonObject(body, maxBytes);
   if (!decoded.ok) return decoded;
   const o = decoded.value;
+  const id = o.command_id;
+  if (id !== undefined && (typeof id !== 'string' || id.length === 0 || id.length > GROUP_LIMITS.commandId || !isStorableText(id))) {
+    return { ok: false, code: ErrorCode.VALIDATION_FAILED, reason: `command_id must be a non-empty string of at most ${GROUP_LIMITS.commandId} characters` };
+  }
+  const parsed = parseFields(o, maxMembers);
+  return parsed.ok && id !== undefined ? { ok: true, value: { ...parsed.value, command_id: id } } : parsed;
+}
+
+/** The command_id a body carries, when it is a valid one (to echo it in the answer to a command that fails). */
+export function commandIdOf(body: Buffer | string): string | undefined {
+  try {
+    const id = (JSON.parse(typeof body === 'string' ? body : body.toString('utf8')) as { command_id?: unknown })?.command_id;
+    return typeof id === 'string' && id.length > 0 && id.length <= GROUP_LIMITS.commandId && isStorableText(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseFields(o: Record<string, unknown>, maxMembers: number): ParseResult<GroupCommand, GroupResultCode> {
   const invalid = (reason: string) => ({ ok: false as const, code: ErrorCode.VALIDATION_FAILED as const, reason });
   const action = o.action;
   if (typeof action !== 'string' || !(GROUP_ACTIONS as readonly string[]).includes(action)) {

@@ -1,1 +1,2 @@
 export { within } from './within';
+export { KeyedQueue } from './keyed-queue';
