@@ -16,6 +16,8 @@ function format(value: number | null | undefined, unit: Unit): string {
       return num(value, value < 100 ? 1 : 0);
     case 'ms':
       return num(value, value < 10 ? 2 : 1);
+    case 'cost':
+      return num(value, 3);
     case 'percent':
       return num(value, 1);
     case 'mb':
@@ -26,23 +28,29 @@ function format(value: number | null | undefined, unit: Unit): string {
 }
 
 /** engine / raw: a share for amounts and rates (0.85), a multiple for times and costs (7.2x). */
-function formatRatio(ratio: number | null, f: Figure): string {
+function formatRatio<T>(ratio: number | null, f: Figure<T>): string {
   if (ratio === null) return '';
-  return f.unit === 'ms' || f.unit === 'percent' ? `${num(ratio, 1)}x` : num(ratio, 2);
+  return f.unit === 'ms' || f.unit === 'cost' || f.unit === 'percent' ? `${num(ratio, 1)}x` : num(ratio, 2);
 }
 
 function row(cells: string[]): string {
   return `${cells[0].padEnd(36)}${cells.slice(1).map((c) => c.padStart(12)).join('  ')}`;
 }
 
-function figuresSection(raw: TrialResult | null, engine: TrialResult | null): string[] {
-  const table = figureTable(raw, engine);
+/** The rows of one figure table: raw broker, engine and engine / raw side by side. */
+export function figureRows<T>(figures: readonly Figure<T>[], raw: T | null, engine: T | null): string[] {
+  const table = figureTable(figures, raw, engine);
   const lines = [row(['', raw ? 'raw broker' : '', engine ? 'engine' : '', raw && engine ? 'engine/raw' : ''])];
-  for (const f of FIGURES) {
+  for (const f of figures) {
     const cell = table[f.key];
     if (cell.raw === null && cell.engine === null) continue;
     lines.push(row([f.label, raw ? format(cell.raw, f.unit) : '', engine ? format(cell.engine, f.unit) : '', formatRatio(cell.ratio, f)]));
   }
+  return lines;
+}
+
+function figuresSection(raw: TrialResult | null, engine: TrialResult | null): string[] {
+  const lines = figureRows(FIGURES, raw, engine);
   if (engine && engine.dbWrites === null) lines.push(row(['db write time, ms', raw ? '-' : '', 'n/a', '']));
   return lines;
 }

@@ -18,7 +18,7 @@ import { projectRoot } from '../stack/project-root';
 import { signingIssuer, TokenIssuer } from '../tokens';
 import { PhaseResult, runPhase } from './phase';
 import { Resources } from './resources';
-import { ProcessRole } from './trial';
+import { ProcessRole } from './measurement';
 
 export interface BenchResult {
   startedAt: string;
