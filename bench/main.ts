@@ -1,4 +1,5 @@
 import { parseBenchArgs, USAGE } from './config/args';
+import { fanoutLost } from './report/fanout-figures';
 import { writeJsonReport } from './report/json-report';
 import { Progress } from './report/progress';
 import { textReport } from './report/text-report';
@@ -41,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
       writeJsonReport(parsed.config.jsonFile, result);
       progress.log(`figures written to ${parsed.config.jsonFile}`);
     }
-    const bad = Object.values(result.phases).some((p) => p.trials.some((t) => t.counts.lost > 0 || t.counts.misrouted > 0));
+    const bad = Object.values(result.phases).some((p) => p.trials.some((t) => t.counts.lost > 0 || t.counts.misrouted > 0)) || fanoutLost(result);
     return bad && !parsed.config.search ? EXIT_LOST : 0;
   } catch (err) {
     progress.log(`failed: ${err instanceof Error ? err.message : String(err)}`);

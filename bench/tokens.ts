@@ -11,6 +11,8 @@ import { BrokerSettings } from './config/settings';
 export interface TokenIssuer {
   userToken(userId: string): Promise<string>;
   rawPathToken(userId: string, rawLayout: TopicLayout): Promise<string>;
+  /** The raw path's fan-out: a member's own grants under the raw prefix, and read access to its group's shared topic. */
+  rawGroupToken(userId: string, rawLayout: TopicLayout, groupId: string): Promise<string>;
 }
 
 /** Long enough for the longest run; the SDK asks again on reconnect anyway. */
@@ -33,6 +35,12 @@ export function signingIssuer(settings: BrokerSettings, layout: TopicLayout): To
         ...userGrants(rawLayout, userId, settings.audience).scopes,
         // ... and, in place of the engine's copy, read what others publish to them.
         `${settings.audience}.read:*/amq.topic/${rawLayout.amqpPrefix}.*.${userId}.messages.outgoing`,
+      ]),
+    rawGroupToken: async (userId, rawLayout, groupId) =>
+      sign(userId, [
+        ...userGrants(rawLayout, userId, settings.audience).scopes,
+        // ... and, in place of the engine's copies, read what any member publishes to the group.
+        `${settings.audience}.read:*/amq.topic/${rawLayout.amqpPrefix}.*.${groupId}.messages.outgoing`,
       ]),
   };
 }

@@ -59,12 +59,59 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(argv)).toThrow(message);
   });
 
+  it('reads the fan-out scenario with its defaults: 10 x 100 and 2 x 1,000, closed loop, 10 s trials, the mixed check', () => {
+    expect(config(['--scenario', 'fanout'])).toMatchObject({
+      scenario: 'fanout',
+      stop: { durationMs: 10_000 },
+      phases: ['raw', 'engine'],
+      fanout: {
+        classes: [
+          { groups: 10, members: 100 },
+          { groups: 2, members: 1000 },
+        ],
+        rate: 'max',
+        windowPerGroup: 4,
+        connectConcurrency: 20,
+        mixed: { members: 1000, groupRate: 2, users: 20, rate: 100 },
+      },
+    });
+  });
+
+  it('reads fan-out options, and skips the mixed check with --mixed-group 0', () => {
+    const c = config(['--scenario', 'fanout', '--groups', '3x50', '--group-rate', '20', '--duration', '30s', '--mixed-group', '0']);
+    expect(c.fanout).toMatchObject({ classes: [{ groups: 3, members: 50 }], rate: 20, mixed: null });
+    expect(c.stop).toEqual({ durationMs: 30_000 });
+  });
+
+  it('keeps the one-to-one defaults for the direct scenario', () => {
+    expect(config([])).toMatchObject({ scenario: 'direct', fanout: undefined, stop: { durationMs: 60_000 } });
+  });
+
+  it.each([
+    [['--scenario', 'fanout', '--groups', '10by100'], /GROUPSxMEMBERS/],
+    [['--scenario', 'fanout', '--groups', '10x1'], /members.*>= 2/],
+    [['--scenario', 'fanout', '--groups', '2x10,2x10'], /twice/],
+    [['--scenario', 'fanout', '--rate', '100'], /--rate is for --scenario direct/],
+    [['--scenario', 'fanout', '--find-max-rate'], /--find-max-rate is for --scenario direct/],
+    [['--scenario', 'fanout', '--mixed-group', '1'], /at least 2 members/],
+    [['--scenario', 'fanout', '--mixed-users', '3'], /even number/],
+    [['--scenario', 'groups'], /--scenario must be one of/],
+  ])('refuses %p', (argv, message) => {
+    expect(() => parseBenchArgs(argv)).toThrow(message);
+  });
+
   it('answers --help without a config', () => {
     expect(parseBenchArgs(['--help'])).toEqual({ help: true });
   });
 });
 
 describe('describeLoad', () => {
+  it('says what a fan-out run offered', () => {
+    expect(describeLoad(config(['--scenario', 'fanout', '--groups', '10x100,2x1000', '--mixed-group', '0']))).toBe(
+      'fan-out: groups 10 x 100, 2 x 1,000 (groups x members), closed loop, 4 in flight per group, 10s per trial, QoS 1, 100 B bodies',
+    );
+  });
+
   it('says what a run offered', () => {
     expect(describeLoad(config(['--users', '20', '--messages', '5000']))).toBe('20 users (pairs), 1,000 msg/s offered, 5,000 messages, QoS 1, 100 B bodies');
   });

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { BenchConfig, ExternalTarget, LocalTarget, PathName, SearchConfig } from './bench-config';
+import { BenchConfig, ExternalTarget, FanoutConfig, GroupClass, LocalTarget, PathName, SearchConfig } from './bench-config';
 import { formatDuration, parseCount, parseDuration } from './units';
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -9,14 +9,32 @@ publish -> engine -> MQTT subscriber, persisted) with the same load, and prints 
 By default it starts its own broker node and FerretDB (.stack/bench, ports shifted by +20 from the
 dev stack), builds the engine if dist/ is stale, spawns it, and stops what it started.
 
-Load
+Scenario
+  --scenario direct|fanout  direct: one-to-one users (default); fanout: groups, each message to every member
+
+Load (direct)
   --users N              virtual users, one MQTT connection each (default 100)
   --topology pairs|random  pairs send to each other; random: each user sends to --degree peers (default pairs)
   --degree N             peers per user in a random graph (default 5)
-  --messages N           total messages to send ...
-  --duration D           ... or how long to send, e.g. 60s, 5m (default 60s)
   --rate N|max           offered msg/s across all users, open loop (default 1000); max = closed loop
   --window N             with --rate max: messages in flight (sent, not yet received) (default 1000)
+
+Load (fanout): per path, each class of groups on connections of its own, then the mixed check
+  --groups LIST          classes of groups, GROUPSxMEMBERS, e.g. 10x100,2x1000 (the default); one
+                         MQTT connection per member, member 0 of each group sends
+  --group-rate N|max     group messages/s across a class's groups, open loop; max (default): closed
+                         loop with --group-window messages per group not yet at every member
+  --group-window N       (default 4)
+  --connect-batch N      connections opened at a time (default 20)
+  --mixed-group N        members of the group fanned out during the mixed check (default 1000;
+                         0 skips the check)
+  --mixed-group-rate N|max  its group messages/s (default 2, i.e. 2,000 deliveries/s at 1,000 members)
+  --mixed-rate N         one-to-one msg/s of the mixed check, alone and then beside the group (default 100)
+  --mixed-users N        one-to-one users of the mixed check, in pairs (default 20)
+
+Both
+  --messages N           messages per trial ...
+  --duration D           ... or how long each trial sends, e.g. 60s, 5m (default: direct 60s, fanout 10s)
   --qos 0|1              QoS of publishes and subscriptions (default 1)
   --payload-bytes N      size of the published JSON body (default 100)
   --phases LIST          raw,engine (default), raw, or engine
@@ -70,6 +88,40 @@ function engineEnv(pairs: string[]): Record<string, string> {
   return env;
 }
 
+function rateOf(text: string, what: string): number | 'max' {
+  return text === 'max' ? 'max' : parseCount(text, what);
+}
+
+/** `10x100,2x1000`: classes of groups, GROUPSxMEMBERS each (a group has at least 2 members: a sender and another). */
+export function parseGroupClasses(text: string): GroupClass[] {
+  const classes = text.split(',').map((part) => {
+    const m = /^\s*([\d_]+)\s*x\s*([\d_]+)\s*$/.exec(part);
+    if (!m) throw new Error(`--groups takes GROUPSxMEMBERS[,GROUPSxMEMBERS...], e.g. 10x100,2x1000; got "${part.trim()}"`);
+    return { groups: parseCount(m[1], '--groups (groups)'), members: parseCount(m[2], '--groups (members)', 2) };
+  });
+  const seen = new Set(classes.map((c) => `${c.groups}x${c.members}`));
+  if (seen.size !== classes.length) throw new Error('--groups lists a class twice');
+  return classes;
+}
+
+function fanoutConfig(v: Record<string, string | boolean | string[] | undefined>): FanoutConfig {
+  const text = (key: string) => v[key] as string;
+  const mixedMembers = parseCount(text('mixed-group'), '--mixed-group', 0);
+  if (mixedMembers === 1) throw new Error('--mixed-group needs at least 2 members (or 0 to skip the mixed check)');
+  const mixedUsers = parseCount(text('mixed-users'), '--mixed-users', 2);
+  if (mixedUsers % 2 !== 0) throw new Error('--mixed-users needs an even number (they talk in pairs)');
+  return {
+    classes: parseGroupClasses(text('groups')),
+    rate: rateOf(text('group-rate'), '--group-rate'),
+    windowPerGroup: parseCount(text('group-window'), '--group-window'),
+    connectConcurrency: parseCount(text('connect-batch'), '--connect-batch'),
+    mixed:
+      mixedMembers === 0
+        ? null
+        : { members: mixedMembers, groupRate: rateOf(text('mixed-group-rate'), '--mixed-group-rate'), users: mixedUsers, rate: parseCount(text('mixed-rate'), '--mixed-rate') },
+  };
+}
+
 function pid(text: string | undefined, what: string): number | undefined {
   return text === undefined ? undefined : parseCount(text, what);
 }
@@ -82,13 +134,22 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
     allowPositionals: false,
     options: {
       help: { type: 'boolean', short: 'h' },
-      users: { type: 'string', default: '100' },
-      topology: { type: 'string', default: 'pairs' },
-      degree: { type: 'string', default: '5' },
+      scenario: { type: 'string', default: 'direct' },
+      users: { type: 'string' },
+      topology: { type: 'string' },
+      degree: { type: 'string' },
       messages: { type: 'string' },
       duration: { type: 'string' },
-      rate: { type: 'string', default: '1000' },
-      window: { type: 'string', default: '1000' },
+      rate: { type: 'string' },
+      window: { type: 'string' },
+      groups: { type: 'string', default: '10x100,2x1000' },
+      'group-rate': { type: 'string', default: 'max' },
+      'group-window': { type: 'string', default: '4' },
+      'connect-batch': { type: 'string', default: '20' },
+      'mixed-group': { type: 'string', default: '1000' },
+      'mixed-group-rate': { type: 'string', default: '2' },
+      'mixed-rate': { type: 'string', default: '100' },
+      'mixed-users': { type: 'string', default: '20' },
       qos: { type: 'string', default: '1' },
       'payload-bytes': { type: 'string', default: '100' },
       phases: { type: 'string', default: 'raw,engine' },
@@ -115,13 +176,22 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
   });
   if (v.help) return { help: true };
 
-  const users = parseCount(v.users, '--users', 2);
-  const topology = oneOf(v.topology, ['pairs', 'random'] as const, '--topology');
+  const scenario = oneOf(v.scenario, ['direct', 'fanout'] as const, '--scenario');
+  let fanout: FanoutConfig | undefined;
+  if (scenario === 'fanout') {
+    for (const flag of ['users', 'topology', 'degree', 'rate', 'window', 'find-max-rate'] as const) {
+      if (v[flag] !== undefined && v[flag] !== false) throw new Error(`--${flag} is for --scenario direct (the fan-out scenario has --groups, --group-rate, --mixed-*)`);
+    }
+    fanout = fanoutConfig(v);
+  }
+  const users = parseCount(v.users ?? '100', '--users', 2);
+  const topology = oneOf(v.topology ?? 'pairs', ['pairs', 'random'] as const, '--topology');
   if (topology === 'pairs' && users % 2 !== 0) throw new Error('--topology pairs needs an even number of --users');
-  const degree = Math.min(parseCount(v.degree, '--degree'), users - 1);
+  const degree = Math.min(parseCount(v.degree ?? '5', '--degree'), users - 1);
   if (v.messages !== undefined && v.duration !== undefined) throw new Error('give --messages or --duration, not both');
-  const stop = v.messages !== undefined ? { messages: parseCount(v.messages, '--messages') } : { durationMs: parseDuration(v.duration ?? '60s', '--duration') };
-  const rate = v.rate === 'max' ? 'max' : parseCount(v.rate, '--rate');
+  const defaultDuration = scenario === 'fanout' ? '10s' : '60s';
+  const stop = v.messages !== undefined ? { messages: parseCount(v.messages, '--messages') } : { durationMs: parseDuration(v.duration ?? defaultDuration, '--duration') };
+  const rate = rateOf(v.rate ?? '1000', '--rate');
   const phases: PathName[] = v.phases.split(',').map((p) => oneOf(p.trim(), ['raw', 'engine'] as const, '--phases'));
   if (new Set(phases).size !== phases.length) throw new Error('--phases lists a phase twice');
 
@@ -165,12 +235,14 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
       };
 
   const config: BenchConfig = {
+    scenario,
+    fanout,
     users,
     topology,
     degree,
     stop,
     rate,
-    window: parseCount(v.window, '--window'),
+    window: parseCount(v.window ?? '1000', '--window'),
     qos: oneOf(v.qos, ['0', '1'] as const, '--qos') === '1' ? 1 : 0,
     payloadBytes: parseCount(v['payload-bytes'], '--payload-bytes'),
     phases,
@@ -190,6 +262,7 @@ function stackName(name: string): string {
 
 /** One line that says what load was run, for the report's header. */
 export function describeLoad(c: BenchConfig): string {
+  if (c.fanout) return describeFanout(c, c.fanout);
   const graph = c.topology === 'pairs' ? 'pairs' : `random graph, ${c.degree} peers each`;
   const shape = `QoS ${c.qos}, ${c.payloadBytes} B bodies`;
   if (c.search) {
@@ -198,4 +271,14 @@ export function describeLoad(c: BenchConfig): string {
   const amount = 'messages' in c.stop ? `${c.stop.messages.toLocaleString('en-US')} messages` : formatDuration(c.stop.durationMs);
   const rate = c.rate === 'max' ? `closed loop, ${c.window} in flight` : `${c.rate.toLocaleString('en-US')} msg/s offered`;
   return `${c.users} users (${graph}), ${rate}, ${amount}, ${shape}`;
+}
+
+function describeFanout(c: BenchConfig, f: FanoutConfig): string {
+  const amount = 'messages' in c.stop ? `${c.stop.messages.toLocaleString('en-US')} messages` : formatDuration(c.stop.durationMs);
+  const rate = f.rate === 'max' ? `closed loop, ${f.windowPerGroup} in flight per group` : `${f.rate.toLocaleString('en-US')} group msg/s`;
+  const classes = f.classes.map((k) => `${k.groups} x ${k.members.toLocaleString('en-US')}`).join(', ');
+  const mixed = f.mixed
+    ? `; mixed check: ${f.mixed.users} users at ${f.mixed.rate} msg/s beside a ${f.mixed.members.toLocaleString('en-US')}-member group at ${f.mixed.groupRate === 'max' ? 'max' : `${f.mixed.groupRate} msg/s`}`
+    : '';
+  return `fan-out: groups ${classes} (groups x members), ${rate}, ${amount} per trial, QoS ${c.qos}, ${c.payloadBytes} B bodies${mixed}`;
 }

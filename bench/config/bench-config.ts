@@ -2,6 +2,35 @@ import { Qos } from '@app/client';
 
 export type PathName = 'raw' | 'engine';
 export type TopologyKind = 'pairs' | 'random';
+export type Scenario = 'direct' | 'fanout';
+
+/** `groups` groups of `members` members (`10x100`). */
+export interface GroupClass {
+  groups: number;
+  members: number;
+}
+
+/** The one-to-one load measured alone and then beside one big group's fan-out. */
+export interface MixedCheckConfig {
+  /** Members of the group fanned out meanwhile. */
+  members: number;
+  /** Group messages/s to that group, or 'max' (closed loop with the fan-out window). */
+  groupRate: number | 'max';
+  /** One-to-one users (pairs) and their rate (msg/s). */
+  users: number;
+  rate: number;
+}
+
+/** The fan-out scenario (`--scenario fanout`). */
+export interface FanoutConfig {
+  classes: GroupClass[];
+  /** Group messages/s across a class's groups (open loop), or 'max' (closed loop). */
+  rate: number | 'max';
+  /** With 'max': messages per group whose fan-out is not complete yet. */
+  windowPerGroup: number;
+  connectConcurrency: number;
+  mixed: MixedCheckConfig | null;
+}
 
 /** The project's own broker node, FerretDB and a spawned engine, on the bench stack's ports. */
 export interface LocalTarget {
@@ -39,6 +68,9 @@ export interface SearchConfig {
 }
 
 export interface BenchConfig {
+  /** direct: one-to-one users (the fields above `fanout`); fanout: groups (`fanout`), each trial as long as `stop` says. */
+  scenario: Scenario;
+  fanout?: FanoutConfig;
   users: number;
   topology: TopologyKind;
   /** Peers per user in a random graph. */

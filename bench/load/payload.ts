@@ -9,11 +9,11 @@ export function clientMessageId(tag: string, seq: number): string {
   return `${tag}-${String(seq).padStart(SEQ_WIDTH, '0')}`;
 }
 
-/** The sequence number of an id of this run's tag, or null for anything else. */
-export function seqOf(tag: string, id: string | undefined): number | null {
+/** The sequence number of an id of this run's tag (below `count` when given), or null for anything else. */
+export function seqOf(tag: string, id: string | undefined, count = Infinity): number | null {
   if (id === undefined || id.length !== tag.length + 1 + SEQ_WIDTH || !id.startsWith(tag) || id[tag.length] !== '-') return null;
   const seq = Number(id.slice(tag.length + 1));
-  return Number.isInteger(seq) ? seq : null;
+  return Number.isInteger(seq) && seq < count ? seq : null;
 }
 
 export function body(text: string, id: string): string {

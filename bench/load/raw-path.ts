@@ -1,9 +1,9 @@
-import { Socket } from 'node:net';
-import mqtt, { MqttClient } from 'mqtt';
+import { MqttClient } from 'mqtt';
 import { Qos } from '@app/client';
 import { TopicLayout } from '@app/protocol';
 import { TokenIssuer } from '../tokens';
 import { DeliverySink } from './delivery-sink';
+import { openMqtt } from './mqtt-connection';
 import { inBatches, PathDriver } from './path-driver';
 
 export interface RawPathOptions {
@@ -36,29 +36,14 @@ export class RawPath implements PathDriver {
 
   async connect(): Promise<void> {
     await inBatches(this.o.userIds, 20, async (userId, index) => {
-      const client = mqtt.connect(this.o.url, {
+      const client = await openMqtt(this.o.url, {
         clientId: `${userId}~raw`,
         username: userId,
         password: await this.o.tokens.rawPathToken(userId, this.o.layout),
-        protocolVersion: 4,
-        clean: true,
-        keepalive: 30,
-        connectTimeout: 10_000,
-        reconnectPeriod: 0,
       });
       this.clients[index] = client;
-      await new Promise<void>((resolve, reject) => {
-        client.once('connect', () => {
-          // As the SDK's transport does (libs/client/src/mqtt-transport.ts): no Nagle delay.
-          if (client.stream instanceof Socket) client.stream.setNoDelay(true);
-          resolve();
-        });
-        client.once('error', reject);
-        client.once('close', () => reject(new Error(`raw path: ${userId} could not connect to ${this.o.url}`)));
-      });
       client.on('message', (topic, payload) => this.onMessage(index, userId, topic, payload));
       client.on('close', () => this.o.sink.disconnected(index));
-      client.on('error', () => undefined); // reported through 'close'
       const { layout, qos } = this.o;
       await client.subscribeAsync([layout.outgoing('+', userId), layout.outgoing(userId, '+')], { qos });
     });

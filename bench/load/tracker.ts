@@ -1,6 +1,7 @@
 import { percentiles, Percentiles } from '../measure/stats';
 import { DeliverySink } from './delivery-sink';
 import { seqOf } from './payload';
+import { grown } from './typed-arrays';
 
 export interface MessageCounts {
   /** Messages the load generator published. */
@@ -191,29 +192,21 @@ export class Tracker implements DeliverySink {
   }
 
   private known(id: string | undefined): number | null {
-    const seq = seqOf(this.tag, id);
-    if (seq === null || seq >= this.count) {
-      this.counters.stray++;
-      return null;
-    }
+    const seq = seqOf(this.tag, id, this.count);
+    if (seq === null) this.counters.stray++;
     return seq;
   }
 
   private grow(): void {
     this.capacity *= 2;
-    const grow = <T extends Int32Array | Float64Array | Uint8Array>(old: T, make: (n: number) => T): T => {
-      const next = make(this.capacity);
-      next.set(old);
-      return next;
-    };
-    this.from = grow(this.from, (n) => new Int32Array(n));
-    this.to = grow(this.to, (n) => new Int32Array(n));
-    this.scheduled = grow(this.scheduled, (n) => new Float64Array(n));
-    this.received = grow(this.received, (n) => new Uint8Array(n));
-    this.confirms = grow(this.confirms, (n) => new Uint8Array(n));
-    this.refused = grow(this.refused, (n) => new Uint8Array(n));
-    this.latencies = grow(this.latencies, (n) => new Float64Array(n));
-    this.confirmLatencies = grow(this.confirmLatencies, (n) => new Float64Array(n));
-    this.lags = grow(this.lags, (n) => new Float64Array(n));
+    this.from = grown(this.from);
+    this.to = grown(this.to);
+    this.scheduled = grown(this.scheduled);
+    this.received = grown(this.received);
+    this.confirms = grown(this.confirms);
+    this.refused = grown(this.refused);
+    this.latencies = grown(this.latencies);
+    this.confirmLatencies = grown(this.confirmLatencies);
+    this.lags = grown(this.lags);
   }
 }

@@ -23,6 +23,7 @@ describe('summarize', () => {
     expect(summarize(7, samples)).toEqual({
       pid: 7,
       cpuPercent: 100,
+      cpuSeconds: 2,
       peakCpuPercent: 150,
       peakRssMb: 120,
       rssSlopeMbPerMin: null,

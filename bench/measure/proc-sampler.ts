@@ -6,6 +6,8 @@ export interface ProcessStats {
   pid: number;
   /** Average CPU over the trial, in % of one core (200% = both cores of a 2-core machine). */
   cpuPercent: number;
+  /** CPU time (user + system) used over the trial, s. */
+  cpuSeconds: number;
   /** Highest one-interval CPU. */
   peakCpuPercent: number;
   /** Highest resident set size seen, MB. */
@@ -100,6 +102,7 @@ export function summarize(pid: number, samples: readonly Sample[]): ProcessStats
   return {
     pid,
     cpuPercent: ((last.cpuSeconds - first.cpuSeconds) / seconds) * 100,
+    cpuSeconds: last.cpuSeconds - first.cpuSeconds,
     peakCpuPercent: peakCpu,
     peakRssMb: Math.max(...samples.map((s) => s.rssKb)) / 1024,
     rssSlopeMbPerMin: trend,

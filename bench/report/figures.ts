@@ -2,15 +2,16 @@ import { PathName } from '../config/bench-config';
 import { PhaseResult } from '../run/phase';
 import { TrialResult } from '../run/trial';
 
-export type Unit = 'count' | 'rate' | 'ms' | 'percent' | 'mb' | 'mbPerMin';
+/** `cost`: CPU milliseconds per unit of work (three decimals); `multiple`: a ratio within one path (1.35x). */
+export type Unit = 'count' | 'rate' | 'ms' | 'seconds' | 'cost' | 'multiple' | 'percent' | 'mb' | 'mbPerMin';
 
-export interface Figure {
+export interface Figure<T = TrialResult> {
   key: string;
   label: string;
   unit: Unit;
   /** Whether engine / raw means something for this figure. */
   ratio: boolean;
-  get: (t: TrialResult) => number | null;
+  get: (t: T) => number | null;
 }
 
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
@@ -60,9 +61,9 @@ export function representativeTrial(phase: PhaseResult | undefined): TrialResult
 export type FigureTable = Record<string, Partial<Record<PathName, number | null>> & { ratio: number | null }>;
 
 /** Every figure for both paths, and engine / raw where that means something. */
-export function figureTable(raw: TrialResult | null, engine: TrialResult | null): FigureTable {
+export function figureTable<T>(figures: readonly Figure<T>[], raw: T | null, engine: T | null): FigureTable {
   const table: FigureTable = {};
-  for (const f of FIGURES) {
+  for (const f of figures) {
     const r = raw ? f.get(raw) : null;
     const e = engine ? f.get(engine) : null;
     table[f.key] = { raw: r, engine: e, ratio: f.ratio && r !== null && e !== null && r !== 0 ? e / r : null };

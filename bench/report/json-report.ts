@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { BenchResult } from '../run/bench';
-import { figureTable, representativeTrial } from './figures';
+import { fanoutTables, fanoutTargets } from './fanout-figures';
+import { figureTable, FIGURES, representativeTrial } from './figures';
 
 /** Every figure of the run as JSON: the raw results, and the summary table with engine / raw ratios. */
 export function writeJsonReport(file: string, result: BenchResult): void {
@@ -20,7 +21,8 @@ export function writeJsonReport(file: string, result: BenchResult): void {
                 : null,
           }
         : null,
-      figures: figureTable(raw, engine),
+      figures: result.fanout ? null : figureTable(FIGURES, raw, engine),
+      fanout: result.fanout ? { ...fanoutTables(result.fanout), targets: fanoutTargets(result.fanout) } : null,
     },
   };
   writeFileSync(file, JSON.stringify(document, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v), 2) + '\n');

@@ -2,7 +2,9 @@ import { describeLoad } from '../config/args';
 import { PathName } from '../config/bench-config';
 import { formatDuration } from '../config/units';
 import { BenchResult } from '../run/bench';
+import { FanoutTrialResult } from '../run/fanout-trial';
 import { TrialResult } from '../run/trial';
+import { FANOUT_FIGURES, fanoutPairs, fanoutTargets, fanoutTrialsOf, MIXED_FIGURES } from './fanout-figures';
 import { Figure, figureTable, FIGURES, representativeTrial, Unit } from './figures';
 
 const num = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -16,6 +18,12 @@ function format(value: number | null | undefined, unit: Unit): string {
       return num(value, value < 100 ? 1 : 0);
     case 'ms':
       return num(value, value < 10 ? 2 : 1);
+    case 'seconds':
+      return num(value, 1);
+    case 'cost':
+      return num(value, 3);
+    case 'multiple':
+      return `${num(value, 2)}x`;
     case 'percent':
       return num(value, 1);
     case 'mb':
@@ -26,24 +34,62 @@ function format(value: number | null | undefined, unit: Unit): string {
 }
 
 /** engine / raw: a share for amounts and rates (0.85), a multiple for times and costs (7.2x). */
-function formatRatio(ratio: number | null, f: Figure): string {
+function formatRatio<T>(ratio: number | null, f: Figure<T>): string {
   if (ratio === null) return '';
-  return f.unit === 'ms' || f.unit === 'percent' ? `${num(ratio, 1)}x` : num(ratio, 2);
+  return f.unit === 'ms' || f.unit === 'seconds' || f.unit === 'cost' || f.unit === 'percent' ? `${num(ratio, 1)}x` : num(ratio, 2);
 }
 
 function row(cells: string[]): string {
   return `${cells[0].padEnd(36)}${cells.slice(1).map((c) => c.padStart(12)).join('  ')}`;
 }
 
-function figuresSection(raw: TrialResult | null, engine: TrialResult | null): string[] {
-  const table = figureTable(raw, engine);
+/** The rows of one figure table: raw broker, engine and engine / raw side by side. */
+export function figureRows<T>(figures: readonly Figure<T>[], raw: T | null, engine: T | null): string[] {
+  const table = figureTable(figures, raw, engine);
   const lines = [row(['', raw ? 'raw broker' : '', engine ? 'engine' : '', raw && engine ? 'engine/raw' : ''])];
-  for (const f of FIGURES) {
+  for (const f of figures) {
     const cell = table[f.key];
     if (cell.raw === null && cell.engine === null) continue;
     lines.push(row([f.label, raw ? format(cell.raw, f.unit) : '', engine ? format(cell.engine, f.unit) : '', formatRatio(cell.ratio, f)]));
   }
+  return lines;
+}
+
+function figuresSection(raw: TrialResult | null, engine: TrialResult | null): string[] {
+  const lines = figureRows(FIGURES, raw, engine);
   if (engine && engine.dbWrites === null) lines.push(row(['db write time, ms', raw ? '-' : '', 'n/a', '']));
+  return lines;
+}
+
+type AnyTrial = TrialResult | FanoutTrialResult;
+
+/** Every measured trial of the run, of either scenario. */
+function allTrials(result: BenchResult): AnyTrial[] {
+  const trials: AnyTrial[] = [];
+  for (const path of ['raw', 'engine'] as PathName[]) {
+    trials.push(...(result.phases[path]?.trials ?? []));
+    const fanout = result.fanout?.[path];
+    if (fanout) {
+      const { groups, direct } = fanoutTrialsOf(fanout);
+      trials.push(...groups, ...direct);
+    }
+  }
+  return trials;
+}
+
+function fanoutSection(result: BenchResult): string[] {
+  const fanout = result.fanout!;
+  const lines: string[] = [];
+  for (const pair of fanoutPairs(fanout)) lines.push(`groups ${pair.label} (groups x members):`, ...figureRows(FANOUT_FIGURES, pair.raw, pair.engine), '');
+  const mixed = result.config.fanout?.mixed;
+  const raw = fanout.raw?.mixed ?? null;
+  const engine = fanout.engine?.mixed ?? null;
+  if (mixed && (raw || engine)) {
+    const groupRate = mixed.groupRate === 'max' ? 'as fast as it goes' : `${num(mixed.groupRate)} msg/s`;
+    lines.push(`mixed check: ${mixed.users} users at ${num(mixed.rate)} msg/s one-to-one, alone, then beside a ${num(mixed.members)}-member group at ${groupRate}:`);
+    lines.push(...figureRows(MIXED_FIGURES, raw, engine), '');
+  }
+  lines.push('targets:', ...fanoutTargets(fanout).map((t) => `  - ${t}`));
   return lines;
 }
 
@@ -53,16 +99,14 @@ function warnings(result: BenchResult): string[] {
   if (perCore > 0.5) {
     out.push(`the machine was busy before the run (load ${num(result.machine.loadBefore[0], 2)} on ${result.machine.cpus} CPUs): figures are lower than on an idle machine`);
   }
-  for (const path of ['raw', 'engine'] as PathName[]) {
-    for (const t of result.phases[path]?.trials ?? []) {
-      const where = `${path} (${t.label})`;
-      if (t.drainTimedOut) out.push(`${where}: gave up waiting after ${formatDuration(result.config.drainTimeoutMs)} with copies still owed`);
-      const gen = t.processes.generator?.cpuPercent ?? 0;
-      if (gen >= 90) out.push(`${where}: the load generator used ${num(gen)}% of a core; it may be the bottleneck, not the system`);
-      if (t.counts.stray > 0) out.push(`${where}: ${num(t.counts.stray)} copies from earlier trials or runs arrived (ignored)`);
-    }
+  for (const t of allTrials(result)) {
+    const where = `${t.path} (${t.label})`;
+    if (t.drainTimedOut) out.push(`${where}: gave up waiting after ${formatDuration(result.config.drainTimeoutMs)} with copies still owed`);
+    const gen = t.processes.generator?.cpuPercent ?? 0;
+    if (gen >= 90) out.push(`${where}: the load generator used ${num(gen)}% of a core; it may be the bottleneck, not the system`);
+    if (t.counts.stray > 0) out.push(`${where}: ${num(t.counts.stray)} copies from earlier trials or runs arrived (ignored)`);
   }
-  if ((result.phases.engine?.trials ?? []).some((t) => t.dbWrites === null)) {
+  if (allTrials(result).some((t) => t.path === 'engine' && t.dbWrites === null)) {
     out.push('the engine reports no engine_db_write_seconds at /metrics, so database write time is n/a');
   }
   return out;
@@ -99,13 +143,16 @@ export function textReport(result: BenchResult): string {
     `load: ${describeLoad(result.config)}`,
     '',
   ];
-  if (result.config.search) {
-    lines.push(...searchSection(result), '', 'figures at each path\'s highest sustained rate:');
+  if (result.fanout) lines.push(...fanoutSection(result));
+  else {
+    if (result.config.search) {
+      lines.push(...searchSection(result), '', 'figures at each path\'s highest sustained rate:');
+    }
+    const raw = representativeTrial(result.phases.raw);
+    const engine = representativeTrial(result.phases.engine);
+    if (raw || engine) lines.push(...figuresSection(raw, engine));
+    else lines.push('no trial passed: no figures to show');
   }
-  const raw = representativeTrial(result.phases.raw);
-  const engine = representativeTrial(result.phases.engine);
-  if (raw || engine) lines.push(...figuresSection(raw, engine));
-  else lines.push('no trial passed: no figures to show');
   const notes = warnings(result);
   if (notes.length) lines.push('', 'notes:', ...notes.map((n) => `  - ${n}`));
   if (result.engineLog) lines.push('', `engine log: ${result.engineLog}`);

@@ -38,15 +38,15 @@ async function settle(ctx: TrialContext): Promise<void> {
  * messages of a run otherwise pay for what happens once (the engine's JIT, its policy caches
  * loading each user, the broker creating each route), which is not the steady state measured.
  */
-async function warmUp(config: BenchConfig, ctx: TrialContext): Promise<void> {
-  await runTrial(ctx, { label: 'warm-up', rate: 200, window: config.window, total: 2 * config.users });
+export async function warmUp(ctx: TrialContext, users: number, window: number): Promise<void> {
+  await runTrial(ctx, { label: 'warm-up', rate: 200, window, total: 2 * users });
   await settle(ctx);
 }
 
 /** Runs one path: a single trial with the configured load, or a rate search. */
 export async function runPhase(config: BenchConfig, ctx: TrialContext, connectSeconds: number): Promise<PhaseResult> {
   const trials: TrialResult[] = [];
-  await warmUp(config, ctx);
+  await warmUp(ctx, config.users, config.window);
   if (!config.search) {
     const stop = 'messages' in config.stop ? { total: config.stop.messages } : { durationMs: config.stop.durationMs };
     trials.push(await runTrial(ctx, { label: 'run', rate: config.rate, window: config.window, ...stop }));

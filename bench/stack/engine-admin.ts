@@ -5,10 +5,29 @@ import { inBatches } from '../load/path-driver';
 import { LocalStack } from './local-stack';
 
 /**
+ * One call to the engine's admin API with its admin key; a 429 is waited out as its Retry-After
+ * says, a 401 or 403 says which key to set. Returns the response of any other status.
+ */
+async function adminCall(engineUrl: string, adminApiKey: string | undefined, method: string, path: string, body: unknown): Promise<Response> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (adminApiKey) headers.authorization = `Bearer ${adminApiKey}`;
+  for (;;) {
+    const res = await fetch(`${engineUrl}/admin/v1/${path}`, { method, headers, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+    if (res.status === 429) {
+      await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
+      continue;
+    }
+    if (res.status === 401 || res.status === 403) {
+      throw new Error(`the engine refused the admin API call (${res.status}): set ADMIN_API_KEY (environment or .env) to the engine's admin key`);
+    }
+    return res;
+  }
+}
+
+/**
  * Registers the bench's users through the engine's admin API (with its admin key), so the engine
- * path runs with the default policy (recipients must be registered). A 429 is waited out as its
- * Retry-After says. An engine without the endpoint is reported, not fatal: it may not require
- * registration.
+ * path runs with the default policy (recipients must be registered). An engine without the
+ * endpoint is reported, not fatal: it may not require registration.
  */
 export async function registerUsers(
   engineUrl: string,
@@ -17,29 +36,38 @@ export async function registerUsers(
   log: (line: string) => void,
 ): Promise<void> {
   let missing = false;
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (adminApiKey) headers.authorization = `Bearer ${adminApiKey}`;
   await inBatches(userIds, 10, async (id) => {
-    for (;;) {
-      if (missing) return;
-      const res = await fetch(`${engineUrl}/admin/v1/users/${encodeURIComponent(id)}`, {
-        method: 'PUT',
-        headers,
-        body: JSON.stringify({ display_name: id }),
-        signal: AbortSignal.timeout(10_000),
-      });
-      if (res.status === 429) {
-        await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
-        continue;
-      }
-      if (res.status === 404) missing = true;
-      else if (res.status === 401 || res.status === 403) {
-        throw new Error(`the engine refused the admin API call (${res.status}): set ADMIN_API_KEY (environment or .env) to the engine's admin key`);
-      } else if (!res.ok) throw new Error(`registering ${id} failed: ${res.status} ${(await res.text()).slice(0, 200)}`);
-      return;
-    }
+    if (missing) return;
+    const res = await adminCall(engineUrl, adminApiKey, 'PUT', `users/${encodeURIComponent(id)}`, { display_name: id });
+    if (res.status === 404) missing = true;
+    else if (!res.ok) throw new Error(`registering ${id} failed: ${res.status} ${(await res.text()).slice(0, 200)}`);
   });
   if (missing) log('the engine has no user admin API: users not registered');
+}
+
+/** A group to create: its id, and its members (the first is the owner). */
+export interface GroupToCreate {
+  groupId: string;
+  members: readonly string[];
+}
+
+/**
+ * Creates the bench's groups through the admin API (`POST /admin/v1/groups`), each with all its
+ * members in the one call. Unlike users, groups are the load itself: an engine without the
+ * endpoint, or one that refuses a group, stops the run.
+ */
+export async function createGroups(engineUrl: string, adminApiKey: string | undefined, groups: readonly GroupToCreate[]): Promise<void> {
+  await inBatches(groups, 4, async ({ groupId, members }) => {
+    const body = { group_id: groupId, name: groupId, owner: members[0], members: members.slice(1) };
+    const res = await adminCall(engineUrl, adminApiKey, 'POST', 'groups', body);
+    if (res.status === 404) throw new Error('the engine has no group admin API (POST /admin/v1/groups): it cannot run the fan-out scenario');
+    if (!res.ok) {
+      throw new Error(
+        `creating ${groupId} (${members.length} members) failed: ${res.status} ${(await res.text()).slice(0, 300)}` +
+          ' (a member limit? raise it with --engine-env)',
+      );
+    }
+  });
 }
 
 /** Empties the bench database, so every run starts from the same (empty) collections. */
