@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { PublishRequest } from '@app/amqp-transport';
-import { DeliveredMessage, GroupEvent, GroupEventAttributes, newMessageId, TopicLayout } from '@app/protocol';
+import { DeliveredMessage, GroupEvent, GroupEventAttributes, groupNotice, newMessageId, TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
 import { ConversationWriter } from '../conversations/conversation-writer';
 import { DeliveryPublisher } from '../messages/delivery.publisher';
@@ -48,15 +48,15 @@ export class GroupNotices {
     this.logger.log({ group_id: groupId, events: change.events.map((e) => e.event), audience: audience.length }, 'group changed');
   }
 
-  /** The new state to everyone who hears of the change; `clientdeleted` when the group is gone. */
+  /** The new state (members listed up to GROUP_WIRE_MEMBER_LIMIT) to everyone who hears of the change; `clientdeleted` when the group is gone. */
   private stateNotices(change: GroupChange, audience: string[]): PublishRequest[] {
     const timestamp = Date.now();
     if (!change.after) {
       const groupId = change.before!.group_id;
       return audience.map((user) => this.delivery.requestTo(this.topics.groupDeleted(user, groupId), { group_id: groupId, timestamp }));
     }
-    const state = change.after;
-    return audience.map((user) => this.delivery.requestTo(this.topics.groupUpdated(user, state.group_id), state));
+    const notice = groupNotice(change.after);
+    return audience.map((user) => this.delivery.requestTo(this.topics.groupUpdated(user, notice.group_id), notice));
   }
 
   /** The latest messages, oldest first, as history copies to each new member (GROUP_HISTORY_FOR_NEW_MEMBERS=all). */

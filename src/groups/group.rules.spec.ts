@@ -41,6 +41,14 @@ describe('group rules', () => {
     expect(refusal({ action: 'create', name: 'Big', members: ['1', '2', '3', '4', '5'] }, user('u'), null)).toBe(ErrorCode.GROUP_FULL);
   });
 
+  it('name at most 100 members in an event, counting the rest', () => {
+    const many = Array.from({ length: 150 }, (_, i) => `u${i}`);
+    const change = applyOperation(null, { action: 'create', name: 'Big', members: many }, ctx(user('u'), 1000));
+    expect(change.events[0].members).toHaveLength(100);
+    expect(change.events[0].more_members).toBe(51);
+    expect(change.joined).toHaveLength(151);
+  });
+
   it('answer for a missing group GROUP_NOT_FOUND, and for a stranger NOT_A_MEMBER', () => {
     expect(refusal({ action: 'leave' }, user('m'), null)).toBe(ErrorCode.GROUP_NOT_FOUND);
     expect(refusal({ action: 'update', name: 'x' }, user('stranger'))).toBe(ErrorCode.NOT_A_MEMBER);

@@ -1,4 +1,4 @@
-import { GroupCommand, GroupEvent, GroupEventAttributes, GroupMember, GroupRole, GroupState, SYSTEM_SENDER } from '@app/protocol';
+import { GROUP_WIRE_MEMBER_LIMIT, GroupCommand, GroupEvent, GroupEventAttributes, GroupMember, GroupRole, GroupState, SYSTEM_SENDER } from '@app/protocol';
 import { DomainError, ErrorCode } from '../common/errors';
 
 /** Who asks for a change: a member over MQTT, the admin API (any change), or the engine itself. */
@@ -53,7 +53,7 @@ export function applyOperation(group: GroupState | null, op: GroupOperation, ctx
   const change = (after: GroupState | null, events: Array<Omit<GroupEventAttributes, 'group_id' | 'by'>>, joined: string[] = [], removed: string[] = []): GroupChange => ({
     before: group,
     after: after && { ...after, updated_at: ctx.now },
-    events: events.map((e) => ({ ...e, group_id: group.group_id, by })),
+    events: events.map((e) => listed({ ...e, group_id: group.group_id, by })),
     joined,
     removed,
   });
@@ -159,10 +159,16 @@ function create(existing: GroupState | null, op: Extract<GroupOperation, { actio
   return {
     before: null,
     after,
-    events: [{ event: GroupEvent.GROUP_CREATED, group_id: ctx.groupId, by, name: op.name, members: after.members.map((m) => m.user_id) }],
+    events: [listed({ event: GroupEvent.GROUP_CREATED, group_id: ctx.groupId, by, name: op.name, members: after.members.map((m) => m.user_id) })],
     joined: after.members.map((m) => m.user_id),
     removed: [],
   };
+}
+
+/** An event names at most GROUP_WIRE_MEMBER_LIMIT members (a system message stays small), and counts the rest. */
+function listed(e: GroupEventAttributes): GroupEventAttributes {
+  if (!e.members || e.members.length <= GROUP_WIRE_MEMBER_LIMIT) return e;
+  return { ...e, members: e.members.slice(0, GROUP_WIRE_MEMBER_LIMIT), more_members: e.members.length - GROUP_WIRE_MEMBER_LIMIT };
 }
 
 /** Everyone who hears of a change: the members after it and those it removed. */

@@ -56,7 +56,12 @@ export class GroupsService implements OnModuleInit {
     const change = await this.store(groupId, op, actor);
     if (change.events.length === 0) return change.after;
     await this.events.announce({ type: 'group.changed', group_id: groupId });
-    await this.notices.publish(change);
+    try {
+      await this.notices.publish(change);
+    } catch (err) {
+      this.logger.error({ group_id: groupId, error: (err as Error).message }, 'group changed, but the members could not be told');
+      throw new DomainError(ErrorCode.DEPENDENCY_UNAVAILABLE, `the change is saved but the members could not be told (${(err as Error).message})`);
+    }
     return change.after;
   }
 

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { amqpToMqtt, commandIdOf, GroupResult, GroupResultCode, isGroupRefusalCode, parseGroupCommand, RejectionCode, TopicLayout } from '@app/protocol';
+import { amqpToMqtt, commandIdOf, groupNotice, GroupResult, GroupResultCode, isGroupRefusalCode, parseGroupCommand, RejectionCode, TopicLayout } from '@app/protocol';
 import { DomainError, ErrorCode } from '../common/errors';
 import { AppConfig } from '../config';
 import { GroupsService } from '../groups/groups.service';
@@ -64,7 +64,7 @@ export class GroupCommandHandler {
     try {
       const group = await this.groups.apply(groupId, command.value, { kind: 'user', userId: me });
       // After leaving, the group is no longer the user's to see.
-      await this.answer(me, groupId, { ...echo, ok: true, ...(group && action !== 'leave' && { group }) });
+      await this.answer(me, groupId, { ...echo, ok: true, ...(group && action !== 'leave' && { group: groupNotice(group) }) });
     } catch (err) {
       // Domain errors a user can be told about; any other failure is retried (the broker redelivers).
       if (!(err instanceof DomainError && isGroupRefusalCode(err.code))) throw err;

@@ -1,4 +1,4 @@
-import { DeliveredMessage, GroupCommand, GroupDeletedNotice, GroupResult, GroupState, GroupSystemMessage, newGroupId } from '@app/protocol';
+import { DeliveredMessage, GroupCommand, GroupDeletedNotice, GroupResult, GroupNotice, GroupSystemMessage, newGroupId } from '@app/protocol';
 import { reconnectDelay } from './backoff';
 import { ClientErrorCode, ConnectError, GroupCommandError, SendError } from './errors';
 import { buildGroupCommand } from './group-commands';
@@ -52,7 +52,7 @@ export type ChatClientEvents = {
   /** A group's system message (a member joined, left, was removed, the group changed...): `attributes` says what. */
   groupEvent: [message: GroupSystemMessage];
   /** A group this user is (or was, until this change) a member of, as it is now. */
-  groupUpdated: [group: GroupState];
+  groupUpdated: [group: GroupNotice];
   /** A group this user was a member of was deleted. */
   groupDeleted: [notice: GroupDeletedNotice];
   /** A copy that was already delivered arrived again (at-least-once delivery) and was dropped. */
@@ -176,7 +176,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
    * Creates a group owned by this user, with the other `members` if given; resolves with its state.
    * The group id is made here (newGroupId()) unless `groupId` is given; an id in use fails with CONFLICT.
    */
-  async createGroup(name: string, options: CreateGroupOptions = {}): Promise<GroupState> {
+  async createGroup(name: string, options: CreateGroupOptions = {}): Promise<GroupNotice> {
     const command: GroupCommand = { action: 'create', name };
     if (options.attributes !== undefined) command.attributes = options.attributes;
     if (options.members !== undefined) command.members = options.members;
@@ -184,7 +184,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   }
 
   /** Renames the group and/or replaces its attributes (owner or admin); resolves with its new state. */
-  async updateGroup(groupId: string, changes: GroupChanges, options: GroupCommandOptions = {}): Promise<GroupState> {
+  async updateGroup(groupId: string, changes: GroupChanges, options: GroupCommandOptions = {}): Promise<GroupNotice> {
     const command: GroupCommand = { action: 'update' };
     if (changes.name !== undefined) command.name = changes.name;
     if (changes.attributes !== undefined) command.attributes = changes.attributes;
@@ -192,12 +192,12 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   }
 
   /** Adds members (owner or admin); resolves with the group's new state. */
-  async addMembers(groupId: string, members: string[], options: GroupCommandOptions = {}): Promise<GroupState> {
+  async addMembers(groupId: string, members: string[], options: GroupCommandOptions = {}): Promise<GroupNotice> {
     return stateOf(await this.command(groupId, { action: 'add_members', members }, options));
   }
 
   /** Removes a member (owner or admin); resolves with the group's new state. */
-  async removeMember(groupId: string, memberId: string, options: GroupCommandOptions = {}): Promise<GroupState> {
+  async removeMember(groupId: string, memberId: string, options: GroupCommandOptions = {}): Promise<GroupNotice> {
     return stateOf(await this.command(groupId, { action: 'remove_member', member_id: memberId }, options));
   }
 
@@ -207,12 +207,12 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   }
 
   /** Makes a member an admin or a plain member (the owner); resolves with the group's new state. */
-  async setMemberRole(groupId: string, memberId: string, role: 'admin' | 'member', options: GroupCommandOptions = {}): Promise<GroupState> {
+  async setMemberRole(groupId: string, memberId: string, role: 'admin' | 'member', options: GroupCommandOptions = {}): Promise<GroupNotice> {
     return stateOf(await this.command(groupId, { action: 'set_role', member_id: memberId, role }, options));
   }
 
   /** Hands the group to another member (the owner); resolves with the group's new state. */
-  async transferOwnership(groupId: string, memberId: string, options: GroupCommandOptions = {}): Promise<GroupState> {
+  async transferOwnership(groupId: string, memberId: string, options: GroupCommandOptions = {}): Promise<GroupNotice> {
     return stateOf(await this.command(groupId, { action: 'transfer_ownership', member_id: memberId }, options));
   }
 
@@ -433,7 +433,7 @@ function timeoutError(timeoutMs: number): TypeError {
 }
 
 /** The group after a command that leaves one (the inbox router lets no such result through without it). */
-function stateOf(result: GroupResult): GroupState {
+function stateOf(result: GroupResult): GroupNotice {
   if (!result.group) throw new Error(`the engine's result of ${String(result.action)} carried no group`);
   return result.group;
 }

@@ -7,7 +7,7 @@ import {
   GroupEvent,
   GroupResult,
   GroupResultCode,
-  GroupState,
+  GroupNotice,
   GroupSystemMessage,
   isGroupRefusalCode,
   isValidGroupId,
@@ -39,7 +39,7 @@ export type InboundEvent =
   | { kind: 'group-event'; message: GroupSystemMessage }
   | { kind: 'rejected'; rejection: Rejection }
   | { kind: 'group-result'; result: CheckedGroupResult }
-  | { kind: 'group-updated'; group: GroupState }
+  | { kind: 'group-updated'; group: GroupNotice }
   | { kind: 'group-deleted'; notice: GroupDeletedNotice }
   | { kind: 'ignored'; why: 'echo' | 'other-topic' | 'malformed' };
 
@@ -110,15 +110,16 @@ function isRejectedMessage(v: Record<string, unknown>): v is Record<string, unkn
   );
 }
 
-function isGroupState(v: unknown, groupId: string): v is GroupState {
+function isGroupState(v: unknown, groupId: string): v is GroupNotice {
   return (
     isRecord(v) &&
     v.group_id === groupId &&
     typeof v.name === 'string' &&
     typeof v.owner === 'string' &&
     (v.attributes === undefined || isRecord(v.attributes)) &&
-    Array.isArray(v.members) &&
-    v.members.every((m) => isRecord(m) && typeof m.user_id === 'string' && ROLES.has(m.role) && typeof m.joined_at === 'number') &&
+    typeof v.member_count === 'number' &&
+    (v.members === undefined ||
+      (Array.isArray(v.members) && v.members.every((m) => isRecord(m) && typeof m.user_id === 'string' && ROLES.has(m.role) && typeof m.joined_at === 'number'))) &&
     typeof v.created_at === 'number' &&
     typeof v.updated_at === 'number'
   );

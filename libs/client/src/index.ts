@@ -17,6 +17,7 @@ export type {
   GroupMember,
   GroupResultCode,
   GroupRole,
+  GroupNotice,
   GroupState,
   GroupSystemMessage,
 } from '@app/protocol';

@@ -1,6 +1,6 @@
 import { ErrorCode, RejectionCode } from './codes';
 import { isGroupId, isValidGroupId, newGroupId } from './group-id';
-import { GROUP_LIMITS, parseGroupCommand } from './groups';
+import { GROUP_LIMITS, GROUP_WIRE_MEMBER_LIMIT, GroupState, groupNotice, parseGroupCommand } from './groups';
 import { isValidUserId } from './user-id';
 
 const parse = (o: unknown, maxMembers = 3) => parseGroupCommand(JSON.stringify(o), 16 * 1024, maxMembers);
@@ -66,5 +66,24 @@ describe('parseGroupCommand', () => {
     expect(parseGroupCommand('nope', 1024, 3)).toMatchObject({ ok: false, code: RejectionCode.INVALID_PAYLOAD });
     expect(parseGroupCommand('[]', 1024, 3)).toMatchObject({ ok: false, code: RejectionCode.INVALID_PAYLOAD });
     expect(parseGroupCommand(JSON.stringify({ action: 'leave', pad: 'x'.repeat(2000) }), 1024, 3)).toMatchObject({ ok: false, code: RejectionCode.PAYLOAD_TOO_LARGE });
+  });
+});
+
+describe('groupNotice', () => {
+  const group = (n: number): GroupState => ({
+    group_id: 'group-1',
+    name: 'G',
+    owner: 'm0',
+    members: Array.from({ length: n }, (_, i) => ({ user_id: `m${i}`, role: i === 0 ? 'owner' : 'member', joined_at: i })),
+    created_at: 1,
+    updated_at: 2,
+  });
+
+  it('lists the members of a group up to the limit, and only counts those of a larger one', () => {
+    expect(groupNotice(group(GROUP_WIRE_MEMBER_LIMIT))).toMatchObject({ member_count: GROUP_WIRE_MEMBER_LIMIT, members: expect.any(Array) });
+    const big = groupNotice(group(1000));
+    expect(big.member_count).toBe(1000);
+    expect(big.members).toBeUndefined();
+    expect(Buffer.byteLength(JSON.stringify(big))).toBeLessThan(1024);
   });
 });

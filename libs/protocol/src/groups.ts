@@ -24,6 +24,24 @@ export interface GroupState {
   updated_at: number;
 }
 
+/**
+ * Over MQTT (clientupdated, command results) a group is sent with its member list only up to this
+ * many members: a larger list would outgrow the broker's message size and, sent to every member
+ * on every change, cost the square of the group's size. The admin API always lists them all.
+ */
+export const GROUP_WIRE_MEMBER_LIMIT = 100;
+
+/** A group as sent over MQTT: `member_count` always, `members` when there are at most GROUP_WIRE_MEMBER_LIMIT. */
+export interface GroupNotice extends Omit<GroupState, 'members'> {
+  member_count: number;
+  members?: GroupMember[];
+}
+
+export function groupNotice(state: GroupState): GroupNotice {
+  const { members, ...rest } = state;
+  return { ...rest, member_count: members.length, ...(members.length <= GROUP_WIRE_MEMBER_LIMIT && { members }) };
+}
+
 /** What a group's system message says happened (`attributes.event`). */
 export enum GroupEvent {
   GROUP_CREATED = 'GROUP_CREATED',
@@ -47,8 +65,10 @@ export interface GroupEventAttributes {
   by: string;
   /** The member the event is about (joined, left, removed, role changed, new owner). */
   member_id?: string;
-  /** Several members joined at once (created, members added). */
+  /** Several members joined at once (created, members added): the first GROUP_WIRE_MEMBER_LIMIT of them. */
   members?: string[];
+  /** How many more joined than `members` lists. */
+  more_members?: number;
   role?: GroupRole;
   name?: string;
 }
@@ -112,7 +132,7 @@ export interface GroupResult {
   code?: GroupResultCode;
   reason?: string;
   /** The group after the change (absent once deleted, or left). */
-  group?: GroupState;
+  group?: GroupNotice;
   timestamp: number;
 }
 
