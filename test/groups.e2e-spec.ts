@@ -2,7 +2,7 @@ import { MqttClient } from 'mqtt';
 import { ErrorCode, GroupEvent, GroupState, MessageStatus, RejectionCode } from '@app/protocol';
 import { AdminApi, adminApi, registeredUser, TestUser } from './support/admin-api';
 import { deadLetters, layout } from './support/broker';
-import { closeTestDb, testDb } from './support/database';
+import { closeTestDb, eventually, testDb } from './support/database';
 import { EngineProcess, startEngine } from './support/engine';
 
 type Received = { topic: string; payload: Record<string, any> };
@@ -209,6 +209,36 @@ describe('groups', () => {
     expect(await result(u, groupId, 5)).toMatchObject({ ok: true });
   });
 
+  it('shows a new member only what came after they joined (since_join), in history and in their conversation list', async () => {
+    const [a, b, late] = await Promise.all(['gha', 'ghb', 'ghl'].map((n) => registeredUser(api, n, clients)));
+    const group = (await api.post('groups', { name: 'History', owner: a.id, members: [b.id] })).body as GroupState;
+    for (const text of ['old-1', 'old-2']) await sendTo(a, group.group_id, text);
+    await b.inbox.waitFor(1, groupMessage(group.group_id, 'old-2'));
+    await api.post(`groups/${group.group_id}/members`, { members: [late.id] });
+    await sendTo(b, group.group_id, 'new-1');
+    await late.inbox.waitFor(1, groupMessage(group.group_id, 'new-1'));
+    expect(late.inbox.messages.filter((m) => m.payload.history === true)).toEqual([]); // nothing replayed
+
+    const texts = async (query: string) => ((await api.get(`groups/${group.group_id}/messages${query}`)).body.items as Array<{ text: string; type: string }>).filter((m) => m.type !== 'system').map((m) => m.text);
+    expect(await texts('')).toEqual(['old-1', 'old-2', 'new-1']);
+    expect(await texts(`?member=${late.id}`)).toEqual(['new-1']);
+    expect(await texts(`?member=${b.id}`)).toEqual(['old-1', 'old-2', 'new-1']);
+    expect(await api.get(`groups/${group.group_id}/messages?member=${a.id}x`)).toMatchObject({ status: 409, body: { code: ErrorCode.NOT_A_MEMBER } });
+
+    // The conversation list: the group with its last message; unread = others' messages since joining.
+    const listed = async (user: TestUser) =>
+      ((await api.get(`users/${user.id}/conversations`)).body.items as Array<{ peer: string; unread_count: number; last_message: { text: string } }>).find((c) => c.peer === group.group_id);
+    const [forLate, forA] = await Promise.all([
+      eventually(async () => {
+        const c = await listed(late);
+        return c?.last_message.text === 'new-1' && c;
+      }),
+      eventually(async () => (await listed(a))?.last_message.text === 'new-1' && listed(a)),
+    ]);
+    expect(forLate.unread_count).toBe(2); // MEMBER_JOINED (by admin) and new-1
+    expect(forA!.unread_count).toBe(3); // GROUP_CREATED, MEMBER_JOINED and new-1 (a's own messages do not count)
+  });
+
   it('takes a deleted user out of their groups, passing an owned group to the oldest admin', async () => {
     const [owner, admin, member] = await Promise.all(['gdo', 'gda', 'gdm'].map((n) => registeredUser(api, n, clients)));
     const group = (await api.post('groups', { name: 'Passing', owner: owner.id, members: [member.id, admin.id] })).body as GroupState;
@@ -218,5 +248,36 @@ describe('groups', () => {
     expect(after.owner).toBe(admin.id);
     expect(memberIds(after)).toEqual([admin.id, member.id].sort());
     await member.inbox.waitFor(1, systemEvent(group.group_id, GroupEvent.OWNER_CHANGED));
+  });
+});
+
+describe('groups with GROUP_HISTORY_FOR_NEW_MEMBERS=all', () => {
+  let engine: EngineProcess;
+  let api: AdminApi;
+
+  beforeAll(async () => {
+    engine = await startEngine('groups-history-all', { REQUIRE_REGISTERED_RECIPIENTS: 'true', GROUP_HISTORY_FOR_NEW_MEMBERS: 'all', GROUP_HISTORY_REPLAY: '2' });
+    api = adminApi(engine.url);
+  });
+
+  afterAll(async () => {
+    await engine?.stop();
+  });
+
+  it('replays the latest messages to a new member (marked history), then shows them the whole timeline', async () => {
+    const [a, late] = await Promise.all(['hra', 'hrl'].map((n) => registeredUser(api, n, clients)));
+    const group = (await api.post('groups', { name: 'All', owner: a.id })).body as GroupState;
+    for (const text of ['m1', 'm2', 'm3']) await sendTo(a, group.group_id, text);
+    await a.inbox.waitFor(1, groupMessage(group.group_id, 'm3'));
+    await api.post(`groups/${group.group_id}/members`, { members: [late.id] });
+    const replayed = await late.inbox.waitFor(2, (m) => m.payload.history === true);
+    expect(replayed.map((m) => m.payload.text)).toEqual(['m2', 'm3']); // the latest 2, oldest first
+    expect(replayed.every((m) => m.topic === layout.clientAdded(late.id, group.group_id))).toBe(true);
+    const [joined] = await late.inbox.waitFor(1, systemEvent(group.group_id, GroupEvent.MEMBER_JOINED));
+    expect(joined.payload.history).toBeUndefined();
+    await settle();
+    expect(late.inbox.messages.filter((m) => m.payload.history === true)).toHaveLength(2);
+    const items = (await api.get(`groups/${group.group_id}/messages?member=${late.id}`)).body.items as Array<{ text: string; type: string }>;
+    expect(items.filter((m) => m.type !== 'system').map((m) => m.text)).toEqual(['m1', 'm2', 'm3']);
   });
 });

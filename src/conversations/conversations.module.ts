@@ -5,10 +5,13 @@ import { ConversationWriter } from './conversation-writer';
 import { ConversationsController } from './conversations.controller';
 import { ConversationsRepository } from './conversations.repository';
 import { ConversationsService } from './conversations.service';
+import { GroupMemberships } from './group-memberships';
+import { MessagesModule } from '../messages/messages.module';
 
 @Module({
+  imports: [MessagesModule],
   controllers: [ConversationsController],
-  providers: [derivedModel(Conversation.name, ConversationSchema), ConversationsRepository, ConversationWriter, ConversationsService],
-  exports: [ConversationsRepository, ConversationWriter],
+  providers: [derivedModel(Conversation.name, ConversationSchema), ConversationsRepository, ConversationWriter, ConversationsService, GroupMemberships],
+  exports: [ConversationsRepository, ConversationWriter, GroupMemberships],
 })
 export class ConversationsModule {}

@@ -20,7 +20,9 @@ export const MAX_STATEMENTS_PER_BULK = 40;
 
 export interface ConversationPageQuery {
   appId: string;
+  /** A user's conversations; or, with `groups`, the summaries of these groups instead. */
   owner: string;
+  groups?: string[];
   limit: number;
   /** Only conversations last updated before this time (ms), or at it with a smaller _id. */
   cursor?: { updatedAt: number; id: string };
@@ -48,7 +50,8 @@ export class ConversationsRepository {
   }
 
   async page(q: ConversationPageQuery): Promise<Conversation[]> {
-    const filter: Record<string, unknown> = { app_id: q.appId, owner: q.owner };
+    const filter: Record<string, unknown> =
+      q.groups === undefined ? { app_id: q.appId, owner: q.owner } : { _id: { $in: q.groups.map((g) => conversationId(q.appId, g, g)) } };
     if (q.cursor) {
       filter.$or = [
         { updated_at: { $lt: q.cursor.updatedAt } },

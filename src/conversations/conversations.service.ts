@@ -1,24 +1,57 @@
 import { Injectable } from '@nestjs/common';
+import { messageIdFloor } from '@app/protocol';
 import { AppConfig } from '../config';
 import { decodeCursor, readPage } from '../common/pagination';
+import { MessagesRepository } from '../messages/messages.repository';
+import { Conversation } from './conversation.schema';
 import { ConversationsRepository } from './conversations.repository';
-import { ConversationPageResponse } from './dto/conversation.response';
+import { ConversationPageResponse, ConversationResponse } from './dto/conversation.response';
+import { GroupMemberships, MemberGroup } from './group-memberships';
 
 @Injectable()
 export class ConversationsService {
   constructor(
     private readonly repository: ConversationsRepository,
+    private readonly messages: MessagesRepository,
+    private readonly groups: GroupMemberships,
     private readonly config: AppConfig,
   ) {}
 
-  /** A user's conversations, most recent activity first. */
+  /**
+   * A user's conversations, most recent activity first: direct ones and their groups' (one summary
+   * per group, `peer` the group id). A group's unread count is the messages of others since the
+   * user joined (with GROUP_HISTORY_FOR_NEW_MEMBERS=all: since it began), counted for the page.
+   */
   async list(owner: string, limit: number, cursor?: string): Promise<ConversationPageResponse> {
     const after = cursor ? decodeCursor<{ t: number; id: string }>(cursor, { t: 'number', id: 'string' }) : undefined;
-    return readPage(
+    const { appId } = this.config;
+    const memberOf = new Map((await this.groups.of(owner)).map((g) => [g.groupId, g]));
+    const page = await readPage(
       limit,
-      (rows) => this.repository.page({ appId: this.config.appId, owner, limit: rows, cursor: after && { updatedAt: after.t, id: after.id } }),
-      (c) => ({ peer: c.peer, last_message: c.last_message, updated_at: c.updated_at, unread_count: c.unread_count }),
+      async (rows) => {
+        const query = { appId, owner, limit: rows, cursor: after && { updatedAt: after.t, id: after.id } };
+        const [direct, grouped] = await Promise.all([
+          this.repository.page(query),
+          memberOf.size > 0 ? this.repository.page({ ...query, groups: [...memberOf.keys()] }) : [],
+        ]);
+        return [...direct, ...grouped].sort(byRecency).slice(0, rows);
+      },
+      (c): Conversation => c,
       (last) => ({ t: last.updated_at, id: last._id }),
     );
+    const items = await Promise.all(page.items.map((c) => this.toResponse(owner, c, memberOf.get(c.peer))));
+    return { items, next_cursor: page.next_cursor };
   }
+
+  private async toResponse(owner: string, c: Conversation, group: MemberGroup | undefined): Promise<ConversationResponse> {
+    const item = { peer: c.peer, last_message: c.last_message, updated_at: c.updated_at, unread_count: c.unread_count };
+    if (!group) return item;
+    const since = this.config.groups.historyForNewMembers === 'since_join' ? messageIdFloor(group.joinedAt) : undefined;
+    return { ...item, unread_count: await this.messages.countInConversation(this.config.appId, c.peer, { after: since, notFrom: owner }) };
+  }
+}
+
+/** Most recent first; ties by id, as the repository pages them. */
+function byRecency(a: Conversation, b: Conversation): number {
+  return b.updated_at - a.updated_at || (a._id < b._id ? 1 : a._id > b._id ? -1 : 0);
 }

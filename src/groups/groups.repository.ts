@@ -59,8 +59,19 @@ export class GroupsRepository {
 
   /** The ids of every group the user is a member of. */
   async idsOfMember(appId: string, userId: string): Promise<string[]> {
-    const docs = await this.model.find({ app_id: appId, 'members.user_id': userId }, { group_id: 1 }).lean<Array<Pick<Group, 'group_id'>>>().exec();
-    return docs.map((d) => d.group_id);
+    return (await this.membershipsOf(appId, userId)).map((m) => m.groupId);
+  }
+
+  /**
+   * Every group the user is a member of, and when they joined it. Reads the member lists whole:
+   * FerretDB has no `$elemMatch` projection. (An admin-plane read: conversation lists, deleting a user.)
+   */
+  async membershipsOf(appId: string, userId: string): Promise<Array<{ groupId: string; joinedAt: number }>> {
+    const docs = await this.model
+      .find({ app_id: appId, 'members.user_id': userId }, { group_id: 1, members: 1 })
+      .lean<Array<Pick<Group, 'group_id' | 'members'>>>()
+      .exec();
+    return docs.map((d) => ({ groupId: d.group_id, joinedAt: d.members.find((m) => m.user_id === userId)?.joined_at ?? 0 }));
   }
 }
 

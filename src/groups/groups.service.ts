@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { GroupState, messageIdFloor } from '@app/protocol';
 import { DomainError, ErrorCode } from '../common/errors';
+import { GroupMemberships } from '../conversations/group-memberships';
 import { decodeCursor, Page, readPage } from '../common/pagination';
 import { AppConfig } from '../config';
 import { toHistoryItem } from '../messages/message.mapper';
@@ -36,10 +37,12 @@ export class GroupsService implements OnModuleInit {
     private readonly events: PolicyEvents,
     private readonly notices: GroupNotices,
     private readonly deletionHooks: UserDeletionHooks,
+    private readonly memberships: GroupMemberships,
   ) {}
 
   onModuleInit(): void {
     this.deletionHooks.register((userId) => this.removeUserEverywhere(userId));
+    this.memberships.provide((userId) => this.repository.membershipsOf(this.config.appId, userId));
   }
 
   /**

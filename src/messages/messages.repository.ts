@@ -71,6 +71,12 @@ export class MessagesRepository {
     return outcome;
   }
 
+  /** How many messages of a conversation came after a message id and not from a user (at most 10,000 counted). */
+  async countInConversation(appId: string, pair: string, q: { after?: string; notFrom: string }): Promise<number> {
+    const filter = { app_id: appId, pair, sender: { $ne: q.notFrom }, ...(q.after && { _id: { $gt: q.after } }) };
+    return this.model.countDocuments(filter, { limit: 10_000 }).exec();
+  }
+
   /** A page of one conversation's messages, in id (= time) order. */
   async history(q: HistoryQuery): Promise<MessageRecord[]> {
     const id: Record<string, string> = {};
