@@ -65,7 +65,7 @@ function setup() {
     publish: jest.fn(),
   };
   const delivery = new DeliveryPublisher(publisher as never, new TopicLayout('apps/tilechat/users'), config);
-  const conversations = { recordMessage: jest.fn() };
+  const conversations = { recordMessage: jest.fn(), recordGroupMessage: jest.fn() };
   const store = new StoreAndDeliver(
     config,
     messages as unknown as MessagesRepository,
@@ -105,6 +105,39 @@ describe('StoreAndDeliver', () => {
     ]);
     expect(t.bodies().map((b) => b.status)).toEqual([150, 100, 150, 100, 150, 100]);
     expect(t.conversations.recordMessage).toHaveBeenCalledTimes(3);
+  });
+
+  it('stores a group message once and copies it to each member; the batch\'s direct copies go out first', async () => {
+    const t = setup();
+    const group = (n: number): AcceptedMessage => {
+      const m = accepted(n, 'a', 'group-1');
+      return { ...m, record: { ...m.record, pair: 'group-1', channel_type: 'group' }, audience: ['a', 'b', 'c'] };
+    };
+    const outcomes = await Promise.all([t.store.submit(group(1)), t.store.submit(accepted(2)), t.store.submit(group(3))]);
+    expect(outcomes).toEqual(['delivered', 'delivered', 'delivered']);
+    expect(t.inserted[0].map((r) => r.text)).toEqual(['m1', 'm2', 'm3']);
+    expect(t.published.map((p) => [p.routingKey, (JSON.parse(p.body.toString()) as { text: string; status: number }).text])).toEqual([
+      ['apps.tilechat.users.b.a.messages.clientadded', 'm2'],
+      ['apps.tilechat.users.a.b.messages.clientadded', 'm2'],
+      ['apps.tilechat.users.a.group-1.messages.clientadded', 'm1'],
+      ['apps.tilechat.users.b.group-1.messages.clientadded', 'm1'],
+      ['apps.tilechat.users.c.group-1.messages.clientadded', 'm1'],
+      ['apps.tilechat.users.a.group-1.messages.clientadded', 'm3'],
+      ['apps.tilechat.users.b.group-1.messages.clientadded', 'm3'],
+      ['apps.tilechat.users.c.group-1.messages.clientadded', 'm3'],
+    ]);
+    expect(t.bodies().map((b) => [b.channel_type, b.status])).toEqual([
+      ['direct', 150],
+      ['direct', 100],
+      ['group', 100],
+      ['group', 150],
+      ['group', 150],
+      ['group', 100],
+      ['group', 150],
+      ['group', 150],
+    ]);
+    expect(t.conversations.recordGroupMessage).toHaveBeenCalledTimes(2);
+    expect(t.conversations.recordMessage).toHaveBeenCalledTimes(1);
   });
 
   it('keeps delivery order within a batch even when submitted out of order', async () => {

@@ -114,12 +114,16 @@ export class StoreAndDeliver implements OnModuleDestroy {
       return reason === undefined;
     });
 
-    // Both copies of every message, from the stored version (a duplicate keeps its first id).
+    // The copies of every message, from the stored version (a duplicate keeps its first id). Direct
+    // messages' copies go out before groups': a big fan-out does not hold up the batch's direct
+    // messages (each conversation keeps its order: a group's messages stay in order among themselves).
     const version = (p: Pending) => duplicates.get(p.message.record.dedupe_key) ?? canonical.get(p.message.record.dedupe_key)!;
-    const requests = stored.flatMap((p) => {
+    const copiesToPublish = (p: Pending) => {
       const kept = version(p);
       return kept === p.message.record ? copies.get(p)! : copiesOf(p, kept);
-    });
+    };
+    const isGroup = (p: Pending) => p.message.audience !== undefined;
+    const requests = [...stored.filter((p) => !isGroup(p)), ...stored.filter(isGroup)].flatMap(copiesToPublish);
     const liveStored = () => stored.filter((p) => p.message.isLive());
     // The first attempt publishes synchronously, so batches go out in order.
     const confirmed = this.retry('publish', liveStored, () => this.delivery.publishAll(requests)).then((published) =>
