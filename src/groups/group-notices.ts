@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { PublishRequest } from '@app/amqp-transport';
-import { DeliveredMessage, GroupEvent, GroupEventAttributes, groupNotice, newMessageId, TopicLayout } from '@app/protocol';
+import { DeliveredMessage, GroupEvent, GroupEventAttributes, groupNotice, newMessageId, SYSTEM_SENDER, TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
 import { ConversationWriter } from '../conversations/conversation-writer';
 import { DeliveryPublisher } from '../messages/delivery.publisher';
@@ -78,7 +78,7 @@ export class GroupNotices {
       app_id: this.config.appId,
       pair: groupId,
       channel_type: 'group',
-      sender: this.config.systemSenderId,
+      sender: SYSTEM_SENDER,
       recipient: groupId,
       type: 'system',
       text: describe(event),

@@ -73,7 +73,7 @@ export interface GroupEventAttributes {
   name?: string;
 }
 
-/** The sender of a group's system messages. */
+/** The sender of a group's system messages, and the `by` of the changes the engine makes itself. */
 export const SYSTEM_SENDER = 'system';
 
 /** A group's system message as a member receives it on `clientadded` (recipient: the group id). */
