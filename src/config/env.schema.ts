@@ -213,11 +213,15 @@ export class EnvSchema {
   @Max(1000)
   BATCH_MAX_SIZE: number = 500;
 
+  /**
+   * How long an idle store step waits for more messages before it stores what it has. 0: at once
+   * (batches still form while a store is running, sized by how long it takes).
+   */
   @Type(() => Number)
   @IsInt()
   @Min(0)
   @Max(1000)
-  BATCH_MAX_WAIT_MS: number = 5;
+  BATCH_MAX_WAIT_MS: number = 0;
 
   @Type(() => Number)
   @IsInt()

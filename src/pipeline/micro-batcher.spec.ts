@@ -41,6 +41,26 @@ describe('MicroBatcher', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(25);
   });
 
+  it('with no wait, takes what arrived in the same turn at once, and gathers the rest while a batch is handled', async () => {
+    let release!: () => void;
+    const batches: number[][] = [];
+    const batcher = new MicroBatcher<Item>({ maxSize: 100, maxWaitMs: 0, maxTails: 2, orderOf: (i) => i.n }, async (batch) => {
+      batches.push(batch.map((i) => i.n));
+      if (batches.length === 1) await new Promise<void>((r) => (release = r));
+      return null;
+    });
+    batcher.add({ n: 1 });
+    batcher.add({ n: 2 });
+    await until(() => batches.length === 1);
+    [3, 4, 5].forEach((n) => batcher.add({ n }));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(batches).toEqual([[1, 2]]); // the first is still being handled
+    release();
+    await until(() => batches.length === 2);
+    expect(batches).toEqual([[1, 2], [3, 4, 5]]);
+    batcher.stop();
+  });
+
   it('hands each batch over sorted by the order key, and never more than the size', async () => {
     const t = setup({ maxSize: 3, maxWaitMs: 5 });
     [5, 3, 4, 1, 2].forEach((n) => t.batcher.add({ n }));

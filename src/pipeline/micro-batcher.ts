@@ -1,7 +1,10 @@
 export interface MicroBatcherOptions<T> {
   /** A batch is taken at once when this many items wait... */
   maxSize: number;
-  /** ...or this long after the first of them arrived. */
+  /**
+   * ...or this long after the first of them arrived, when no batch is being handled (0: on the next
+   * turn of the event loop). While one is, items gather and the next batch is taken when it is done.
+   */
   maxWaitMs: number;
   /** Each batch is handed over sorted by this key (e.g. the delivery order). */
   orderOf: (item: T) => number;
