@@ -65,6 +65,15 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** Where a message's time goes (docs/operations.md): see STAGES. */
+  readonly stage = new Histogram({
+    name: 'engine_stage_seconds',
+    help: 'Time in each stage of the message path: policy and batch_wait per message, insert and publish_confirm per batch',
+    labelNames: ['stage'],
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
   readonly dbWrite = new Histogram({
     name: 'engine_db_write_seconds',
     help: 'Database write duration, by operation',

@@ -56,12 +56,14 @@ export class OutgoingMessageHandler {
     // The sender's registered name comes from the state the check has just cached.
     const group = isGroupId(recipient);
     const readPolicy = async () => ({ ...(await this.readPolicy(sender, recipient, group)), senderName: await this.policy.displayName(sender) });
+    const policyStarted = performance.now();
     const checked = await retryWhileLive(readPolicy, {
       operation: 'read_policy',
       logger: this.logger,
       live: message.isLive,
       onFailure: () => this.metrics.dbErrors.inc({ operation: 'read_policy' }),
     });
+    this.metrics.stage.observe({ stage: 'policy' }, (performance.now() - policyStarted) / 1000);
     if (!checked.ok) return { kind: 'retry', reason: 'policy not read (channel lost)', cause: checked.lastError };
     const { refusal, audience, senderName } = checked.value;
     if (refusal && !refusal.silent) return this.refusals.refuse(message, users, refusal.code, refusal.reason, clientMessageId);

@@ -66,13 +66,8 @@ function setup() {
   };
   const delivery = new DeliveryPublisher(publisher as never, new TopicLayout('apps/tilechat/users'), config);
   const conversations = { recordMessage: jest.fn(), recordGroupMessage: jest.fn() };
-  const store = new StoreAndDeliver(
-    config,
-    messages as unknown as MessagesRepository,
-    delivery,
-    conversations as unknown as ConversationWriter,
-    new MetricsService(),
-  );
+  const metrics = new MetricsService();
+  const store = new StoreAndDeliver(config, messages as unknown as MessagesRepository, delivery, conversations as unknown as ConversationWriter, metrics);
   const bodies = () => published.map((p) => JSON.parse(p.body.toString()) as Record<string, unknown>);
   return {
     store,
@@ -81,6 +76,7 @@ function setup() {
     published,
     bodies,
     conversations,
+    metrics,
     failInserts: (n: number) => (insertFailures = n),
     poison: (text: string) => poison.add(text),
     holdConfirms: () => (held = []),
@@ -105,6 +101,9 @@ describe('StoreAndDeliver', () => {
     ]);
     expect(t.bodies().map((b) => b.status)).toEqual([150, 100, 150, 100, 150, 100]);
     expect(t.conversations.recordMessage).toHaveBeenCalledTimes(3);
+    // The stage budget: each message's wait for its batch, the batch's insert and its publish-to-confirm.
+    const stages = (await t.metrics.stage.get()).values.filter((v) => v.metricName === 'engine_stage_seconds_count');
+    expect(Object.fromEntries(stages.map((v) => [v.labels.stage, v.value]))).toEqual({ batch_wait: 3, insert: 1, publish_confirm: 1 });
   });
 
   it('stores a group message once and copies it to each member; the batch\'s direct copies go out first', async () => {

@@ -32,6 +32,8 @@ export type BatchOutcome = 'delivered' | 'duplicate' | 'abandoned' | { unprocess
 interface Pending {
   message: AcceptedMessage;
   resolve: (outcome: BatchOutcome) => void;
+  /** performance.now() when it was handed to the step. */
+  queuedAt: number;
 }
 
 /** Batches published and awaiting the broker's confirms at once (the prefetch bounds the messages). */
@@ -73,7 +75,7 @@ export class StoreAndDeliver implements OnModuleDestroy {
   /** Resolves once the message is stored and both copies are confirmed by the broker. */
   submit(message: AcceptedMessage): Promise<BatchOutcome> {
     if (this.batcher.isStopped) return Promise.resolve('abandoned');
-    return new Promise((resolve) => this.batcher.add({ message, resolve }));
+    return new Promise((resolve) => this.batcher.add({ message, resolve, queuedAt: performance.now() }));
   }
 
   onModuleDestroy(): void {
@@ -87,6 +89,8 @@ export class StoreAndDeliver implements OnModuleDestroy {
    */
   private async store(all: Pending[]): Promise<{ tail: Promise<void> } | null> {
     this.metrics.batchSize.observe(all.length);
+    const started = performance.now();
+    for (const p of all) this.metrics.stage.observe({ stage: 'batch_wait' }, (started - p.queuedAt) / 1000);
     // Each message's two copies, built (serialised) once: checked against the broker's limit before
     // anything is stored, and published as they are unless the store kept an earlier version.
     const copiesOf = (p: Pending, r: MessageRecord) => this.delivery.deliveryRequests(toDelivered(r, this.config.appId), p.message.audience);
@@ -97,12 +101,14 @@ export class StoreAndDeliver implements OnModuleDestroy {
     // One record per dedupe key (a key sent twice in one batch is stored once).
     const canonical = new Map<string, MessageRecord>();
     for (const p of batch) if (!canonical.has(p.message.record.dedupe_key)) canonical.set(p.message.record.dedupe_key, p.message.record);
+    const inserting = performance.now();
     const inserted = await this.retry('insert_messages', live, async () => {
       const end = this.metrics.dbWrite.startTimer({ operation: 'insert_messages' });
       const outcome = await this.messages.insertBatch([...canonical.values()]);
       end();
       return outcome;
     });
+    this.metrics.stage.observe({ stage: 'insert' }, (performance.now() - inserting) / 1000);
     if (inserted === null) {
       this.abandon(batch);
       return null;
@@ -126,9 +132,11 @@ export class StoreAndDeliver implements OnModuleDestroy {
     const requests = [...stored.filter((p) => !isGroup(p)), ...stored.filter(isGroup)].flatMap(copiesToPublish);
     const liveStored = () => stored.filter((p) => p.message.isLive());
     // The first attempt publishes synchronously, so batches go out in order.
-    const confirmed = this.retry('publish', liveStored, () => this.delivery.publishAll(requests)).then((published) =>
-      published === null ? this.abandon(stored) : this.settle(stored, (p) => version(p)._id === p.message.record._id),
-    );
+    const publishing = performance.now();
+    const confirmed = this.retry('publish', liveStored, () => this.delivery.publishAll(requests)).then((published) => {
+      this.metrics.stage.observe({ stage: 'publish_confirm' }, (performance.now() - publishing) / 1000);
+      return published === null ? this.abandon(stored) : this.settle(stored, (p) => version(p)._id === p.message.record._id);
+    });
     return { tail: confirmed };
   }
 
