@@ -139,8 +139,8 @@ function searchSection(result: BenchResult): string[] {
   return lines;
 }
 
-/** The human-readable report (stdout). */
-export function textReport(result: BenchResult): string {
+/** The human-readable report (stdout); `files`, lines naming what else was written, come last. */
+export function textReport(result: BenchResult, files: string[] = []): string {
   const { machine } = result;
   const lines = [
     `messaging-engine benchmark, ${result.startedAt}`,
@@ -161,5 +161,6 @@ export function textReport(result: BenchResult): string {
   const notes = warnings(result);
   if (notes.length) lines.push('', 'notes:', ...notes.map((n) => `  - ${n}`));
   if (result.engineLog) lines.push('', `engine log: ${result.engineLog}`);
+  if (files.length) lines.push('', ...files);
   return lines.join('\n') + '\n';
 }
