@@ -41,8 +41,8 @@ interface Line {
 }
 
 const WIDTH = 1000;
-const PANEL_H = 250;
-const MARGIN = { left: 62, right: 18, top: 26, bottom: 42 };
+const PANEL_H = 280;
+const MARGIN = { left: 62, right: 18, top: 56, bottom: 42 };
 const COLOR: Record<PathName, string> = { raw: '#1f77b4', engine: '#d62728' };
 const NAME: Record<PathName, string> = { raw: 'raw broker', engine: 'engine' };
 const PATHS: PathName[] = ['raw', 'engine'];
@@ -97,7 +97,8 @@ function panel(id: string, outer: Box, title: string, scales: (inner: Box) => { 
       }),
     );
   parts.push(el('g', { 'clip-path': `url(#${id})` }, drawn));
-  legend.forEach(([color, label], i) => parts.push(text(box.x + 8, box.y + 14 + i * 14, label, { fill: color })));
+  // Above the box, so it hides no line (two lines at most).
+  legend.forEach(([color, label], i) => parts.push(text(box.x, outer.y + 31 + i * 13, label, { fill: color, 'font-size': 10 })));
   return parts.join('');
 }
 

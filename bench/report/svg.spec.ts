@@ -62,5 +62,6 @@ describe('pathData and tickLabel', () => {
 
   it('labels ticks with separators and no trailing zeros', () => {
     expect([0.01, 0.5, 20, 1000, 10000].map(tickLabel)).toEqual(['0.01', '0.5', '20', '1,000', '10,000']);
+    expect([0.001, 0.0001, 0.00002].map(tickLabel)).toEqual(['0.001', '1e-4', '2e-5']);
   });
 });

@@ -68,7 +68,8 @@ export function pathData(points: ReadonlyArray<readonly [number, number]>): stri
   return points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${round(x)} ${round(y)}`).join(' ');
 }
 
-/** A tick's label: thousands separated, no trailing zeros (0.01, 0.5, 20, 1,000). */
+/** A tick's label: thousands separated, no trailing zeros (0.01, 0.5, 20, 1,000); below 0.001 as a power (1e-4). */
 export function tickLabel(v: number): string {
+  if (v > 0 && v < 0.001) return v.toExponential(0);
   return v.toLocaleString('en-US', { maximumFractionDigits: 3 });
 }
