@@ -1,6 +1,7 @@
 import { parseBenchArgs, USAGE } from './config/args';
 import { fanoutLost } from './report/fanout-figures';
 import { writeJsonReport } from './report/json-report';
+import { writePicture } from './report/picture';
 import { Progress } from './report/progress';
 import { textReport } from './report/text-report';
 import { runBench } from './run/bench';
@@ -37,11 +38,19 @@ async function main(argv: string[]): Promise<number> {
   try {
     const result = await runBench(parsed.config, progress, resources);
     await resources.releaseAll((l) => progress.log(l));
-    process.stdout.write(textReport(result));
-    if (parsed.config.jsonFile) {
-      writeJsonReport(parsed.config.jsonFile, result);
-      progress.log(`figures written to ${parsed.config.jsonFile}`);
-    }
+    // Files first, so the report's last lines can name them; a file that cannot be written must not cost the report.
+    const files: string[] = [];
+    const write = (what: string, file: string | undefined, writer: (file: string) => string) => {
+      if (!file) return;
+      try {
+        files.push(`${what}: ${writer(file)}`);
+      } catch (err) {
+        files.push(`${what}: could not write ${file}: ${(err as Error).message}`);
+      }
+    };
+    write('figures (JSON)', parsed.config.jsonFile, (file) => (writeJsonReport(file, result), file));
+    write('picture (SVG)', parsed.config.pictureFile, (file) => (writePicture(file, result) ? file : 'none (no latency samples)'));
+    process.stdout.write(textReport(result, files));
     const bad = Object.values(result.phases).some((p) => p.trials.some((t) => t.counts.lost > 0 || t.counts.misrouted > 0)) || fanoutLost(result);
     return bad && !parsed.config.search ? EXIT_LOST : 0;
   } catch (err) {

@@ -21,6 +21,14 @@ describe('parseBenchArgs', () => {
     });
   });
 
+  it('writes the picture beside the JSON report unless told where, and none without either', () => {
+    expect(config(['--json', 'bench/results/run.json']).pictureFile).toBe('bench/results/run.svg');
+    expect(config(['--json', 'out']).pictureFile).toBe('out.svg');
+    expect(config(['--json', 'a.json', '--picture', 'b.svg'])).toMatchObject({ jsonFile: 'a.json', pictureFile: 'b.svg' });
+    expect(config(['--picture', 'b.svg']).jsonFile).toBeUndefined();
+    expect(config([]).pictureFile).toBeUndefined();
+  });
+
   it('reads a rate search', () => {
     expect(config(['--find-max-rate', '--p99-bound', '40ms', '--trial-duration', '5s', '--start-rate', '800']).search).toMatchObject({
       p99BoundMs: 40,

@@ -66,6 +66,8 @@ Target
 
 Output
   --json FILE            also write every figure as JSON
+  --picture FILE         also write latency over time and its distribution, raw beside engine, as
+                         an SVG (default with --json: the same name ending in .svg)
   --help
 
 Exit status: 1 on errors; 2 when a run (not a rate search, whose failing trials may lose messages)
@@ -172,6 +174,7 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
       'keep-stack': { type: 'boolean', default: false },
       'engine-env': { type: 'string', multiple: true, default: [] },
       json: { type: 'string' },
+      picture: { type: 'string' },
     },
   });
   if (v.help) return { help: true };
@@ -249,6 +252,7 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
     drainTimeoutMs: parseDuration(v['drain-timeout'], '--drain-timeout'),
     seed: parseCount(v.seed, '--seed', 0),
     jsonFile: v.json,
+    pictureFile: v.picture ?? (v.json !== undefined ? `${v.json.replace(/\.json$/i, '')}.svg` : undefined),
     search,
     target,
   };

@@ -86,6 +86,8 @@ export interface BenchConfig {
   drainTimeoutMs: number;
   seed: number;
   jsonFile?: string;
+  /** The picture (SVG) of the run's latencies; by default beside the JSON report. */
+  pictureFile?: string;
   search?: SearchConfig;
   target: LocalTarget | ExternalTarget;
 }

@@ -29,6 +29,7 @@ describe('FanoutTracker', () => {
     expect(s.lastReceipt).toMatchObject({ count: 1, p50: 9, max: 9 });
     expect(s.firstReceipt).toMatchObject({ count: 1, p50: 2 });
     expect(s.generatorLag?.max).toBe(3);
+    expect(s.lastReceiptProfile?.timeline).toEqual([{ t: 0, count: 1, p50: 9, p99: 9, max: 9 }]);
   });
 
   it('counts each member missing a message as a lost delivery', () => {
@@ -36,6 +37,7 @@ describe('FanoutTracker', () => {
     t.delivered(3, id(1), 10, 1020);
     expect(t.summary().counts).toMatchObject({ lostDeliveries: 5, incomplete: 2, complete: 0 });
     expect(t.summary().lastReceipt).toBeNull();
+    expect(t.summary().lastReceiptProfile).toBeNull();
   });
 
   it('counts a second copy to the same member as a duplicate, not a delivery, and keeps the first time', () => {

@@ -1,3 +1,4 @@
+import { LatencyProfile, latencyProfile } from '../measure/latency-profile';
 import { percentiles, Percentiles } from '../measure/stats';
 import { seqOf } from './payload';
 import { grown } from './typed-arrays';
@@ -51,6 +52,8 @@ export interface FanoutSummary {
   counts: FanoutCounts;
   /** From the message's scheduled send to the last member's copy, over complete messages (ms). */
   lastReceipt: Percentiles | null;
+  /** The same over time (by scheduled send) and as a distribution. */
+  lastReceiptProfile: LatencyProfile | null;
   /** From the scheduled send to the first member's copy (ms). */
   firstReceipt: Percentiles | null;
   /** How late the generator published behind its schedule (ms). */
@@ -174,6 +177,7 @@ export class FanoutTracker implements FanoutSink {
 
   summary(): FanoutSummary {
     const lastReceipts = new Float64Array(this.completeCount);
+    const completeSentAt = new Float64Array(this.completeCount);
     const firstReceipts = new Float64Array(this.count);
     let complete = 0;
     let reached = 0;
@@ -185,8 +189,10 @@ export class FanoutTracker implements FanoutSink {
       if (this.refused[seq]) continue;
       expected += this.shape.members;
       const missing = this.shape.members - this.receivedBy[seq];
-      if (missing === 0) lastReceipts[complete++] = this.last[seq] - this.scheduled[seq];
-      else {
+      if (missing === 0) {
+        completeSentAt[complete] = (this.scheduled[seq] - this.firstScheduledAt) / 1000;
+        lastReceipts[complete++] = this.last[seq] - this.scheduled[seq];
+      } else {
         incomplete++;
         lostDeliveries += missing;
       }
@@ -207,6 +213,7 @@ export class FanoutTracker implements FanoutSink {
         disconnects: this.counters.disconnects,
       },
       lastReceipt: percentiles(lastReceipts, complete),
+      lastReceiptProfile: latencyProfile(completeSentAt, lastReceipts, complete),
       firstReceipt: percentiles(firstReceipts, reached),
       generatorLag: percentiles(this.lags, this.count),
       firstScheduledAt: this.firstScheduledAt,

@@ -22,6 +22,17 @@ describe('Tracker', () => {
     expect(s.generatorLag).toMatchObject({ max: 2 });
   });
 
+  it('profiles latency by scheduled send time (s after the first), from the same samples', () => {
+    const t = threeSent();
+    t.delivered(0, id(1), 10, 1030); // scheduled 10 ms after the first, 20 ms latency
+    t.delivered(1, id(0), 10, 1005);
+    const p = t.summary().latencyProfile!;
+    expect(p.timeline).toEqual([{ t: 0, count: 2, p50: 5, p99: 20, max: 20 }]);
+    expect(p.cdf[0]).toEqual([5, 0.5]);
+    expect(p.cdf[p.cdf.length - 1]).toEqual([20, 1]);
+    expect(new Tracker('t1', 10, 1).summary().latencyProfile).toBeNull();
+  });
+
   it('counts a second copy as a duplicate, not as another delivery', () => {
     const t = threeSent();
     t.delivered(1, id(0), 10, 1005);

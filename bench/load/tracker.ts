@@ -1,3 +1,4 @@
+import { LatencyProfile, latencyProfile } from '../measure/latency-profile';
 import { percentiles, Percentiles } from '../measure/stats';
 import { DeliverySink } from './delivery-sink';
 import { seqOf } from './payload';
@@ -34,6 +35,8 @@ export interface TrackerSummary {
   counts: MessageCounts;
   /** Send (as scheduled) to the recipient's copy, ms. */
   latency: Percentiles | null;
+  /** The same over time (by scheduled send) and as a distribution. */
+  latencyProfile: LatencyProfile | null;
   /** Send (as scheduled) to the sender's copy, ms. */
   confirmLatency: Percentiles | null;
   /** How late the generator published behind its schedule, ms. */
@@ -58,6 +61,8 @@ export class Tracker implements DeliverySink {
   private confirms: Uint8Array;
   private refused: Uint8Array;
   private latencies: Float64Array;
+  /** For each entry of `latencies`: its message's scheduled send, s after the first one's. */
+  private latencySentAt: Float64Array;
   private confirmLatencies: Float64Array;
   private lags: Float64Array;
   private count = 0;
@@ -83,6 +88,7 @@ export class Tracker implements DeliverySink {
     this.confirms = new Uint8Array(this.capacity);
     this.refused = new Uint8Array(this.capacity);
     this.latencies = new Float64Array(this.capacity);
+    this.latencySentAt = new Float64Array(this.capacity);
     this.confirmLatencies = new Float64Array(this.capacity);
     this.lags = new Float64Array(this.capacity);
   }
@@ -130,6 +136,7 @@ export class Tracker implements DeliverySink {
       this.counters.duplicated++;
       return;
     }
+    this.latencySentAt[this.deliveredCount] = (this.scheduled[seq] - this.firstScheduledAt) / 1000;
     this.latencies[this.deliveredCount++] = at - this.scheduled[seq];
     this.lastDeliveredAt = at;
   }
@@ -183,6 +190,7 @@ export class Tracker implements DeliverySink {
         disconnects: this.counters.disconnects,
       },
       latency: percentiles(this.latencies, this.deliveredCount),
+      latencyProfile: latencyProfile(this.latencySentAt, this.latencies, this.deliveredCount),
       confirmLatency: percentiles(this.confirmLatencies, this.confirmedCount),
       generatorLag: percentiles(this.lags, this.count),
       firstScheduledAt: this.firstScheduledAt,
@@ -206,6 +214,7 @@ export class Tracker implements DeliverySink {
     this.confirms = grown(this.confirms);
     this.refused = grown(this.refused);
     this.latencies = grown(this.latencies);
+    this.latencySentAt = grown(this.latencySentAt);
     this.confirmLatencies = grown(this.confirmLatencies);
     this.lags = grown(this.lags);
   }

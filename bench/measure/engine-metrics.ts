@@ -1,8 +1,7 @@
 import { parseHistograms, quantile, subtract } from './prometheus';
 
-/** The engine's database write timings over a trial, from its `engine_db_write_seconds` histogram. */
-export interface DbWriteStats {
-  operation: string;
+/** What one series of an engine histogram of seconds recorded between two scrapes. */
+export interface HistogramStats {
   count: number;
   meanMs: number;
   /** Estimated from the histogram's buckets. */
@@ -11,7 +10,30 @@ export interface DbWriteStats {
   p99Ms: number | null;
 }
 
-const HISTOGRAM = 'engine_db_write_seconds';
+/** The engine's database write timings over a trial, from its `engine_db_write_seconds` histogram. */
+export interface DbWriteStats extends HistogramStats {
+  operation: string;
+}
+
+/** One stage of the engine's pipeline over a trial (`stage`: a value of `engine_stage_seconds`' label, or `pipeline`). */
+export interface StageStats extends HistogramStats {
+  stage: string;
+  /** What one observation is: a message or a batch. */
+  per: 'message' | 'batch';
+}
+
+const DB_WRITES = 'engine_db_write_seconds';
+const STAGES = 'engine_stage_seconds';
+const PIPELINE = 'engine_pipeline_latency_seconds';
+
+/** The stages the report shows, in pipeline order; `pipeline` is the whole of it (received -> acked). */
+export const STAGE_ROWS: ReadonlyArray<{ stage: string; per: StageStats['per']; metric: string }> = [
+  { stage: 'policy', per: 'message', metric: STAGES },
+  { stage: 'batch_wait', per: 'message', metric: STAGES },
+  { stage: 'insert', per: 'batch', metric: STAGES },
+  { stage: 'publish_confirm', per: 'batch', metric: STAGES },
+  { stage: 'pipeline', per: 'message', metric: PIPELINE },
+];
 
 /** The engine's Prometheus text, or null when it has no /metrics (or did not answer). */
 export async function scrapeMetrics(engineUrl: string | undefined): Promise<string | null> {
@@ -24,22 +46,49 @@ export async function scrapeMetrics(engineUrl: string | undefined): Promise<stri
   }
 }
 
-/** Database writes between two scrapes, by operation; null when the engine does not report them. */
-export function dbWritesBetween(before: string | null, after: string | null): DbWriteStats[] | null {
+/**
+ * Each series of a histogram of seconds (keyed by `byLabel`'s value, "" without it) between two
+ * scrapes: count, mean, and p50 / p95 / p99 from its buckets, in ms. Null when a scrape is
+ * missing or the later one has no such histogram.
+ */
+export function histogramsBetween(before: string | null, after: string | null, name: string, byLabel: string): Map<string, HistogramStats> | null {
   if (before === null || after === null) return null;
-  const earlier = parseHistograms(before, HISTOGRAM, 'operation');
-  const later = parseHistograms(after, HISTOGRAM, 'operation');
+  const earlier = parseHistograms(before, name, byLabel);
+  const later = parseHistograms(after, name, byLabel);
   if (later.size === 0) return null;
   const ms = (seconds: number | null) => (seconds === null ? null : seconds * 1000);
-  return [...later.entries()].map(([operation, h]) => {
-    const d = subtract(h, earlier.get(operation));
-    return {
-      operation,
+  const out = new Map<string, HistogramStats>();
+  for (const [key, h] of later) {
+    const d = subtract(h, earlier.get(key));
+    out.set(key, {
       count: d.count,
       meanMs: d.count > 0 ? (d.sum / d.count) * 1000 : 0,
       p50Ms: ms(quantile(d, 0.5)),
       p95Ms: ms(quantile(d, 0.95)),
       p99Ms: ms(quantile(d, 0.99)),
-    };
-  });
+    });
+  }
+  return out;
+}
+
+/** Database writes between two scrapes, by operation; null when the engine does not report them. */
+export function dbWritesBetween(before: string | null, after: string | null): DbWriteStats[] | null {
+  const byOperation = histogramsBetween(before, after, DB_WRITES, 'operation');
+  return byOperation && [...byOperation].map(([operation, stats]) => ({ operation, ...stats }));
+}
+
+/**
+ * The pipeline's stages between two scrapes, in STAGE_ROWS' order, each present only when the
+ * engine exposes it; null when it exposes none (an engine without the stage histograms, or no
+ * /metrics).
+ */
+export function stagesBetween(before: string | null, after: string | null): StageStats[] | null {
+  const stages = histogramsBetween(before, after, STAGES, 'stage');
+  const pipeline = histogramsBetween(before, after, PIPELINE, 'stage');
+  const out: StageStats[] = [];
+  for (const row of STAGE_ROWS) {
+    const stats = row.metric === PIPELINE ? pipeline?.get('') : stages?.get(row.stage);
+    if (stats) out.push({ stage: row.stage, per: row.per, ...stats });
+  }
+  return out.length ? out : null;
 }

@@ -34,6 +34,7 @@ function trial(path: 'raw' | 'engine', deliveryRate: number, over: Partial<Fanou
     messageRate: deliveryRate / 100,
     deliveryRate,
     lastReceipt: { ...pct, p99: 40 },
+    lastReceiptProfile: null,
     firstReceipt: pct,
     generatorLag: pct,
     drainSeconds: 0.1,
@@ -41,6 +42,7 @@ function trial(path: 'raw' | 'engine', deliveryRate: number, over: Partial<Fanou
     processes: { engine: path === 'engine' ? cpu(2) : null, broker: cpu(5), database: null, generator: cpu(1) },
     generatorLoopDelay: { p50: 5, p99: 6, max: 8 },
     dbWrites: null,
+    stages: null,
   };
 }
 

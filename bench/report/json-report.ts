@@ -22,6 +22,8 @@ export function writeJsonReport(file: string, result: BenchResult): void {
           }
         : null,
       figures: result.fanout ? null : figureTable(FIGURES, raw, engine),
+      /** The engine's pipeline stages in the engine trial the figures stand for. */
+      engineStages: engine?.stages ?? null,
       fanout: result.fanout ? { ...fanoutTables(result.fanout), targets: fanoutTargets(result.fanout) } : null,
     },
   };

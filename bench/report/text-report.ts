@@ -6,6 +6,7 @@ import { FanoutTrialResult } from '../run/fanout-trial';
 import { TrialResult } from '../run/trial';
 import { FANOUT_FIGURES, fanoutPairs, fanoutTargets, fanoutTrialsOf, MIXED_FIGURES } from './fanout-figures';
 import { Figure, figureTable, FIGURES, representativeTrial, Unit } from './figures';
+import { stageTable } from './stage-table';
 
 const num = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
@@ -58,6 +59,7 @@ export function figureRows<T>(figures: readonly Figure<T>[], raw: T | null, engi
 function figuresSection(raw: TrialResult | null, engine: TrialResult | null): string[] {
   const lines = figureRows(FIGURES, raw, engine);
   if (engine && engine.dbWrites === null) lines.push(row(['db write time, ms', raw ? '-' : '', 'n/a', '']));
+  if (engine) lines.push('', ...stageTable(engine.stages));
   return lines;
 }
 
@@ -80,7 +82,10 @@ function allTrials(result: BenchResult): AnyTrial[] {
 function fanoutSection(result: BenchResult): string[] {
   const fanout = result.fanout!;
   const lines: string[] = [];
-  for (const pair of fanoutPairs(fanout)) lines.push(`groups ${pair.label} (groups x members):`, ...figureRows(FANOUT_FIGURES, pair.raw, pair.engine), '');
+  for (const pair of fanoutPairs(fanout)) {
+    lines.push(`groups ${pair.label} (groups x members):`, ...figureRows(FANOUT_FIGURES, pair.raw, pair.engine), '');
+    if (pair.engine) lines.push(...stageTable(pair.engine.trial.stages), '');
+  }
   const mixed = result.config.fanout?.mixed;
   const raw = fanout.raw?.mixed ?? null;
   const engine = fanout.engine?.mixed ?? null;
@@ -134,8 +139,8 @@ function searchSection(result: BenchResult): string[] {
   return lines;
 }
 
-/** The human-readable report (stdout). */
-export function textReport(result: BenchResult): string {
+/** The human-readable report (stdout); `files`, lines naming what else was written, come last. */
+export function textReport(result: BenchResult, files: string[] = []): string {
   const { machine } = result;
   const lines = [
     `messaging-engine benchmark, ${result.startedAt}`,
@@ -156,5 +161,6 @@ export function textReport(result: BenchResult): string {
   const notes = warnings(result);
   if (notes.length) lines.push('', 'notes:', ...notes.map((n) => `  - ${n}`));
   if (result.engineLog) lines.push('', `engine log: ${result.engineLog}`);
+  if (files.length) lines.push('', ...files);
   return lines.join('\n') + '\n';
 }

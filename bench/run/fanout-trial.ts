@@ -3,6 +3,7 @@ import { PathName } from '../config/bench-config';
 import { FanoutMembers } from '../load/fanout-path';
 import { FanoutCounts, FanoutTracker, GroupShape } from '../load/fanout-tracker';
 import { body, clientMessageId, textFor } from '../load/payload';
+import { LatencyProfile } from '../measure/latency-profile';
 import { Percentiles } from '../measure/stats';
 import { Measured } from './measurement';
 import { PacedRunContext, runPaced, sentStatus } from './paced-run';
@@ -28,6 +29,8 @@ export interface FanoutTrialResult extends Measured {
   deliveryRate: number;
   /** Scheduled send to the last member's copy (complete messages), and to the first member's. */
   lastReceipt: Percentiles | null;
+  /** Send -> last member over time and as a distribution (the picture's data). */
+  lastReceiptProfile: LatencyProfile | null;
   firstReceipt: Percentiles | null;
   generatorLag: Percentiles | null;
   drainSeconds: number;
@@ -74,6 +77,7 @@ export async function runFanoutTrial(ctx: FanoutTrialContext, plan: TrialPlan): 
     messageRate: per(s.counts.complete),
     deliveryRate: per(s.counts.deliveries),
     lastReceipt: s.lastReceipt,
+    lastReceiptProfile: s.lastReceiptProfile,
     firstReceipt: s.firstReceipt,
     generatorLag: s.generatorLag,
     drainSeconds,

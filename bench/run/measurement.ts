@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { dbWritesBetween, DbWriteStats, scrapeMetrics } from '../measure/engine-metrics';
+import { dbWritesBetween, DbWriteStats, scrapeMetrics, StageStats, stagesBetween } from '../measure/engine-metrics';
 import { ProcessSampler, ProcessStats } from '../measure/proc-sampler';
 
 export const ROLES = ['engine', 'broker', 'database', 'generator'] as const;
@@ -14,6 +14,8 @@ export interface Measured {
   generatorLoopDelay: { p50: number; p99: number; max: number };
   /** null: the engine does not report database writes (or this is the raw path). */
   dbWrites: DbWriteStats[] | null;
+  /** The engine's pipeline stages (`engine_stage_seconds`, `engine_pipeline_latency_seconds`); null when it reports none (or this is the raw path). */
+  stages: StageStats[] | null;
 }
 
 export interface Measurement {
@@ -26,7 +28,7 @@ export interface Measurement {
 /**
  * What a trial measures besides its messages, from its start to its end: each process's CPU and
  * memory (the generator is this process), the generator's event loop delay, and the engine's
- * database writes between two scrapes of its /metrics.
+ * database writes and pipeline stages between two scrapes of its /metrics.
  */
 export async function startMeasurement(pids: Partial<Record<ProcessRole, number | null>>, engineUrl: string | undefined): Promise<Measurement> {
   const samplers = new Map<ProcessRole, ProcessSampler>();
@@ -55,6 +57,7 @@ export async function startMeasurement(pids: Partial<Record<ProcessRole, number 
         // The histogram is in ns and includes the sampling resolution itself.
         generatorLoopDelay: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
         dbWrites: engineUrl ? dbWritesBetween(metricsBefore, metricsAfter) : null,
+        stages: engineUrl ? stagesBetween(metricsBefore, metricsAfter) : null,
       };
     },
   };

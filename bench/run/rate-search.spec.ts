@@ -62,6 +62,7 @@ describe('failures', () => {
     sendRate: 1000,
     deliveredRate: 998,
     latency: { count: 10_000, mean: 5, p50: 4, p95: 9, p99: 20, max: 60 },
+    latencyProfile: null,
     confirmLatency: null,
     generatorLag: null,
     generatorLoopDelay: { p50: 5, p99: 6, max: 8 },
@@ -69,6 +70,7 @@ describe('failures', () => {
     drainTimedOut: false,
     processes: { engine: null, broker: null, database: null, generator: null },
     dbWrites: null,
+    stages: null,
   };
 
   it('passes a trial with nothing lost and p99 within the bound', () => {

@@ -6,6 +6,7 @@ import { PathDriver } from '../load/path-driver';
 import { clientMessageId, textFor } from '../load/payload';
 import { Topology } from '../load/topology';
 import { MessageCounts, Tracker } from '../load/tracker';
+import { LatencyProfile } from '../measure/latency-profile';
 import { Percentiles } from '../measure/stats';
 import { Measured } from './measurement';
 import { PacedRunContext, runPaced, sentStatus } from './paced-run';
@@ -33,6 +34,8 @@ export interface TrialResult extends Measured {
   /** Messages delivered per second, first send to last delivery. */
   deliveredRate: number;
   latency: Percentiles | null;
+  /** Send -> receive over time and as a distribution (the picture's data). */
+  latencyProfile: LatencyProfile | null;
   confirmLatency: Percentiles | null;
   generatorLag: Percentiles | null;
   drainSeconds: number;
@@ -83,6 +86,7 @@ export async function runTrial(ctx: TrialContext, plan: TrialPlan): Promise<Tria
     sendRate: sendSeconds > 0 ? s.counts.offered / sendSeconds : 0,
     deliveredRate: deliverySeconds > 0 ? s.counts.delivered / deliverySeconds : 0,
     latency: s.latency,
+    latencyProfile: s.latencyProfile,
     confirmLatency: s.confirmLatency,
     generatorLag: s.generatorLag,
     generatorLoopDelay: measured.generatorLoopDelay,
@@ -90,5 +94,6 @@ export async function runTrial(ctx: TrialContext, plan: TrialPlan): Promise<Tria
     drainTimedOut,
     processes: measured.processes,
     dbWrites: measured.dbWrites,
+    stages: measured.stages,
   };
 }
