@@ -1,3 +1,4 @@
+import { Timeline } from '../measure/restart-window';
 import { percentiles, Percentiles } from '../measure/stats';
 import { DeliverySink } from './delivery-sink';
 import { seqOf } from './payload';
@@ -58,6 +59,8 @@ export class Tracker implements DeliverySink {
   private confirms: Uint8Array;
   private refused: Uint8Array;
   private latencies: Float64Array;
+  /** By sequence number: when the recipient's first copy arrived (0: not yet). */
+  private deliveredAt: Float64Array;
   private confirmLatencies: Float64Array;
   private lags: Float64Array;
   private count = 0;
@@ -83,6 +86,7 @@ export class Tracker implements DeliverySink {
     this.confirms = new Uint8Array(this.capacity);
     this.refused = new Uint8Array(this.capacity);
     this.latencies = new Float64Array(this.capacity);
+    this.deliveredAt = new Float64Array(this.capacity);
     this.confirmLatencies = new Float64Array(this.capacity);
     this.lags = new Float64Array(this.capacity);
   }
@@ -131,6 +135,7 @@ export class Tracker implements DeliverySink {
       return;
     }
     this.latencies[this.deliveredCount++] = at - this.scheduled[seq];
+    this.deliveredAt[seq] = at;
     this.lastDeliveredAt = at;
   }
 
@@ -191,6 +196,11 @@ export class Tracker implements DeliverySink {
     };
   }
 
+  /** Each message's due time and first delivery, for figures over a part of the trial (views, not copies). */
+  timeline(): Timeline {
+    return { count: this.count, scheduled: this.scheduled, deliveredAt: this.deliveredAt, refused: this.refused };
+  }
+
   private known(id: string | undefined): number | null {
     const seq = seqOf(this.tag, id, this.count);
     if (seq === null) this.counters.stray++;
@@ -206,6 +216,7 @@ export class Tracker implements DeliverySink {
     this.confirms = grown(this.confirms);
     this.refused = grown(this.refused);
     this.latencies = grown(this.latencies);
+    this.deliveredAt = grown(this.deliveredAt);
     this.confirmLatencies = grown(this.confirmLatencies);
     this.lags = grown(this.lags);
   }

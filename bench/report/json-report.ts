@@ -22,6 +22,8 @@ export function writeJsonReport(file: string, result: BenchResult): void {
           }
         : null,
       figures: result.fanout ? null : figureTable(FIGURES, raw, engine),
+      // --kill-engine-at: the restart's figures (also in the engine trial, as `restart`).
+      restart: engine?.restart ?? null,
       fanout: result.fanout ? { ...fanoutTables(result.fanout), targets: fanoutTargets(result.fanout) } : null,
     },
   };

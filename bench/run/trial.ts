@@ -7,6 +7,7 @@ import { clientMessageId, textFor } from '../load/payload';
 import { Topology } from '../load/topology';
 import { MessageCounts, Tracker } from '../load/tracker';
 import { Percentiles } from '../measure/stats';
+import { RestartResult, ScheduledRestart } from './engine-restart';
 import { Measured } from './measurement';
 import { PacedRunContext, runPaced, sentStatus } from './paced-run';
 
@@ -38,6 +39,8 @@ export interface TrialResult extends Measured {
   drainSeconds: number;
   /** The drain gave up with copies still owed. */
   drainTimedOut: boolean;
+  /** `--kill-engine-at`: the restart's figures. */
+  restart?: RestartResult;
 }
 
 /** How many messages a plan will send, to size the trackers (a guess for a closed loop of a duration). */
@@ -51,7 +54,8 @@ export function expectedCount(plan: PacerPlan): number {
  * One measured run of a path: paces the sends, waits until every copy arrived (or the drain
  * timeout), and collects the counts, latencies, and the processes' CPU and memory meanwhile.
  */
-export async function runTrial(ctx: TrialContext, plan: TrialPlan): Promise<TrialResult> {
+/** One measured trial; with `restart`, the engine is killed and restarted during it (`--kill-engine-at`). */
+export async function runTrial(ctx: TrialContext, plan: TrialPlan, restart?: ScheduledRestart): Promise<TrialResult> {
   // A new tag per trial: copies of earlier trials still in flight are told apart as stray.
   const tag = randomBytes(3).toString('hex');
   const text = textFor(ctx.payloadBytes, tag);
@@ -69,6 +73,7 @@ export async function runTrial(ctx: TrialContext, plan: TrialPlan): Promise<Tria
     outstanding: () => tracker.outstanding,
     status: (elapsed) =>
       `${sentStatus(elapsed, tracker.offered)}  delivered ${tracker.deliveredSoFar.toLocaleString('en-US')}  copies owed ${tracker.outstanding.toLocaleString('en-US')}`,
+    ...(restart && { started: (at: number) => restart.arm(at), minEndAt: () => restart.minEndAt() }),
   });
 
   const s = tracker.summary();
@@ -90,5 +95,6 @@ export async function runTrial(ctx: TrialContext, plan: TrialPlan): Promise<Tria
     drainTimedOut,
     processes: measured.processes,
     dbWrites: measured.dbWrites,
+    ...(restart && { restart: await restart.result(tracker.timeline()) }),
   };
 }
