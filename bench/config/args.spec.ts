@@ -104,8 +104,30 @@ describe('parseBenchArgs', () => {
     [['--scenario', 'fanout', '--mixed-group', '1'], /at least 2 members/],
     [['--scenario', 'fanout', '--mixed-users', '3'], /even number/],
     [['--scenario', 'groups'], /--scenario must be one of/],
+    [['--kill-engine-at', '30s', '--find-max-rate'], /one trial of the direct scenario/],
+    [['--kill-engine-at', '5s', '--scenario', 'fanout'], /one trial of the direct scenario/],
+    [['--kill-engine-at', '30s', '--mqtt-url', 'mqtt://127.0.0.1:1884'], /needs the engine the bench spawns/],
+    [['--kill-engine-at', '30s', '--phases', 'raw'], /needs the engine phase/],
+    [['--kill-engine-at', '30s', '--rate', 'max'], /open-loop --rate/],
+    [['--kill-engine-at', '30s', '--messages', '5000'], /needs --duration/],
+    [['--kill-engine-at', '60s', '--duration', '60s'], /within the --duration/],
+    [['--kill-engine-at', 'soon'], /not a duration/],
+    [['--preload', '-5'], /--preload/],
+    [['--preload', '1000', '--mqtt-url', 'mqtt://127.0.0.1:1884'], /for the local stack/],
+    [['--keep-database', '--mqtt-url', 'mqtt://127.0.0.1:1884'], /for the local stack/],
   ])('refuses %p', (argv, message) => {
     expect(() => parseBenchArgs(argv)).toThrow(message);
+  });
+
+  it('reads a kill and restart of the engine, and what the database holds', () => {
+    const c = config(['--rate', '200', '--duration', '60s', '--phases', 'engine', '--kill-engine-at', '30s', '--preload', '60_000', '--keep-database']);
+    expect(c.killEngineAtMs).toBe(30_000);
+    expect(c.target).toMatchObject({ kind: 'local', preload: 60_000, keepDatabase: true });
+    expect(describeLoad(c)).toBe(
+      '100 users (pairs), 200 msg/s offered, 1m, QoS 1, 100 B bodies; engine killed (SIGKILL) at 30s and restarted; database kept from earlier runs, then 60,000 messages preloaded',
+    );
+    expect(config([]).killEngineAtMs).toBeUndefined();
+    expect(config([]).target).toMatchObject({ preload: 0, keepDatabase: false });
   });
 
   it('answers --help without a config', () => {

@@ -63,6 +63,14 @@ Target
   --build auto|always|never  build the engine before spawning it (default auto: when dist/ is stale)
   --keep-stack           leave the local stack running afterwards (faster next run)
   --engine-env K=V       extra setting for the spawned engine (repeatable), e.g. BATCH_MAX_SIZE=500
+  --keep-database        keep what the bench database holds from earlier runs (default: dropped)
+  --preload N            insert N stored messages straight into the database before the engine
+                         starts (distinct dedupe keys), so it runs against a realistic stored count
+
+Kill and restart (direct scenario, engine phase, spawned engine, no rate search)
+  --kill-engine-at D     SIGKILL the engine D into the engine trial and restart it 1 s later with
+                         the same settings; the load keeps going until the --duration has passed and
+                         at least 20 s after the restarted engine is ready; reports the restart figures
 
 Output
   --json FILE            also write every figure as JSON
@@ -173,6 +181,9 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
       build: { type: 'string', default: 'auto' },
       'keep-stack': { type: 'boolean', default: false },
       'engine-env': { type: 'string', multiple: true, default: [] },
+      'keep-database': { type: 'boolean', default: false },
+      preload: { type: 'string', default: '0' },
+      'kill-engine-at': { type: 'string' },
       json: { type: 'string' },
       picture: { type: 'string' },
     },
@@ -235,7 +246,10 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
         build: oneOf(v.build, ['auto', 'always', 'never'] as const, '--build'),
         keepStack: v['keep-stack'] ?? false,
         engineEnv: engineEnv(v['engine-env'] ?? []),
+        keepDatabase: v['keep-database'] ?? false,
+        preload: parseCount(v.preload, '--preload', 0),
       };
+  if (external && (v['keep-database'] || v.preload !== '0')) throw new Error('--keep-database and --preload are for the local stack (the bench leaves an existing database alone)');
 
   const config: BenchConfig = {
     scenario,
@@ -255,8 +269,21 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
     pictureFile: v.picture ?? (v.json !== undefined ? `${v.json.replace(/\.json$/i, '')}.svg` : undefined),
     search,
     target,
+    killEngineAtMs: v['kill-engine-at'] === undefined ? undefined : killEngineAt(v['kill-engine-at'], { scenario, search, external, phases, rate, stop }),
   };
   return { help: false, config };
+}
+
+/** `--kill-engine-at`: only where there is one spawned engine and one open-loop trial to kill it in. */
+function killEngineAt(text: string, c: Pick<BenchConfig, 'scenario' | 'search' | 'phases' | 'rate' | 'stop'> & { external: boolean }): number {
+  const at = parseDuration(text, '--kill-engine-at');
+  if (c.scenario !== 'direct' || c.search) throw new Error('--kill-engine-at is for one trial of the direct scenario (no --scenario fanout, no --find-max-rate)');
+  if (c.external) throw new Error('--kill-engine-at needs the engine the bench spawns (not --mqtt-url)');
+  if (!c.phases.includes('engine')) throw new Error('--kill-engine-at needs the engine phase in --phases');
+  if (c.rate === 'max') throw new Error('--kill-engine-at needs an open-loop --rate (a closed loop stops sending while the engine is down)');
+  if (!('durationMs' in c.stop)) throw new Error('--kill-engine-at needs --duration (not --messages)');
+  if (at >= c.stop.durationMs) throw new Error('--kill-engine-at must be within the --duration');
+  return at;
 }
 
 function stackName(name: string): string {
@@ -274,7 +301,14 @@ export function describeLoad(c: BenchConfig): string {
   }
   const amount = 'messages' in c.stop ? `${c.stop.messages.toLocaleString('en-US')} messages` : formatDuration(c.stop.durationMs);
   const rate = c.rate === 'max' ? `closed loop, ${c.window} in flight` : `${c.rate.toLocaleString('en-US')} msg/s offered`;
-  return `${c.users} users (${graph}), ${rate}, ${amount}, ${shape}`;
+  const kill = c.killEngineAtMs === undefined ? '' : `; engine killed (SIGKILL) at ${formatDuration(c.killEngineAtMs)} and restarted`;
+  const stored = c.target.kind === 'local' && (c.target.preload > 0 || c.target.keepDatabase) ? `; database ${storedDescription(c.target)}` : '';
+  return `${c.users} users (${graph}), ${rate}, ${amount}, ${shape}${kill}${stored}`;
+}
+
+function storedDescription(t: LocalTarget): string {
+  const kept = t.keepDatabase ? 'kept from earlier runs' : 'emptied';
+  return t.preload > 0 ? `${kept}, then ${t.preload.toLocaleString('en-US')} messages preloaded` : kept;
 }
 
 function describeFanout(c: BenchConfig, f: FanoutConfig): string {

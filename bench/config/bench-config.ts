@@ -42,6 +42,10 @@ export interface LocalTarget {
   keepStack: boolean;
   /** Extra settings for the spawned engine (`--engine-env KEY=VALUE`). */
   engineEnv: Record<string, string>;
+  /** Keep what the bench database holds from earlier runs (`--keep-database`) instead of dropping it. */
+  keepDatabase: boolean;
+  /** Messages inserted straight into the messages collection before the engine starts (`--preload`). */
+  preload: number;
 }
 
 /** A broker (and engine) that already run; the bench only connects to them. */
@@ -90,4 +94,6 @@ export interface BenchConfig {
   pictureFile?: string;
   search?: SearchConfig;
   target: LocalTarget | ExternalTarget;
+  /** Kill -9 the spawned engine this long (ms) into the engine path's trial and restart it (`--kill-engine-at`). */
+  killEngineAtMs?: number;
 }

@@ -61,4 +61,24 @@ describe('pace', () => {
     await jest.advanceTimersByTimeAsync(5);
     await expect(done).resolves.toMatchObject({ sent: 10 });
   });
+
+  it('keeps sending past the duration until minEndAt, which may be unknown (Infinity) at first', async () => {
+    const { sends, hooks } = recorder();
+    const start = performance.now();
+    let until = Infinity;
+    const done = pace({ rate: 100, durationMs: 1000, window: 1 }, { ...hooks, minEndAt: () => until });
+    await jest.advanceTimersByTimeAsync(1500);
+    expect(sends.length).toBeGreaterThanOrEqual(150);
+    until = start + 2000;
+    await jest.advanceTimersByTimeAsync(1000);
+    await expect(done).resolves.toMatchObject({ sent: 200 });
+  });
+
+  it('stops at the duration when minEndAt is earlier', async () => {
+    const { sends, hooks } = recorder();
+    const done = pace({ rate: 100, durationMs: 1000, window: 1 }, { ...hooks, minEndAt: () => -Infinity });
+    await jest.advanceTimersByTimeAsync(1100);
+    await expect(done).resolves.toMatchObject({ sent: 100 });
+    expect(sends).toHaveLength(100);
+  });
 });

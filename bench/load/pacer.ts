@@ -14,6 +14,8 @@ export interface PacerHooks {
   /** Messages sent and not yet delivered (closed loop only). */
   inFlight(): number;
   now(): number;
+  /** Open loop: keep sending at least until this time (may move, Infinity while unknown); past the plan's duration. */
+  minEndAt?(): number;
 }
 
 export interface PacerResult {
@@ -35,7 +37,8 @@ export function pace(plan: PacerPlan, hooks: PacerHooks): Promise<PacerResult> {
   if (plan.total === undefined && plan.durationMs === undefined) throw new Error('a pacer plan needs a total or a duration');
   const startedAt = hooks.now();
   const interval = plan.rate === 'max' ? 0 : 1000 / plan.rate;
-  const endAt = plan.durationMs === undefined ? Infinity : startedAt + plan.durationMs;
+  const plannedEnd = plan.durationMs === undefined ? Infinity : startedAt + plan.durationMs;
+  const endAt = () => Math.max(plannedEnd, hooks.minEndAt?.() ?? -Infinity);
   const total = plan.total ?? Infinity;
   let k = 0;
 
@@ -45,12 +48,12 @@ export function pace(plan: PacerPlan, hooks: PacerHooks): Promise<PacerResult> {
     const openLoop = () => {
       const now = hooks.now();
       let burst = 0;
-      for (let due = startedAt + k * interval; k < total && due < endAt && due <= now && burst < MAX_BURST; due = startedAt + k * interval) {
+      for (let due = startedAt + k * interval; k < total && due < endAt() && due <= now && burst < MAX_BURST; due = startedAt + k * interval) {
         hooks.send(k++, due);
         burst++;
       }
       const nextDue = startedAt + k * interval;
-      if (k >= total || nextDue >= endAt) return finish();
+      if (k >= total || nextDue >= endAt()) return finish();
       const wait = nextDue - hooks.now();
       if (wait <= 0) setImmediate(openLoop);
       else setTimeout(openLoop, wait);
@@ -58,7 +61,7 @@ export function pace(plan: PacerPlan, hooks: PacerHooks): Promise<PacerResult> {
 
     const closedLoop = () => {
       const now = hooks.now();
-      if (k >= total || now >= endAt) return finish();
+      if (k >= total || now >= plannedEnd) return finish();
       let burst = 0;
       while (k < total && hooks.inFlight() < plan.window && burst < MAX_BURST) {
         hooks.send(k++, hooks.now());

@@ -1,4 +1,5 @@
 import { LatencyProfile, latencyProfile } from '../measure/latency-profile';
+import { Timeline } from '../measure/restart-window';
 import { percentiles, Percentiles } from '../measure/stats';
 import { DeliverySink } from './delivery-sink';
 import { seqOf } from './payload';
@@ -63,6 +64,8 @@ export class Tracker implements DeliverySink {
   private latencies: Float64Array;
   /** For each entry of `latencies`: its message's scheduled send, s after the first one's. */
   private latencySentAt: Float64Array;
+  /** By sequence number: when the recipient's first copy arrived (0: not yet). */
+  private deliveredAt: Float64Array;
   private confirmLatencies: Float64Array;
   private lags: Float64Array;
   private count = 0;
@@ -89,6 +92,7 @@ export class Tracker implements DeliverySink {
     this.refused = new Uint8Array(this.capacity);
     this.latencies = new Float64Array(this.capacity);
     this.latencySentAt = new Float64Array(this.capacity);
+    this.deliveredAt = new Float64Array(this.capacity);
     this.confirmLatencies = new Float64Array(this.capacity);
     this.lags = new Float64Array(this.capacity);
   }
@@ -138,6 +142,7 @@ export class Tracker implements DeliverySink {
     }
     this.latencySentAt[this.deliveredCount] = (this.scheduled[seq] - this.firstScheduledAt) / 1000;
     this.latencies[this.deliveredCount++] = at - this.scheduled[seq];
+    this.deliveredAt[seq] = at;
     this.lastDeliveredAt = at;
   }
 
@@ -199,6 +204,11 @@ export class Tracker implements DeliverySink {
     };
   }
 
+  /** Each message's due time and first delivery, for figures over a part of the trial (views, not copies). */
+  timeline(): Timeline {
+    return { count: this.count, scheduled: this.scheduled, deliveredAt: this.deliveredAt, refused: this.refused };
+  }
+
   private known(id: string | undefined): number | null {
     const seq = seqOf(this.tag, id, this.count);
     if (seq === null) this.counters.stray++;
@@ -215,6 +225,7 @@ export class Tracker implements DeliverySink {
     this.refused = grown(this.refused);
     this.latencies = grown(this.latencies);
     this.latencySentAt = grown(this.latencySentAt);
+    this.deliveredAt = grown(this.deliveredAt);
     this.confirmLatencies = grown(this.confirmLatencies);
     this.lags = grown(this.lags);
   }

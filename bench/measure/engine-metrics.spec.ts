@@ -1,4 +1,4 @@
-import { dbWritesBetween, histogramsBetween, stagesBetween } from './engine-metrics';
+import { counterTotal, dbWritesBetween, engineActivity, histogramsBetween, stagesBetween } from './engine-metrics';
 
 /** A scrape with the stage histograms: per stage [<= 1 ms, <= 10 ms, total, sum in s]; the pipeline likewise. */
 function scrape(stages: Record<string, [number, number, number, number]>, pipeline?: [number, number, number, number]): string {
@@ -81,5 +81,35 @@ describe('histogramsBetween', () => {
     const db = (n: number) => `engine_db_write_seconds_bucket{le="0.01",operation="insert_messages"} ${n}\nengine_db_write_seconds_bucket{le="+Inf",operation="insert_messages"} ${n}\nengine_db_write_seconds_sum{operation="insert_messages"} ${n * 0.004}\nengine_db_write_seconds_count{operation="insert_messages"} ${n}\n`;
     expect(dbWritesBetween(db(5), db(15))).toEqual([{ operation: 'insert_messages', count: 10, meanMs: expect.closeTo(4, 9), p50Ms: 5, p95Ms: 9.5, p99Ms: expect.closeTo(9.9, 9) }]);
     expect(dbWritesBetween(db(5), 'up 1\n')).toBeNull();
+  });
+});
+
+
+const activityScrape = `engine_messages_duplicate_total{reason="a"} 3
+engine_messages_duplicate_total{reason="b"} 4
+engine_messages_duplicate_total_other 100
+engine_batch_size_bucket{le="10"} 1
+engine_batch_size_bucket{le="500"} 3
+engine_batch_size_bucket{le="+Inf"} 3
+engine_batch_size_sum 910
+engine_batch_size_count 3
+engine_stage_seconds_bucket{le="1",stage="insert"} 1
+engine_stage_seconds_bucket{le="+Inf",stage="insert"} 2
+engine_stage_seconds_sum{stage="insert"} 20.5
+engine_stage_seconds_count{stage="insert"} 2
+`;
+
+describe('engineActivity', () => {
+  it('sums a counter over its series, and only that counter', () => {
+    expect(counterTotal(activityScrape, 'engine_messages_duplicate_total')).toBe(7);
+    expect(counterTotal(activityScrape, 'engine_messages_redelivered_total')).toBeNull();
+  });
+
+  it('reads the batch sizes and the stages since the engine started, times in ms', () => {
+    const a = engineActivity(activityScrape);
+    expect(a.counters).toEqual({ engine_messages_duplicate_total: 7 });
+    expect(a.batchSize).toEqual([expect.objectContaining({ series: '', count: 3, mean: 910 / 3 })]);
+    expect(a.stageMs).toEqual([expect.objectContaining({ series: 'insert', count: 2, mean: 10_250 })]);
+    expect(a.dbWriteMs).toEqual([]);
   });
 });

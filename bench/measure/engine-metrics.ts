@@ -92,3 +92,62 @@ export function stagesBetween(before: string | null, after: string | null): Stag
   }
   return out.length ? out : null;
 }
+
+/** One series of a histogram since the engine started: count, mean and quantiles from the buckets, in `scale` units. */
+export interface SeriesStats {
+  /** The series' label value ("" when it has none). */
+  series: string;
+  count: number;
+  mean: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+function seriesSince(text: string, name: string, byLabel: string, scale: number): SeriesStats[] {
+  const at = (value: number | null) => (value === null ? null : value * scale);
+  return [...parseHistograms(text, name, byLabel).entries()].map(([series, h]) => {
+    const d = subtract(h, undefined);
+    return { series, count: d.count, mean: d.count > 0 ? (d.sum / d.count) * scale : 0, p50: at(quantile(d, 0.5)), p95: at(quantile(d, 0.95)), p99: at(quantile(d, 0.99)) };
+  });
+}
+
+/**
+ * What a (restarted) engine's /metrics says since it started: its batches, database writes, stage
+ * and pipeline timings (ms), and how many messages it took for duplicates or redeliveries.
+ */
+export interface EngineActivity {
+  batchSize: SeriesStats[];
+  dbWriteMs: SeriesStats[];
+  /** `engine_stage_seconds` by stage, when the engine has it. */
+  stageMs: SeriesStats[];
+  pipelineLatencyMs: SeriesStats[];
+  counters: Record<string, number>;
+}
+
+const COUNTERS = ['engine_messages_received_total', 'engine_messages_delivered_total', 'engine_messages_duplicate_total', 'engine_messages_redelivered_total'];
+
+export function engineActivity(text: string): EngineActivity {
+  const counters: Record<string, number> = {};
+  for (const name of COUNTERS) {
+    const total = counterTotal(text, name);
+    if (total !== null) counters[name] = total;
+  }
+  return {
+    batchSize: seriesSince(text, 'engine_batch_size', '', 1),
+    dbWriteMs: seriesSince(text, DB_WRITES, 'operation', 1000),
+    stageMs: seriesSince(text, STAGES, 'stage', 1000),
+    pipelineLatencyMs: seriesSince(text, PIPELINE, '', 1000),
+    counters,
+  };
+}
+
+/** The sum of a counter's series in Prometheus' text format; null when it is absent. */
+export function counterTotal(text: string, name: string): number | null {
+  let total: number | null = null;
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{.*\})?\s+(\S+)/.exec(line);
+    if (m && m[1] === name) total = (total ?? 0) + Number(m[2]);
+  }
+  return total;
+}

@@ -24,6 +24,8 @@ export function writeJsonReport(file: string, result: BenchResult): void {
       figures: result.fanout ? null : figureTable(FIGURES, raw, engine),
       /** The engine's pipeline stages in the engine trial the figures stand for. */
       engineStages: engine?.stages ?? null,
+      // --kill-engine-at: the restart's figures (also in the engine trial, as `restart`).
+      restart: engine?.restart ?? null,
       fanout: result.fanout ? { ...fanoutTables(result.fanout), targets: fanoutTargets(result.fanout) } : null,
     },
   };

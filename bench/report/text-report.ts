@@ -4,6 +4,9 @@ import { formatDuration } from '../config/units';
 import { BenchResult } from '../run/bench';
 import { FanoutTrialResult } from '../run/fanout-trial';
 import { TrialResult } from '../run/trial';
+import { SeriesStats } from '../measure/engine-metrics';
+import { WINDOW_AFTER_READY_MS } from '../measure/restart-window';
+import { RESTART_DELAY_MS } from '../run/targets';
 import { FANOUT_FIGURES, fanoutPairs, fanoutTargets, fanoutTrialsOf, MIXED_FIGURES } from './fanout-figures';
 import { Figure, figureTable, FIGURES, representativeTrial, Unit } from './figures';
 import { stageTable } from './stage-table';
@@ -98,6 +101,40 @@ function fanoutSection(result: BenchResult): string[] {
   return lines;
 }
 
+const ms = (value: number | null | undefined) => (value === null || value === undefined ? '-' : `${format(value, 'ms')} ms`);
+
+/** The `--kill-engine-at` figures of the engine trial. */
+export function restartSection(t: TrialResult): string[] {
+  const r = t.restart!;
+  const w = r.window;
+  const stats = (label: string, list: SeriesStats[], unit: string) =>
+    list.filter((h) => h.count > 0).map((h) => `    ${label}${h.series ? ` ${h.series}` : ''}: ${num(h.count)}, mean ${format(h.mean, 'ms')}${unit}, p50 ${format(h.p50, 'ms')}${unit}, p99 ${format(h.p99, 'ms')}${unit}`);
+  const lines = [
+    `engine killed (SIGKILL) ${format(r.killAtMs / 1000, 'seconds')} s into the trial and restarted ${RESTART_DELAY_MS / 1000} s later${r.storedAtStart === null ? '' : ` (${num(r.storedAtStart)} messages stored when the trial's engine started)`}:`,
+    row(['kill -> restarted engine ready', ms(r.killToReadyMs)]),
+    row(['ready -> first delivery after it', ms(r.readyToFirstDeliveryMs)]),
+    row(['backlog at ready, messages', num(r.backlogAtReady)]),
+    row(['ready -> backlog drained', r.readyToDrainedMs === null ? 'never' : ms(r.readyToDrainedMs)]),
+    `restart window: messages due from ${format(-w.fromMs / 1000, 'seconds')} s before the kill to ${format(WINDOW_AFTER_READY_MS / 1000, 'seconds')} s after ready (${format((w.toMs - w.fromMs) / 1000, 'seconds')} s)`,
+    row(['  messages due in the window', num(w.messages)]),
+    row(['  lost', num(w.lost)]),
+    row(['  send -> receive p50', ms(w.latency?.p50)]),
+    row(['  send -> receive p99', ms(w.latency?.p99)]),
+    row(['  send -> receive max', ms(w.latency?.max)]),
+    row(['whole trial: lost', num(t.counts.lost)]),
+    row(['duplicates (same message_id)', num(t.counts.redeliveredDropped)]),
+    row(['stored twice (new message_id)', num(t.counts.duplicated)]),
+  ];
+  const e = r.restartedEngine;
+  if (e) {
+    lines.push('  the restarted engine, from its /metrics at the end:');
+    lines.push(...Object.entries(e.counters).map(([name, value]) => `    ${name}: ${num(value)}`));
+    lines.push(...stats('batches (size)', e.batchSize, ''), ...stats('db write', e.dbWriteMs, ' ms'), ...stats('stage', e.stageMs, ' ms'), ...stats('pipeline latency', e.pipelineLatencyMs, ' ms'));
+  }
+  if (r.logFile) lines.push(`  restarted engine's log: ${r.logFile}`);
+  return lines;
+}
+
 function warnings(result: BenchResult): string[] {
   const out: string[] = [];
   const perCore = result.machine.loadBefore[0] / result.machine.cpus;
@@ -111,7 +148,7 @@ function warnings(result: BenchResult): string[] {
     if (gen >= 90) out.push(`${where}: the load generator used ${num(gen)}% of a core; it may be the bottleneck, not the system`);
     if (t.counts.stray > 0) out.push(`${where}: ${num(t.counts.stray)} copies from earlier trials or runs arrived (ignored)`);
   }
-  if (allTrials(result).some((t) => t.path === 'engine' && t.dbWrites === null)) {
+  if (allTrials(result).some((t) => t.path === 'engine' && t.dbWrites === null && !('restart' in t && t.restart))) {
     out.push('the engine reports no engine_db_write_seconds at /metrics, so database write time is n/a');
   }
   return out;
@@ -157,6 +194,7 @@ export function textReport(result: BenchResult, files: string[] = []): string {
     const engine = representativeTrial(result.phases.engine);
     if (raw || engine) lines.push(...figuresSection(raw, engine));
     else lines.push('no trial passed: no figures to show');
+    if (engine?.restart) lines.push('', ...restartSection(engine));
   }
   const notes = warnings(result);
   if (notes.length) lines.push('', 'notes:', ...notes.map((n) => `  - ${n}`));

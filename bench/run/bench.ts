@@ -6,6 +6,7 @@ import { Topology } from '../load/topology';
 import { Progress } from '../report/progress';
 import { projectRoot } from '../stack/project-root';
 import { signingIssuer } from '../tokens';
+import { ScheduledRestart } from './engine-restart';
 import { FanoutPhaseResult, runFanout } from './fanout';
 import { PhaseResult, runPhase } from './phase';
 import { Resources } from './resources';
@@ -53,6 +54,7 @@ async function runDirect(run: RunContext, result: BenchResult): Promise<void> {
     const engine = path === 'engine' ? await prepareEngine(config, run.root, target, resources, progress) : null;
     if (engine?.logFile) result.engineLog = engine.logFile;
     const { driver, sink, connectSeconds, disconnect } = await connectDirectUsers(run, path, userIds, engine);
+    const restart = engine && config.killEngineAtMs !== undefined ? new ScheduledRestart(config.killEngineAtMs, engine) : undefined;
     result.phases[path] = await runPhase(
       config,
       {
@@ -67,6 +69,7 @@ async function runDirect(run: RunContext, result: BenchResult): Promise<void> {
         progress,
       },
       connectSeconds,
+      restart,
     );
     await disconnect();
     await engine?.release();

@@ -12,6 +12,10 @@ export interface PacedLoad {
   outstanding(): number;
   /** The progress line, once a second. */
   status(elapsedSeconds: number): string;
+  /** Called as the sending starts (its performance.now() time). */
+  started?(at: number): void;
+  /** Keep sending at least until then (see PacerHooks.minEndAt). */
+  minEndAt?(): number;
 }
 
 export interface PacedRunContext {
@@ -41,7 +45,8 @@ export async function runPaced(ctx: PacedRunContext, plan: PacerPlan & { label: 
   const started = performance.now();
   const progress = setInterval(() => ctx.progress.status(`[${ctx.path} ${plan.label}] ${load.status((performance.now() - started) / 1000)}`), 1000);
   try {
-    const paced = await pace(plan, { send: (k, at) => load.send(k, at), inFlight: () => load.inFlight(), now: () => performance.now() });
+    load.started?.(performance.now());
+    const paced = await pace(plan, { send: (k, at) => load.send(k, at), inFlight: () => load.inFlight(), now: () => performance.now(), minEndAt: load.minEndAt && (() => load.minEndAt!()) });
     const drainStart = performance.now();
     while (load.outstanding() > 0 && performance.now() - drainStart < ctx.drainTimeoutMs) await sleep(20);
     const drainSeconds = (performance.now() - drainStart) / 1000;

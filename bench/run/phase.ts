@@ -1,4 +1,5 @@
 import { BenchConfig, PathName } from '../config/bench-config';
+import { ScheduledRestart } from './engine-restart';
 import { failures, RateSearch, SearchStep } from './rate-search';
 import { runTrial, TrialContext, TrialResult } from './trial';
 
@@ -44,12 +45,12 @@ export async function warmUp(ctx: TrialContext, users: number, window: number): 
 }
 
 /** Runs one path: a single trial with the configured load, or a rate search. */
-export async function runPhase(config: BenchConfig, ctx: TrialContext, connectSeconds: number): Promise<PhaseResult> {
+export async function runPhase(config: BenchConfig, ctx: TrialContext, connectSeconds: number, restart?: ScheduledRestart): Promise<PhaseResult> {
   const trials: TrialResult[] = [];
   await warmUp(ctx, config.users, config.window);
   if (!config.search) {
     const stop = 'messages' in config.stop ? { total: config.stop.messages } : { durationMs: config.stop.durationMs };
-    trials.push(await runTrial(ctx, { label: 'run', rate: config.rate, window: config.window, ...stop }));
+    trials.push(await runTrial(ctx, { label: 'run', rate: config.rate, window: config.window, ...stop }, restart));
     return { path: ctx.path, connectSeconds, trials };
   }
 

@@ -7,7 +7,8 @@ import { PathDriver } from '../load/path-driver';
 import { RawPath } from '../load/raw-path';
 import { Tracker } from '../load/tracker';
 import { Progress } from '../report/progress';
-import { deleteEngineQueues, dropDatabase, registerUsers } from '../stack/engine-admin';
+import { RestartTimes } from '../measure/restart-window';
+import { deleteEngineQueues, dropDatabase, preloadMessages, registerUsers, storedMessages } from '../stack/engine-admin';
 import { ensureBuilt, spawnEngine } from '../stack/engine-process';
 import { ensureLocalStack, LocalStack } from '../stack/local-stack';
 import { TokenIssuer } from '../tokens';
@@ -39,22 +40,51 @@ export interface EngineHandle {
   url?: string;
   pid?: number | null;
   logFile?: string;
+  /** Messages the database held when the engine started (spawned engine only). */
+  storedAtStart?: number;
   /** Stops a spawned engine (nothing for an external one). */
   release: () => Promise<void>;
+  /**
+   * A spawned engine only: SIGKILL, wait RESTART_DELAY_MS, spawn it again with the same settings
+   * (a new log file) and wait until it is ready; `url`, `pid` and `logFile` then name the new one.
+   */
+  restart?: () => Promise<RestartTimes & { killedPid: number }>;
 }
 
-/** The engine for the engine phase: spawned fresh on an empty database, or the one given. */
+/** The pause between the kill and the restart of `--kill-engine-at`. */
+export const RESTART_DELAY_MS = 1000;
+
+/** The engine for the engine phase: spawned fresh (on an emptied database unless told), or the one given. */
 export async function prepareEngine(config: BenchConfig, root: string, target: Target, resources: Resources, progress: Progress): Promise<EngineHandle> {
   if (config.target.kind === 'external') return { url: config.target.engineUrl, pid: config.target.enginePid, release: async () => undefined };
-  await ensureBuilt(root, config.target.build, (l) => progress.log(l));
-  await dropDatabase(target.stack!.mongoUri);
-  await deleteEngineQueues(target.stack!, config.target.engineEnv);
-  const engine = await spawnEngine(root, target.stack!, config.target);
+  const local = config.target;
+  const stack = target.stack!;
+  await ensureBuilt(root, local.build, (l) => progress.log(l));
+  if (!local.keepDatabase) await dropDatabase(stack.mongoUri);
+  if (local.preload > 0) {
+    progress.log(`preloading ${local.preload.toLocaleString('en-US')} messages`);
+    await preloadMessages(stack.mongoUri, local.preload, local.engineEnv.APP_ID, (l) => progress.log(l));
+  }
+  const storedAtStart = await storedMessages(stack.mongoUri);
+  await deleteEngineQueues(stack, local.engineEnv);
+  let engine = await spawnEngine(root, stack, local);
   // SIGTERM (the engine drains), SIGKILL if it has not exited in 20 s.
   const release = resources.add('the engine', async () => void (await engine.stop(20_000)));
-  const pid = engine.process.pid!;
-  progress.log(`engine started (pid ${pid}, log ${engine.logFile})`);
-  return { url: engine.url, pid, logFile: engine.logFile, release };
+  progress.log(`engine started (pid ${engine.process.pid}, log ${engine.logFile}; ${storedAtStart.toLocaleString('en-US')} messages stored)`);
+  const handle: EngineHandle = { url: engine.url, pid: engine.process.pid!, logFile: engine.logFile, storedAtStart, release };
+  handle.restart = async () => {
+    const killedPid = engine.process.pid!;
+    const killedAt = performance.now();
+    await engine.kill();
+    progress.log(`engine killed (SIGKILL, pid ${killedPid}); restarting it in ${RESTART_DELAY_MS / 1000} s`);
+    await new Promise((r) => setTimeout(r, RESTART_DELAY_MS));
+    engine = await spawnEngine(root, stack, local);
+    const readyAt = performance.now();
+    Object.assign(handle, { url: engine.url, pid: engine.process.pid!, logFile: engine.logFile });
+    progress.log(`engine restarted (pid ${handle.pid}, log ${engine.logFile}), ready ${((readyAt - killedAt) / 1000).toFixed(1)} s after the kill`);
+    return { killedAt, readyAt, killedPid };
+  };
+  return handle;
 }
 
 export function pidsFor(config: BenchConfig, target: Target, engine: EngineHandle | null): Partial<Record<ProcessRole, number | null>> {

@@ -8,6 +8,7 @@ import { Topology } from '../load/topology';
 import { MessageCounts, Tracker } from '../load/tracker';
 import { LatencyProfile } from '../measure/latency-profile';
 import { Percentiles } from '../measure/stats';
+import { RestartResult, ScheduledRestart } from './engine-restart';
 import { Measured } from './measurement';
 import { PacedRunContext, runPaced, sentStatus } from './paced-run';
 
@@ -41,6 +42,8 @@ export interface TrialResult extends Measured {
   drainSeconds: number;
   /** The drain gave up with copies still owed. */
   drainTimedOut: boolean;
+  /** `--kill-engine-at`: the restart's figures. */
+  restart?: RestartResult;
 }
 
 /** How many messages a plan will send, to size the trackers (a guess for a closed loop of a duration). */
@@ -54,7 +57,8 @@ export function expectedCount(plan: PacerPlan): number {
  * One measured run of a path: paces the sends, waits until every copy arrived (or the drain
  * timeout), and collects the counts, latencies, and the processes' CPU and memory meanwhile.
  */
-export async function runTrial(ctx: TrialContext, plan: TrialPlan): Promise<TrialResult> {
+/** One measured trial; with `restart`, the engine is killed and restarted during it (`--kill-engine-at`). */
+export async function runTrial(ctx: TrialContext, plan: TrialPlan, restart?: ScheduledRestart): Promise<TrialResult> {
   // A new tag per trial: copies of earlier trials still in flight are told apart as stray.
   const tag = randomBytes(3).toString('hex');
   const text = textFor(ctx.payloadBytes, tag);
@@ -72,6 +76,7 @@ export async function runTrial(ctx: TrialContext, plan: TrialPlan): Promise<Tria
     outstanding: () => tracker.outstanding,
     status: (elapsed) =>
       `${sentStatus(elapsed, tracker.offered)}  delivered ${tracker.deliveredSoFar.toLocaleString('en-US')}  copies owed ${tracker.outstanding.toLocaleString('en-US')}`,
+    ...(restart && { started: (at: number) => restart.arm(at), minEndAt: () => restart.minEndAt() }),
   });
 
   const s = tracker.summary();
@@ -95,5 +100,6 @@ export async function runTrial(ctx: TrialContext, plan: TrialPlan): Promise<Tria
     processes: measured.processes,
     dbWrites: measured.dbWrites,
     stages: measured.stages,
+    ...(restart && { restart: await restart.result(tracker.timeline()) }),
   };
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, credentials } from 'amqplib';
 import mongoose from 'mongoose';
+import { newMessageId, pairKey } from '@app/protocol';
 import { inBatches } from '../load/path-driver';
 import { LocalStack } from './local-stack';
 
@@ -102,6 +103,64 @@ export async function deleteEngineQueues(stack: Pick<LocalStack, 'env' | 'tls'>,
     for (const queue of [engineEnv.ENGINE_QUEUE ?? 'messaging-engine.outgoing', engineEnv.DEAD_LETTER_QUEUE ?? 'messaging-engine.dead-letter']) {
       await channel.deleteQueue(queue);
     }
+  } finally {
+    await conn.close();
+  }
+}
+
+/** The engine's default APP_ID, which preloaded messages belong to unless --engine-env sets another. */
+const DEFAULT_APP_ID = 'tilechat';
+const PRELOAD_BATCH = 1000;
+const PRELOAD_USERS = 100;
+
+/**
+ * Inserts `count` messages straight into the engine's messages collection, shaped as the engine
+ * stores a direct message (ULID ids in time order, 100 users in pairs, a distinct dedupe key
+ * each), dated over the last `count` x 5 ms. Only the messages collection is filled: no
+ * conversation summaries. The engine creates its indexes over them when it starts.
+ */
+export async function preloadMessages(uri: string, count: number, appId = DEFAULT_APP_ID, log: (line: string) => void = () => undefined): Promise<void> {
+  const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 10_000 }).asPromise();
+  const tag = Date.now().toString(36);
+  const text = 'preloaded message '.padEnd(100, 'x');
+  const start = Date.now() - count * 5;
+  try {
+    const messages = conn.db!.collection('messages');
+    for (let first = 0; first < count; first += PRELOAD_BATCH) {
+      const docs = [];
+      for (let i = first; i < Math.min(count, first + PRELOAD_BATCH); i++) {
+        const from = i % PRELOAD_USERS;
+        const sender = `preload-${tag}-${from}`;
+        const recipient = `preload-${tag}-${from ^ 1}`;
+        const timestamp = start + i * 5;
+        const clientMessageId = `preload-${tag}-${i}`;
+        docs.push({
+          _id: newMessageId(timestamp),
+          app_id: appId,
+          pair: pairKey(sender, recipient),
+          sender,
+          recipient,
+          type: 'text',
+          text,
+          client_message_id: clientMessageId,
+          dedupe_key: `${sender}:${clientMessageId}`,
+          sender_fullname: sender,
+          timestamp,
+        });
+      }
+      await messages.insertMany(docs as unknown as mongoose.mongo.OptionalId<mongoose.mongo.Document>[], { ordered: false });
+      if ((first / PRELOAD_BATCH) % 10 === 9) log(`preloaded ${(first + docs.length).toLocaleString('en-US')} of ${count.toLocaleString('en-US')} messages`);
+    }
+  } finally {
+    await conn.close();
+  }
+}
+
+/** How many messages the bench database holds. */
+export async function storedMessages(uri: string): Promise<number> {
+  const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 10_000 }).asPromise();
+  try {
+    return await conn.db!.collection('messages').estimatedDocumentCount();
   } finally {
     await conn.close();
   }
