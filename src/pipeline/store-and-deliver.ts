@@ -91,7 +91,7 @@ export class StoreAndDeliver implements OnModuleDestroy {
     this.metrics.batchSize.observe(all.length);
     const started = performance.now();
     for (const p of all) this.metrics.stage.observe({ stage: 'batch_wait' }, (started - p.queuedAt) / 1000);
-    // Each message's two copies, built (serialised) once: checked against the broker's limit before
+    // Each message's copies (two, or one per group member), built (serialised) once: checked against the broker's limit before
     // anything is stored, and published as they are unless the store kept an earlier version.
     const copiesOf = (p: Pending, r: MessageRecord) => this.delivery.deliveryRequests(toDelivered(r, this.config.appId), p.message.audience);
     const copies = new Map(all.map((p) => [p, copiesOf(p, p.message.record)]));
