@@ -64,6 +64,23 @@ describe('AmqpConnection', () => {
     await conn.close();
   });
 
+  it('connects again when the connection closes during the setups, even when every setup swallows its errors', async () => {
+    const models = [fakeModel(), fakeModel()];
+    connect.mockResolvedValueOnce(models[0]).mockResolvedValueOnce(models[1]);
+    const conn = new AmqpConnection(options());
+    const setups: unknown[] = [];
+    conn.onConnected(async (model) => {
+      setups.push(model);
+      // The broker drops the first connection while it is being set up (e.g. 541 on a delivery).
+      if (model === (models[0] as never)) models[0].emit('close', new Error('541'));
+    });
+    await conn.start();
+    expect(setups).toEqual([models[0], models[1]]);
+    expect(conn.current).toBe(models[1]);
+    expect(conn.isConnected).toBe(true);
+    await conn.close();
+  });
+
   it('logs in with PLAIN over plain AMQP when given a password and no TLS files', async () => {
     connect.mockResolvedValueOnce(fakeModel());
     const conn = new AmqpConnection(options({ tls: undefined, credentials: () => ({ username: 'engine', password: 'pw' }) }));

@@ -186,12 +186,17 @@ export class AmqpConnection extends EventEmitter {
       this.options.logger.warn('broker connection error', { connection: this.options.name, error: err.message });
       this.emit('lost', err);
     });
+    let closedWith: Error | null = null;
+    model.once('close', (err?: Error) => (closedWith = err ?? new Error('connection closed')));
     try {
       for (const setup of this.setups) await setup(model);
     } catch (err) {
       await model.close().catch(() => undefined);
       throw err;
     }
+    // Closed while being set up (a setup that swallows its own errors cannot tell): it never counts
+    // as connected, or nothing would notice it is gone and the consumer would wait for ever.
+    if (closedWith) throw closedWith;
     this.model = model;
     return model;
   }
