@@ -1,5 +1,5 @@
-// DRAFT, NOT YET RUN: written before the engine side of groups existed. Run it once the engine
-// answers group commands (`npm run test:e2e -- groups-sdk`) and fix what the engine really says.
+// The client SDK's groups against the real broker and engine: sends, events, and commands matched
+// to their results by command_id (docs/groups.md, libs/client/README.md).
 import { ChatClient, connect, DeliveredMessage, ErrorCode, GroupEvent, GroupNotice, GroupSystemMessage, MessageStatus, RejectionCode } from '@app/client';
 import { newGroupId } from '@app/protocol';
 import { adminApi, AdminApi } from './support/admin-api';
