@@ -25,6 +25,16 @@ describe('BrokerChannels', () => {
     await expect(broker.withChannel(async () => 1, 20)).rejects.toThrow(new BrokerUnavailableError('the broker is not connected'));
   });
 
+  it('closes a channel that opens only after its time was up', async () => {
+    let open!: (ch: unknown) => void;
+    const late = { on: jest.fn(), close: jest.fn(async () => undefined) };
+    const { broker } = setup({}, jest.fn(() => new Promise((r) => (open = r))));
+    await expect(broker.withChannel(async () => 1, 10)).rejects.toThrow(BrokerUnavailableError);
+    open(late);
+    await new Promise((r) => setImmediate(r));
+    expect(late.close).toHaveBeenCalled();
+  });
+
   it('reads a queue depth, null for a missing queue, and bounds the check', async () => {
     expect(await setup().broker.queueDepth('q', 100)).toBe(7);
     const missing = setup({ checkQueue: jest.fn(async () => Promise.reject(Object.assign(new Error('NOT_FOUND'), { code: 404 }))) });

@@ -53,9 +53,12 @@ export class BrokerChannels {
     const model = this.publishing.current;
     if (!model) throw new BrokerUnavailableError('the broker is not connected');
     let channel: ConfirmChannel;
+    const opening = model.createConfirmChannel();
     try {
-      channel = await within(model.createConfirmChannel(), timeoutMs, () => new Error(`no answer within ${timeoutMs} ms`));
+      channel = await within(opening, timeoutMs, () => new Error(`no answer within ${timeoutMs} ms`));
     } catch (err) {
+      // One that opens after all is closed, not left open on the publishing connection.
+      opening.then((late) => late.close().catch(() => undefined), () => undefined);
       throw new BrokerUnavailableError(`could not open a broker channel: ${errorMessage(err)}`);
     }
     channel.on('error', () => undefined);

@@ -46,7 +46,7 @@ export class ConversationsService {
   private async toResponse(owner: string, c: Conversation, group: MemberGroup | undefined): Promise<ConversationResponse> {
     const item = { peer: c.peer, last_message: c.last_message, updated_at: c.updated_at, unread_count: c.unread_count };
     if (!group) return item;
-    const since = this.config.groups.historyForNewMembers === 'since_join' ? messageIdFloor(group.joinedAt) : undefined;
+    const since = messageIdFloor(this.config.groups.historyForNewMembers === 'since_join' ? group.joinedAt : group.createdAt);
     return { ...item, unread_count: await this.messages.countInConversation(this.config.appId, c.peer, { after: since, notFrom: owner }) };
   }
 }

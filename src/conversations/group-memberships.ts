@@ -5,6 +5,8 @@ export interface MemberGroup {
   groupId: string;
   /** Milliseconds since the epoch. */
   joinedAt: number;
+  /** When the group was created (an earlier group of the same id does not count). */
+  createdAt: number;
 }
 
 /**

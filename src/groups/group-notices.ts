@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { PublishRequest } from '@app/amqp-transport';
-import { DeliveredMessage, GroupEvent, GroupEventAttributes, groupNotice, newMessageId, SYSTEM_SENDER, TopicLayout } from '@app/protocol';
+import { DeliveredMessage, GroupEvent, GroupEventAttributes, groupNotice, GroupState, messageIdFloor, newMessageId, SYSTEM_SENDER, TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
 import { ConversationWriter } from '../conversations/conversation-writer';
 import { DeliveryPublisher } from '../messages/delivery.publisher';
@@ -32,7 +32,7 @@ export class GroupNotices {
     if (change.events.length === 0) return;
     const groupId = (change.after ?? change.before)!.group_id;
     const audience = audienceOf(change);
-    const replay = change.before ? await this.replayFor(groupId, change.joined) : [];
+    const replay = change.before ? await this.replayFor(change.before, change.joined) : [];
     const records = change.events.map((event) => this.systemRecord(groupId, event));
     const { refused } = await this.messages.insertBatch(records);
     if (refused.size > 0) throw new Error(`the database refused a system message: ${[...refused.values()][0]}`);
@@ -60,10 +60,12 @@ export class GroupNotices {
   }
 
   /** The latest messages, oldest first, as history copies to each new member (GROUP_HISTORY_FOR_NEW_MEMBERS=all). */
-  private async replayFor(groupId: string, joined: string[]): Promise<PublishRequest[]> {
+  private async replayFor(group: GroupState, joined: string[]): Promise<PublishRequest[]> {
     const { historyForNewMembers, historyReplay } = this.config.groups;
     if (joined.length === 0 || historyForNewMembers !== 'all' || historyReplay === 0) return [];
-    const latest = await this.messages.history({ appId: this.config.appId, pair: groupId, limit: historyReplay, order: 'desc' });
+    // Only this group's messages: an earlier group of the same id (deleted, the id taken again) stays unseen.
+    const after = messageIdFloor(group.created_at);
+    const latest = await this.messages.history({ appId: this.config.appId, pair: group.group_id, limit: historyReplay, order: 'desc', after });
     return latest.reverse().flatMap((r) => {
       const copy: Omit<DeliveredMessage, 'status'> = { ...toDelivered(r, this.config.appId), history: true };
       return this.delivery.deliveryRequests(copy, joined);

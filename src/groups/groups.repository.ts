@@ -66,12 +66,12 @@ export class GroupsRepository {
    * Every group the user is a member of, and when they joined it. Reads the member lists whole:
    * FerretDB has no `$elemMatch` projection. (An admin-plane read: conversation lists, deleting a user.)
    */
-  async membershipsOf(appId: string, userId: string): Promise<Array<{ groupId: string; joinedAt: number }>> {
+  async membershipsOf(appId: string, userId: string): Promise<Array<{ groupId: string; joinedAt: number; createdAt: number }>> {
     const docs = await this.model
-      .find({ app_id: appId, 'members.user_id': userId }, { group_id: 1, members: 1 })
-      .lean<Array<Pick<Group, 'group_id' | 'members'>>>()
+      .find({ app_id: appId, 'members.user_id': userId }, { group_id: 1, members: 1, created_at: 1 })
+      .lean<Array<Pick<Group, 'group_id' | 'members' | 'created_at'>>>()
       .exec();
-    return docs.map((d) => ({ groupId: d.group_id, joinedAt: d.members.find((m) => m.user_id === userId)?.joined_at ?? 0 }));
+    return docs.map((d) => ({ groupId: d.group_id, joinedAt: d.members.find((m) => m.user_id === userId)?.joined_at ?? 0, createdAt: d.created_at }));
   }
 }
 

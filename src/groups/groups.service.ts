@@ -57,8 +57,10 @@ export class GroupsService implements OnModuleInit {
 
   private async applyNow(groupId: string, op: GroupOperation, actor: GroupActor): Promise<GroupState | null> {
     const change = await this.store(groupId, op, actor);
-    if (change.events.length === 0) return change.after;
+    // Announced even when nothing changed: a retry after a change whose announcement failed then
+    // still brings every instance's membership cache up to date.
     await this.events.announce({ type: 'group.changed', group_id: groupId });
+    if (change.events.length === 0) return change.after;
     try {
       await this.notices.publish(change);
     } catch (err) {
@@ -90,7 +92,8 @@ export class GroupsService implements OnModuleInit {
    */
   async history(groupId: string, limit: number, order: 'asc' | 'desc', cursor?: string, member?: string) {
     const group = await this.get(groupId);
-    let floor: string | undefined;
+    // Never what an earlier group of the same id (deleted, its id taken again) said.
+    let floor = messageIdFloor(group.created_at);
     if (member !== undefined) {
       const joined = group.members.find((m) => m.user_id === member);
       if (!joined) throw new DomainError(ErrorCode.NOT_A_MEMBER, `${member} is not a member of ${groupId}`);

@@ -61,6 +61,8 @@ export class GroupCommandHandler {
 
     const { action, command_id } = command.value;
     const echo = { action, ...(command_id !== undefined && { command_id }) };
+    const disabled = await this.policy.checkSender(me);
+    if (disabled) return this.refused(me, groupId, echo, disabled.code, disabled.reason);
     try {
       const group = await this.groups.apply(groupId, command.value, { kind: 'user', userId: me });
       // After leaving, the group is no longer the user's to see.

@@ -144,6 +144,15 @@ describe('StoreAndDeliver', () => {
     expect(t.conversations.recordMessage).toHaveBeenCalledTimes(1);
   });
 
+  it('refuses a client_message_id reused for another recipient instead of re-publishing the earlier message there', async () => {
+    const t = setup();
+    expect(await t.store.submit(accepted(1, 'a', 'b', 'same'))).toBe('delivered');
+    const published = t.published.length;
+    expect(await t.store.submit(accepted(2, 'a', 'c', 'same'))).toEqual({ unprocessable: expect.stringContaining('another recipient') });
+    expect(t.published.length).toBe(published);
+    expect(await t.store.submit(accepted(3, 'a', 'b', 'same'))).toBe('duplicate'); // a real redelivery still is one
+  });
+
   it('keeps delivery order within a batch even when submitted out of order', async () => {
     const t = setup();
     await Promise.all([3, 1, 2].map((n) => t.store.submit(accepted(n))));

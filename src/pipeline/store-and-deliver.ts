@@ -117,7 +117,11 @@ export class StoreAndDeliver implements OnModuleDestroy {
     const stored = batch.filter((p) => {
       const reason = refused.get(p.message.record.dedupe_key);
       if (reason !== undefined) p.resolve({ unprocessable: `the database refused the message: ${reason}` });
-      return reason === undefined;
+      const earlier = duplicates.get(p.message.record.dedupe_key);
+      // The same client_message_id once sent elsewhere: not a redelivery, and never re-published into that conversation.
+      const elsewhere = earlier !== undefined && earlier.recipient !== p.message.record.recipient;
+      if (elsewhere) p.resolve({ unprocessable: 'this client_message_id was used for a message to another recipient' });
+      return reason === undefined && !elsewhere;
     });
 
     // The copies of every message, from the stored version (a duplicate keeps its first id). Direct
@@ -138,7 +142,8 @@ export class StoreAndDeliver implements OnModuleDestroy {
       return done;
     });
     // Meanwhile, which message each new key was stored as: found by `_id` if it is redelivered.
-    const fresh = [...canonical.values()].filter((r) => !duplicates.has(r.dedupe_key) && !refused.has(r.dedupe_key));
+    // (A message without a client_message_id has a key of its own id: it is never looked up.)
+    const fresh = [...canonical.values()].filter((r) => r.client_message_id !== undefined && !duplicates.has(r.dedupe_key) && !refused.has(r.dedupe_key));
     const keyed = this.messages.recordKeys(fresh).catch((err: unknown) => {
       this.metrics.dbErrors.inc({ operation: 'record_keys' });
       this.logger.warn({ error: (err as Error).message, messages: fresh.length }, 'could not record the dedupe keys (a redelivery of these messages will be slower)');

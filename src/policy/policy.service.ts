@@ -77,6 +77,11 @@ export class PolicyService {
     return { code: RejectionCode.RATE_LIMITED, reason: `more than ${this.config.pipeline.rateLimitPerSecond} messages per second` };
   }
 
+  /** A disabled user's commands are refused like their messages (SENDER_DISABLED). */
+  async checkSender(userId: string): Promise<PolicyRefusal | null> {
+    return (await this.users.state(userId)).disabled ? { code: RejectionCode.SENDER_DISABLED, reason: 'the sender is disabled' } : null;
+  }
+
   /** The sender's registered display name (the engine's word for `sender_fullname`), if registered. */
   async displayName(userId: string): Promise<string | undefined> {
     return (await this.users.state(userId)).displayName;
