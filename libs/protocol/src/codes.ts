@@ -66,25 +66,12 @@ export enum ErrorCode {
 }
 
 /** The domain errors a block command is answered with (ok false); any other failure is retried. */
-export type BlockRefusalCode = ErrorCode.VALIDATION_FAILED | ErrorCode.USER_NOT_FOUND;
-
-const BLOCK_REFUSAL_CODES: ReadonlySet<ErrorCode> = new Set<BlockRefusalCode>([ErrorCode.VALIDATION_FAILED, ErrorCode.USER_NOT_FOUND]);
-
-export function isBlockRefusalCode(code: ErrorCode): code is BlockRefusalCode {
-  return BLOCK_REFUSAL_CODES.has(code);
-}
+const BLOCK_REFUSALS = [ErrorCode.VALIDATION_FAILED, ErrorCode.USER_NOT_FOUND] as const;
+export type BlockRefusalCode = (typeof BLOCK_REFUSALS)[number];
+export const isBlockRefusalCode = oneOf(BLOCK_REFUSALS);
 
 /** The domain errors a group command is answered with (ok false); any other failure is retried. */
-export type GroupRefusalCode =
-  | ErrorCode.VALIDATION_FAILED
-  | ErrorCode.USER_NOT_FOUND
-  | ErrorCode.GROUP_NOT_FOUND
-  | ErrorCode.NOT_A_MEMBER
-  | ErrorCode.GROUP_FULL
-  | ErrorCode.FORBIDDEN
-  | ErrorCode.CONFLICT;
-
-const GROUP_REFUSAL_CODES: ReadonlySet<ErrorCode> = new Set<GroupRefusalCode>([
+const GROUP_REFUSALS = [
   ErrorCode.VALIDATION_FAILED,
   ErrorCode.USER_NOT_FOUND,
   ErrorCode.GROUP_NOT_FOUND,
@@ -92,10 +79,14 @@ const GROUP_REFUSAL_CODES: ReadonlySet<ErrorCode> = new Set<GroupRefusalCode>([
   ErrorCode.GROUP_FULL,
   ErrorCode.FORBIDDEN,
   ErrorCode.CONFLICT,
-]);
+] as const;
+export type GroupRefusalCode = (typeof GROUP_REFUSALS)[number];
+export const isGroupRefusalCode = oneOf(GROUP_REFUSALS);
 
-export function isGroupRefusalCode(code: ErrorCode): code is GroupRefusalCode {
-  return GROUP_REFUSAL_CODES.has(code);
+/** A test for membership of a list of codes, narrowing to the list's type. */
+function oneOf<T extends ErrorCode>(codes: readonly T[]): (code: ErrorCode) => code is T {
+  const set: ReadonlySet<ErrorCode> = new Set(codes);
+  return (code): code is T => set.has(code);
 }
 
 /** Why a group command failed: it could not be read, came too fast, or the group's rules refuse it. */
