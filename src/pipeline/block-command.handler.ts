@@ -1,10 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { amqpToMqtt, BlockAction, BlockResult, INVALID_TOPIC_PEER, isBlockRefusalCode, parseBlockCommand, RejectionCode, TopicLayout } from '@app/protocol';
+import { BlockAction, BlockResult, INVALID_TOPIC_PEER, isBlockRefusalCode, parseBlockCommand, RejectionCode, TopicLayout } from '@app/protocol';
 import { BlocksService } from '../blocks/blocks.service';
 import { DomainError } from '../common/errors';
 import { MetricsService } from '../metrics/metrics.service';
 import { PolicyService } from '../policy/policy.service';
 import { DeliveryPublisher } from '../messages/delivery.publisher';
+import { takeCommand } from './command-intake';
 import { ACCEPTED, Delivery, Outcome } from './outcome';
 import { describeKey } from './refusals';
 
@@ -28,17 +29,13 @@ export class BlockCommandHandler {
 
   async handle(message: Delivery): Promise<Outcome> {
     this.metrics.received.inc({ kind: 'block-command' });
-    const mqttTopic = amqpToMqtt(message.routingKey);
-    const topic = this.topics.parseRoutingKey(message.routingKey);
-    const publisher = topic?.owner ?? this.topics.ownerOf(mqttTopic);
-    // Commands count against the publisher's message rate, like messages (refused ones too).
-    const limited = publisher ? this.policy.admit(publisher) : null;
+    const { topic, publisher, limited } = takeCommand(message, 'block-command', this.topics, this.policy);
     if (limited) {
       this.logger.warn({ user_id: publisher, code: limited.code }, 'block command refused');
       const { code, reason } = limited;
       return { kind: 'refused', code, reason, notice: () => this.answer(publisher!, topic?.peer ?? INVALID_TOPIC_PEER, undefined, { ok: false, code, reason }) };
     }
-    if (!topic || topic.kind !== 'block-command') {
+    if (!topic) {
       return this.malformed(message, publisher, INVALID_TOPIC_PEER, RejectionCode.INVALID_TOPIC, `not a valid block command topic: ${describeKey(message.routingKey)}`);
     }
     const { owner: me, peer: other } = topic;

@@ -1,11 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { amqpToMqtt, commandIdOf, groupNotice, GroupResult, GroupResultCode, isGroupRefusalCode, parseGroupCommand, RejectionCode, TopicLayout } from '@app/protocol';
+import { commandIdOf, groupNotice, GroupResult, GroupResultCode, isGroupRefusalCode, parseGroupCommand, RejectionCode, TopicLayout } from '@app/protocol';
 import { DomainError, ErrorCode } from '../common/errors';
 import { AppConfig } from '../config';
 import { GroupsService } from '../groups/groups.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { PolicyService } from '../policy/policy.service';
 import { DeliveryPublisher } from '../messages/delivery.publisher';
+import { takeCommand } from './command-intake';
 import { ACCEPTED, Delivery, Outcome } from './outcome';
 import { describeKey } from './refusals';
 
@@ -41,11 +42,7 @@ export class GroupCommandHandler {
 
   async handle(message: Delivery): Promise<Outcome> {
     this.metrics.received.inc({ kind: 'group-command' });
-    const topic = this.topics.parseRoutingKey(message.routingKey);
-    const valid = topic?.kind === 'group-command' ? topic : null;
-    const publisher = valid?.owner ?? this.topics.ownerOf(amqpToMqtt(message.routingKey));
-    // Commands count against the publisher's message rate, like messages (refused ones too).
-    const limited = publisher ? this.policy.admit(publisher) : null;
+    const { topic: valid, publisher, limited } = takeCommand(message, 'group-command', this.topics, this.policy);
     if (limited) {
       this.logger.warn({ user_id: publisher, code: limited.code }, 'group command refused');
       const { code, reason } = limited;
