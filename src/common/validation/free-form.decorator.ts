@@ -1,5 +1,5 @@
-import { registerDecorator, ValidationArguments } from 'class-validator';
 import { freeFormProblem } from '@app/protocol';
+import { Satisfies } from './satisfies.decorator';
 
 /**
  * A free-form JSON field (a user's `metadata`, a message's `attributes`): an object that JSON text
@@ -8,14 +8,5 @@ import { freeFormProblem } from '@app/protocol';
  * the ValidationPipe would drop are refused before, with the body: common/http/json-body.ts.)
  */
 export function IsFreeForm(): PropertyDecorator {
-  return (target: object, property: string | symbol) =>
-    registerDecorator({
-      name: 'isFreeForm',
-      target: target.constructor,
-      propertyName: String(property),
-      validator: {
-        validate: (value: unknown, args: ValidationArguments) => freeFormProblem(value, args.property) === null,
-        defaultMessage: (args: ValidationArguments) => freeFormProblem(args.value, args.property) ?? `${args.property} is invalid`,
-      },
-    });
+  return Satisfies(freeFormProblem, 'isFreeForm');
 }

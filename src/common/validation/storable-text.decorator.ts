@@ -1,5 +1,5 @@
-import { registerDecorator, ValidationArguments } from 'class-validator';
 import { isStorableText } from '@app/protocol';
+import { Satisfies } from './satisfies.decorator';
 
 /**
  * Text the database stores and gives back unchanged on every MongoDB-wire server: well-formed
@@ -7,14 +7,8 @@ import { isStorableText } from '@app/protocol';
  * left to @IsString.
  */
 export function IsStorableText(): PropertyDecorator {
-  return (target: object, property: string | symbol) =>
-    registerDecorator({
-      name: 'isStorableText',
-      target: target.constructor,
-      propertyName: String(property),
-      validator: {
-        validate: (value: unknown) => typeof value !== 'string' || isStorableText(value),
-        defaultMessage: (args: ValidationArguments) => `${args.property} must be well-formed Unicode text without NUL characters`,
-      },
-    });
+  return Satisfies(
+    (value, field) => (typeof value !== 'string' || isStorableText(value) ? null : `${field} must be well-formed Unicode text without NUL characters`),
+    'isStorableText',
+  );
 }
