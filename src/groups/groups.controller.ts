@@ -5,7 +5,7 @@ import { ApiErrorResponses } from '../common/errors';
 import { adminPath, GroupIdPipe, UserIdPipe } from '../common/http';
 import { MessagePageResponse } from '../messages/dto/message.response';
 import { NOT_ANNOUNCED_DESCRIPTION } from '../policy/events';
-import { GroupActor } from './group.rules';
+import { GroupActor, GroupOperation } from './group.rules';
 import { CreateGroupDto, GroupHistoryQueryDto, ListGroupsQueryDto, MemberRoleDto, MembersDto, ReplaceMembersDto, TransferOwnershipDto, UpdateGroupDto } from './dto/group.dto';
 import { GroupPageResponse, GroupResponse } from './dto/group.response';
 import { GroupsService } from './groups.service';
@@ -32,9 +32,9 @@ export class GroupsController {
   @ApiOperation({ summary: 'Create a group with its owner and first members' })
   @ApiCreatedResponse({ type: GroupResponse })
   @ApiErrorResponses({ ...CHANGE_ERRORS, USER_NOT_FOUND: UNKNOWN_USER, CONFLICT: 'The group id is taken', GROUP_FULL: 'More members than GROUP_MAX_MEMBERS' })
-  async create(@Body() dto: CreateGroupDto): Promise<GroupResponse> {
+  create(@Body() dto: CreateGroupDto): Promise<GroupResponse> {
     const { group_id = newGroupId(), ...op } = dto;
-    return (await this.groups.apply(group_id, { action: 'create', ...op }, ADMIN))!;
+    return this.change(group_id, { action: 'create', ...op });
   }
 
   @Get()
@@ -57,40 +57,40 @@ export class GroupsController {
   @ApiOperation({ summary: 'Rename the group or replace its attributes' })
   @ApiOkResponse({ type: GroupResponse })
   @ApiErrorResponses(CHANGE_ERRORS)
-  async update(@Param('groupId', GroupIdPipe) groupId: string, @Body() dto: UpdateGroupDto): Promise<GroupResponse> {
-    return (await this.groups.apply(groupId, { action: 'update', ...dto }, ADMIN))!;
+  update(@Param('groupId', GroupIdPipe) groupId: string, @Body() dto: UpdateGroupDto): Promise<GroupResponse> {
+    return this.change(groupId, { action: 'update', ...dto });
   }
 
   @Post(':groupId/members')
   @ApiOperation({ summary: 'Add members (those who are members already are left as they are)' })
   @ApiOkResponse({ type: GroupResponse })
   @ApiErrorResponses({ ...CHANGE_ERRORS, USER_NOT_FOUND: UNKNOWN_USER, GROUP_FULL: 'More members than GROUP_MAX_MEMBERS' })
-  async addMembers(@Param('groupId', GroupIdPipe) groupId: string, @Body() dto: MembersDto): Promise<GroupResponse> {
-    return (await this.groups.apply(groupId, { action: 'add_members', members: dto.members }, ADMIN))!;
+  addMembers(@Param('groupId', GroupIdPipe) groupId: string, @Body() dto: MembersDto): Promise<GroupResponse> {
+    return this.change(groupId, { action: 'add_members', members: dto.members });
   }
 
   @Put(':groupId/members')
   @ApiOperation({ summary: 'Replace the member list (the owner stays)' })
   @ApiOkResponse({ type: GroupResponse })
   @ApiErrorResponses({ ...CHANGE_ERRORS, USER_NOT_FOUND: UNKNOWN_USER, GROUP_FULL: 'More members than GROUP_MAX_MEMBERS' })
-  async replaceMembers(@Param('groupId', GroupIdPipe) groupId: string, @Body() dto: ReplaceMembersDto): Promise<GroupResponse> {
-    return (await this.groups.apply(groupId, { action: 'replace_members', members: dto.members }, ADMIN))!;
+  replaceMembers(@Param('groupId', GroupIdPipe) groupId: string, @Body() dto: ReplaceMembersDto): Promise<GroupResponse> {
+    return this.change(groupId, { action: 'replace_members', members: dto.members });
   }
 
   @Delete(':groupId/members/:userId')
   @ApiOperation({ summary: 'Remove a member (not the owner: transfer ownership first)' })
   @ApiOkResponse({ type: GroupResponse })
   @ApiErrorResponses({ ...CHANGE_ERRORS, NOT_A_MEMBER: 'The user is not a member', FORBIDDEN: 'The user is the owner' })
-  async removeMember(@Param('groupId', GroupIdPipe) groupId: string, @Param('userId', UserIdPipe) userId: string): Promise<GroupResponse> {
-    return (await this.groups.apply(groupId, { action: 'remove_member', member_id: userId }, ADMIN))!;
+  removeMember(@Param('groupId', GroupIdPipe) groupId: string, @Param('userId', UserIdPipe) userId: string): Promise<GroupResponse> {
+    return this.change(groupId, { action: 'remove_member', member_id: userId });
   }
 
   @Put(':groupId/members/:userId/role')
   @ApiOperation({ summary: 'Make a member an admin, or an admin a member' })
   @ApiOkResponse({ type: GroupResponse })
   @ApiErrorResponses({ ...CHANGE_ERRORS, NOT_A_MEMBER: 'The user is not a member', FORBIDDEN: 'The user is the owner' })
-  async setRole(@Param('groupId', GroupIdPipe) groupId: string, @Param('userId', UserIdPipe) userId: string, @Body() dto: MemberRoleDto): Promise<GroupResponse> {
-    return (await this.groups.apply(groupId, { action: 'set_role', member_id: userId, role: dto.role }, ADMIN))!;
+  setRole(@Param('groupId', GroupIdPipe) groupId: string, @Param('userId', UserIdPipe) userId: string, @Body() dto: MemberRoleDto): Promise<GroupResponse> {
+    return this.change(groupId, { action: 'set_role', member_id: userId, role: dto.role });
   }
 
   @Post(':groupId/owner')
@@ -98,8 +98,8 @@ export class GroupsController {
   @ApiOperation({ summary: 'Transfer ownership to a member (the old owner becomes an admin)' })
   @ApiOkResponse({ type: GroupResponse })
   @ApiErrorResponses({ ...CHANGE_ERRORS, NOT_A_MEMBER: 'The new owner is not a member' })
-  async transfer(@Param('groupId', GroupIdPipe) groupId: string, @Body() dto: TransferOwnershipDto): Promise<GroupResponse> {
-    return (await this.groups.apply(groupId, { action: 'transfer_ownership', member_id: dto.member_id }, ADMIN))!;
+  transfer(@Param('groupId', GroupIdPipe) groupId: string, @Body() dto: TransferOwnershipDto): Promise<GroupResponse> {
+    return this.change(groupId, { action: 'transfer_ownership', member_id: dto.member_id });
   }
 
   @Delete(':groupId')
@@ -123,5 +123,10 @@ export class GroupsController {
     @Query() query: GroupHistoryQueryDto,
   ): Promise<MessagePageResponse> {
     return this.groups.history(groupId, query.limit, query.order, query.cursor, query.member);
+  }
+
+  /** A change made by the admin API that leaves a group (all but delete). */
+  private async change(groupId: string, op: GroupOperation): Promise<GroupResponse> {
+    return (await this.groups.apply(groupId, op, ADMIN))!;
   }
 }

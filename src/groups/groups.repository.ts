@@ -59,7 +59,8 @@ export class GroupsRepository {
 
   /** The ids of every group the user is a member of. */
   async idsOfMember(appId: string, userId: string): Promise<string[]> {
-    return (await this.membershipsOf(appId, userId)).map((m) => m.groupId);
+    const docs = await this.model.find({ app_id: appId, 'members.user_id': userId }, { group_id: 1 }).lean<Array<Pick<Group, 'group_id'>>>().exec();
+    return docs.map((d) => d.group_id);
   }
 
   /**
