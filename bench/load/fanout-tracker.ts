@@ -143,7 +143,7 @@ export class FanoutTracker implements FanoutSink {
   }
 
   delivered(user: number, id: string | undefined, textLength: number, at: number): void {
-    const seq = this.known(id);
+    const seq = seqOf(this.tag, id, this.count, this.counters);
     if (seq === null) return;
     if (groupOf(this.shape, user) !== this.group[seq]) {
       this.counters.misrouted++;
@@ -167,7 +167,7 @@ export class FanoutTracker implements FanoutSink {
 
   rejected(_user: number, id: string | undefined, code: string): void {
     this.rejectedByCode[code] = (this.rejectedByCode[code] ?? 0) + 1;
-    const seq = this.known(id);
+    const seq = seqOf(this.tag, id, this.count, this.counters);
     if (seq !== null && this.refused[seq]++ === 0) this.refusedCount++;
   }
 
@@ -221,11 +221,6 @@ export class FanoutTracker implements FanoutSink {
     };
   }
 
-  private known(id: string | undefined): number | null {
-    const seq = seqOf(this.tag, id, this.count);
-    if (seq === null) this.counters.stray++;
-    return seq;
-  }
 
   private grow(): void {
     this.capacity *= 2;

@@ -9,11 +9,15 @@ export function clientMessageId(tag: string, seq: number): string {
   return `${tag}-${String(seq).padStart(SEQ_WIDTH, '0')}`;
 }
 
-/** The sequence number of an id of this run's tag (below `count` when given), or null for anything else. */
-export function seqOf(tag: string, id: string | undefined, count = Infinity): number | null {
-  if (id === undefined || id.length !== tag.length + 1 + SEQ_WIDTH || !id.startsWith(tag) || id[tag.length] !== '-') return null;
-  const seq = Number(id.slice(tag.length + 1));
-  return Number.isInteger(seq) && seq < count ? seq : null;
+/**
+ * The sequence number of an id of this run's tag (below `count` when given), or null for anything
+ * else, counted in `strays.stray` when given.
+ */
+export function seqOf(tag: string, id: string | undefined, count = Infinity, strays?: { stray: number }): number | null {
+  const seq = id !== undefined && id.length === tag.length + 1 + SEQ_WIDTH && id.startsWith(tag) && id[tag.length] === '-' ? Number(id.slice(tag.length + 1)) : NaN;
+  if (Number.isInteger(seq) && seq < count) return seq;
+  if (strays) strays.stray++;
+  return null;
 }
 
 export function body(text: string, id: string): string {

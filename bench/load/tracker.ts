@@ -129,7 +129,7 @@ export class Tracker implements DeliverySink {
   }
 
   delivered(user: number, id: string | undefined, textLength: number, at: number): void {
-    const seq = this.known(id);
+    const seq = seqOf(this.tag, id, this.count, this.counters);
     if (seq === null) return;
     if (this.to[seq] !== user) {
       this.counters.misrouted++;
@@ -147,7 +147,7 @@ export class Tracker implements DeliverySink {
   }
 
   confirmed(user: number, id: string | undefined, at: number): void {
-    const seq = this.known(id);
+    const seq = seqOf(this.tag, id, this.count, this.counters);
     if (seq === null) return;
     if (this.from[seq] !== user) {
       this.counters.misrouted++;
@@ -159,12 +159,12 @@ export class Tracker implements DeliverySink {
 
   rejected(_user: number, id: string | undefined, code: string): void {
     this.rejectedByCode[code] = (this.rejectedByCode[code] ?? 0) + 1;
-    const seq = this.known(id);
+    const seq = seqOf(this.tag, id, this.count, this.counters);
     if (seq !== null && this.refused[seq]++ === 0) this.refusedCount++;
   }
 
   redelivered(_user: number, id: string | undefined): void {
-    if (this.known(id) !== null) this.counters.redeliveredDropped++;
+    if (seqOf(this.tag, id, this.count, this.counters) !== null) this.counters.redeliveredDropped++;
   }
 
   disconnected(): void {
@@ -209,11 +209,6 @@ export class Tracker implements DeliverySink {
     return { count: this.count, scheduled: this.scheduled, deliveredAt: this.deliveredAt, refused: this.refused };
   }
 
-  private known(id: string | undefined): number | null {
-    const seq = seqOf(this.tag, id, this.count);
-    if (seq === null) this.counters.stray++;
-    return seq;
-  }
 
   private grow(): void {
     this.capacity *= 2;
