@@ -53,10 +53,12 @@ export class GroupNotices {
     const timestamp = Date.now();
     if (!change.after) {
       const groupId = change.before!.group_id;
-      return audience.map((user) => this.delivery.requestTo(this.topics.groupDeleted(user, groupId), { group_id: groupId, timestamp }));
+      const deleted = this.delivery.body({ group_id: groupId, timestamp });
+      return audience.map((user) => this.delivery.requestTo(this.topics.groupDeleted(user, groupId), deleted));
     }
-    const notice = groupNotice(change.after);
-    return audience.map((user) => this.delivery.requestTo(this.topics.groupUpdated(user, notice.group_id), notice));
+    const groupId = change.after.group_id;
+    const notice = this.delivery.body(groupNotice(change.after));
+    return audience.map((user) => this.delivery.requestTo(this.topics.groupUpdated(user, groupId), notice));
   }
 
   /** The latest messages, oldest first, as history copies to each new member (GROUP_HISTORY_FOR_NEW_MEMBERS=all). */

@@ -70,12 +70,13 @@ export class DeliveryPublisher {
     return this.publisher.publish(this.request(mqttTopic, payload));
   }
 
-  /** A payload for an MQTT topic, to publish with others (publishAll). */
-  requestTo(mqttTopic: string, payload: object): PublishRequest {
+  /** A payload for an MQTT topic, to publish with others (publishAll); one body for many topics: serialise it once (`body`). */
+  requestTo(mqttTopic: string, payload: object | Buffer): PublishRequest {
     return this.request(mqttTopic, payload);
   }
 
-  private body(payload: object): Buffer {
+  /** A payload as the body the engine publishes (JSON). */
+  body(payload: object): Buffer {
     return Buffer.from(JSON.stringify(payload));
   }
 

@@ -17,6 +17,7 @@ export interface PolicyRefusal {
 }
 
 const REGISTERED: UserState = { exists: true, disabled: false };
+const DISABLED: PolicyRefusal = { code: RejectionCode.SENDER_DISABLED, reason: 'the sender is disabled' };
 
 /** A group message may go: to these members (the sender among them). */
 export interface GroupAudience {
@@ -55,7 +56,7 @@ export class PolicyService {
       requireRegisteredRecipients ? this.users.state(recipient) : REGISTERED,
       this.blocks.isBlocked(sender, recipient),
     ]);
-    if (from.disabled) return { code: RejectionCode.SENDER_DISABLED, reason: 'the sender is disabled' };
+    if (from.disabled) return DISABLED;
     if (!to.exists) return { code: RejectionCode.UNKNOWN_RECIPIENT, reason: `user ${recipient} is not registered` };
     if (blocked) {
       return { code: RejectionCode.BLOCKED, reason: 'one of the two users blocks the other', silent: blockMode === 'silent' };
@@ -65,7 +66,7 @@ export class PolicyService {
 
   async checkGroupMessage(sender: string, groupId: string): Promise<PolicyRefusal | GroupAudience> {
     const [from, members] = await Promise.all([this.users.state(sender), this.groups.members(groupId)]);
-    if (from.disabled) return { code: RejectionCode.SENDER_DISABLED, reason: 'the sender is disabled' };
+    if (from.disabled) return DISABLED;
     if (!members) return { code: RejectionCode.GROUP_NOT_FOUND, reason: `group ${groupId} does not exist` };
     if (!members.has(sender)) return { code: RejectionCode.NOT_A_MEMBER, reason: `${sender} is not a member of ${groupId}` };
     return { members };
@@ -79,7 +80,7 @@ export class PolicyService {
 
   /** A disabled user's commands are refused like their messages (SENDER_DISABLED). */
   async checkSender(userId: string): Promise<PolicyRefusal | null> {
-    return (await this.users.state(userId)).disabled ? { code: RejectionCode.SENDER_DISABLED, reason: 'the sender is disabled' } : null;
+    return (await this.users.state(userId)).disabled ? DISABLED : null;
   }
 
   /** The sender's registered display name (the engine's word for `sender_fullname`), if registered. */
