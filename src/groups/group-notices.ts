@@ -94,7 +94,7 @@ export class GroupNotices {
 }
 
 /** A line a client without special handling can show. */
-export function describe(e: GroupEventAttributes): string {
+function describe(e: GroupEventAttributes): string {
   switch (e.event) {
     case GroupEvent.GROUP_CREATED:
       return `${e.by} created the group${e.name ? ` "${e.name}"` : ''}`;

@@ -5,7 +5,7 @@ import { DomainError, ErrorCode } from '../common/errors';
 export type GroupActor = { kind: 'user'; userId: string } | { kind: 'admin' } | { kind: 'system' };
 
 /** The `by` of an event the admin API caused. */
-export const ADMIN_ACTOR = 'admin';
+const ADMIN_ACTOR = 'admin';
 
 /**
  * Every change a group can go through. The users' commands (libs/protocol's GroupCommand), plus

@@ -4,8 +4,7 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { GroupMemberships } from '../conversations/group-memberships';
 import { decodeCursor, Page, readPage } from '../common/pagination';
 import { AppConfig } from '../config';
-import { toHistoryItem } from '../messages/message.mapper';
-import { MessagesRepository } from '../messages/messages.repository';
+import { MessagesService } from '../messages/messages.service';
 import { PolicyEvents } from '../policy/events';
 import { UserDeletionHooks } from '../users/user-hooks';
 import { UsersRepository } from '../users/users.repository';
@@ -33,7 +32,7 @@ export class GroupsService implements OnModuleInit {
     private readonly config: AppConfig,
     private readonly repository: GroupsRepository,
     private readonly users: UsersRepository,
-    private readonly messages: MessagesRepository,
+    private readonly messages: MessagesService,
     private readonly events: PolicyEvents,
     private readonly notices: GroupNotices,
     private readonly deletionHooks: UserDeletionHooks,
@@ -99,15 +98,7 @@ export class GroupsService implements OnModuleInit {
       if (!joined) throw new DomainError(ErrorCode.NOT_A_MEMBER, `${member} is not a member of ${groupId}`);
       if (this.config.groups.historyForNewMembers === 'since_join') floor = messageIdFloor(joined.joined_at);
     }
-    const from = cursor ? decodeCursor<{ id: string }>(cursor, { id: 'string' }).id : undefined;
-    const after = order === 'asc' ? maxId(from, floor) : floor;
-    const before = order === 'desc' ? from : undefined;
-    return readPage(
-      limit,
-      (rows) => this.messages.history({ appId: this.config.appId, pair: groupId, limit: rows, order, after, before }),
-      toHistoryItem,
-      (last) => ({ id: last._id }),
-    );
+    return this.messages.page(groupId, limit, order, cursor, floor);
   }
 
   /** A deleted user leaves every group; a group they owned passes on (or goes, when they were alone). */
@@ -143,10 +134,4 @@ export class GroupsService implements OnModuleInit {
     const missing = userIds.filter((id) => !registered.has(id));
     if (missing.length > 0) throw new DomainError(ErrorCode.USER_NOT_FOUND, `not registered: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}`);
   }
-}
-
-function maxId(a: string | undefined, b: string | undefined): string | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return a > b ? a : b;
 }

@@ -10,6 +10,6 @@ import { MessagesService } from './messages.service';
   imports: [MongooseModule.forFeature([{ name: Message.name, schema: MessageSchema }])],
   controllers: [MessagesController],
   providers: [MessagesRepository, MessagesService, DeliveryPublisher],
-  exports: [MessagesRepository, DeliveryPublisher],
+  exports: [MessagesRepository, MessagesService, DeliveryPublisher],
 })
 export class MessagesModule {}

@@ -21,12 +21,21 @@ export class MessagesService {
   ) {}
 
   /** One page of the conversation between two users, in time order. */
-  async history(user: string, peer: string, limit: number, order: 'asc' | 'desc', cursor?: string): Promise<MessagePageResponse> {
+  history(user: string, peer: string, limit: number, order: 'asc' | 'desc', cursor?: string): Promise<MessagePageResponse> {
+    return this.page(pairKey(user, peer), limit, order, cursor);
+  }
+
+  /**
+   * One page of a conversation's messages (`pair`: two users' pairKey, or a group's id), in time
+   * order; with `floor`, only messages with a larger id (made after the time it stands for).
+   */
+  page(pair: string, limit: number, order: 'asc' | 'desc', cursor?: string, floor?: string): Promise<MessagePageResponse> {
     const from = cursor ? decodeCursor<{ id: string }>(cursor, { id: 'string' }).id : undefined;
-    const range = from ? (order === 'asc' ? { after: from } : { before: from }) : {};
+    const after = order === 'asc' ? maxId(from, floor) : floor;
+    const before = order === 'desc' ? from : undefined;
     return readPage(
       limit,
-      (rows) => this.repository.history({ appId: this.config.appId, pair: pairKey(user, peer), limit: rows, order, ...range }),
+      (rows) => this.repository.history({ appId: this.config.appId, pair, limit: rows, order, after, before }),
       toHistoryItem,
       (last) => ({ id: last._id }),
     );
@@ -55,3 +64,9 @@ export class MessagesService {
 }
 
 /** The stored record without its storage keys (app_id, pair, dedupe_key). */
+
+function maxId(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a > b ? a : b;
+}

@@ -6,7 +6,6 @@ import { newMessageId } from './message-id';
  */
 export const GROUP_ID_PREFIX = 'group-';
 export const GROUP_ID_PATTERN = /^group-[A-Za-z0-9_@-]{1,58}$/;
-export const GROUP_ID_MAX_LENGTH = 64;
 export const GROUP_ID_RULE = '"group-" then 1 to 58 characters: letters, digits, "_", "-" and "@"';
 
 export function isValidGroupId(id: unknown): id is string {
