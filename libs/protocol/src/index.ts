@@ -8,3 +8,4 @@ export * from './free-form';
 export * from './validation';
 export * from './message-id';
 export * from './user-grants';
+export * from './presence';

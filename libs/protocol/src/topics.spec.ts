@@ -14,6 +14,10 @@ describe('TopicLayout', () => {
     expect(layout.groupResult('alice', 'group-1')).toBe('apps/tilechat/users/alice/groups/group-1/result');
     expect(layout.groupUpdated('bob', 'group-1')).toBe('apps/tilechat/users/bob/groups/group-1/clientupdated');
     expect(layout.groupDeleted('bob', 'group-1')).toBe('apps/tilechat/users/bob/groups/group-1/clientdeleted');
+    expect(layout.presenceCommand('alice')).toBe('apps/tilechat/users/alice/presence/command');
+    expect(layout.presenceWatch('alice')).toBe('apps/tilechat/users/alice/presence/watch');
+    expect(layout.presenceResult('alice')).toBe('apps/tilechat/users/alice/presence/result');
+    expect(layout.presenceUpdated('alice', 'bob')).toBe('apps/tilechat/users/alice/presence/bob/clientupdated');
     expect(layout.inbox('alice')).toBe('apps/tilechat/users/alice/#');
     expect(layout.amqpPrefix).toBe('apps.tilechat.users');
   });
@@ -28,6 +32,23 @@ describe('TopicLayout', () => {
     expect(layout.parse(layout.groupResult('alice', 'group-1'))?.kind).toBe('group-result');
     expect(layout.parse(layout.groupUpdated('alice', 'group-1'))?.kind).toBe('group-updated');
     expect(layout.parse(layout.groupDeleted('alice', 'group-1'))?.kind).toBe('group-deleted');
+    expect(layout.parseRoutingKey(mqttToAmqp(layout.presenceCommand('alice')))).toEqual({ kind: 'presence-command', owner: 'alice', peer: '' });
+    expect(layout.parse(layout.presenceWatch('alice'))).toEqual({ kind: 'presence-watch', owner: 'alice', peer: '' });
+    expect(layout.parse(layout.presenceResult('alice'))?.kind).toBe('presence-result');
+    expect(layout.parse(layout.presenceUpdated('alice', 'bob'))).toEqual({ kind: 'presence-updated', owner: 'alice', peer: 'bob' });
+  });
+
+  it('refuses presence topics of another shape', () => {
+    for (const topic of [
+      'apps/tilechat/users/alice/presence/unknown',
+      'apps/tilechat/users/alice/presence',
+      'apps/tilechat/users/group-1/presence/command',
+      'apps/tilechat/users/alice/presence/group-1/clientupdated',
+      'apps/tilechat/users/alice/presence/bob/command',
+      'apps/tilechat/users/alice/status/command',
+    ]) {
+      expect(layout.parse(topic)).toBeNull();
+    }
   });
 
   it('never takes a group id for a user, nor a user id for a group', () => {
@@ -42,6 +63,8 @@ describe('TopicLayout', () => {
     expect(layout.parse('apps/tilechat/users/alice/blocks/messages/outgoing')).toEqual({ kind: 'outgoing', owner: 'alice', peer: 'blocks' });
     expect(layout.parse('apps/tilechat/users/alice/blocks/messages/command')).toEqual({ kind: 'block-command', owner: 'alice', peer: 'messages' });
     expect(layout.parse('apps/tilechat/users/alice/groups/messages/outgoing')).toEqual({ kind: 'outgoing', owner: 'alice', peer: 'groups' });
+    expect(layout.parse('apps/tilechat/users/alice/presence/messages/outgoing')).toEqual({ kind: 'outgoing', owner: 'alice', peer: 'presence' });
+    expect(layout.parse('apps/tilechat/users/alice/presence/messages/clientupdated')).toEqual({ kind: 'presence-updated', owner: 'alice', peer: 'messages' });
   });
 
   it.each([

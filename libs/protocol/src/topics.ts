@@ -34,13 +34,20 @@ export type TopicKind =
   | 'group-command'
   | 'group-result'
   | 'group-updated'
-  | 'group-deleted';
+  | 'group-deleted'
+  | 'presence-command'
+  | 'presence-watch'
+  | 'presence-result'
+  | 'presence-updated';
 
 export interface ParsedTopic {
   kind: TopicKind;
-  /** The user whose path this is (the publisher for outgoing, block and group commands). */
+  /** The user whose path this is (the publisher for outgoing messages and commands). */
   owner: string;
-  /** The other user, or the group, named in the path (a group id only for message and group topics). */
+  /**
+   * The other user, or the group, named in the path (a group id only for message and group topics;
+   * the watched user for presence-updated; empty for the presence topics that name no one else).
+   */
   peer: string;
 }
 
@@ -52,6 +59,11 @@ const MESSAGE_KINDS = new Map<string, TopicKind>([
 const BLOCK_KINDS = new Map<string, TopicKind>([
   ['command', 'block-command'],
   ['result', 'block-result'],
+]);
+const PRESENCE_KINDS = new Map<string, TopicKind>([
+  ['command', 'presence-command'],
+  ['watch', 'presence-watch'],
+  ['result', 'presence-result'],
 ]);
 const GROUP_KINDS = new Map<string, TopicKind>([
   ['command', 'group-command'],
@@ -73,6 +85,10 @@ const GROUP_KINDS = new Map<string, TopicKind>([
  *   {prefix}/{me}/groups/{groupId}/result                  engine -> me
  *   {prefix}/{member}/groups/{groupId}/clientupdated       engine -> member (the group's new state)
  *   {prefix}/{member}/groups/{groupId}/clientdeleted       engine -> member (the group is gone)
+ *   {prefix}/{me}/presence/command                         client -> engine (set my status)
+ *   {prefix}/{me}/presence/watch                           client -> engine (the users whose presence I want)
+ *   {prefix}/{me}/presence/result                          engine -> me
+ *   {prefix}/{watcher}/presence/{userId}/clientupdated     engine -> watcher (a watched user's presence)
  */
 export class TopicLayout {
   readonly prefix: string;
@@ -126,6 +142,22 @@ export class TopicLayout {
     return `${this.prefix}/${member}/groups/${groupId}/clientdeleted`;
   }
 
+  presenceCommand(me: string): string {
+    return `${this.prefix}/${me}/presence/command`;
+  }
+
+  presenceWatch(me: string): string {
+    return `${this.prefix}/${me}/presence/watch`;
+  }
+
+  presenceResult(me: string): string {
+    return `${this.prefix}/${me}/presence/result`;
+  }
+
+  presenceUpdated(watcher: string, userId: string): string {
+    return `${this.prefix}/${watcher}/presence/${userId}/clientupdated`;
+  }
+
   /** Everything a user may subscribe to: their own inbox. */
   inbox(userId: string): string {
     return `${this.prefix}/${userId}/#`;
@@ -142,9 +174,15 @@ export class TopicLayout {
     const words = topic.split('/');
     const n = this.prefixWords.length;
     for (let i = 0; i < n; i++) if (words[i] !== this.prefixWords[i]) return null;
+    if (words.length === n + 3) {
+      const [owner, second, last] = words.slice(n);
+      const presenceKind = second === 'presence' ? PRESENCE_KINDS.get(last) : undefined;
+      return presenceKind && isValidUserId(owner) ? { kind: presenceKind, owner, peer: '' } : null;
+    }
     if (words.length !== n + 4) return null;
     const [owner, second, third, last] = words.slice(n);
     if (!isValidUserId(owner)) return null;
+    if (second === 'presence' && last === 'clientupdated') return isValidUserId(third) ? { kind: 'presence-updated', owner, peer: third } : null;
     const messageKind = third === 'messages' ? MESSAGE_KINDS.get(last) : undefined;
     if (messageKind) return isValidUserId(second) || isValidGroupId(second) ? { kind: messageKind, owner, peer: second } : null;
     const blockKind = second === 'blocks' ? BLOCK_KINDS.get(last) : undefined;

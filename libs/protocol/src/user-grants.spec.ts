@@ -23,6 +23,8 @@ describe('userGrants: least privilege for a chat user', () => {
       'rabbitmq.write:*/amq.topic/apps.tilechat.users.alice.*.messages.outgoing',
       'rabbitmq.write:*/amq.topic/apps.tilechat.users.alice.blocks.*.command',
       'rabbitmq.write:*/amq.topic/apps.tilechat.users.alice.groups.*.command',
+      'rabbitmq.write:*/amq.topic/apps.tilechat.users.alice.presence.command',
+      'rabbitmq.write:*/amq.topic/apps.tilechat.users.alice.presence.watch',
       'rabbitmq.read:*/amq.topic/apps.tilechat.users.alice.*',
       'rabbitmq.configure:*/mqtt-subscription-alice~*',
       'rabbitmq.write:*/mqtt-subscription-alice~*',
@@ -32,6 +34,8 @@ describe('userGrants: least privilege for a chat user', () => {
       'apps/tilechat/users/alice/+/messages/outgoing',
       'apps/tilechat/users/alice/blocks/+/command',
       'apps/tilechat/users/alice/groups/+/command',
+      'apps/tilechat/users/alice/presence/command',
+      'apps/tilechat/users/alice/presence/watch',
     ]);
     expect(grants.subscribe).toEqual(['apps/tilechat/users/alice/#']);
     expect(grants.clientIdPrefix).toBe('alice~');
@@ -70,6 +74,10 @@ describe('userGrants: least privilege for a chat user', () => {
             layout.groupCommand(other, 'group-1'),
             layout.groupUpdated(other, 'group-1'),
             layout.clientAdded(other, 'group-1'),
+            layout.presenceCommand(other),
+            layout.presenceWatch(other),
+            layout.presenceResult(other),
+            layout.presenceUpdated(other, user),
           ]) {
             expect(brokerMatches(pattern, key(topic))).toBe(false);
           }
@@ -84,6 +92,8 @@ describe('userGrants: least privilege for a chat user', () => {
             layout.groupResult(user, 'group-1'),
             layout.groupUpdated(user, 'group-1'),
             layout.groupDeleted(user, 'group-1'),
+            layout.presenceResult(user),
+            layout.presenceUpdated(user, 'bob'),
           ]) {
             expect(brokerMatches(pattern, key(topic))).toBe(false);
           }
@@ -105,8 +115,18 @@ describe('userGrants: least privilege for a chat user', () => {
     expect(can('read', layout.clientAdded(user, 'group-1'))).toBe(true);
     expect(can('read', layout.groupUpdated(user, 'group-1'))).toBe(true);
     expect(can('read', layout.groupDeleted(user, 'group-1'))).toBe(true);
+    expect(can('write', layout.presenceCommand(user))).toBe(true);
+    expect(can('write', layout.presenceWatch(user))).toBe(true);
+    expect(can('read', layout.presenceResult(user))).toBe(true);
+    expect(can('read', layout.presenceUpdated(user, 'bob'))).toBe(true);
 
-    expect(grants.publish).toEqual([layout.outgoing(user, '+'), layout.blockCommand(user, '+'), layout.groupCommand(user, '+')]);
+    expect(grants.publish).toEqual([
+      layout.outgoing(user, '+'),
+      layout.blockCommand(user, '+'),
+      layout.groupCommand(user, '+'),
+      layout.presenceCommand(user),
+      layout.presenceWatch(user),
+    ]);
     expect(grants.subscribe).toEqual([layout.inbox(user)]);
     expect(grants.clientIdPrefix).toBe(`${user}~`);
   });

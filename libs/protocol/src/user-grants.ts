@@ -14,7 +14,7 @@ export interface UserGrants {
 }
 
 /**
- * Least privilege for a chat user: publish only to their own outgoing, block and group command topics,
+ * Least privilege for a chat user: publish only to their own outgoing, block, group and presence command topics,
  * subscribe only to their own inbox, and only use the MQTT subscription queues of their own
  * client ids (`<userId>~...`). The broker's only wildcard is `*`, which also matches dots, so
  * every pattern ends in a fixed word that inbox topics never end in.
@@ -24,13 +24,15 @@ export function userGrants(layout: TopicLayout, userId: string, audience: string
   const queues = `mqtt-subscription-${clientIdPrefix(userId)}*`;
   const scope = (permission: string, resource: string) => `${audience}.${permission}:*/${resource}`;
   return {
-    publish: [layout.outgoing(userId, '+'), layout.blockCommand(userId, '+'), layout.groupCommand(userId, '+')],
+    publish: [layout.outgoing(userId, '+'), layout.blockCommand(userId, '+'), layout.groupCommand(userId, '+'), layout.presenceCommand(userId), layout.presenceWatch(userId)],
     subscribe: [layout.inbox(userId)],
     clientIdPrefix: clientIdPrefix(userId),
     scopes: [
       scope('write', `amq.topic/${p}.${userId}.*.messages.outgoing`),
       scope('write', `amq.topic/${p}.${userId}.blocks.*.command`),
       scope('write', `amq.topic/${p}.${userId}.groups.*.command`),
+      scope('write', `amq.topic/${p}.${userId}.presence.command`),
+      scope('write', `amq.topic/${p}.${userId}.presence.watch`),
       scope('read', `amq.topic/${p}.${userId}.*`),
       scope('configure', queues),
       scope('write', queues),
