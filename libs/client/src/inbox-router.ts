@@ -153,7 +153,8 @@ export function routeInbound(layout: TopicLayout, userId: string, topic: string,
   const parsed = layout.parse(topic);
   if (!parsed || parsed.owner !== userId) return { kind: 'ignored', why: 'other-topic' };
   if (parsed.kind === 'outgoing' || parsed.kind === 'block-command' || parsed.kind === 'group-command') return { kind: 'ignored', why: 'echo' };
-  if (parsed.kind === 'block-result') return { kind: 'ignored', why: 'other-topic' };
+  if (parsed.kind === 'presence-command' || parsed.kind === 'presence-watch') return { kind: 'ignored', why: 'echo' };
+  if (parsed.kind === 'block-result' || parsed.kind === 'presence-result' || parsed.kind === 'presence-updated') return { kind: 'ignored', why: 'other-topic' };
 
   let body: unknown;
   try {
