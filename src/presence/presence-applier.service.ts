@@ -186,6 +186,9 @@ export class PresenceApplier implements OnModuleInit, OnModuleDestroy, PolicyCha
     }
     term.ready = true;
     void this.run(term);
+    // A second look once the listing's lag has passed: a connection that died with a crashed broker
+    // just after it opened is too new for the first look to drop.
+    this.later(LISTING_LAG_MS + 1000, () => this.kick((t) => (t.reconcileDue = true)));
   }
 
   private receive(term: Term, msg: ConsumeMessage): void {
