@@ -34,6 +34,8 @@ const BATCH = 500;
 const TAKEOVER_GRACE_MS = 2000;
 /** The management API lists a connection 0.5-5 s after it opened (docs/rabbitmq.md). */
 const LISTING_LAG_MS = 10_000;
+/** How long a shutdown waits for the batch under way to be stored. */
+const SHUTDOWN_FLUSH_MS = 2000;
 
 /** One leadership: the channel that holds the queue's exclusive consumer, and the state built under it. */
 interface Term {
@@ -94,9 +96,14 @@ export class PresenceApplier implements OnModuleInit, OnModuleDestroy, PolicyCha
     if (!this.management.configured) this.logger.warn('RABBITMQ_MANAGEMENT_URL is not set: presence cannot reconcile with the broker, nor close connections');
   }
 
-  onModuleDestroy(): void {
+  /** Lets the batch under way finish and be stored (bounded), so the next leader does not apply and announce it again. */
+  async onModuleDestroy(): Promise<void> {
     this.destroyed = true;
     for (const t of this.timers) clearInterval(t);
+    const term = this.term;
+    for (const deadline = Date.now() + SHUTDOWN_FLUSH_MS; term && (term.running || term.writer.busy) && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     this.endTerm();
   }
 

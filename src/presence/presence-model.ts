@@ -65,6 +65,8 @@ export class PresenceModel {
   private readonly watchers = new Map<string, Set<string>>();
   private readonly heldOffline = new Map<string, number>();
   private readonly tombstones = new Map<string, number>();
+  /** Connections opened and not identified yet, by client id: a takeover in progress is one of them. */
+  private readonly unidentified = new Map<string, string>();
   /** Users not online who set a status or a watch list, and when. */
   private readonly settingsOffline = new Map<string, number>();
 
@@ -88,6 +90,7 @@ export class PresenceModel {
     if (this.tombstones.has(event.name)) return; // an event of a connection already closed, applied again
     const identified = this.connections.apply(event);
     if (identified) this.identified(identified, now, fx);
+    else if (event.type === 'connection.created' && event.clientId && !this.connections.get(event.name)?.user) this.unidentified.set(event.clientId, event.name);
   }
 
   /**
@@ -174,6 +177,7 @@ export class PresenceModel {
   }
 
   private identified(c: IdentifiedConnection, now: number, fx: Effects): void {
+    this.forgetUnidentified(c);
     fx.added.set(c.name, c);
     fx.removed.delete(c.name);
     if (!isMqttKind(c)) return;
@@ -201,6 +205,7 @@ export class PresenceModel {
     const known = this.connections.remove(name);
     this.tombstones.delete(name);
     this.tombstones.set(name, now);
+    if (known) this.forgetUnidentified(known);
     if (!known?.user) return;
     if (fx.added.delete(name) === false) fx.removed.add(name);
     const names = this.counted.get(known.user);
@@ -212,9 +217,11 @@ export class PresenceModel {
 
   /** A connection with the closed one's client id has opened and is not identified yet: a takeover. */
   private takeoverPending(closed: LiveConnection): boolean {
-    if (!closed.clientId) return false;
-    for (const c of this.connections.all()) if (c.user === undefined && c.clientId === closed.clientId) return true;
-    return false;
+    return Boolean(closed.clientId) && this.unidentified.has(closed.clientId!);
+  }
+
+  private forgetUnidentified(c: LiveConnection): void {
+    if (c.clientId && this.unidentified.get(c.clientId) === c.name) this.unidentified.delete(c.clientId);
   }
 
   private wentOffline(user: string, now: number, fx: Effects): void {
