@@ -60,6 +60,7 @@ const GROUP_EVENTS: ReadonlySet<string> = new Set(Object.values(GroupEvent));
 const ROLES: ReadonlySet<unknown> = new Set(['owner', 'admin', 'member']);
 /** The topics the user publishes to: what arrives on them is the user's own publish coming back. */
 const OWN_PUBLISHES = ['outgoing', 'block-command', 'group-command', 'presence-command', 'presence-watch'] as const;
+const PRESENCE_RESULT_CODES: ReadonlySet<string> = new Set<PresenceResultCode>([...Object.values(RejectionCode), ErrorCode.VALIDATION_FAILED]);
 const SHOWN_STATUSES: ReadonlySet<unknown> = new Set<ShownStatus>(['online', 'away', 'busy', 'offline']);
 /** Actions whose successful result has no group left to show. */
 const GROUPLESS_ACTIONS: ReadonlySet<GroupAction> = new Set<GroupAction>(['leave', 'delete']);
@@ -161,7 +162,7 @@ function isOwnPublish(kind: TopicKind): kind is (typeof OWN_PUBLISHES)[number] {
 }
 
 function isPresenceResultCode(v: unknown): v is PresenceResultCode {
-  return typeof v === 'string' && (REJECTION_CODES.has(v) || v === ErrorCode.VALIDATION_FAILED);
+  return typeof v === 'string' && PRESENCE_RESULT_CODES.has(v);
 }
 
 function isOptional(v: unknown, type: 'string' | 'number'): boolean {
