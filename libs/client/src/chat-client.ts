@@ -10,7 +10,6 @@ import {
   PresenceNotice,
   PresenceResult,
   PresenceStatus,
-  PresenceWatch,
 } from '@app/protocol';
 import { reconnectDelay } from './backoff';
 import { ClientErrorCode, ConnectError, GroupCommandError, PresenceCommandError, SendError } from './errors';
@@ -22,7 +21,7 @@ import { buildOutgoing, SendOptions } from './outgoing';
 import { PendingCommands } from './pending-commands';
 import { PendingPresence, PresenceCommandKind } from './pending-presence';
 import { PendingSends } from './pending-sends';
-import { buildStatusCommand, buildWatchCommand } from './presence-commands';
+import { buildStatusCommand, buildWatchCommand, BuiltPresenceCommand } from './presence-commands';
 import { RecentIds } from './recent-ids';
 import { Transport } from './transport';
 import { TypedEmitter } from './typed-emitter';
@@ -279,7 +278,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   setStatus(status: PresenceStatus, text?: string | null, options: PresenceCommandOptions = {}): Promise<PresenceResult> {
     const command: PresenceCommand = { status };
     if (text !== undefined) command.text = text;
-    return this.presenceCommand('status', command, options);
+    return this.presenceCommand('status', (commandId) => buildStatusCommand(command, commandId, this.options.maxPayloadBytes), options);
   }
 
   /**
@@ -289,7 +288,8 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
    * and every change after it. The client sends the last accepted list again after a reconnect.
    */
   watch(userIds: string[], options: PresenceCommandOptions = {}): Promise<PresenceResult> {
-    return this.presenceCommand('watch', { users: userIds }, options);
+    const { maxPayloadBytes, maxWatchedUsers } = this.options;
+    return this.presenceCommand('watch', (commandId) => buildWatchCommand({ users: userIds }, commandId, maxPayloadBytes, maxWatchedUsers), options);
   }
 
   /**
@@ -297,17 +297,14 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
    * PendingPresence). Unlike a group command it may go out twice: after a lost connection, one that
    * was out goes out again, as does one made while reconnecting.
    */
-  private presenceCommand(kind: PresenceCommandKind, command: PresenceCommand | PresenceWatch, options: PresenceCommandOptions): Promise<PresenceResult> {
+  private presenceCommand(kind: PresenceCommandKind, build: (commandId: string) => BuiltPresenceCommand, options: PresenceCommandOptions): Promise<PresenceResult> {
     if (this.currentState === 'closed') return Promise.reject(new PresenceCommandError(ClientErrorCode.CLOSED, 'the client is closed', kind, true));
     const commandId = this.newCommandId();
-    const { maxPayloadBytes, maxWatchedUsers, layout, userId } = this.options;
-    const built =
-      kind === 'status'
-        ? buildStatusCommand(command as PresenceCommand, commandId, maxPayloadBytes)
-        : buildWatchCommand(command as PresenceWatch, commandId, maxPayloadBytes, maxWatchedUsers);
+    const built = build(commandId);
     if (!built.ok) return Promise.reject(new PresenceCommandError(built.code, built.reason, kind, true));
     const timeoutMs = options.timeoutMs ?? this.options.sendTimeoutMs;
     if (!isPositiveInteger(timeoutMs)) return Promise.reject(timeoutError(timeoutMs));
+    const { layout, userId } = this.options;
     const topic = kind === 'status' ? layout.presenceCommand(userId) : layout.presenceWatch(userId);
     const online = this.currentState === 'connected';
     const answer = this.presence.wait(kind, commandId, { topic, body: built.body }, { topic, body: built.resend }, online, timeoutMs);
