@@ -1,6 +1,6 @@
-import { DeliveredMessage, ErrorCode, GroupEvent, GroupState, isValidGroupId, MessageStatus, RejectionCode, TopicLayout } from '@app/protocol';
+import { DeliveredMessage, ErrorCode, GroupEvent, GroupState, isValidGroupId, MessageStatus, PresenceStatus, RejectionCode, TopicLayout } from '@app/protocol';
 import { ChatClient, ConnectionState } from './chat-client';
-import { ClientErrorCode, ConnectError, GroupCommandError } from './errors';
+import { ClientErrorCode, ConnectError, GroupCommandError, PresenceCommandError } from './errors';
 import { ChatClientOptions } from './options';
 import { groupState } from '../../../test/support/group-state';
 import { Qos, Transport, TransportEvents, TransportOptions } from './transport';
@@ -118,6 +118,8 @@ describe('ChatClient', () => {
             layout.groupResult('alice', '+'),
             layout.groupUpdated('alice', '+'),
             layout.groupDeleted('alice', '+'),
+            layout.presenceResult('alice'),
+            layout.presenceUpdated('alice', '+'),
           ],
           qos: 1,
         },
@@ -547,6 +549,209 @@ describe('ChatClient', () => {
       await client.close();
       await expect(leaving).rejects.toMatchObject({ code: ClientErrorCode.CLOSED });
       await expect(client.deleteGroup(G)).rejects.toMatchObject({ code: ClientErrorCode.CLOSED });
+    });
+  });
+  describe('presence', () => {
+    const presenceOut = (broker: FakeTransport) =>
+      broker.published.filter((p) => p.topic === layout.presenceCommand('alice') || p.topic === layout.presenceWatch('alice')).map((p) => ({ topic: p.topic, body: JSON.parse(p.payload) as Record<string, unknown> }));
+    const idOf = (broker: FakeTransport) => broker.lastBody().command_id as string;
+    const statusResult = (commandId: string | undefined, status: PresenceStatus = 'away', over: Record<string, unknown> = {}) => ({ command: 'status', command_id: commandId, ok: true, status, timestamp: 3, ...over });
+    const watchResult = (commandId: string | undefined, watched: number, over: Record<string, unknown> = {}) => ({ command: 'watch', command_id: commandId, ok: true, watched, timestamp: 3, ...over });
+
+    it("sets the user's status on the presence command topic and resolves with the engine's result", async () => {
+      const { client, broker } = await connected();
+      const setting = client.setStatus('away', 'lunch');
+      expect(presenceOut(broker)).toEqual([{ topic: layout.presenceCommand('alice'), body: { status: 'away', text: 'lunch', command_id: expect.any(String) } }]);
+      expect(client.pendingCommands).toBe(1);
+      broker.deliver(layout.presenceResult('alice'), statusResult(idOf(broker), 'away', { text: 'lunch' }));
+      await expect(setting).resolves.toEqual(statusResult(idOf(broker), 'away', { text: 'lunch' }));
+      expect(client.pendingCommands).toBe(0);
+    });
+
+    it('sends a null text to clear it, and no text when none is given', async () => {
+      const { client, broker } = await connected();
+      void client.setStatus('busy', null).catch(() => undefined);
+      void client.setStatus('online').catch(() => undefined);
+      expect(presenceOut(broker).map((p) => p.body)).toEqual([
+        { status: 'busy', text: null, command_id: expect.any(String) },
+        { status: 'online', command_id: expect.any(String) },
+      ]);
+      await client.close();
+    });
+
+    it('replaces the watch list on the watch topic and resolves with the count and the unknown ids', async () => {
+      const { client, broker } = await connected();
+      const watching = client.watch(['bob', 'ghost']);
+      expect(presenceOut(broker)).toEqual([{ topic: layout.presenceWatch('alice'), body: { users: ['bob', 'ghost'], command_id: expect.any(String) } }]);
+      broker.deliver(layout.presenceResult('alice'), watchResult(idOf(broker), 2, { unknown: ['ghost'] }));
+      await expect(watching).resolves.toMatchObject({ command: 'watch', ok: true, watched: 2, unknown: ['ghost'] });
+    });
+
+    it("rejects with a PresenceCommandError carrying the engine's code when refused", async () => {
+      const { client, broker } = await connected();
+      const watching = client.watch(['bob']);
+      broker.deliver(layout.presenceResult('alice'), { command: 'watch', command_id: idOf(broker), ok: false, code: RejectionCode.RATE_LIMITED, reason: 'slow down', timestamp: 3 });
+      await expect(watching).rejects.toBeInstanceOf(PresenceCommandError);
+      await expect(watching).rejects.toMatchObject({ code: RejectionCode.RATE_LIMITED, reason: 'slow down', command: 'watch', local: false });
+    });
+
+    it("settles each command by its command_id; another device's result, one without command_id or of the other command settle nothing", async () => {
+      const { client, broker } = await connected();
+      const setting = client.setStatus('busy');
+      const statusId = idOf(broker);
+      const watching = client.watch(['bob']);
+      const watchId = idOf(broker);
+      expect(statusId).not.toBe(watchId);
+      broker.deliver(layout.presenceResult('alice'), statusResult('alice-other-device', 'online'));
+      broker.deliver(layout.presenceResult('alice'), statusResult(undefined, 'online'));
+      broker.deliver(layout.presenceResult('alice'), watchResult(statusId, 1));
+      expect(client.pendingCommands).toBe(2);
+      broker.deliver(layout.presenceResult('alice'), watchResult(watchId, 1));
+      broker.deliver(layout.presenceResult('alice'), statusResult(statusId, 'busy'));
+      await expect(watching).resolves.toMatchObject({ watched: 1 });
+      await expect(setting).resolves.toMatchObject({ status: 'busy' });
+    });
+
+    it.each([
+      ['a status no one can set', (c: ChatClient) => c.setStatus('offline' as PresenceStatus), 'status'],
+      ['a text over 140 characters', (c: ChatClient) => c.setStatus('away', 'x'.repeat(141)), 'status'],
+      ['a text that is not a string', (c: ChatClient) => c.setStatus('away', 5 as unknown as string), 'status'],
+      ['an invalid user id', (c: ChatClient) => c.watch(['bob', 'a/b']), 'watch'],
+      ['a list that is not an array', (c: ChatClient) => c.watch('bob' as unknown as string[]), 'watch'],
+      ['more users than maxWatchedUsers', (c: ChatClient) => c.watch(['bob', 'carol', 'dave']), 'watch'],
+    ])('refuses %s with VALIDATION_FAILED without publishing', async (_what, run, command) => {
+      const { client, broker } = await connected({ maxWatchedUsers: 2 });
+      await expect(run(client)).rejects.toMatchObject({ code: ErrorCode.VALIDATION_FAILED, command, local: true });
+      expect(broker.published).toHaveLength(0);
+      expect(client.pendingCommands).toBe(0);
+    });
+
+    it('refuses a watch list over maxPayloadBytes with PAYLOAD_TOO_LARGE', async () => {
+      const { client, broker } = await connected({ maxPayloadBytes: 100 });
+      await expect(client.watch(Array.from({ length: 20 }, (_, i) => `user${i}`))).rejects.toMatchObject({ code: RejectionCode.PAYLOAD_TOO_LARGE, local: true });
+      expect(broker.published).toHaveLength(0);
+    });
+
+    it('times out with TIMEOUT when no result comes', async () => {
+      const { client } = await connected();
+      jest.useFakeTimers();
+      const setting = client.setStatus('away', undefined, { timeoutMs: 50 });
+      jest.advanceTimersByTime(50);
+      await expect(setting).rejects.toMatchObject({ code: ClientErrorCode.TIMEOUT, command: 'status' });
+      expect(client.pendingCommands).toBe(0);
+    });
+
+    it('fails waiting and later commands with CLOSED after close()', async () => {
+      const { client } = await connected();
+      const watching = client.watch(['bob']);
+      await client.close();
+      await expect(watching).rejects.toMatchObject({ code: ClientErrorCode.CLOSED, command: 'watch' });
+      await expect(client.setStatus('away')).rejects.toMatchObject({ code: ClientErrorCode.CLOSED, command: 'status' });
+    });
+
+    it("emits a watched user's presence, and counts a malformed notice", async () => {
+      const { client, broker } = await connected();
+      const presence = jest.fn();
+      client.on('presence', presence);
+      broker.deliver(layout.presenceUpdated('alice', 'bob'), { user: 'bob', status: 'away', text: 'lunch', timestamp: 4 });
+      broker.deliver(layout.presenceUpdated('alice', 'bob'), { user: 'bob', status: 'offline', last_seen_at: 5, timestamp: 6 });
+      broker.deliver(layout.presenceUpdated('alice', 'bob'), { user: 'carol', status: 'online', timestamp: 7 });
+      broker.deliver(layout.presenceUpdated('alice', 'bob'), { user: 'bob', status: 'invisible', timestamp: 8 });
+      expect(presence.mock.calls).toEqual([[{ user: 'bob', status: 'away', text: 'lunch', timestamp: 4 }], [{ user: 'bob', status: 'offline', last_seen_at: 5, timestamp: 6 }]]);
+      expect(client.stats.malformed).toBe(2);
+    });
+
+    it('ignores its own presence commands coming back', async () => {
+      const { client, broker } = await connected();
+      const presence = jest.fn();
+      client.on('presence', presence);
+      broker.deliver(layout.presenceCommand('alice'), { status: 'away' });
+      broker.deliver(layout.presenceWatch('alice'), { users: ['bob'] });
+      expect(presence).not.toHaveBeenCalled();
+      expect(client.stats.echoes).toBe(2);
+    });
+
+    describe('after a reconnect', () => {
+      const reconnect = async (broker: FakeTransport) => {
+        broker.drop();
+        await new Promise((r) => setTimeout(r, 30));
+        broker.accept();
+        await flush();
+      };
+
+      it('sends the last accepted status and watch list again, after the subscription, without command_id', async () => {
+        const { client, broker } = await connected({ reconnect: { initialDelayMs: 10, maxDelayMs: 10 } });
+        const setting = client.setStatus('away', 'lunch');
+        broker.deliver(layout.presenceResult('alice'), statusResult(idOf(broker), 'away', { text: 'lunch' }));
+        const watching = client.watch(['bob', 'carol']);
+        broker.deliver(layout.presenceResult('alice'), watchResult(idOf(broker), 2));
+        await Promise.all([setting, watching]);
+        const before = broker.published.length;
+
+        broker.drop();
+        await new Promise((r) => setTimeout(r, 30));
+        broker.accept();
+        expect(broker.published).toHaveLength(before); // not before the subscription is back
+        await flush();
+        expect(broker.subscriptions).toHaveLength(2);
+        expect(broker.subscriptions[1].filters).toEqual(expect.arrayContaining([layout.presenceResult('alice'), layout.presenceUpdated('alice', '+')]));
+        expect(presenceOut(broker).slice(2)).toEqual([
+          { topic: layout.presenceCommand('alice'), body: { status: 'away', text: 'lunch' } },
+          { topic: layout.presenceWatch('alice'), body: { users: ['bob', 'carol'] } },
+        ]);
+        // Their results answer no one.
+        broker.deliver(layout.presenceResult('alice'), statusResult(undefined, 'away', { text: 'lunch' }));
+        expect(client.pendingCommands).toBe(0);
+
+        await reconnect(broker); // and again after every reconnect
+        expect(presenceOut(broker).slice(4).map((p) => p.body)).toEqual([{ status: 'away', text: 'lunch' }, { users: ['bob', 'carol'] }]);
+        await client.close();
+      });
+
+      it('sends nothing again when nothing was set or watched', async () => {
+        const { client, broker } = await connected({ reconnect: { initialDelayMs: 10, maxDelayMs: 10 } });
+        await reconnect(broker);
+        expect(broker.published).toHaveLength(0);
+        await client.close();
+      });
+
+      it('sends again the list accepted before a refused one, not the refused one', async () => {
+        const { client, broker } = await connected({ reconnect: { initialDelayMs: 10, maxDelayMs: 10 } });
+        const first = client.watch(['bob']);
+        broker.deliver(layout.presenceResult('alice'), watchResult(idOf(broker), 1));
+        await first;
+        const second = client.watch(['bob', 'carol']);
+        broker.deliver(layout.presenceResult('alice'), { command: 'watch', command_id: idOf(broker), ok: false, code: RejectionCode.RATE_LIMITED, reason: 'slow down', timestamp: 3 });
+        await expect(second).rejects.toMatchObject({ code: RejectionCode.RATE_LIMITED });
+        await reconnect(broker);
+        expect(presenceOut(broker).slice(2).map((p) => p.body)).toEqual([{ users: ['bob'] }]);
+        await client.close();
+      });
+
+      it('sends a command that was out again with its command_id (not DISCONNECTED), and one made while away, then settles them', async () => {
+        const { client, broker } = await connected({ reconnect: { initialDelayMs: 10, maxDelayMs: 10 } });
+        const accepted = client.setStatus('busy');
+        broker.deliver(layout.presenceResult('alice'), statusResult(idOf(broker), 'busy'));
+        await accepted;
+        const out = client.watch(['bob']);
+        const outId = idOf(broker);
+        broker.drop();
+        const whileAway = client.setStatus('away', 'back soon');
+        expect(presenceOut(broker)).toHaveLength(2); // nothing goes out while disconnected
+        await new Promise((r) => setTimeout(r, 30));
+        broker.accept();
+        await flush();
+        const again = presenceOut(broker).slice(2);
+        expect(again).toEqual([
+          { topic: layout.presenceWatch('alice'), body: { users: ['bob'], command_id: outId } },
+          { topic: layout.presenceCommand('alice'), body: { status: 'away', text: 'back soon', command_id: expect.any(String) } },
+        ]);
+        broker.deliver(layout.presenceResult('alice'), watchResult(outId, 1));
+        broker.deliver(layout.presenceResult('alice'), statusResult(again[1].body.command_id as string, 'away', { text: 'back soon' }));
+        await expect(out).resolves.toMatchObject({ watched: 1 });
+        await expect(whileAway).resolves.toMatchObject({ status: 'away', text: 'back soon' });
+        await client.close();
+      });
     });
   });
 });

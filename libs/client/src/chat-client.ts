@@ -1,13 +1,27 @@
-import { DeliveredMessage, GroupCommand, GroupDeletedNotice, GroupResult, GroupNotice, GroupSystemMessage, newGroupId } from '@app/protocol';
+import {
+  DeliveredMessage,
+  GroupCommand,
+  GroupDeletedNotice,
+  GroupResult,
+  GroupNotice,
+  GroupSystemMessage,
+  newGroupId,
+  PresenceCommand,
+  PresenceNotice,
+  PresenceResult,
+  PresenceStatus,
+} from '@app/protocol';
 import { reconnectDelay } from './backoff';
-import { ClientErrorCode, ConnectError, GroupCommandError, SendError } from './errors';
+import { ClientErrorCode, ConnectError, GroupCommandError, PresenceCommandError, SendError } from './errors';
 import { buildGroupCommand } from './group-commands';
 import { InboundEvent, Rejection, routeInbound } from './inbox-router';
 import { mqttTransport } from './mqtt-transport';
 import { ChatClientOptions, ResolvedOptions, resolveOptions } from './options';
 import { buildOutgoing, SendOptions } from './outgoing';
 import { PendingCommands } from './pending-commands';
+import { PendingPresence, PresenceCommandKind } from './pending-presence';
 import { PendingSends } from './pending-sends';
+import { buildStatusCommand, buildWatchCommand, BuiltPresenceCommand } from './presence-commands';
 import { RecentIds } from './recent-ids';
 import { Transport } from './transport';
 import { TypedEmitter } from './typed-emitter';
@@ -21,6 +35,11 @@ import { TypedEmitter } from './typed-emitter';
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
 export interface GroupCommandOptions {
+  /** Overrides the client's sendTimeoutMs for this command. */
+  timeoutMs?: number;
+}
+
+export interface PresenceCommandOptions {
   /** Overrides the client's sendTimeoutMs for this command. */
   timeoutMs?: number;
 }
@@ -55,6 +74,12 @@ export type ChatClientEvents = {
   groupUpdated: [group: GroupNotice];
   /** A group this user was a member of was deleted. */
   groupDeleted: [notice: GroupDeletedNotice];
+  /**
+   * A watched user's presence as this user may see it: their current state right after a watch list
+   * is accepted (also the one sent again after a reconnect), then every change. Invisible users, and
+   * users in a block with this user (either way), show as `offline`.
+   */
+  presence: [notice: PresenceNotice];
   /** A copy that was already delivered arrived again (at-least-once delivery) and was dropped. */
   duplicate: [message: DeliveredMessage];
   /** The state changed, or a reconnect attempt failed; `error` says why. */
@@ -82,7 +107,8 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private currentState: ConnectionState = 'connecting';
   private readonly pending = new PendingSends();
   private readonly commands = new PendingCommands();
-  /** Numbers the group commands of this client (their command_id). */
+  private readonly presence = new PendingPresence();
+  /** Numbers the group and presence commands of this client (their command_id). */
   private commandSeq = 0;
   private readonly recent: RecentIds;
   private token: string;
@@ -146,9 +172,9 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     return this.pending.size;
   }
 
-  /** Group commands waiting for the engine's answer. */
+  /** Group and presence commands waiting for the engine's answer. */
   get pendingCommands(): number {
-    return this.commands.size;
+    return this.commands.size + this.presence.size;
   }
 
   /**
@@ -228,7 +254,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
    * is back.
    */
   private command(groupId: string, command: GroupCommand, options: GroupCommandOptions): Promise<GroupResult> {
-    const commandId = `${this.options.userId}-${(++this.commandSeq).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    const commandId = this.newCommandId();
     command = { ...command, command_id: commandId };
     const { action } = command;
     if (this.currentState === 'closed') return Promise.reject(new GroupCommandError(ClientErrorCode.CLOSED, 'the client is closed', groupId, action, true));
@@ -243,7 +269,54 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     return answer;
   }
 
-  /** Disconnects; sends and group commands still waiting fail with CLOSED. */
+  /**
+   * Sets this user's status (`online`, `away`, `busy`, or `invisible`: shown to others as offline)
+   * and text (at most 140 characters; none when absent or null) until it is changed, or until all
+   * the user's connections close. Resolves with the engine's result (the status and text as set).
+   * The client sends the last accepted status again after a reconnect.
+   */
+  setStatus(status: PresenceStatus, text?: string | null, options: PresenceCommandOptions = {}): Promise<PresenceResult> {
+    const command: PresenceCommand = { status };
+    if (text !== undefined) command.text = text;
+    return this.presenceCommand('status', (commandId) => buildStatusCommand(command, commandId, this.options.maxPayloadBytes), options);
+  }
+
+  /**
+   * Replaces the list of users whose presence this user wants (`[]`: none; at most the engine's
+   * PRESENCE_MAX_WATCHED). Resolves with the engine's result (`watched`, and the `unknown` ids that
+   * are no registered user); each watched user's current state then arrives as a `presence` event,
+   * and every change after it. The client sends the last accepted list again after a reconnect.
+   */
+  watch(userIds: string[], options: PresenceCommandOptions = {}): Promise<PresenceResult> {
+    const { maxPayloadBytes, maxWatchedUsers } = this.options;
+    return this.presenceCommand('watch', (commandId) => buildWatchCommand({ users: userIds }, commandId, maxPayloadBytes, maxWatchedUsers), options);
+  }
+
+  /**
+   * Publishes a presence command and waits for its result (matched by command_id: see
+   * PendingPresence). Unlike a group command it may go out twice: after a lost connection, one that
+   * was out goes out again, as does one made while reconnecting.
+   */
+  private presenceCommand(kind: PresenceCommandKind, build: (commandId: string) => BuiltPresenceCommand, options: PresenceCommandOptions): Promise<PresenceResult> {
+    if (this.currentState === 'closed') return Promise.reject(new PresenceCommandError(ClientErrorCode.CLOSED, 'the client is closed', kind, true));
+    const commandId = this.newCommandId();
+    const built = build(commandId);
+    if (!built.ok) return Promise.reject(new PresenceCommandError(built.code, built.reason, kind, true));
+    const timeoutMs = options.timeoutMs ?? this.options.sendTimeoutMs;
+    if (!isPositiveInteger(timeoutMs)) return Promise.reject(timeoutError(timeoutMs));
+    const { layout, userId } = this.options;
+    const topic = kind === 'status' ? layout.presenceCommand(userId) : layout.presenceWatch(userId);
+    const online = this.currentState === 'connected';
+    const answer = this.presence.wait(kind, commandId, { topic, body: built.body }, { topic, body: built.resend }, online, timeoutMs);
+    if (online) this.transport.publish(topic, built.body, this.options.qos);
+    return answer;
+  }
+
+  private newCommandId(): string {
+    return `${this.options.userId}-${(++this.commandSeq).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  }
+
+  /** Disconnects; sends, group and presence commands still waiting fail with CLOSED. */
   async close(): Promise<void> {
     if (this.currentState === 'closed') return;
     this.setState('closed', undefined);
@@ -255,7 +328,9 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
    * Every connection is a clean session: subscribe first, then (after a reconnect) publish again
    * every send still waiting for an answer. Its message may have been stored already, or its answer
    * published while this client was away; the engine stores a message once per client_message_id
-   * and answers a repeat with the first message_id, so publishing again is safe.
+   * and answers a repeat with the first message_id, so publishing again is safe. The engine forgets
+   * the user's status and watch list when all their connections close, so the last of each goes
+   * out again too (see PendingPresence).
    */
   private onConnect(): void {
     if (this.currentState === 'closed') return;
@@ -268,6 +343,8 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       layout.groupResult(userId, '+'),
       layout.groupUpdated(userId, '+'),
       layout.groupDeleted(userId, '+'),
+      layout.presenceResult(userId),
+      layout.presenceUpdated(userId, '+'),
     ];
     this.transport.subscribe(filters, qos, (error) => {
       if (this.currentState === 'closed') return;
@@ -282,6 +359,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
         for (const { topic, body } of this.pending.publishes()) this.transport.publish(topic, body, qos);
       }
       for (const { topic, body } of this.commands.takeUnpublished()) this.transport.publish(topic, body, qos);
+      for (const { topic, body } of this.presence.takeUnpublished(reconnected)) this.transport.publish(topic, body, qos);
       this.settleReady?.resolve();
       this.settleReady = null;
     });
@@ -323,6 +401,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     }
     this.setState('reconnecting', this.lastError);
     this.commands.connectionLost(`connection lost before the answer${this.lastError ? `: ${this.lastError.message}` : ''}; the command may have been applied`);
+    this.presence.connectionLost();
     this.scheduleReconnect();
   }
 
@@ -400,6 +479,13 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       case 'group-deleted':
         this.emit('groupDeleted', event.notice);
         return;
+      case 'presence-result':
+        // One with no command waiting here (another device's, or a status or list sent again after a reconnect) settles nothing.
+        this.presence.answer(event.result);
+        return;
+      case 'presence-updated':
+        this.emit('presence', event.notice);
+        return;
       case 'ignored':
         if (event.why === 'echo') this.stats.echoes++;
         else if (event.why === 'malformed') this.stats.malformed++;
@@ -415,6 +501,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     const reason = this.lastError ? `connection lost: ${this.lastError.message}` : 'the client was closed';
     this.pending.rejectAll(ClientErrorCode.CLOSED, reason);
     this.commands.rejectAll(ClientErrorCode.CLOSED, reason);
+    this.presence.rejectAll(ClientErrorCode.CLOSED, reason);
   }
 
   private setState(state: ConnectionState, error: Error | undefined): void {

@@ -1,10 +1,11 @@
-import { GroupAction, GroupResultCode, RejectionCode } from '@app/protocol';
+import { GroupAction, GroupResultCode, PresenceResult, PresenceResultCode, RejectionCode } from '@app/protocol';
 
-/** Why a send or a group command failed on the client's side, without an answer from the engine. */
+/** Why a send, a group command or a presence command failed on the client's side, without an answer from the engine. */
 export enum ClientErrorCode {
   /**
    * No answer arrived in time. A send is safe to retry with the same clientMessageId; a group
-   * command may or may not have been applied (see ChatClient's group commands).
+   * command may or may not have been applied (see ChatClient's group commands); so may a presence
+   * command, which the client sends again after a reconnect (see ChatClient's presence commands).
    */
   TIMEOUT = 'TIMEOUT',
   /** The client was closed before the engine answered. */
@@ -51,6 +52,28 @@ export class GroupCommandError extends Error {
     readonly reason: string,
     readonly groupId: string,
     readonly action: GroupAction,
+    readonly local: boolean,
+  ) {
+    super(`${code}: ${reason}`);
+  }
+}
+
+export type PresenceCommandErrorCode = PresenceResultCode | ClientErrorCode;
+
+/**
+ * A failed setStatus or watch. `code` is the engine's (a PresenceResultCode: VALIDATION_FAILED,
+ * RATE_LIMITED...), or the same code found by the SDK before publishing (`local` true:
+ * VALIDATION_FAILED for a bad status, text or user list, PAYLOAD_TOO_LARGE), or a ClientErrorCode
+ * (TIMEOUT, CLOSED; never DISCONNECTED: a presence command is sent again after a reconnect).
+ */
+export class PresenceCommandError extends Error {
+  override readonly name = 'PresenceCommandError';
+
+  constructor(
+    readonly code: PresenceCommandErrorCode,
+    readonly reason: string,
+    /** Which command failed: `status` (setStatus) or `watch`. */
+    readonly command: PresenceResult['command'],
     readonly local: boolean,
   ) {
     super(`${code}: ${reason}`);

@@ -144,7 +144,7 @@ describe('routeInbound', () => {
       ['an answer for another group', { action: 'leave', group_id: 'group-other', ok: true, timestamp: 3 }],
       ['an answer whose group has a bad member', { action: 'update', group_id: G, ok: true, group: state({ members: [{ user_id: 'bob', role: 'king', joined_at: 1 }] }), timestamp: 3 }],
       ['a refusal with a code results never carry', { action: 'leave', group_id: G, ok: false, code: ErrorCode.INTERNAL, reason: 'x', timestamp: 3 }],
-      ['a refusal without a reason', { action: 'leave', group_id: G, ok: false, code: ErrorCode.FORBIDDEN, timestamp: 3 }],
+      ['refusing without a reason', { action: 'leave', group_id: G, ok: false, code: ErrorCode.FORBIDDEN, timestamp: 3 }],
       ['an unknown action', { action: 'explode', group_id: G, ok: true, timestamp: 3 }],
     ])('drops %s as malformed', (_what, result) => {
       expect(routeInbound(layout, 'alice', layout.groupResult('alice', G), body(result))).toEqual({ kind: 'ignored', why: 'malformed' });
@@ -156,6 +156,73 @@ describe('routeInbound', () => {
       const notice = { group_id: G, timestamp: 9 };
       expect(routeInbound(layout, 'bob', layout.groupDeleted('bob', G), body(notice))).toEqual({ kind: 'group-deleted', notice });
       expect(routeInbound(layout, 'bob', layout.groupDeleted('bob', G), body({ group_id: G }))).toEqual({ kind: 'ignored', why: 'malformed' });
+    });
+  });
+  describe('presence', () => {
+    const result = (over: Record<string, unknown> = {}) => ({ command: 'status', command_id: 'alice-1', ok: true, status: 'away', text: 'lunch', timestamp: 7, ...over });
+    const notice = (over: Record<string, unknown> = {}) => ({ user: 'bob', status: 'online', timestamp: 8, ...over });
+
+    it('ignores its own status commands and watch lists coming back', () => {
+      expect(routeInbound(layout, 'alice', layout.presenceCommand('alice'), body({ status: 'away' }))).toEqual({ kind: 'ignored', why: 'echo' });
+      expect(routeInbound(layout, 'alice', layout.presenceWatch('alice'), body({ users: ['bob'] }))).toEqual({ kind: 'ignored', why: 'echo' });
+    });
+
+    it('reads results: a status as set, a watch list with its unknown ids, a refusal with its code', () => {
+      const topic = layout.presenceResult('alice');
+      const cases = [
+        result(),
+        result({ status: 'invisible', text: undefined }),
+        result({ command: 'watch', status: undefined, text: undefined, watched: 2, unknown: ['ghost'] }),
+        result({ command: 'watch', status: undefined, text: undefined, watched: 0 }),
+        { command: 'watch', command_id: 'alice-2', ok: false, code: ErrorCode.VALIDATION_FAILED, reason: 'at most 500 users', timestamp: 9 },
+        { command: 'status', ok: false, code: RejectionCode.RATE_LIMITED, reason: 'slow down', timestamp: 9 },
+      ];
+      for (const answer of cases) {
+        expect(routeInbound(layout, 'alice', topic, body(answer))).toEqual({ kind: 'presence-result', result: JSON.parse(JSON.stringify(answer)) as unknown });
+      }
+    });
+
+    it.each([
+      ['that is not an object', [result()]],
+      ['of an unknown command', result({ command: 'block' })],
+      ['without ok', result({ ok: undefined })],
+      ['without a timestamp', result({ timestamp: undefined })],
+      ['whose command_id is not a string', result({ command_id: 7 })],
+      ['answering a status without the status', result({ status: undefined })],
+      ['answering a status with one no one can set', result({ status: 'offline' })],
+      ['answering a status with a text that is not a string', result({ text: 5 })],
+      ['answering a watch list without the count', result({ command: 'watch', status: undefined, text: undefined })],
+      ['answering a watch list with unknown ids that are not strings', result({ command: 'watch', status: undefined, watched: 1, unknown: [1] })],
+      ['refusing with a code presence results never carry', { command: 'status', ok: false, code: ErrorCode.FORBIDDEN, reason: 'x', timestamp: 1 }],
+      ['refusing without a reason', { command: 'status', ok: false, code: ErrorCode.VALIDATION_FAILED, timestamp: 1 }],
+    ])('drops a result %s as malformed', (_what, answer) => {
+      expect(routeInbound(layout, 'alice', layout.presenceResult('alice'), body(answer))).toEqual({ kind: 'ignored', why: 'malformed' });
+    });
+
+    it("reads a watched user's presence on that user's topic", () => {
+      const topic = layout.presenceUpdated('alice', 'bob');
+      for (const n of [notice(), notice({ status: 'away', text: 'lunch' }), notice({ status: 'offline', last_seen_at: 5 }), notice({ status: 'busy' })]) {
+        expect(routeInbound(layout, 'alice', topic, body(n))).toEqual({ kind: 'presence-updated', notice: n });
+      }
+    });
+
+    it.each([
+      ['about another user than its topic names', notice({ user: 'carol' })],
+      ['without a user', notice({ user: undefined })],
+      ['invisible (shown to others as offline only)', notice({ status: 'invisible' })],
+      ['of an unknown status', notice({ status: 'sleeping' })],
+      ['with a text that is not a string', notice({ text: { a: 1 } })],
+      ['with a last_seen_at that is not a number', notice({ status: 'offline', last_seen_at: '2026-01-01' })],
+      ['without a timestamp', notice({ timestamp: undefined })],
+    ])('drops a notice %s as malformed', (_what, n) => {
+      expect(routeInbound(layout, 'alice', layout.presenceUpdated('alice', 'bob'), body(n))).toEqual({ kind: 'ignored', why: 'malformed' });
+    });
+
+    it('drops unreadable presence payloads, and ignores presence topics of other users', () => {
+      expect(routeInbound(layout, 'alice', layout.presenceUpdated('alice', 'bob'), Buffer.from('{nope'))).toEqual({ kind: 'ignored', why: 'malformed' });
+      expect(routeInbound(layout, 'alice', layout.presenceResult('alice'), Buffer.from('"ok"'))).toEqual({ kind: 'ignored', why: 'malformed' });
+      expect(routeInbound(layout, 'alice', layout.presenceUpdated('carol', 'bob'), body(notice()))).toEqual({ kind: 'ignored', why: 'other-topic' });
+      expect(routeInbound(layout, 'alice', layout.presenceResult('carol'), body(result()))).toEqual({ kind: 'ignored', why: 'other-topic' });
     });
   });
 });

@@ -10,12 +10,18 @@ import {
   GroupNotice,
   GroupSystemMessage,
   isGroupRefusalCode,
+  isPresenceStatus,
   isValidGroupId,
   isValidUserId,
   MessageStatus,
+  PresenceNotice,
+  PresenceResult,
+  PresenceResultCode,
   RejectedMessage,
   RejectionCode,
+  ShownStatus,
   SYSTEM_SENDER,
+  TopicKind,
   TopicLayout,
 } from '@app/protocol';
 
@@ -33,6 +39,9 @@ export interface Rejection {
 /** A group command result as the router lets it through: a refusal always says why. */
 export type CheckedGroupResult = (GroupResult & { ok: true }) | (GroupResult & { ok: false; code: GroupResultCode; reason: string });
 
+/** A presence result as the router lets it through: a refusal always says why. */
+export type CheckedPresenceResult = (PresenceResult & { ok: true }) | (PresenceResult & { ok: false; code: PresenceResultCode; reason: string });
+
 export type InboundEvent =
   | { kind: 'message'; message: DeliveredMessage }
   | { kind: 'sent'; message: DeliveredMessage }
@@ -41,12 +50,18 @@ export type InboundEvent =
   | { kind: 'group-result'; result: CheckedGroupResult }
   | { kind: 'group-updated'; group: GroupNotice }
   | { kind: 'group-deleted'; notice: GroupDeletedNotice }
+  | { kind: 'presence-result'; result: CheckedPresenceResult }
+  | { kind: 'presence-updated'; notice: PresenceNotice }
   | { kind: 'ignored'; why: 'echo' | 'other-topic' | 'malformed' };
 
 const REJECTION_CODES: ReadonlySet<string> = new Set(Object.values(RejectionCode));
 const ERROR_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 const GROUP_EVENTS: ReadonlySet<string> = new Set(Object.values(GroupEvent));
 const ROLES: ReadonlySet<unknown> = new Set(['owner', 'admin', 'member']);
+/** The topics the user publishes to: what arrives on them is the user's own publish coming back. */
+const OWN_PUBLISHES = ['outgoing', 'block-command', 'group-command', 'presence-command', 'presence-watch'] as const;
+const PRESENCE_RESULT_CODES: ReadonlySet<string> = new Set<PresenceResultCode>([...Object.values(RejectionCode), ErrorCode.VALIDATION_FAILED]);
+const SHOWN_STATUSES: ReadonlySet<unknown> = new Set<ShownStatus>(['online', 'away', 'busy', 'offline']);
 /** Actions whose successful result has no group left to show. */
 const GROUPLESS_ACTIONS: ReadonlySet<GroupAction> = new Set<GroupAction>(['leave', 'delete']);
 
@@ -142,6 +157,41 @@ function isDeletedNotice(v: Record<string, unknown>, groupId: string): v is Reco
   return v.group_id === groupId && typeof v.timestamp === 'number';
 }
 
+function isOwnPublish(kind: TopicKind): kind is (typeof OWN_PUBLISHES)[number] {
+  return (OWN_PUBLISHES as readonly TopicKind[]).includes(kind);
+}
+
+function isPresenceResultCode(v: unknown): v is PresenceResultCode {
+  return typeof v === 'string' && PRESENCE_RESULT_CODES.has(v);
+}
+
+function isOptional(v: unknown, type: 'string' | 'number'): boolean {
+  return v === undefined || typeof v === type;
+}
+
+/**
+ * A result of a status command (an answer carries the status as set) or of a watch list (an answer
+ * carries how many are watched, and which ids are no registered user); a refusal its code and reason.
+ */
+function isPresenceResult(v: Record<string, unknown>): v is Record<string, unknown> & CheckedPresenceResult {
+  if ((v.command !== 'status' && v.command !== 'watch') || typeof v.timestamp !== 'number' || !isOptional(v.command_id, 'string')) return false;
+  if (v.ok === false) return isPresenceResultCode(v.code) && typeof v.reason === 'string';
+  if (v.ok !== true) return false;
+  if (v.command === 'status') return isPresenceStatus(v.status) && isOptional(v.text, 'string');
+  return typeof v.watched === 'number' && (v.unknown === undefined || (Array.isArray(v.unknown) && v.unknown.every((u) => typeof u === 'string')));
+}
+
+/** One watched user's presence, on that user's topic. */
+function isPresenceNotice(v: Record<string, unknown>, user: string): v is Record<string, unknown> & PresenceNotice {
+  return (
+    v.user === user &&
+    SHOWN_STATUSES.has(v.status) &&
+    isOptional(v.text, 'string') &&
+    isOptional(v.last_seen_at, 'number') &&
+    typeof v.timestamp === 'number'
+  );
+}
+
 /**
  * What an MQTT message on the user's topics means. The user's own publishes come back on a
  * subscription that covers them (MQTT 3.1.1 has no no-local), so outgoing and command topics are
@@ -152,9 +202,8 @@ function isDeletedNotice(v: Record<string, unknown>, groupId: string): v is Reco
 export function routeInbound(layout: TopicLayout, userId: string, topic: string, payload: Buffer): InboundEvent {
   const parsed = layout.parse(topic);
   if (!parsed || parsed.owner !== userId) return { kind: 'ignored', why: 'other-topic' };
-  if (parsed.kind === 'outgoing' || parsed.kind === 'block-command' || parsed.kind === 'group-command') return { kind: 'ignored', why: 'echo' };
-  if (parsed.kind === 'presence-command' || parsed.kind === 'presence-watch') return { kind: 'ignored', why: 'echo' };
-  if (parsed.kind === 'block-result' || parsed.kind === 'presence-result' || parsed.kind === 'presence-updated') return { kind: 'ignored', why: 'other-topic' };
+  if (isOwnPublish(parsed.kind)) return { kind: 'ignored', why: 'echo' };
+  if (parsed.kind === 'block-result') return { kind: 'ignored', why: 'other-topic' };
 
   let body: unknown;
   try {
@@ -186,5 +235,9 @@ export function routeInbound(layout: TopicLayout, userId: string, topic: string,
       return isGroupState(body, parsed.peer) ? { kind: 'group-updated', group: body } : malformed;
     case 'group-deleted':
       return isDeletedNotice(body, parsed.peer) ? { kind: 'group-deleted', notice: body } : malformed;
+    case 'presence-result':
+      return isPresenceResult(body) ? { kind: 'presence-result', result: body } : malformed;
+    case 'presence-updated':
+      return isPresenceNotice(body, parsed.peer) ? { kind: 'presence-updated', notice: body } : malformed;
   }
 }

@@ -28,7 +28,7 @@ export interface ChatClientOptions {
   pathPrefix?: string;
   /** QoS of sends and of the inbox subscription. Default 1 (QoS 0 sends are lost on a dropped connection). */
   qos?: Qos;
-  /** How long send() and the group commands wait for the engine's answer (ms). Default 30,000. */
+  /** How long send(), the group and the presence commands wait for the engine's answer (ms). Default 30,000. */
   sendTimeoutMs?: number;
   /** The engine's MAX_PAYLOAD_BYTES: bigger messages and group commands are refused before they are sent. */
   maxPayloadBytes?: number;
@@ -37,6 +37,11 @@ export interface ChatClientOptions {
    * before they are sent. Unbounded unless given (the engine then answers VALIDATION_FAILED or GROUP_FULL).
    */
   maxGroupMembers?: number;
+  /**
+   * The engine's PRESENCE_MAX_WATCHED: a longer list in watch() is refused before it is sent.
+   * Default 500 (the engine's default).
+   */
+  maxWatchedUsers?: number;
   /** How many recent message ids are remembered to drop redelivered copies. Default 10,000. */
   dedupeCapacity?: number;
   /** Backoff between reconnect attempts, or false to stay closed after a lost connection. */
@@ -58,11 +63,15 @@ export interface ResolvedOptions {
   sendTimeoutMs: number;
   maxPayloadBytes: number;
   maxGroupMembers: number;
+  maxWatchedUsers: number;
   dedupeCapacity: number;
   reconnect: ReconnectOptions | false;
   keepaliveSeconds: number;
   connectTimeoutMs: number;
 }
+
+/** The engine's default PRESENCE_MAX_WATCHED. */
+export const DEFAULT_MAX_WATCHED_USERS = 500;
 
 export const DEFAULT_RECONNECT: ReconnectOptions = { initialDelayMs: 500, maxDelayMs: 30_000 };
 
@@ -103,6 +112,7 @@ export function resolveOptions(options: ChatClientOptions): ResolvedOptions {
     sendTimeoutMs: positiveInteger('sendTimeoutMs', options.sendTimeoutMs ?? 30_000),
     maxPayloadBytes: positiveInteger('maxPayloadBytes', options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES),
     maxGroupMembers: positiveInteger('maxGroupMembers', options.maxGroupMembers ?? Number.MAX_SAFE_INTEGER),
+    maxWatchedUsers: positiveInteger('maxWatchedUsers', options.maxWatchedUsers ?? DEFAULT_MAX_WATCHED_USERS),
     dedupeCapacity: positiveInteger('dedupeCapacity', options.dedupeCapacity ?? 10_000),
     reconnect,
     keepaliveSeconds: positiveInteger('keepaliveSeconds', options.keepaliveSeconds ?? 30),
