@@ -234,7 +234,7 @@ describe('presence: who is online, from the broker\'s connection events', () => 
     expect(await bad(layout.presenceWatch(w.id), JSON.stringify({ users: Array.from({ length: 501 }, (_, i) => `u${i}`) }))).toMatchObject({ code: 'VALIDATION_FAILED', reason: 'at most 500 users' });
     expect(await bad(layout.presenceWatch(w.id), JSON.stringify({ users: ['a.b'] }))).toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(await bad(layout.presenceWatch(w.id), JSON.stringify({ users: [{ $gt: '' }] }))).toMatchObject({ code: 'VALIDATION_FAILED' });
-    expect(await bad(layout.presenceCommand(w.id), JSON.stringify({ status: 'sleeping' }))).toMatchObject({ command: 'status', code: 'VALIDATION_FAILED' });
+    expect(await bad(layout.presenceCommand(w.id), JSON.stringify({ status: 'sleeping', command_id: 'bad-1' }))).toMatchObject({ command: 'status', command_id: 'bad-1', code: 'VALIDATION_FAILED' });
     expect(await bad(layout.presenceCommand(w.id), JSON.stringify({ status: 'away', text: 'x'.repeat(141) }))).toMatchObject({ code: 'VALIDATION_FAILED' });
     // Over the engine's MAX_PAYLOAD_BYTES (64 KiB), under the broker's limit.
     expect(await bad(layout.presenceCommand(w.id), 'x'.repeat(66_000))).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });

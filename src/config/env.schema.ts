@@ -1,3 +1,4 @@
+import { DEFAULT_PRESENCE_MAX_WATCHED } from '@app/protocol';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -296,7 +297,7 @@ export class EnvSchema {
   @IsInt()
   @Min(1)
   @Max(100_000)
-  PRESENCE_MAX_WATCHED: number = 500;
+  PRESENCE_MAX_WATCHED: number = DEFAULT_PRESENCE_MAX_WATCHED;
 
   /** How often the presence leader compares its view of live connections with the broker's listing (seconds). */
   @Type(() => Number)

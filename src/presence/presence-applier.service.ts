@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { PublishRequest } from '@app/amqp-transport';
 import {
+  commandIdOf,
   parsePresenceCommand,
   parsePresenceWatch,
   PresenceResult,
@@ -266,7 +267,9 @@ export class PresenceApplier implements OnModuleInit, OnModuleDestroy, PolicyCha
     this.metrics.presenceEvents.inc({ kind: topic.kind });
     const user = topic.owner;
     const command = topic.kind === 'presence-command' ? 'status' : 'watch';
-    const refuse = (code: PresenceResultCode, reason: string, commandId?: string) =>
+    // The command's own id, when it has a valid one, also on a refusal: clients match answers by it.
+    const commandId = commandIdOf(msg.content);
+    const refuse = (code: PresenceResultCode, reason: string) =>
       out.push(this.notices.result(user, { command, ...(commandId && { command_id: commandId }), ok: false, code, reason, timestamp: now }));
     const limited = this.policy.admit(user);
     if (limited) return void refuse(limited.code, limited.reason);

@@ -1,4 +1,4 @@
-import { clientIdPrefix, DEFAULT_MAX_PAYLOAD_BYTES, isValidUserId, TopicLayout, USER_ID_RULE } from '@app/protocol';
+import { clientIdPrefix, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PRESENCE_MAX_WATCHED, isValidUserId, TopicLayout, USER_ID_RULE } from '@app/protocol';
 import { Qos, TransportFactory } from './transport';
 
 /** Where the engine's topics live unless PATH_PREFIX says otherwise. */
@@ -71,7 +71,7 @@ export interface ResolvedOptions {
 }
 
 /** The engine's default PRESENCE_MAX_WATCHED. */
-export const DEFAULT_MAX_WATCHED_USERS = 500;
+export const DEFAULT_MAX_WATCHED_USERS = DEFAULT_PRESENCE_MAX_WATCHED;
 
 export const DEFAULT_RECONNECT: ReconnectOptions = { initialDelayMs: 500, maxDelayMs: 30_000 };
 

@@ -9,6 +9,9 @@ export type PresenceStatus = (typeof PRESENCE_STATUSES)[number];
 /** A status as others see it: a set status while at least one connection lives, else `offline`. */
 export type ShownStatus = 'online' | 'away' | 'busy' | 'offline';
 
+/** The engine's default PRESENCE_MAX_WATCHED: the most users one watch list may name. */
+export const DEFAULT_PRESENCE_MAX_WATCHED = 500;
+
 export const PRESENCE_LIMITS = {
   /** Characters of a status text. */
   text: 140,
