@@ -131,7 +131,7 @@ describe('broker tokens: issuance and least privilege against the real broker', 
       expires_in: 120,
       mqtt_urls: [servers.mqttUrl],
       client_id_prefix: `${alice}~`,
-      publish: [layout.outgoing(alice, '+'), layout.blockCommand(alice, '+'), layout.groupCommand(alice, '+')],
+      publish: [layout.outgoing(alice, '+'), layout.blockCommand(alice, '+'), layout.groupCommand(alice, '+'), layout.presenceCommand(alice), layout.presenceWatch(alice)],
       subscribe: [layout.inbox(alice)],
     });
     expect(res.body.expires_at).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 120_000);
@@ -179,6 +179,9 @@ describe('broker tokens: issuance and least privilege against the real broker', 
     ['publish as B', (c: MqttClient) => c.publish(layout.outgoing(bob, alice), '{}', { qos: 1 })],
     ["publish into B's clientadded", (c: MqttClient) => c.publish(layout.clientAdded(bob, alice), '{}', { qos: 1 })],
     ["publish into A's own clientadded", (c: MqttClient) => c.publish(layout.clientAdded(alice, bob), '{}', { qos: 1 })],
+    ["set B's presence status", (c: MqttClient) => c.publish(layout.presenceCommand(bob), '{"status":"away"}', { qos: 1 })],
+    ["send B's presence watch list", (c: MqttClient) => c.publish(layout.presenceWatch(bob), '{"users":[]}', { qos: 1 })],
+    ["forge a presence notice into A's own inbox", (c: MqttClient) => c.publish(layout.presenceUpdated(alice, bob), '{}', { qos: 1 })],
   ])("refuses A's token to %s (the broker closes the connection)", async (_name, action) => {
     const a = await connectAs(alice, aliceToken);
     expect(await closedBy(a, () => action(a))).toBe('closed');
