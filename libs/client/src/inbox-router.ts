@@ -59,7 +59,9 @@ const ERROR_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 const GROUP_EVENTS: ReadonlySet<string> = new Set(Object.values(GroupEvent));
 const ROLES: ReadonlySet<unknown> = new Set(['owner', 'admin', 'member']);
 /** The topics the user publishes to: what arrives on them is the user's own publish coming back. */
-const OWN_PUBLISHES = ['outgoing', 'block-command', 'group-command', 'presence-command', 'presence-watch'] as const;
+const OWN_PUBLISHES = ['outgoing', 'block-command', 'group-command', 'presence-command', 'presence-watch', 'delivered', 'read', 'typing', 'message-update', 'archive', 'unarchive'] as const;
+/** Topics of what comes after a message (receipts, typing, edits, archive): not routed yet. */
+const NOT_YET_ROUTED = ['receipts-updated', 'receipts-result', 'conversation-result', 'typing-updated', 'message-result', 'message-updated', 'message-deleted', 'conversation-updated'] as const;
 const PRESENCE_RESULT_CODES: ReadonlySet<string> = new Set<PresenceResultCode>([...Object.values(RejectionCode), ErrorCode.VALIDATION_FAILED]);
 const SHOWN_STATUSES: ReadonlySet<unknown> = new Set<ShownStatus>(['online', 'away', 'busy', 'offline']);
 /** Actions whose successful result has no group left to show. */
@@ -157,6 +159,10 @@ function isDeletedNotice(v: Record<string, unknown>, groupId: string): v is Reco
   return v.group_id === groupId && typeof v.timestamp === 'number';
 }
 
+function isNotYetRouted(kind: TopicKind): kind is (typeof NOT_YET_ROUTED)[number] {
+  return (NOT_YET_ROUTED as readonly TopicKind[]).includes(kind);
+}
+
 function isOwnPublish(kind: TopicKind): kind is (typeof OWN_PUBLISHES)[number] {
   return (OWN_PUBLISHES as readonly TopicKind[]).includes(kind);
 }
@@ -203,7 +209,7 @@ export function routeInbound(layout: TopicLayout, userId: string, topic: string,
   const parsed = layout.parse(topic);
   if (!parsed || parsed.owner !== userId) return { kind: 'ignored', why: 'other-topic' };
   if (isOwnPublish(parsed.kind)) return { kind: 'ignored', why: 'echo' };
-  if (parsed.kind === 'block-result') return { kind: 'ignored', why: 'other-topic' };
+  if (parsed.kind === 'block-result' || isNotYetRouted(parsed.kind)) return { kind: 'ignored', why: 'other-topic' };
 
   let body: unknown;
   try {

@@ -33,6 +33,9 @@ describe('wire codes', () => {
       'GROUP_NOT_FOUND',
       'NOT_A_MEMBER',
       'GROUP_FULL',
+      'MESSAGE_NOT_FOUND',
+      'NOT_THE_SENDER',
+      'EDIT_WINDOW_PASSED',
     ]);
   });
 

@@ -63,6 +63,12 @@ export enum ErrorCode {
   NOT_A_MEMBER = RejectionCode.NOT_A_MEMBER,
   /** The change would take the group over GROUP_MAX_MEMBERS. */
   GROUP_FULL = 'GROUP_FULL',
+  /** No such message in this conversation (an unknown id, another conversation's, or a deleted one to edit). */
+  MESSAGE_NOT_FOUND = 'MESSAGE_NOT_FOUND',
+  /** Only the sender of a message may edit or delete it. */
+  NOT_THE_SENDER = 'NOT_THE_SENDER',
+  /** The message is older than MESSAGE_EDIT_WINDOW_SECONDS (edit) or MESSAGE_DELETE_WINDOW_SECONDS (delete). */
+  EDIT_WINDOW_PASSED = 'EDIT_WINDOW_PASSED',
 }
 
 /** The domain errors a block command is answered with (ok false); any other failure is retried. */
@@ -88,6 +94,16 @@ function oneOf<T extends ErrorCode>(codes: readonly T[]): (code: ErrorCode) => c
   const set: ReadonlySet<ErrorCode> = new Set(codes);
   return (code): code is T => set.has(code);
 }
+
+/** The domain errors a message update (edit, delete) is answered with (ok false). */
+const MESSAGE_UPDATE_REFUSALS = [ErrorCode.VALIDATION_FAILED, ErrorCode.MESSAGE_NOT_FOUND, ErrorCode.NOT_THE_SENDER, ErrorCode.EDIT_WINDOW_PASSED] as const;
+export type MessageUpdateRefusalCode = (typeof MESSAGE_UPDATE_REFUSALS)[number];
+export const isMessageUpdateRefusalCode = oneOf(MESSAGE_UPDATE_REFUSALS);
+/** Why an edit or delete failed: it could not be read, came too fast, or the message may not be changed so. */
+export type MessageUpdateResultCode = RejectionCode | MessageUpdateRefusalCode;
+
+/** Why a receipt or an archive command was refused: it could not be read, came too fast, or names no message or conversation of the user's. */
+export type ReceiptResultCode = RejectionCode | ErrorCode.VALIDATION_FAILED | ErrorCode.MESSAGE_NOT_FOUND;
 
 /** Why a group command failed: it could not be read, came too fast, or the group's rules refuse it. */
 export type GroupResultCode = RejectionCode | GroupRefusalCode;

@@ -9,3 +9,4 @@ export * from './validation';
 export * from './message-id';
 export * from './user-grants';
 export * from './presence';
+export * from './message-life';

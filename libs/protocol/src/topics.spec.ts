@@ -38,6 +38,44 @@ describe('TopicLayout', () => {
     expect(layout.parse(layout.presenceUpdated('alice', 'bob'))).toEqual({ kind: 'presence-updated', owner: 'alice', peer: 'bob' });
   });
 
+  it('builds and parses the topics of what comes after a message', () => {
+    const id = '01JABCDEFGHJKMNPQRSTVWXYZ0';
+    const cases: Array<[string, string, object]> = [
+      [layout.delivered('alice', 'bob'), 'apps/tilechat/users/alice/bob/messages/delivered', { kind: 'delivered', owner: 'alice', peer: 'bob' }],
+      [layout.read('alice', 'group-1'), 'apps/tilechat/users/alice/group-1/messages/read', { kind: 'read', owner: 'alice', peer: 'group-1' }],
+      [layout.receiptsUpdated('bob', 'alice'), 'apps/tilechat/users/bob/alice/messages/receipts/clientupdated', { kind: 'receipts-updated', owner: 'bob', peer: 'alice' }],
+      [layout.typing('alice', 'bob'), 'apps/tilechat/users/alice/bob/typing', { kind: 'typing', owner: 'alice', peer: 'bob' }],
+      [layout.typingUpdated('bob', 'group-1'), 'apps/tilechat/users/bob/group-1/typing/clientupdated', { kind: 'typing-updated', owner: 'bob', peer: 'group-1' }],
+      [layout.messageUpdate('alice', 'bob', id), `apps/tilechat/users/alice/bob/messages/${id}/update`, { kind: 'message-update', owner: 'alice', peer: 'bob', messageId: id }],
+      [layout.messageResult('alice', 'bob', id), `apps/tilechat/users/alice/bob/messages/${id}/result`, { kind: 'message-result', owner: 'alice', peer: 'bob', messageId: id }],
+      [layout.messageUpdated('bob', 'alice', id), `apps/tilechat/users/bob/alice/messages/${id}/clientupdated`, { kind: 'message-updated', owner: 'bob', peer: 'alice', messageId: id }],
+      [layout.messageDeleted('bob', 'group-1', id), `apps/tilechat/users/bob/group-1/messages/${id}/clientdeleted`, { kind: 'message-deleted', owner: 'bob', peer: 'group-1', messageId: id }],
+      [layout.archive('alice', 'bob'), 'apps/tilechat/users/alice/conversations/bob/archive', { kind: 'archive', owner: 'alice', peer: 'bob' }],
+      [layout.unarchive('alice', 'group-1'), 'apps/tilechat/users/alice/conversations/group-1/unarchive', { kind: 'unarchive', owner: 'alice', peer: 'group-1' }],
+      [layout.conversationUpdated('alice', 'bob'), 'apps/tilechat/users/alice/conversations/bob/clientupdated', { kind: 'conversation-updated', owner: 'alice', peer: 'bob' }],
+    ];
+    for (const [built, topic, parsed] of cases) {
+      expect(built).toBe(topic);
+      expect(layout.parse(topic)).toEqual(parsed);
+      expect(layout.parseRoutingKey(mqttToAmqp(topic))).toEqual(parsed);
+    }
+  });
+
+  it.each([
+    'apps/tilechat/users/alice/bob/messages/not-an-id/update',
+    'apps/tilechat/users/alice/bob/messages/01jabcdefghjkmnpqrstvwxyz0/update',
+    'apps/tilechat/users/alice/bob/messages/01JABCDEFGHJKMNPQRSTVWXYZ0/delete',
+    'apps/tilechat/users/alice/bob/messages/receipts/update',
+    'apps/tilechat/users/alice/bob/other/01JABCDEFGHJKMNPQRSTVWXYZ0/update',
+    'apps/tilechat/users/alice/b.b/typing',
+    'apps/tilechat/users/alice/conversations/b*b/archive',
+    'apps/tilechat/users/alice/conversations/bob/delete',
+    'apps/tilechat/users/group-1/bob/typing',
+    'apps/tilechat/users/alice/bob/typing/clientadded',
+  ])('rejects %s', (topic) => {
+    expect(layout.parse(topic)).toBeNull();
+  });
+
   it('refuses presence topics of another shape', () => {
     for (const topic of [
       'apps/tilechat/users/alice/presence/unknown',
@@ -63,7 +101,12 @@ describe('TopicLayout', () => {
     expect(layout.parse('apps/tilechat/users/alice/blocks/messages/outgoing')).toEqual({ kind: 'outgoing', owner: 'alice', peer: 'blocks' });
     expect(layout.parse('apps/tilechat/users/alice/blocks/messages/command')).toEqual({ kind: 'block-command', owner: 'alice', peer: 'messages' });
     expect(layout.parse('apps/tilechat/users/alice/groups/messages/outgoing')).toEqual({ kind: 'outgoing', owner: 'alice', peer: 'groups' });
-    expect(layout.parse('apps/tilechat/users/alice/presence/messages/outgoing')).toEqual({ kind: 'outgoing', owner: 'alice', peer: 'presence' });
+    expect(layout.parse('apps/tilechat/users/alice/presence/messages/outgoing')).toBeNull(); // "presence" is no user id
+    expect(layout.parse('apps/tilechat/users/alice/typing/typing')).toEqual({ kind: 'typing', owner: 'alice', peer: 'typing' });
+    expect(layout.parse('apps/tilechat/users/alice/typing/typing/clientupdated')).toEqual({ kind: 'typing-updated', owner: 'alice', peer: 'typing' });
+    expect(layout.parse('apps/tilechat/users/alice/presence/typing/clientupdated')).toEqual({ kind: 'presence-updated', owner: 'alice', peer: 'typing' });
+    expect(layout.parse('apps/tilechat/users/alice/conversations/typing/clientupdated')).toEqual({ kind: 'conversation-updated', owner: 'alice', peer: 'typing' });
+    expect(layout.parse('apps/tilechat/users/alice/messages/messages/read')).toEqual({ kind: 'read', owner: 'alice', peer: 'messages' });
     expect(layout.parse('apps/tilechat/users/alice/presence/messages/clientupdated')).toEqual({ kind: 'presence-updated', owner: 'alice', peer: 'messages' });
   });
 

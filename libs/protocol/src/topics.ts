@@ -1,3 +1,4 @@
+import { isMessageId } from './message-life';
 import { isValidGroupId } from './group-id';
 import { isValidUserId } from './user-id';
 
@@ -13,8 +14,13 @@ export const MQTT_EXCHANGE = 'amq.topic';
 /** AMQP carries a routing key as a short string: at most 255 bytes. Longer topics are refused. */
 export const MAX_ROUTING_KEY_BYTES = 255;
 
-/** The longest topic of the layout, after the prefix: two user ids and the longest fixed words. */
-const LONGEST_SUFFIX = `/${'u'.repeat(64)}/${'u'.repeat(64)}/messages/clientrejected`.length;
+/** The longest topic of the layout, after the prefix: two user ids, a message id and the longest fixed words. */
+const LONGEST_SUFFIX = `/${'u'.repeat(64)}/${'u'.repeat(64)}/messages/${'M'.repeat(26)}/clientupdated`.length;
+
+/** A user or a group: what may stand after the owner in a conversation's topics. */
+function isPeer(word: string): boolean {
+  return isValidUserId(word) || isValidGroupId(word);
+}
 
 /** MQTT topics use `/` between words; the broker's MQTT plugin maps them to AMQP routing keys with `.`. */
 export function mqttToAmqp(topic: string): string {
@@ -38,24 +44,60 @@ export type TopicKind =
   | 'presence-command'
   | 'presence-watch'
   | 'presence-result'
-  | 'presence-updated';
+  | 'presence-updated'
+  | 'delivered'
+  | 'read'
+  | 'receipts-updated'
+  | 'receipts-result'
+  | 'typing'
+  | 'typing-updated'
+  | 'message-update'
+  | 'message-result'
+  | 'message-updated'
+  | 'message-deleted'
+  | 'archive'
+  | 'unarchive'
+  | 'conversation-updated'
+  | 'conversation-result';
 
 export interface ParsedTopic {
   kind: TopicKind;
   /** The user whose path this is (the publisher for outgoing messages and commands). */
   owner: string;
   /**
-   * The other user, or the group, named in the path (a group id only for message and group topics;
-   * the watched user for presence-updated; empty for the presence topics that name no one else).
+   * The other user, or the group, named in the path (a group id only for message, typing, archive
+   * and group topics; the watched user for presence-updated; empty for the presence topics that name
+   * no one else).
    */
   peer: string;
+  /** The message a message-update topic names. */
+  messageId?: string;
 }
 
 const MESSAGE_KINDS = new Map<string, TopicKind>([
   ['outgoing', 'outgoing'],
   ['clientadded', 'clientadded'],
   ['clientrejected', 'clientrejected'],
+  ['delivered', 'delivered'],
+  ['read', 'read'],
 ]);
+const MESSAGE_UPDATE_KINDS = new Map<string, TopicKind>([
+  ['update', 'message-update'],
+  ['result', 'message-result'],
+  ['clientupdated', 'message-updated'],
+  ['clientdeleted', 'message-deleted'],
+]);
+const CONVERSATION_KINDS = new Map<string, TopicKind>([
+  ['archive', 'archive'],
+  ['unarchive', 'unarchive'],
+  ['clientupdated', 'conversation-updated'],
+  ['result', 'conversation-result'],
+]);
+const RECEIPTS_KINDS = new Map<string, TopicKind>([
+  ['clientupdated', 'receipts-updated'],
+  ['result', 'receipts-result'],
+]);
+
 const BLOCK_KINDS = new Map<string, TopicKind>([
   ['command', 'block-command'],
   ['result', 'block-result'],
@@ -89,6 +131,17 @@ const GROUP_KINDS = new Map<string, TopicKind>([
  *   {prefix}/{me}/presence/watch                           client -> engine (the users whose presence I want)
  *   {prefix}/{me}/presence/result                          engine -> me
  *   {prefix}/{watcher}/presence/{userId}/clientupdated     engine -> watcher (a watched user's presence)
+ *   {prefix}/{me}/{peer}/messages/delivered|read           client -> engine (a receipt: up to a message id)
+ *   {prefix}/{owner}/{peer}/messages/receipts/clientupdated engine -> owner (read positions in the conversation)
+ *   {prefix}/{me}/{peer}/messages/receipts/result          engine -> me (a receipt refused)
+ *   {prefix}/{me}/{peer}/typing                            client -> engine (typing / paused)
+ *   {prefix}/{owner}/{peer}/typing/clientupdated           engine -> owner (the peer, or a member of group peer, types)
+ *   {prefix}/{me}/{peer}/messages/{messageId}/update       client -> engine (edit or delete my message)
+ *   {prefix}/{me}/{peer}/messages/{messageId}/result       engine -> me (the outcome of an update)
+ *   {prefix}/{owner}/{peer}/messages/{messageId}/clientupdated|clientdeleted  engine -> owner
+ *   {prefix}/{me}/conversations/{peer}/archive|unarchive   client -> engine
+ *   {prefix}/{me}/conversations/{peer}/clientupdated       engine -> me (archived or not, to all my devices)
+ *   {prefix}/{me}/conversations/{peer}/result              engine -> me (an archive command refused)
  */
 export class TopicLayout {
   readonly prefix: string;
@@ -158,6 +211,62 @@ export class TopicLayout {
     return `${this.prefix}/${watcher}/presence/${userId}/clientupdated`;
   }
 
+  delivered(me: string, peer: string): string {
+    return `${this.prefix}/${me}/${peer}/messages/delivered`;
+  }
+
+  read(me: string, peer: string): string {
+    return `${this.prefix}/${me}/${peer}/messages/read`;
+  }
+
+  receiptsUpdated(owner: string, peer: string): string {
+    return `${this.prefix}/${owner}/${peer}/messages/receipts/clientupdated`;
+  }
+
+  receiptsResult(me: string, peer: string): string {
+    return `${this.prefix}/${me}/${peer}/messages/receipts/result`;
+  }
+
+  typing(me: string, peer: string): string {
+    return `${this.prefix}/${me}/${peer}/typing`;
+  }
+
+  typingUpdated(owner: string, peer: string): string {
+    return `${this.prefix}/${owner}/${peer}/typing/clientupdated`;
+  }
+
+  messageUpdate(me: string, peer: string, messageId: string): string {
+    return `${this.prefix}/${me}/${peer}/messages/${messageId}/update`;
+  }
+
+  messageResult(me: string, peer: string, messageId: string): string {
+    return `${this.prefix}/${me}/${peer}/messages/${messageId}/result`;
+  }
+
+  messageUpdated(owner: string, peer: string, messageId: string): string {
+    return `${this.prefix}/${owner}/${peer}/messages/${messageId}/clientupdated`;
+  }
+
+  messageDeleted(owner: string, peer: string, messageId: string): string {
+    return `${this.prefix}/${owner}/${peer}/messages/${messageId}/clientdeleted`;
+  }
+
+  archive(me: string, peer: string): string {
+    return `${this.prefix}/${me}/conversations/${peer}/archive`;
+  }
+
+  unarchive(me: string, peer: string): string {
+    return `${this.prefix}/${me}/conversations/${peer}/unarchive`;
+  }
+
+  conversationUpdated(owner: string, peer: string): string {
+    return `${this.prefix}/${owner}/conversations/${peer}/clientupdated`;
+  }
+
+  conversationResult(me: string, peer: string): string {
+    return `${this.prefix}/${me}/conversations/${peer}/result`;
+  }
+
   /** Everything a user may subscribe to: their own inbox. */
   inbox(userId: string): string {
     return `${this.prefix}/${userId}/#`;
@@ -176,15 +285,32 @@ export class TopicLayout {
     for (let i = 0; i < n; i++) if (words[i] !== this.prefixWords[i]) return null;
     if (words.length === n + 3) {
       const [owner, second, last] = words.slice(n);
+      if (!isValidUserId(owner)) return null;
       const presenceKind = second === 'presence' ? PRESENCE_KINDS.get(last) : undefined;
-      return presenceKind && isValidUserId(owner) ? { kind: presenceKind, owner, peer: '' } : null;
+      if (presenceKind) return { kind: presenceKind, owner, peer: '' };
+      return last === 'typing' && isPeer(second) ? { kind: 'typing', owner, peer: second } : null;
+    }
+    if (words.length === n + 5) {
+      const [owner, peer, third, fourth, last] = words.slice(n);
+      if (!isValidUserId(owner) || !isPeer(peer) || third !== 'messages') return null;
+      if (fourth === 'receipts') {
+        const kind = RECEIPTS_KINDS.get(last);
+        return kind ? { kind, owner, peer } : null;
+      }
+      const kind = MESSAGE_UPDATE_KINDS.get(last);
+      return kind && isMessageId(fourth) ? { kind, owner, peer, messageId: fourth } : null;
     }
     if (words.length !== n + 4) return null;
     const [owner, second, third, last] = words.slice(n);
     if (!isValidUserId(owner)) return null;
     if (second === 'presence' && last === 'clientupdated') return isValidUserId(third) ? { kind: 'presence-updated', owner, peer: third } : null;
+    if (second === 'conversations') {
+      const kind = CONVERSATION_KINDS.get(last);
+      return kind && isPeer(third) ? { kind, owner, peer: third } : null;
+    }
+    if (third === 'typing' && last === 'clientupdated') return isPeer(second) ? { kind: 'typing-updated', owner, peer: second } : null;
     const messageKind = third === 'messages' ? MESSAGE_KINDS.get(last) : undefined;
-    if (messageKind) return isValidUserId(second) || isValidGroupId(second) ? { kind: messageKind, owner, peer: second } : null;
+    if (messageKind) return isPeer(second) ? { kind: messageKind, owner, peer: second } : null;
     const blockKind = second === 'blocks' ? BLOCK_KINDS.get(last) : undefined;
     if (blockKind) return isValidUserId(third) ? { kind: blockKind, owner, peer: third } : null;
     const groupKind = second === 'groups' ? GROUP_KINDS.get(last) : undefined;

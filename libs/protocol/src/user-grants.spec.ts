@@ -16,6 +16,8 @@ function parsed(scopes: string[], audience: string): Array<{ permission: string;
   });
 }
 
+const MESSAGE_ID = '01JABCDEFGHJKMNPQRSTVWXYZ0';
+
 describe('userGrants: least privilege for a chat user', () => {
   it('grants alice exactly these scopes and topics (docs/tokens.md)', () => {
     const grants = userGrants(new TopicLayout('apps/tilechat/users'), 'alice', 'rabbitmq');
@@ -25,6 +27,12 @@ describe('userGrants: least privilege for a chat user', () => {
       'rabbitmq.write:*/amq.topic/apps.tilechat.users.alice.groups.*.command',
       'rabbitmq.write:*/amq.topic/apps.tilechat.users.alice.presence.command',
       'rabbitmq.write:*/amq.topic/apps.tilechat.users.alice.presence.watch',
+      'rabbitmq.write:*/amq.topic/apps.tilechat.users.alice.*.messages.delivered',
+      'rabbitmq.write:*/amq.topic/apps.tilechat.users.alice.*.messages.read',
+      'rabbitmq.write:*/amq.topic/apps.tilechat.users.alice.*.typing',
+      'rabbitmq.write:*/amq.topic/apps.tilechat.users.alice.*.messages.*.update',
+      'rabbitmq.write:*/amq.topic/apps.tilechat.users.alice.conversations.*.archive',
+      'rabbitmq.write:*/amq.topic/apps.tilechat.users.alice.conversations.*.unarchive',
       'rabbitmq.read:*/amq.topic/apps.tilechat.users.alice.*',
       'rabbitmq.configure:*/mqtt-subscription-alice~*',
       'rabbitmq.write:*/mqtt-subscription-alice~*',
@@ -36,6 +44,12 @@ describe('userGrants: least privilege for a chat user', () => {
       'apps/tilechat/users/alice/groups/+/command',
       'apps/tilechat/users/alice/presence/command',
       'apps/tilechat/users/alice/presence/watch',
+      'apps/tilechat/users/alice/+/messages/delivered',
+      'apps/tilechat/users/alice/+/messages/read',
+      'apps/tilechat/users/alice/+/typing',
+      'apps/tilechat/users/alice/+/messages/+/update',
+      'apps/tilechat/users/alice/conversations/+/archive',
+      'apps/tilechat/users/alice/conversations/+/unarchive',
     ]);
     expect(grants.subscribe).toEqual(['apps/tilechat/users/alice/#']);
     expect(grants.clientIdPrefix).toBe('alice~');
@@ -78,6 +92,15 @@ describe('userGrants: least privilege for a chat user', () => {
             layout.presenceWatch(other),
             layout.presenceResult(other),
             layout.presenceUpdated(other, user),
+            layout.delivered(other, user),
+            layout.read(other, user),
+            layout.typing(other, user),
+            layout.messageUpdate(other, user, MESSAGE_ID),
+            layout.archive(other, user),
+            layout.receiptsUpdated(other, user),
+            layout.typingUpdated(other, user),
+            layout.messageUpdated(other, user, MESSAGE_ID),
+            layout.conversationUpdated(other, user),
           ]) {
             expect(brokerMatches(pattern, key(topic))).toBe(false);
           }
@@ -94,6 +117,13 @@ describe('userGrants: least privilege for a chat user', () => {
             layout.groupDeleted(user, 'group-1'),
             layout.presenceResult(user),
             layout.presenceUpdated(user, 'bob'),
+            layout.receiptsUpdated(user, 'bob'),
+            layout.typingUpdated(user, 'bob'),
+            layout.typingUpdated(user, 'group-1'),
+            layout.messageResult(user, 'bob', MESSAGE_ID),
+            layout.messageUpdated(user, 'bob', MESSAGE_ID),
+            layout.messageDeleted(user, 'group-1', MESSAGE_ID),
+            layout.conversationUpdated(user, 'bob'),
           ]) {
             expect(brokerMatches(pattern, key(topic))).toBe(false);
           }
@@ -119,6 +149,21 @@ describe('userGrants: least privilege for a chat user', () => {
     expect(can('write', layout.presenceWatch(user))).toBe(true);
     expect(can('read', layout.presenceResult(user))).toBe(true);
     expect(can('read', layout.presenceUpdated(user, 'bob'))).toBe(true);
+    for (const topic of [
+      layout.delivered(user, 'bob'),
+      layout.read(user, 'group-1'),
+      layout.typing(user, 'bob'),
+      layout.typing(user, 'group-1'),
+      layout.messageUpdate(user, 'bob', MESSAGE_ID),
+      layout.messageUpdate(user, 'group-1', MESSAGE_ID),
+      layout.archive(user, 'bob'),
+      layout.unarchive(user, 'group-1'),
+    ]) {
+      expect([topic, can('write', topic)]).toEqual([topic, true]);
+    }
+    for (const topic of [layout.receiptsUpdated(user, 'bob'), layout.typingUpdated(user, 'bob'), layout.messageUpdated(user, 'bob', MESSAGE_ID), layout.conversationUpdated(user, 'bob')]) {
+      expect([topic, can('read', topic)]).toEqual([topic, true]);
+    }
 
     expect(grants.publish).toEqual([
       layout.outgoing(user, '+'),
@@ -126,6 +171,12 @@ describe('userGrants: least privilege for a chat user', () => {
       layout.groupCommand(user, '+'),
       layout.presenceCommand(user),
       layout.presenceWatch(user),
+      layout.delivered(user, '+'),
+      layout.read(user, '+'),
+      layout.typing(user, '+'),
+      layout.messageUpdate(user, '+', '+'),
+      layout.archive(user, '+'),
+      layout.unarchive(user, '+'),
     ]);
     expect(grants.subscribe).toEqual([layout.inbox(user)]);
     expect(grants.clientIdPrefix).toBe(`${user}~`);

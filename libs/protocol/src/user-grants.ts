@@ -14,7 +14,8 @@ export interface UserGrants {
 }
 
 /**
- * Least privilege for a chat user: publish only to their own outgoing, block, group and presence command topics,
+ * Least privilege for a chat user: publish only to their own outgoing, block, group and presence command topics and those of what
+ * follows a message (receipts, typing, edits, archive),
  * subscribe only to their own inbox, and only use the MQTT subscription queues of their own
  * client ids (`<userId>~...`). The broker's only wildcard is `*`, which also matches dots, so
  * every pattern ends in a fixed word that inbox topics never end in.
@@ -24,7 +25,19 @@ export function userGrants(layout: TopicLayout, userId: string, audience: string
   const queues = `mqtt-subscription-${clientIdPrefix(userId)}*`;
   const scope = (permission: string, resource: string) => `${audience}.${permission}:*/${resource}`;
   return {
-    publish: [layout.outgoing(userId, '+'), layout.blockCommand(userId, '+'), layout.groupCommand(userId, '+'), layout.presenceCommand(userId), layout.presenceWatch(userId)],
+    publish: [
+      layout.outgoing(userId, '+'),
+      layout.blockCommand(userId, '+'),
+      layout.groupCommand(userId, '+'),
+      layout.presenceCommand(userId),
+      layout.presenceWatch(userId),
+      layout.delivered(userId, '+'),
+      layout.read(userId, '+'),
+      layout.typing(userId, '+'),
+      layout.messageUpdate(userId, '+', '+'),
+      layout.archive(userId, '+'),
+      layout.unarchive(userId, '+'),
+    ],
     subscribe: [layout.inbox(userId)],
     clientIdPrefix: clientIdPrefix(userId),
     scopes: [
@@ -33,6 +46,12 @@ export function userGrants(layout: TopicLayout, userId: string, audience: string
       scope('write', `amq.topic/${p}.${userId}.groups.*.command`),
       scope('write', `amq.topic/${p}.${userId}.presence.command`),
       scope('write', `amq.topic/${p}.${userId}.presence.watch`),
+      scope('write', `amq.topic/${p}.${userId}.*.messages.delivered`),
+      scope('write', `amq.topic/${p}.${userId}.*.messages.read`),
+      scope('write', `amq.topic/${p}.${userId}.*.typing`),
+      scope('write', `amq.topic/${p}.${userId}.*.messages.*.update`),
+      scope('write', `amq.topic/${p}.${userId}.conversations.*.archive`),
+      scope('write', `amq.topic/${p}.${userId}.conversations.*.unarchive`),
       scope('read', `amq.topic/${p}.${userId}.*`),
       scope('configure', queues),
       scope('write', queues),

@@ -7,10 +7,17 @@ import { isGroupId } from './group-id';
  */
 export const USER_ID_PATTERN = /^[A-Za-z0-9_@-]{1,64}$/;
 export const USER_ID_MAX_LENGTH = 64;
-export const USER_ID_RULE = '1 to 64 characters: letters, digits, "_", "-" and "@", not starting with "group-"';
+
+/**
+ * Words of the topic layout that stand where a peer's id stands (`{me}/presence/...`,
+ * `{me}/conversations/...`): no user may be called so, or their topics would read as the layout's.
+ */
+export const RESERVED_USER_IDS: ReadonlySet<string> = new Set(['presence', 'conversations']);
+
+export const USER_ID_RULE = '1 to 64 characters: letters, digits, "_", "-" and "@", not starting with "group-", not "presence" nor "conversations"';
 
 export function isValidUserId(id: unknown): id is string {
-  return typeof id === 'string' && USER_ID_PATTERN.test(id) && !isGroupId(id);
+  return typeof id === 'string' && USER_ID_PATTERN.test(id) && !isGroupId(id) && !RESERVED_USER_IDS.has(id);
 }
 
 /** MQTT client ids of a user are `<userId>~<anything>`; the broker token only allows those. */

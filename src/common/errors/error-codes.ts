@@ -22,4 +22,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.GROUP_NOT_FOUND]: 404,
   [ErrorCode.NOT_A_MEMBER]: 409,
   [ErrorCode.GROUP_FULL]: 409,
+  [ErrorCode.MESSAGE_NOT_FOUND]: 404,
+  [ErrorCode.NOT_THE_SENDER]: 403,
+  [ErrorCode.EDIT_WINDOW_PASSED]: 409,
 };
