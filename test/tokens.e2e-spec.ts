@@ -131,7 +131,19 @@ describe('broker tokens: issuance and least privilege against the real broker', 
       expires_in: 120,
       mqtt_urls: [servers.mqttUrl],
       client_id_prefix: `${alice}~`,
-      publish: [layout.outgoing(alice, '+'), layout.blockCommand(alice, '+'), layout.groupCommand(alice, '+'), layout.presenceCommand(alice), layout.presenceWatch(alice)],
+      publish: [
+        layout.outgoing(alice, '+'),
+        layout.blockCommand(alice, '+'),
+        layout.groupCommand(alice, '+'),
+        layout.presenceCommand(alice),
+        layout.presenceWatch(alice),
+        layout.delivered(alice, '+'),
+        layout.read(alice, '+'),
+        layout.typing(alice, '+'),
+        layout.messageUpdate(alice, '+', '+'),
+        layout.archive(alice, '+'),
+        layout.unarchive(alice, '+'),
+      ],
       subscribe: [layout.inbox(alice)],
     });
     expect(res.body.expires_at).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 120_000);
@@ -182,6 +194,10 @@ describe('broker tokens: issuance and least privilege against the real broker', 
     ["set B's presence status", (c: MqttClient) => c.publish(layout.presenceCommand(bob), '{"status":"away"}', { qos: 1 })],
     ["send B's presence watch list", (c: MqttClient) => c.publish(layout.presenceWatch(bob), '{"users":[]}', { qos: 1 })],
     ["forge a presence notice into A's own inbox", (c: MqttClient) => c.publish(layout.presenceUpdated(alice, bob), '{}', { qos: 1 })],
+    ["send a receipt as B", (c: MqttClient) => c.publish(layout.read(bob, alice), '{}', { qos: 1 })],
+    ["type as B", (c: MqttClient) => c.publish(layout.typing(bob, alice), '{}', { qos: 1 })],
+    ["forge a typing notice into A's own inbox", (c: MqttClient) => c.publish(layout.typingUpdated(alice, bob), '{}', { qos: 1 })],
+    ["archive B's conversation", (c: MqttClient) => c.publish(layout.archive(bob, alice), '{}', { qos: 1 })],
   ])("refuses A's token to %s (the broker closes the connection)", async (_name, action) => {
     const a = await connectAs(alice, aliceToken);
     expect(await closedBy(a, () => action(a))).toBe('closed');
