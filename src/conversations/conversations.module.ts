@@ -7,9 +7,10 @@ import { ConversationsRepository } from './conversations.repository';
 import { ConversationsService } from './conversations.service';
 import { GroupMemberships } from './group-memberships';
 import { MessagesModule } from '../messages/messages.module';
+import { ReadStatesModule } from '../receipts/read-states.module';
 
 @Module({
-  imports: [MessagesModule],
+  imports: [MessagesModule, ReadStatesModule],
   controllers: [ConversationsController],
   providers: [derivedModel(Conversation.name, ConversationSchema), ConversationsRepository, ConversationWriter, ConversationsService, GroupMemberships],
   exports: [ConversationsRepository, ConversationWriter, GroupMemberships],

@@ -5,6 +5,7 @@ import { BlockCommandHandler } from './block-command.handler';
 import { GroupCommandHandler } from './group-command.handler';
 import { OutgoingMessageHandler } from './outgoing-message.handler';
 import { Delivery, Outcome } from './outcome';
+import { ReceiptHandler } from './receipt.handler';
 
 /**
  * The pipeline's door, and the only part of it that touches the transport: it hands each
@@ -19,6 +20,7 @@ export class PipelineController {
     private readonly outgoing: OutgoingMessageHandler,
     private readonly blockCommands: BlockCommandHandler,
     private readonly groupCommands: GroupCommandHandler,
+    private readonly receipts: ReceiptHandler,
   ) {}
 
   @EventPattern('{prefix}.#.outgoing')
@@ -34,6 +36,16 @@ export class PipelineController {
   @EventPattern('{prefix}.*.groups.*.command')
   async onGroupCommand(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
     return applyOutcome(ctx, await this.groupCommands.handle(deliveryOf(body, ctx)));
+  }
+
+  @EventPattern('{prefix}.*.*.messages.delivered')
+  async onDelivered(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
+    return applyOutcome(ctx, await this.receipts.handle(deliveryOf(body, ctx), 'delivered'));
+  }
+
+  @EventPattern('{prefix}.*.*.messages.read')
+  async onRead(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
+    return applyOutcome(ctx, await this.receipts.handle(deliveryOf(body, ctx), 'read'));
   }
 }
 

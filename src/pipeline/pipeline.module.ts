@@ -11,10 +11,12 @@ import { Refusals } from './refusals';
 import { PipelineController } from './pipeline.controller';
 import { OutgoingMessageHandler } from './outgoing-message.handler';
 import { UndeliverableMessages } from './undeliverable-messages';
+import { ReceiptHandler } from './receipt.handler';
+import { ReceiptsModule } from '../receipts/receipts.module';
 
 @Module({
-  imports: [MessagesModule, ConversationsModule, PolicyModule, BlocksModule, GroupsModule],
+  imports: [MessagesModule, ConversationsModule, PolicyModule, BlocksModule, GroupsModule, ReceiptsModule],
   controllers: [PipelineController],
-  providers: [OutgoingMessageHandler, Refusals, BlockCommandHandler, GroupCommandHandler, StoreAndDeliver, UndeliverableMessages],
+  providers: [OutgoingMessageHandler, Refusals, BlockCommandHandler, GroupCommandHandler, ReceiptHandler, StoreAndDeliver, UndeliverableMessages],
 })
 export class PipelineModule {}
