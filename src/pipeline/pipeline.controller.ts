@@ -4,6 +4,7 @@ import { AmqpContext } from '@app/amqp-transport';
 import { BlockCommandHandler } from './block-command.handler';
 import { GroupCommandHandler } from './group-command.handler';
 import { OutgoingMessageHandler } from './outgoing-message.handler';
+import { TypingHandler } from './typing.handler';
 import { Delivery, Outcome } from './outcome';
 
 /**
@@ -19,6 +20,7 @@ export class PipelineController {
     private readonly outgoing: OutgoingMessageHandler,
     private readonly blockCommands: BlockCommandHandler,
     private readonly groupCommands: GroupCommandHandler,
+    private readonly typing: TypingHandler,
   ) {}
 
   @EventPattern('{prefix}.#.outgoing')
@@ -34,6 +36,12 @@ export class PipelineController {
   @EventPattern('{prefix}.*.groups.*.command')
   async onGroupCommand(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
     return applyOutcome(ctx, await this.groupCommands.handle(deliveryOf(body, ctx)));
+  }
+
+  /** Fire-and-forget: the handler always acks (docs/receipts.md#typing). */
+  @EventPattern('{prefix}.*.*.typing')
+  async onTyping(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
+    return applyOutcome(ctx, await this.typing.handle(deliveryOf(body, ctx)));
   }
 }
 

@@ -10,11 +10,13 @@ import { StoreAndDeliver } from './store-and-deliver';
 import { Refusals } from './refusals';
 import { PipelineController } from './pipeline.controller';
 import { OutgoingMessageHandler } from './outgoing-message.handler';
+import { TypingModule } from '../typing/typing.module';
+import { TypingHandler } from './typing.handler';
 import { UndeliverableMessages } from './undeliverable-messages';
 
 @Module({
-  imports: [MessagesModule, ConversationsModule, PolicyModule, BlocksModule, GroupsModule],
+  imports: [MessagesModule, ConversationsModule, PolicyModule, BlocksModule, GroupsModule, TypingModule],
   controllers: [PipelineController],
-  providers: [OutgoingMessageHandler, Refusals, BlockCommandHandler, GroupCommandHandler, StoreAndDeliver, UndeliverableMessages],
+  providers: [OutgoingMessageHandler, Refusals, BlockCommandHandler, GroupCommandHandler, TypingHandler, StoreAndDeliver, UndeliverableMessages],
 })
 export class PipelineModule {}
