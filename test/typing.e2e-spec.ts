@@ -1,10 +1,12 @@
 import { MqttClient } from 'mqtt';
+import { ChatClient, connect } from '@app/client';
 import { RejectionCode, TypingNotice } from '@app/protocol';
 import { AdminApi, adminApi, registeredUser, TestUser } from './support/admin-api';
-import { deadLetters, InboxMessage, layout } from './support/broker';
+import { deadLetters, InboxMessage, layout, userToken } from './support/broker';
 import { closeTestDb, testDb, testDerivedDb } from './support/database';
 import { EngineProcess, startEngine } from './support/engine';
 import { sleep } from './support/presence';
+import { servers } from './support/test-env';
 
 const clients: MqttClient[] = [];
 
@@ -179,5 +181,37 @@ describe('typing indicators', () => {
     expect((await fetch(`${engine.url}/health/ready`)).status).toBe(200);
     await a.client.publishAsync(layout.outgoing(a.id, b.id), JSON.stringify({ text: 'still here', client_message_id: 'm-after' }), { qos: 1 });
     await b.inbox.waitFor(1, (m) => m.topic === layout.clientAdded(b.id, a.id) && m.payload.text === 'still here');
+  });
+
+  it('through the SDK: typing(peer) and the typed event with the conversation; a group member\'s too', async () => {
+    const [a, b] = await users('tka', 'tkb');
+    const sdk: ChatClient[] = [];
+    const open = async (id: string) => {
+      const client = await connect({ url: servers.mqttUrl, userId: id, token: userToken(id) });
+      sdk.push(client);
+      return client;
+    };
+    try {
+      const [alice, bob] = await Promise.all([open(a.id), open(b.id)]);
+      const group = (await api.post('groups', { name: 'SDK', owner: a.id, members: [b.id] })).body.group_id as string;
+      const seen: Array<{ user: string; state: string; peer: string }> = [];
+      bob.on('typing', (notice, peer) => seen.push({ user: notice.user, state: notice.state, peer }));
+      for (let i = 0; i < 10; i++) alice.typing(b.id); // keystrokes: one indicator
+      alice.typing(b.id, 'paused'); // goes out once the throttle's interval ends
+      alice.typing(group);
+      const deadline = Date.now() + 10_000;
+      while (seen.length < 3 && Date.now() < deadline) await sleep(50);
+      await settle();
+      expect(seen).toHaveLength(3);
+      // The two first went out together (their order is the engine's); the pause half a second later.
+      expect(seen.slice(0, 2)).toEqual(expect.arrayContaining([
+        { user: a.id, state: 'typing', peer: a.id },
+        { user: a.id, state: 'typing', peer: group },
+      ]));
+      expect(seen[2]).toEqual({ user: a.id, state: 'paused', peer: a.id });
+      expect(bob.stats.malformed).toBe(0);
+    } finally {
+      await Promise.all(sdk.map((c) => c.close()));
+    }
   });
 });
