@@ -4,6 +4,7 @@ import { AmqpContext } from '@app/amqp-transport';
 import { BlockCommandHandler } from './block-command.handler';
 import { GroupCommandHandler } from './group-command.handler';
 import { OutgoingMessageHandler } from './outgoing-message.handler';
+import { TypingHandler } from './typing.handler';
 import { Delivery, Outcome } from './outcome';
 import { ReceiptHandler } from './receipt.handler';
 
@@ -21,6 +22,7 @@ export class PipelineController {
     private readonly blockCommands: BlockCommandHandler,
     private readonly groupCommands: GroupCommandHandler,
     private readonly receipts: ReceiptHandler,
+    private readonly typing: TypingHandler,
   ) {}
 
   @EventPattern('{prefix}.#.outgoing')
@@ -46,6 +48,12 @@ export class PipelineController {
   @EventPattern('{prefix}.*.*.messages.read')
   async onRead(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
     return applyOutcome(ctx, await this.receipts.handle(deliveryOf(body, ctx), 'read'));
+  }
+
+  /** Fire-and-forget: the handler always acks (docs/receipts.md#typing). */
+  @EventPattern('{prefix}.*.*.typing')
+  async onTyping(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
+    return applyOutcome(ctx, await this.typing.handle(deliveryOf(body, ctx)));
   }
 }
 

@@ -10,13 +10,15 @@ import { StoreAndDeliver } from './store-and-deliver';
 import { Refusals } from './refusals';
 import { PipelineController } from './pipeline.controller';
 import { OutgoingMessageHandler } from './outgoing-message.handler';
+import { TypingModule } from '../typing/typing.module';
+import { TypingHandler } from './typing.handler';
 import { UndeliverableMessages } from './undeliverable-messages';
 import { ReceiptHandler } from './receipt.handler';
 import { ReceiptsModule } from '../receipts/receipts.module';
 
 @Module({
-  imports: [MessagesModule, ConversationsModule, PolicyModule, BlocksModule, GroupsModule, ReceiptsModule],
+  imports: [MessagesModule, ConversationsModule, PolicyModule, BlocksModule, GroupsModule, ReceiptsModule, TypingModule],
   controllers: [PipelineController],
-  providers: [OutgoingMessageHandler, Refusals, BlockCommandHandler, GroupCommandHandler, ReceiptHandler, StoreAndDeliver, UndeliverableMessages],
+  providers: [OutgoingMessageHandler, Refusals, BlockCommandHandler, GroupCommandHandler, ReceiptHandler, TypingHandler, StoreAndDeliver, UndeliverableMessages],
 })
 export class PipelineModule {}

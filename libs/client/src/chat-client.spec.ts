@@ -120,6 +120,7 @@ describe('ChatClient', () => {
             layout.groupDeleted('alice', '+'),
             layout.presenceResult('alice'),
             layout.presenceUpdated('alice', '+'),
+            layout.typingUpdated('alice', '+'),
           ],
           qos: 1,
         },
@@ -752,6 +753,56 @@ describe('ChatClient', () => {
         await expect(whileAway).resolves.toMatchObject({ status: 'away', text: 'back soon' });
         await client.close();
       });
+    });
+  });
+
+  describe('typing', () => {
+    const typingOut = (broker: FakeTransport) => broker.published.filter((p) => p.topic.endsWith('/typing')).map((p) => ({ topic: p.topic, body: JSON.parse(p.payload) as unknown, qos: p.qos }));
+
+    it('publishes the state on the conversation\'s typing topic at QoS 0, to a user or a group', async () => {
+      const { client, broker } = await connected();
+      client.typing('bob');
+      client.typing('group-01j0team', 'paused');
+      expect(typingOut(broker)).toEqual([
+        { topic: layout.typing('alice', 'bob'), body: { state: 'typing' }, qos: 0 },
+        { topic: layout.typing('alice', 'group-01j0team'), body: { state: 'paused' }, qos: 0 },
+      ]);
+    });
+
+    it('throttles: keystrokes make one indicator, and a pause right after still goes out', async () => {
+      jest.useFakeTimers();
+      const { client, broker } = await connected();
+      for (let i = 0; i < 10; i++) client.typing('bob');
+      client.typing('bob', 'paused');
+      expect(typingOut(broker).map((p) => p.body)).toEqual([{ state: 'typing' }]);
+      jest.advanceTimersByTime(600);
+      expect(typingOut(broker).map((p) => p.body)).toEqual([{ state: 'typing' }, { state: 'paused' }]);
+    });
+
+    it('sends nothing while reconnecting or once closed, and refuses what is no conversation or state', async () => {
+      const { client, broker } = await connected({ reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 } });
+      broker.drop();
+      client.typing('bob');
+      expect(typingOut(broker)).toEqual([]);
+      expect(() => client.typing('bob/#')).toThrow(TypeError);
+      expect(() => client.typing('bob', 'sleeping' as never)).toThrow(TypeError);
+      await client.close();
+      client.typing('bob');
+      expect(typingOut(broker)).toEqual([]);
+    });
+
+    it('emits a typing event with the notice and the conversation, and ignores malformed ones', async () => {
+      const { client, broker } = await connected();
+      const seen: unknown[] = [];
+      client.on('typing', (notice, peer) => seen.push({ notice, peer }));
+      broker.deliver(layout.typingUpdated('alice', 'bob'), { user: 'bob', state: 'typing', timestamp: 5 });
+      broker.deliver(layout.typingUpdated('alice', 'group-01j0team'), { user: 'carol', state: 'paused', timestamp: 6 });
+      broker.deliver(layout.typingUpdated('alice', 'bob'), { user: 'mallory', state: 'typing', timestamp: 7 });
+      expect(seen).toEqual([
+        { notice: { user: 'bob', state: 'typing', timestamp: 5 }, peer: 'bob' },
+        { notice: { user: 'carol', state: 'paused', timestamp: 6 }, peer: 'group-01j0team' },
+      ]);
+      expect(client.stats.malformed).toBe(1);
     });
   });
 });

@@ -5,11 +5,15 @@ import {
   GroupResult,
   GroupNotice,
   GroupSystemMessage,
+  isValidGroupId,
+  isValidUserId,
   newGroupId,
   PresenceCommand,
   PresenceNotice,
   PresenceResult,
   PresenceStatus,
+  TypingNotice,
+  TypingState,
 } from '@app/protocol';
 import { reconnectDelay } from './backoff';
 import { ClientErrorCode, ConnectError, GroupCommandError, PresenceCommandError, SendError } from './errors';
@@ -25,6 +29,7 @@ import { buildStatusCommand, buildWatchCommand, BuiltPresenceCommand } from './p
 import { RecentIds } from './recent-ids';
 import { Transport } from './transport';
 import { TypedEmitter } from './typed-emitter';
+import { TypingThrottle } from './typing-throttle';
 
 /**
  * connecting: the first connection is being made (connect() has not resolved yet).
@@ -80,6 +85,12 @@ export type ChatClientEvents = {
    * users in a block with this user (either way), show as `offline`.
    */
   presence: [notice: PresenceNotice];
+  /**
+   * Someone types (`state` typing) or stopped (`paused`) in the conversation `peer`: the other user
+   * of a direct conversation (then `notice.user` too), or a group (`notice.user` the member). Typing
+   * is a hint, never stored or sent again: show it for a few seconds (about 6) unless refreshed.
+   */
+  typing: [notice: TypingNotice, peer: string];
   /** A copy that was already delivered arrived again (at-least-once delivery) and was dropped. */
   duplicate: [message: DeliveredMessage];
   /** The state changed, or a reconnect attempt failed; `error` says why. */
@@ -108,6 +119,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private readonly pending = new PendingSends();
   private readonly commands = new PendingCommands();
   private readonly presence = new PendingPresence();
+  private readonly typingThrottle = new TypingThrottle((peer, state) => this.publishTyping(peer, state));
   /** Numbers the group and presence commands of this client (their command_id). */
   private commandSeq = 0;
   private readonly recent: RecentIds;
@@ -312,6 +324,27 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     return answer;
   }
 
+  /**
+   * Tells `peer` (a user, or a group's other members) that this user is typing, or stopped
+   * (`paused`). Fire-and-forget: nothing is answered, and an indicator the engine drops (over its
+   * rate, a block, not a member) is dropped silently. Call it as often as keys are pressed: the
+   * client sends a change at most every 500 ms per conversation (the latest state wins) and a repeat
+   * only as a refresh every 3 s. Not sent while offline (a late indicator is worse than none).
+   */
+  typing(peer: string, state: TypingState = 'typing'): void {
+    if (!isValidUserId(peer) && !isValidGroupId(peer)) throw new TypeError(`typing: "${String(peer)}" is neither a user id nor a group id`);
+    if (state !== 'typing' && state !== 'paused') throw new TypeError(`typing: state must be "typing" or "paused", got ${String(state)}`);
+    if (this.currentState === 'closed') return;
+    this.typingThrottle.request(peer, state);
+  }
+
+  /** QoS 0: an indicator that did not get through is not worth sending again. */
+  private publishTyping(peer: string, state: TypingState): boolean {
+    if (this.currentState !== 'connected') return false;
+    this.transport.publish(this.options.layout.typing(this.options.userId, peer), JSON.stringify({ state }), 0);
+    return true;
+  }
+
   private newCommandId(): string {
     return `${this.options.userId}-${(++this.commandSeq).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   }
@@ -345,6 +378,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       layout.groupDeleted(userId, '+'),
       layout.presenceResult(userId),
       layout.presenceUpdated(userId, '+'),
+      layout.typingUpdated(userId, '+'),
     ];
     this.transport.subscribe(filters, qos, (error) => {
       if (this.currentState === 'closed') return;
@@ -486,6 +520,9 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       case 'presence-updated':
         this.emit('presence', event.notice);
         return;
+      case 'typing':
+        this.emit('typing', event.notice, event.peer);
+        return;
       case 'ignored':
         if (event.why === 'echo') this.stats.echoes++;
         else if (event.why === 'malformed') this.stats.malformed++;
@@ -496,6 +533,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private shutDown(readyError: Error | undefined): void {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
+    this.typingThrottle.clear();
     if (this.settleReady && readyError) this.settleReady.reject(readyError);
     this.settleReady = null;
     const reason = this.lastError ? `connection lost: ${this.lastError.message}` : 'the client was closed';

@@ -225,4 +225,35 @@ describe('routeInbound', () => {
       expect(routeInbound(layout, 'alice', layout.presenceResult('carol'), body(result()))).toEqual({ kind: 'ignored', why: 'other-topic' });
     });
   });
+
+  describe('typing', () => {
+    const typing = (over: Record<string, unknown> = {}) => ({ user: 'bob', state: 'typing', timestamp: 1, ...over });
+
+    it('reads a peer typing in a direct conversation, and a member typing in a group, with the conversation', () => {
+      expect(routeInbound(layout, 'alice', layout.typingUpdated('alice', 'bob'), body(typing()))).toEqual({ kind: 'typing', peer: 'bob', notice: typing() });
+      const paused = typing({ user: 'carol', state: 'paused' });
+      expect(routeInbound(layout, 'alice', layout.typingUpdated('alice', G), body(paused))).toEqual({ kind: 'typing', peer: G, notice: paused });
+    });
+
+    it('passes on only the fields of the contract', () => {
+      const event = routeInbound(layout, 'alice', layout.typingUpdated('alice', 'bob'), body(typing({ html: '<b>' })));
+      expect(event).toEqual({ kind: 'typing', peer: 'bob', notice: typing() });
+    });
+
+    it.each([
+      ['from another user than the direct conversation\'s peer', 'bob', typing({ user: 'mallory' })],
+      ['about this user themselves', G, typing({ user: 'alice' })],
+      ['without a user', G, typing({ user: undefined })],
+      ['with a user id that is no user id', G, typing({ user: 'a/b' })],
+      ['of an unknown state', 'bob', typing({ state: 'dancing' })],
+      ['without a timestamp', 'bob', typing({ timestamp: '1' })],
+    ])('drops a notice %s as malformed', (_what, peer, n) => {
+      expect(routeInbound(layout, 'alice', layout.typingUpdated('alice', peer), body(n))).toEqual({ kind: 'ignored', why: 'malformed' });
+    });
+
+    it('ignores its own typing publishes coming back, and other users\' notices', () => {
+      expect(routeInbound(layout, 'alice', layout.typing('alice', 'bob'), body({ state: 'typing' }))).toEqual({ kind: 'ignored', why: 'echo' });
+      expect(routeInbound(layout, 'alice', layout.typingUpdated('carol', 'bob'), body(typing()))).toEqual({ kind: 'ignored', why: 'other-topic' });
+    });
+  });
 });

@@ -23,6 +23,7 @@ import {
   SYSTEM_SENDER,
   TopicKind,
   TopicLayout,
+  TypingNotice,
 } from '@app/protocol';
 
 /** A refusal from the engine, as the client reports it. */
@@ -52,6 +53,7 @@ export type InboundEvent =
   | { kind: 'group-deleted'; notice: GroupDeletedNotice }
   | { kind: 'presence-result'; result: CheckedPresenceResult }
   | { kind: 'presence-updated'; notice: PresenceNotice }
+  | { kind: 'typing'; peer: string; notice: TypingNotice }
   | { kind: 'ignored'; why: 'echo' | 'other-topic' | 'malformed' };
 
 const REJECTION_CODES: ReadonlySet<string> = new Set(Object.values(RejectionCode));
@@ -60,8 +62,8 @@ const GROUP_EVENTS: ReadonlySet<string> = new Set(Object.values(GroupEvent));
 const ROLES: ReadonlySet<unknown> = new Set(['owner', 'admin', 'member']);
 /** The topics the user publishes to: what arrives on them is the user's own publish coming back. */
 const OWN_PUBLISHES = ['outgoing', 'block-command', 'group-command', 'presence-command', 'presence-watch', 'delivered', 'read', 'typing', 'message-update', 'archive', 'unarchive'] as const;
-/** Topics of what comes after a message (receipts, typing, edits, archive): not routed yet. */
-const NOT_YET_ROUTED = ['receipts-updated', 'receipts-result', 'conversation-result', 'typing-updated', 'message-result', 'message-updated', 'message-deleted', 'conversation-updated'] as const;
+/** Topics of what comes after a message (receipts, edits, archive): not routed yet. */
+const NOT_YET_ROUTED = ['receipts-updated', 'receipts-result', 'conversation-result', 'message-result', 'message-updated', 'message-deleted', 'conversation-updated'] as const;
 const PRESENCE_RESULT_CODES: ReadonlySet<string> = new Set<PresenceResultCode>([...Object.values(RejectionCode), ErrorCode.VALIDATION_FAILED]);
 const SHOWN_STATUSES: ReadonlySet<unknown> = new Set<ShownStatus>(['online', 'away', 'busy', 'offline']);
 /** Actions whose successful result has no group left to show. */
@@ -199,6 +201,16 @@ function isPresenceNotice(v: Record<string, unknown>, user: string): v is Record
 }
 
 /**
+ * Someone typing in the conversation `peer`: in a direct one, the peer themselves; in a group, any
+ * member but this user (the engine never tells a typist of their own typing).
+ */
+function isTypingNotice(v: Record<string, unknown>, owner: string, peer: string): v is Record<string, unknown> & TypingNotice {
+  if (!isValidUserId(v.user) || v.user === owner) return false;
+  if (!isValidGroupId(peer) && v.user !== peer) return false;
+  return (v.state === 'typing' || v.state === 'paused') && typeof v.timestamp === 'number';
+}
+
+/**
  * What an MQTT message on the user's topics means. The user's own publishes come back on a
  * subscription that covers them (MQTT 3.1.1 has no no-local), so outgoing and command topics are
  * echoes and are dropped, as is anything not addressed to this user or not of the documented
@@ -245,5 +257,10 @@ export function routeInbound(layout: TopicLayout, userId: string, topic: string,
       return isPresenceResult(body) ? { kind: 'presence-result', result: body } : malformed;
     case 'presence-updated':
       return isPresenceNotice(body, parsed.peer) ? { kind: 'presence-updated', notice: body } : malformed;
+    case 'typing-updated':
+      // Only what the contract names: an app gets no extra field the engine did not send.
+      return isTypingNotice(body, parsed.owner, parsed.peer)
+        ? { kind: 'typing', peer: parsed.peer, notice: { user: body.user, state: body.state, timestamp: body.timestamp } }
+        : malformed;
   }
 }

@@ -25,4 +25,6 @@ export type {
   PresenceResultCode,
   PresenceStatus,
   ShownStatus,
+  TypingNotice,
+  TypingState,
 } from '@app/protocol';
