@@ -119,14 +119,14 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(argv)).toThrow(message);
   });
 
-  it('reads the connections scenario with its defaults: 10,000 at 500/s held 60 s, watchers of 500, the one-to-one load of 20 users at 100 msg/s for 20 s, engine only', () => {
+  it('reads the connections scenario with its defaults: 10,000 at 100/s held 60 s, watchers of 500, the one-to-one load of 20 users at 100 msg/s for 20 s, engine only', () => {
     expect(config(['--scenario', 'connections'])).toMatchObject({
       scenario: 'connections',
       users: 20,
       rate: 100,
       stop: { durationMs: 20_000 },
       phases: ['engine'],
-      connections: { connections: 10_000, connectRate: 500, maxPending: 500, holdMs: 60_000, keepaliveSeconds: 30, watchPerWatcher: 500, heldShape: 'sdk' },
+      connections: { connections: 10_000, connectRate: 100, maxPending: 100, holdMs: 60_000, keepaliveSeconds: 30, watchPerWatcher: 500, heldShape: 'sdk' },
     });
   });
 
@@ -139,7 +139,7 @@ describe('parseBenchArgs', () => {
 
   it('says what a connections run does', () => {
     expect(describeLoad(config(['--scenario', 'connections', '--connections', '500']))).toBe(
-      'connections: 500 idle (subscribed as the SDK is, keepalive 30 s) opened and closed at 500/s, held 1m; presence watched 500 users per watcher; ' +
+      'connections: 500 idle (subscribed as the SDK is, keepalive 30 s) opened and closed at 100/s, held 1m; presence watched 500 users per watcher; ' +
         'one-to-one 20 users (pairs) at 100 msg/s for 20s alone and beside them, QoS 1',
     );
   });
