@@ -18,6 +18,7 @@ import { UsersModule } from './users/users.module';
 import { ConversationsModule } from './conversations/conversations.module';
 import { MessagesModule } from './messages/messages.module';
 import { PolicyModule } from './policy/policy.module';
+import { PresenceModule } from './presence/presence.module';
 
 /** The whole engine: the HTTP admin plane and the message pipeline share these modules. */
 @Module({})
@@ -41,6 +42,7 @@ export class AppModule {
         ConversationsModule,
         PipelineModule,
         ConnectionsModule,
+        PresenceModule,
         TokensModule,
         DeadLettersModule,
       ],

@@ -10,6 +10,10 @@ export interface ListedConnection {
   clientId?: string;
   /** `MQTT 3.1.1`, `Web MQTT 3.1.1`, `AMQP 0-9-1`. */
   protocol?: string;
+  /** Milliseconds since the epoch. */
+  connectedAt?: number;
+  /** `host:port` of the client. */
+  peer?: string;
 }
 
 /** Who opened a connection's channel: the authenticated identity (never the typed MQTT username). */
@@ -58,10 +62,13 @@ export class BrokerManagementClient {
 
   /** Every connection the statistics database knows (not the newest few seconds' ones). */
   async listConnections(): Promise<ListedConnection[]> {
-    const rows = (await this.call('GET', '/api/connections?columns=name,protocol,client_properties.client_id')) as Array<{
+    const rows = (await this.call('GET', '/api/connections?columns=name,protocol,client_properties.client_id,connected_at,peer_host,peer_port')) as Array<{
       name?: unknown;
       protocol?: unknown;
       client_properties?: { client_id?: unknown };
+      connected_at?: unknown;
+      peer_host?: unknown;
+      peer_port?: unknown;
     }>;
     return (rows ?? []).flatMap((r) =>
       typeof r.name === 'string'
@@ -69,6 +76,8 @@ export class BrokerManagementClient {
             name: r.name,
             ...(typeof r.protocol === 'string' && { protocol: r.protocol }),
             ...(typeof r.client_properties?.client_id === 'string' && { clientId: r.client_properties.client_id }),
+            ...(typeof r.connected_at === 'number' && { connectedAt: r.connected_at }),
+            ...(typeof r.peer_host === 'string' && typeof r.peer_port === 'number' && { peer: hostPort(r.peer_host, r.peer_port) }),
           }]
         : [],
     );
@@ -127,3 +136,8 @@ export class BrokerManagementClient {
 }
 
 const NOT_FOUND = Symbol('not found');
+
+/** `host:port`, `[host]:port` for IPv6. */
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

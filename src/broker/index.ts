@@ -2,5 +2,5 @@ export { BrokerModule } from './broker.module';
 export { BrokerCredentials } from './broker-credentials';
 export { BrokerChannels } from './broker-channels';
 export type { BrokerLink } from './broker-channels';
-export { BrokerManagementClient } from './broker-management.client';
+export { BrokerManagementClient, hostPort } from './broker-management.client';
 export { BrokerJwtService } from './broker-jwt.service';

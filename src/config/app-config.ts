@@ -72,6 +72,13 @@ export class AppConfig {
     historyForNewMembers: 'since_join' | 'all';
     historyReplay: number;
   };
+  readonly presence: {
+    /** The durable queue of connection events and presence commands (`{ENGINE_QUEUE}.presence`). */
+    queue: string;
+    maxConnectionsPerUser: number;
+    maxWatched: number;
+    reconcileMs: number;
+  };
   readonly shutdownTimeoutMs: number;
   readonly systemSenderId: string;
 
@@ -141,6 +148,12 @@ export class AppConfig {
       maxMembers: env.GROUP_MAX_MEMBERS,
       historyForNewMembers: env.GROUP_HISTORY_FOR_NEW_MEMBERS,
       historyReplay: env.GROUP_HISTORY_REPLAY,
+    };
+    this.presence = {
+      queue: `${env.ENGINE_QUEUE}.presence`,
+      maxConnectionsPerUser: env.MAX_CONNECTIONS_PER_USER,
+      maxWatched: env.PRESENCE_MAX_WATCHED,
+      reconcileMs: env.PRESENCE_RECONCILE_SECONDS * 1000,
     };
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
     this.systemSenderId = env.SYSTEM_SENDER_ID;

@@ -284,6 +284,27 @@ export class EnvSchema {
   @Max(1000)
   GROUP_HISTORY_REPLAY: number = 50;
 
+  /** Most live MQTT / Web-MQTT connections per user; beyond it the engine closes the user's oldest (0: no limit). docs/presence.md. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  MAX_CONNECTIONS_PER_USER: number = 10;
+
+  /** Most users one watch list may name (`{prefix}/{me}/presence/watch`). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  PRESENCE_MAX_WATCHED: number = 500;
+
+  /** How often the presence leader compares its view of live connections with the broker's listing (seconds). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(5)
+  @Max(86_400)
+  PRESENCE_RECONCILE_SECONDS: number = 60;
+
   /** Fanout exchange on which engine instances announce user and block changes to each other. */
   @Matches(/^[A-Za-z0-9._:-]{1,200}$/)
   POLICY_EVENTS_EXCHANGE: string = 'messaging-engine.policy-events';

@@ -12,8 +12,14 @@ describe('broker connection events', () => {
       variable_map: '#{<<"client_id">> => <<"alice~phone">>}',
       protocol: "{'MQTT',\"3.1.1\"}",
       connected_at: 1796083670778,
+      peer_host: '{127,0,0,1}',
+      peer_port: 49374,
     });
-    expect(event).toEqual({ type: 'connection.created', name: NAME, protocol: 'mqtt', clientId: 'alice~phone', connectedAt: 1796083670778 });
+    expect(event).toEqual({ type: 'connection.created', name: NAME, protocol: 'mqtt', clientId: 'alice~phone', connectedAt: 1796083670778, peer: '127.0.0.1:49374' });
+    expect(parseConnectionEvent('connection.created', { name: NAME, peer_host: '{0,0,0,0,0,0,0,1}', peer_port: '5' })).toMatchObject({ peer: '[0:0:0:0:0:0:0:1]:5' });
+    expect(parseConnectionEvent('connection.created', { name: NAME, peer_host: '10.0.0.1', peer_port: 5 })).toMatchObject({ peer: '10.0.0.1:5' });
+    expect(parseConnectionEvent('connection.created', { name: NAME, peer_host: '{1,2}', peer_port: 5 })).toMatchObject({ peer: null });
+    expect(parseConnectionEvent('connection.created', { name: NAME, peer_host: '::1' })).toMatchObject({ peer: null });
   });
 
   it('reads the identity from channel.created and the connection name from its channel name', () => {

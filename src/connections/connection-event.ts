@@ -1,3 +1,5 @@
+import { hostPort } from '../broker';
+
 /**
  * Events of the broker's `rabbitmq_event_exchange` plugin (exchange `amq.rabbitmq.event`) that say
  * who is connected. The plugin puts everything in the headers, Erlang terms printed as text.
@@ -23,6 +25,8 @@ export type ConnectionEvent =
       /** MQTT only; null when the broker's text of it could not be read (treated as unknown). */
       clientId: string | null;
       connectedAt: number | null;
+      /** The client's address (`host:port`), when the event says. */
+      peer: string | null;
     }
   | { type: 'channel.created'; name: string; user: string }
   | { type: 'connection.closed'; name: string };
@@ -44,6 +48,7 @@ export function parseConnectionEvent(routingKey: string, headers: Headers): Conn
         protocol,
         clientId: protocol === 'mqtt' || protocol === 'web-mqtt' ? clientIdOf(text(h.variable_map)) : null,
         connectedAt: Number.isFinite(connectedAt) && connectedAt > 0 ? connectedAt : null,
+        peer: peerOf(h.peer_host, h.peer_port),
       };
     }
     case 'channel.created': {
@@ -130,6 +135,22 @@ function readErlangBinary(s: string, start: number): string | null {
       return null;
     }
   }
+  return null;
+}
+
+/**
+ * `host:port` (`[host]:port` for IPv6) from the event's peer_host and peer_port, or null. The event
+ * prints the address as an Erlang tuple: `{127,0,0,1}`, or eight 16-bit numbers for IPv6.
+ */
+function peerOf(host: unknown, port: unknown): string | null {
+  const h = text(host);
+  const p = Number(port);
+  if (!h || !Number.isInteger(p)) return null;
+  const tuple = /^\{(\d+(?:,\d+)*)\}$/.exec(h);
+  if (!tuple) return hostPort(h, p);
+  const parts = tuple[1].split(',').map(Number);
+  if (parts.length === 4) return hostPort(parts.join('.'), p);
+  if (parts.length === 8) return hostPort(parts.map((n) => n.toString(16)).join(':'), p);
   return null;
 }
 

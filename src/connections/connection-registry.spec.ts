@@ -1,14 +1,14 @@
 import { ConnectionRegistry } from './connection-registry';
 
 const created = (name: string, clientId: string | null = `alice~${name}`) =>
-  ({ type: 'connection.created', name, protocol: 'mqtt', clientId, connectedAt: 1 }) as const;
+  ({ type: 'connection.created', name, protocol: 'mqtt', clientId, connectedAt: 1, peer: null }) as const;
 const channel = (name: string, user: string) => ({ type: 'channel.created', name, user }) as const;
 
 describe('ConnectionRegistry', () => {
   it('identifies a connection once both its events have come, in either order, and only once', () => {
     const r = new ConnectionRegistry();
     expect(r.apply(created('c1'))).toBeNull();
-    expect(r.apply(channel('c1', 'alice'))).toEqual({ name: 'c1', protocol: 'mqtt', clientId: 'alice~c1', connectedAt: 1, user: 'alice' });
+    expect(r.apply(channel('c1', 'alice'))).toEqual({ name: 'c1', protocol: 'mqtt', clientId: 'alice~c1', connectedAt: 1, peer: null, user: 'alice' });
     expect(r.apply(channel('c1', 'alice'))).toBeNull(); // the second channel of the same connection
 
     expect(r.apply(channel('c2', 'alice'))).toBeNull();

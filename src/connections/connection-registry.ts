@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConnectionEvent, ConnectionProtocol } from './connection-event';
 
 /** What the engine knows of one live broker connection. */
@@ -10,6 +11,20 @@ export interface LiveConnection {
   /** MQTT only; null when the broker's text of it could not be read. Never shown to other users. */
   clientId?: string | null;
   connectedAt?: number | null;
+  /** The client's address (`host:port`), when known. */
+  peer?: string | null;
+}
+
+/**
+ * The id the admin API shows a connection by: a digest of its broker name, which holds spaces,
+ * `>` and the client's address, awkward in a URL path. Stable for the connection's life.
+ */
+export function connectionId(name: string): string {
+  return createHash('sha256').update(name).digest('base64url').slice(0, 22);
+}
+
+export function isMqttKind(c: Pick<LiveConnection, 'protocol'>): boolean {
+  return c.protocol === 'mqtt' || c.protocol === 'web-mqtt';
 }
 
 /** A connection whose identity and kind are both known: the moment rules can be checked. */
@@ -31,7 +46,7 @@ export class ConnectionRegistry {
   apply(event: ConnectionEvent): IdentifiedConnection | null {
     switch (event.type) {
       case 'connection.created':
-        return this.merge({ name: event.name, protocol: event.protocol, clientId: event.clientId, connectedAt: event.connectedAt });
+        return this.merge({ name: event.name, protocol: event.protocol, clientId: event.clientId, connectedAt: event.connectedAt, peer: event.peer });
       case 'channel.created':
         return this.merge({ name: event.name, user: event.user });
       case 'connection.closed':
@@ -66,13 +81,20 @@ export class ConnectionRegistry {
     return this.byName.get(name);
   }
 
-  remove(name: string): void {
+  /** Every connection known, identified or not. */
+  all(): IterableIterator<LiveConnection> {
+    return this.byName.values();
+  }
+
+  /** Forgets a connection; returns what was known of it. */
+  remove(name: string): LiveConnection | undefined {
     const known = this.byName.get(name);
-    if (!known) return;
+    if (!known) return undefined;
     this.byName.delete(name);
     const names = known.user ? this.byUser.get(known.user) : undefined;
     names?.delete(name);
     if (names?.size === 0) this.byUser.delete(known.user!);
+    return known;
   }
 
   clear(): void {
@@ -81,7 +103,7 @@ export class ConnectionRegistry {
   }
 }
 
-function isIdentified(c: LiveConnection): c is IdentifiedConnection {
+export function isIdentified(c: LiveConnection): c is IdentifiedConnection {
   return c.user !== undefined && c.protocol !== undefined;
 }
 

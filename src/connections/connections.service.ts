@@ -1,20 +1,22 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { BrokerManagementClient } from '../broker';
-import { ConnectionTracker } from './connection-tracker.service';
+import { DomainError, ErrorCode } from '../common/errors';
+import { ConnectionDoc } from './connection.schema';
+import { ConnectionsRepository } from './connections.repository';
 
 /**
  * Events of a connection opened just before a close was asked for may still be on their way
- * (they take a few milliseconds): look once more after this long.
+ * (they take a few milliseconds, then the presence leader stores them): look once more after this long.
  */
 const STRAGGLER_WAIT_MS = 250;
 
-/** Closing a user's broker connections, by the identity in their token. */
+/** A user's live broker connections, from the tracked view (docs/presence.md), and closing them by identity. */
 @Injectable()
 export class ConnectionsService {
   private readonly logger = new Logger(ConnectionsService.name);
 
   constructor(
-    private readonly tracker: ConnectionTracker,
+    private readonly repository: ConnectionsRepository,
     private readonly management: BrokerManagementClient,
   ) {}
 
@@ -22,19 +24,34 @@ export class ConnectionsService {
     return this.management.configured;
   }
 
+  /** The user's live connections, oldest first. */
+  list(userId: string): Promise<ConnectionDoc[]> {
+    return this.repository.ofUser(userId);
+  }
+
+  /** Closes one of the user's connections (by the id the admin API shows); NOT_FOUND when the user has no such live connection. */
+  async closeOne(userId: string, id: string, reason: string): Promise<void> {
+    const found = (await this.repository.ofUser(userId)).find((c) => c.id === id);
+    if (!found || !(await this.management.closeConnection(found._id, reason))) {
+      throw new DomainError(ErrorCode.NOT_FOUND, `user ${userId} has no live connection ${id}`);
+    }
+    this.logger.log({ user_id: userId, connection: found._id, reason }, 'closed a broker connection');
+  }
+
   /**
    * Closes every live connection made with the user's token (MQTT, Web-MQTT, AMQP), whatever
    * MQTT username or client id it gave, and no other; returns how many were closed. Found in the
-   * instance's event-fed view and in the management API's channel list (identities, never the
-   * typed username), then closed by name, which the broker honours from CONNECT on.
+   * tracked view and in the management API's channel list (identities, never the typed username),
+   * then closed by name, which the broker honours from CONNECT on.
    * Throws DEPENDENCY_UNAVAILABLE when the management API is not set or unreachable.
    */
   async closeUserConnections(userId: string, reason: string): Promise<number> {
-    const owners = await this.management.listChannelOwners();
+    const tracked = async () => (await this.repository.ofUser(userId)).map((c) => c._id);
+    const [owners, known] = await Promise.all([this.management.listChannelOwners(), tracked()]);
     const tried = new Set<string>();
-    let closed = await this.closeAll([...this.tracker.registry.namesOf(userId), ...owners.filter((o) => o.user === userId).map((o) => o.connection)], tried, reason);
+    let closed = await this.closeAll([...known, ...owners.filter((o) => o.user === userId).map((o) => o.connection)], tried, reason);
     await new Promise((r) => setTimeout(r, STRAGGLER_WAIT_MS));
-    closed += await this.closeAll(this.tracker.registry.namesOf(userId), tried, reason);
+    closed += await this.closeAll(await tracked(), tried, reason);
     if (closed > 0) this.logger.log({ user_id: userId, connections: closed, reason }, "closed the user's broker connections");
     return closed;
   }

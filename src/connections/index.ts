@@ -1,4 +1,4 @@
 export { ConnectionsModule } from './connections.module';
 export { ConnectionsService } from './connections.service';
-export { ConnectionTracker } from './connection-tracker.service';
+export { ConnectionsRepository } from './connections.repository';
 export type { IdentifiedConnection, LiveConnection } from './connection-registry';

@@ -2,6 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The engine's Prometheus metrics (docs/operations.md says what each means). */
+/** What the presence gauges read. */
+export interface PresenceView {
+  readonly onlineUsers: number;
+  connectionsByProtocol(): Map<string, number>;
+}
+
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
@@ -115,7 +121,54 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** 1 on the instance that applies presence events (docs/presence.md), 0 elsewhere. */
+  readonly presenceLeader = new Gauge({
+    name: 'engine_presence_leader',
+    help: '1 when this instance applies the broker\'s connection events and presence commands, else 0',
+    registers: [this.registry],
+  });
+
+  readonly presenceEvents = new Counter({
+    name: 'engine_presence_events_total',
+    help: 'Presence inputs applied by this instance: broker connection events by type, presence commands and watch lists',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+
+  readonly presenceReconciliations = new Counter({
+    name: 'engine_presence_reconciliations_total',
+    help: 'Reconciliations of the tracked connections with the broker\'s listing, by outcome (done, failed)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+
+  private presenceView: () => PresenceView | null = () => null;
+
+  readonly liveConnections: Gauge<'protocol'> = new Gauge({
+    name: 'engine_connections',
+    help: 'Live broker connections by protocol (mqtt, web-mqtt, amqp, other), as tracked by the presence leader (0 elsewhere)',
+    labelNames: ['protocol'],
+    registers: [this.registry],
+    collect: () => {
+      this.liveConnections.reset();
+      const view = this.presenceView();
+      if (view) for (const [protocol, n] of view.connectionsByProtocol()) this.liveConnections.set({ protocol }, n);
+    },
+  });
+
+  readonly onlineUsers: Gauge = new Gauge({
+    name: 'engine_online_users',
+    help: 'Users with at least one live MQTT or Web-MQTT connection, as tracked by the presence leader (0 elsewhere)',
+    registers: [this.registry],
+    collect: () => this.onlineUsers.set(this.presenceView()?.onlineUsers ?? 0),
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Where the connection and online gauges read from at scrape time. */
+  observePresence(view: () => PresenceView | null): void {
+    this.presenceView = view;
   }
 }

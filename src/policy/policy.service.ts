@@ -83,6 +83,16 @@ export class PolicyService {
     return (await this.users.state(userId)).disabled ? DISABLED : null;
   }
 
+  /** Whether either user blocks the other (presence: they see each other offline). */
+  inBlock(a: string, b: string): Promise<boolean> {
+    return this.blocks.isBlocked(a, b);
+  }
+
+  /** Whether a user is registered (a watch list says which of its users are not). */
+  async isRegistered(userId: string): Promise<boolean> {
+    return (await this.users.state(userId)).exists;
+  }
+
   /** The sender's registered display name (the engine's word for `sender_fullname`), if registered. */
   async displayName(userId: string): Promise<string | undefined> {
     return (await this.users.state(userId)).displayName;

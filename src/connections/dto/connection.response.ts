@@ -1,0 +1,21 @@
+import type { ConnectionProtocol } from '../connection-event';
+
+export class ConnectionResponse {
+  /** The id to close it by (DELETE .../connections/{id}). */
+  id!: string;
+  /** The authenticated identity (the token's subject), never the MQTT username the client typed. */
+  user_id!: string;
+  /** `mqtt`, `web-mqtt`, `amqp` or `other`. */
+  protocol!: ConnectionProtocol;
+  /** The MQTT client id; null when not MQTT or unreadable. Shown to admins only, never to other users. */
+  client_id!: string | null;
+  /** The client's address (`host:port`), when known. */
+  peer!: string | null;
+  /** When it connected (milliseconds since the epoch), when known. */
+  connected_at!: number | null;
+}
+
+export class ConnectionListResponse {
+  /** Oldest first. */
+  connections!: ConnectionResponse[];
+}
