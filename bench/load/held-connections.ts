@@ -67,6 +67,8 @@ export class HeldConnections {
   private readonly clients: Array<MqttClient | undefined>;
   /** Connections that closed without being asked to. */
   lost = 0;
+  /** Why they closed: the client's last error before the close (e.g. `Keepalive timeout`), or `closed by the broker`. */
+  readonly lostReasons: Record<string, number> = {};
   private connectedCount = 0;
 
   constructor(
@@ -100,15 +102,22 @@ export class HeldConnections {
           this.o.presence.connected(i, at);
           connack[this.connectedCount++] = at - start;
           this.clients[i] = client;
+          let lastError: string | null = null;
+          client.on('error', (err: Error) => void (lastError = err.message));
           client.on('close', () => {
-            if (this.clients[i] === client) {
-              this.clients[i] = undefined;
-              this.lost++;
-            }
+            if (this.clients[i] !== client) return;
+            this.clients[i] = undefined;
+            this.lost++;
+            const reason = lastError ?? 'closed by the broker';
+            this.lostReasons[reason] = (this.lostReasons[reason] ?? 0) + 1;
           });
           if (this.o.shape === 'sdk') {
-            await client.subscribeAsync(sdkFilters(this.o.layout, userId), { qos: this.o.qos });
-            ready[nReady++] = this.clock.now() - start;
+            try {
+              await client.subscribeAsync(sdkFilters(this.o.layout, userId), { qos: this.o.qos });
+              ready[nReady++] = this.clock.now() - start;
+            } catch {
+              // Connected, then closed before its SUBACK: counted as lost (with its reason), not as a failed attempt.
+            }
           }
         } catch (err) {
           const reason = (err as Error).message.replace(userId, '<user>');

@@ -20,6 +20,7 @@ describe('PresenceTracker', () => {
       snapshotSeen: 2,
       connected: 2,
       seenOnline: 2,
+      onlineWithoutConnack: 0,
       closed: 2,
       seenOffline: 2,
       neverOnline: 0,
@@ -40,6 +41,7 @@ describe('PresenceTracker', () => {
     t.connected(0, 100);
     t.connected(1, 100);
     t.notice(1, 'away', 120);
+    expect(t.seenOnlineConnected).toBe(2);
     expect(t.summary()).toMatchObject({ counts: { seenOnline: 2, errors: 0 }, onlineLatency: { p50: -5, max: 20 } });
   });
 
@@ -71,6 +73,15 @@ describe('PresenceTracker', () => {
     t.notice(0, 'online', 101);
     t.notice(0, 'offline', 120);
     expect(t.summary().counts).toMatchObject({ flapping: 0, errors: 0, seenOffline: 1 });
+  });
+
+  it('does not count a user seen online whose attempt never got its CONNACK as a connected one', () => {
+    const t = new PresenceTracker(2);
+    t.connected(0, 10);
+    t.notice(0, 'online', 20);
+    t.notice(1, 'online', 30); // the client gave up waiting; the broker connected it all the same
+    expect([t.seenOnline, t.seenOnlineConnected]).toEqual([2, 1]);
+    expect(t.summary().counts).toMatchObject({ connected: 1, seenOnline: 1, onlineWithoutConnack: 1, neverOnline: 0, errors: 0 });
   });
 
   it('ignores notices of users it does not follow or of an unknown status', () => {

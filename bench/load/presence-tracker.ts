@@ -10,8 +10,10 @@ export interface PresenceCounts {
   snapshotSeen: number;
   /** Users whose connection was answered with CONNACK. */
   connected: number;
-  /** Users seen online (or away / busy) while connected. */
+  /** Connected users seen online (or away / busy). */
   seenOnline: number;
+  /** Users seen online whose attempt never got its CONNACK (the client gave up; the broker connected it). */
+  onlineWithoutConnack: number;
   /** Users whose connection was closed cleanly (DISCONNECT sent). */
   closed: number;
   /** Closed users seen offline after their close. */
@@ -58,6 +60,7 @@ export class PresenceTracker {
   private stray = 0;
   private snapshotCount = 0;
   private onlineCount = 0;
+  private onlineConnectedCount = 0;
   private offlineCount = 0;
 
   constructor(readonly users: number) {
@@ -79,6 +82,14 @@ export class PresenceTracker {
     return this.onlineCount;
   }
 
+  /**
+   * Users answered with CONNACK and seen online (in either order). A user whose attempt timed
+   * out at the client may still have been connected by the broker, and seen online: not counted.
+   */
+  get seenOnlineConnected(): number {
+    return this.onlineConnectedCount;
+  }
+
   /** Closed users seen offline so far. */
   get seenOffline(): number {
     return this.offlineCount;
@@ -86,6 +97,7 @@ export class PresenceTracker {
 
   /** User `user`'s connection was answered at `at`. */
   connected(user: number, at: number): void {
+    if (this.connackAt[user] === 0 && this.onlineAt[user] > 0) this.onlineConnectedCount++;
     this.connackAt[user] = at;
   }
 
@@ -127,6 +139,7 @@ export class PresenceTracker {
     }
     this.onlineAt[user] = at;
     this.onlineCount++;
+    if (this.connackAt[user] > 0) this.onlineConnectedCount++;
   }
 
   summary(): PresenceSummary {
@@ -181,7 +194,8 @@ export class PresenceTracker {
         users: this.users,
         snapshotSeen: this.snapshotCount,
         connected,
-        seenOnline: this.onlineCount,
+        seenOnline: this.onlineConnectedCount,
+        onlineWithoutConnack: this.onlineCount - this.onlineConnectedCount,
         closed,
         seenOffline: this.offlineCount,
         neverOnline,

@@ -11,7 +11,7 @@ function direct(p99: number, lost = 0): TrialResult {
 }
 
 function presence(over: Partial<PresenceSummary['counts']> = {}, allOnlineMs: number | null = 800, offlineP99 = 40): PresenceSummary {
-  const counts = { users: 1000, snapshotSeen: 1000, connected: 1000, seenOnline: 1000, closed: 1000, seenOffline: 1000, neverOnline: 0, neverOffline: 0, flapping: 0, errors: 0, stray: 0, ...over };
+  const counts = { users: 1000, snapshotSeen: 1000, connected: 1000, seenOnline: 1000, onlineWithoutConnack: 0, closed: 1000, seenOffline: 1000, neverOnline: 0, neverOffline: 0, flapping: 0, errors: 0, stray: 0, ...over };
   return {
     counts,
     onlineLatency: pct(300),
@@ -46,6 +46,7 @@ function result(over: Partial<ConnectionsResult> = {}): ConnectionsResult {
       after: { broker: 250, engine: 185, generator: 181 },
     },
     lostWhileHeld: 0,
+    lostReasons: {},
     watcherDisconnects: 0,
     alone: direct(20),
     beside: direct(25),

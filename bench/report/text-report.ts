@@ -94,6 +94,7 @@ function connectionsSection(result: BenchResult): string[] {
   const limit = (v: number | null) => (v === null ? 'unknown' : num(v));
   lines.push(`  limits: open files ${limit(c.limits.generatorOpenFiles)} (load generator), ${limit(c.limits.brokerOpenFiles)} (broker); local ports ${limit(c.limits.ephemeralPorts)}`);
   for (const [reason, count] of Object.entries(c.open.failed)) lines.push(`  failed to connect (${num(count)}): ${reason}`);
+  for (const [reason, count] of Object.entries(c.lostReasons)) lines.push(`  dropped after CONNACK (${num(count)}): ${reason}`);
   for (const r of c.watch.refused) lines.push(`  watch refused for ${r.watcher}: ${r.code ?? ''} ${r.reason ?? ''}`);
   if (c.watch.unknown > 0) lines.push(`  the engine did not know ${num(c.watch.unknown)} watched ids`);
   lines.push('', 'one-to-one alone, and beside the held connections:', ...figureRows(FIGURES, c.alone, c.beside, ['alone', 'beside', 'beside/alone']));

@@ -41,8 +41,10 @@ export interface ConnectionsResult {
   presence: PresenceSummary | null;
   /** Resident memory before the connections opened, at the end of the hold, and after they closed. */
   memory: { before: MemoryPoint; held: MemoryPoint; after: MemoryPoint };
-  /** Held connections the broker dropped; watcher connections lost. */
+  /** Connections that closed without being asked to, from their CONNACK to their close; watcher connections lost. */
   lostWhileHeld: number;
+  /** Why those closed (the client's last error, or closed by the broker). */
+  lostReasons: Record<string, number>;
   watcherDisconnects: number;
   /** The one-to-one load alone, and beside the held connections. */
   alone: TrialResult;
@@ -162,16 +164,16 @@ export async function runConnections(run: RunContext, cfg: ConnectionsConfig, on
   progress.log(`opening ${n(cfg.connections)} connections at ${n(cfg.connectRate)}/s (at most ${n(cfg.maxPending)} pending)`);
   const openMeasurement = await startMeasurement(pids, undefined);
   const open = await held.open((done) =>
-    progress.status(`[open] ${n(done)} of ${n(cfg.connections)} answered, ${n(held.connected)} connected, ${n(tracker.seenOnline)} seen online`),
+    progress.status(`[open] ${n(done)} of ${n(cfg.connections)} answered, ${n(held.connected)} connected, ${n(tracker.seenOnlineConnected)} seen online`),
   );
   const openProcesses = (await openMeasurement.stop()).processes;
   progress.clear();
   progress.log(`opened ${n(open.connected)} of ${n(open.attempted)} in ${open.seconds.toFixed(1)} s (${Math.round(open.achievedRate)}/s)`);
-  const onlineWaitSeconds = await waitUntil(() => tracker.seenOnline >= held.connected, presenceTimeoutMs, () =>
-    progress.status(`[presence] ${n(tracker.seenOnline)} of ${n(held.connected)} seen online`),
+  const onlineWaitSeconds = await waitUntil(() => tracker.seenOnlineConnected >= held.connected, presenceTimeoutMs, () =>
+    progress.status(`[presence] ${n(tracker.seenOnlineConnected)} of ${n(held.connected)} seen online`),
   );
   progress.clear();
-  if (presenceMeasured) progress.log(`${n(tracker.seenOnline)} of ${n(held.connected)} seen online`);
+  if (presenceMeasured) progress.log(`${n(tracker.seenOnlineConnected)} of ${n(held.connected)} seen online`);
 
   // Hold: the one-to-one load beside them, then the rest of the hold idle.
   const holdStart = performance.now();
@@ -222,6 +224,7 @@ export async function runConnections(run: RunContext, cfg: ConnectionsConfig, on
     presence: presenceMeasured ? tracker.summary() : null,
     memory: { before, held: heldMemory, after },
     lostWhileHeld,
+    lostReasons: { ...held.lostReasons },
     watcherDisconnects,
     alone,
     beside,
