@@ -126,20 +126,20 @@ describe('parseBenchArgs', () => {
       rate: 100,
       stop: { durationMs: 20_000 },
       phases: ['engine'],
-      connections: { connections: 10_000, connectRate: 100, maxPending: 100, holdMs: 60_000, keepaliveSeconds: 30, watchPerWatcher: 500, heldShape: 'sdk' },
+      connections: { connections: 10_000, connectRate: 100, maxPending: 100, holdMs: 60_000, keepaliveSeconds: 30, watchPerWatcher: 500, heldShape: 'bare' },
     });
   });
 
   it('reads the connections options, and gates at least 50 attempts at a time', () => {
-    const c = config(['--scenario', 'connections', '--connections', '1_000', '--connect-rate', '20', '--hold', '2m', '--watch-per-watcher', '1000', '--held-shape', 'bare', '--rate', '50', '--duration', '30s']);
-    expect(c.connections).toEqual({ connections: 1000, connectRate: 20, maxPending: 50, holdMs: 120_000, keepaliveSeconds: 30, watchPerWatcher: 1000, heldShape: 'bare' });
+    const c = config(['--scenario', 'connections', '--connections', '1_000', '--connect-rate', '20', '--hold', '2m', '--watch-per-watcher', '1000', '--held-shape', 'sdk', '--rate', '50', '--duration', '30s']);
+    expect(c.connections).toEqual({ connections: 1000, connectRate: 20, maxPending: 50, holdMs: 120_000, keepaliveSeconds: 30, watchPerWatcher: 1000, heldShape: 'sdk' });
     expect(c).toMatchObject({ rate: 50, stop: { durationMs: 30_000 } });
     expect(config(['--scenario', 'connections', '--phases', 'engine']).phases).toEqual(['engine']);
   });
 
   it('says what a connections run does', () => {
     expect(describeLoad(config(['--scenario', 'connections', '--connections', '500']))).toBe(
-      'connections: 500 idle (subscribed as the SDK is, keepalive 30 s) opened and closed at 100/s, held 1m; presence watched 500 users per watcher; ' +
+      'connections: 500 idle (connected only, keepalive 30 s) opened and closed at 100/s, held 1m; presence watched 500 users per watcher; ' +
         'one-to-one 20 users (pairs) at 100 msg/s for 20s alone and beside them, QoS 1',
     );
   });
