@@ -3,23 +3,17 @@
 // receipts kept across a reconnect (docs/receipts.md, libs/client/README.md).
 import { ChatClient, ChatClientOptions, connect, ConnectionState, DeliveredMessage, ErrorCode, ReceiptRefusal, ReceiptUpdate, RejectionCode } from '@app/client';
 import { adminApi, AdminApi } from './support/admin-api';
-import { uid, userToken } from './support/broker';
+import { userToken } from './support/broker';
 import { eventually } from './support/database';
 import { EngineProcess, startEngine } from './support/engine';
 import { nextEvent } from './support/next-event';
+import { dropConnection, registerUser } from './support/sdk-users';
 import { servers } from './support/test-env';
 
 describe('client SDK receipts against the real broker and engine', () => {
   let engine: EngineProcess;
   let api: AdminApi;
   const clients: ChatClient[] = [];
-
-  async function register(name: string): Promise<string> {
-    const id = uid(name);
-    const created = await api.put(`users/${id}`, { display_name: name });
-    if (created.status !== 201) throw new Error(`could not register ${id}: ${created.status}`);
-    return id;
-  }
 
   async function connectAs(userId: string, options: Partial<ChatClientOptions> = {}): Promise<ChatClient> {
     const client = await connect({ url: servers.mqttUrl, userId, token: userToken(userId), getToken: () => userToken(userId), ...options });
@@ -48,21 +42,6 @@ describe('client SDK receipts against the real broker and engine', () => {
   const unread = async (owner: string, peer: string) =>
     ((await api.get(`users/${owner}/conversations`)).body.items as Array<{ peer: string; unread_count: number }>).find((c) => c.peer === peer)?.unread_count;
 
-  /** Closes the client's connection from the engine's side (the admin API), as a lost network would: the SDK reconnects by itself. */
-  async function dropConnection(client: ChatClient): Promise<void> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const listed = await api.get(`users/${client.userId}/connections`);
-      const own = (listed.body as { connections: Array<{ id: string; client_id: string }> }).connections.find((c) => c.client_id === client.clientId);
-      if (own) {
-        expect((await api.delete(`users/${client.userId}/connections/${encodeURIComponent(own.id)}`)).status).toBeLessThan(300);
-        return;
-      }
-      if (Date.now() > deadline) throw new Error(`connection ${client.clientId} not listed by the admin API`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-
   beforeAll(async () => {
     engine = await startEngine('receipts-sdk');
     api = adminApi(engine.url);
@@ -74,7 +53,7 @@ describe('client SDK receipts against the real broker and engine', () => {
   });
 
   it("reports delivered by itself, markRead reports read: the sender sees both, the reader's second device sees its own positions", async () => {
-    const [aliceId, bobId] = [await register('alice'), await register('bob')];
+    const [aliceId, bobId] = [await registerUser(api, 'alice'), await registerUser(api, 'bob')];
     const alice = await connectAs(aliceId);
     const bob = await connectAs(bobId);
     const bobTablet = await connectAs(bobId, { autoDelivered: false });
@@ -100,7 +79,7 @@ describe('client SDK receipts against the real broker and engine', () => {
   });
 
   it('coalesces a burst: few receipts, the last one the highest; positions only move forward', async () => {
-    const [aliceId, bobId] = [await register('alice'), await register('bob')];
+    const [aliceId, bobId] = [await registerUser(api, 'alice'), await registerUser(api, 'bob')];
     const alice = await connectAs(aliceId);
     const bob = await connectAs(bobId);
     const seen = record(alice);
@@ -121,7 +100,7 @@ describe('client SDK receipts against the real broker and engine', () => {
   });
 
   it("refuses a message of another conversation and a group the user is not in; the SDK's own checks refuse before publishing", async () => {
-    const [aliceId, bobId, carolId] = [await register('alice'), await register('bob'), await register('carol')];
+    const [aliceId, bobId, carolId] = [await registerUser(api, 'alice'), await registerUser(api, 'bob'), await registerUser(api, 'carol')];
     const alice = await connectAs(aliceId);
     const bob = await connectAs(bobId, { autoDelivered: false });
     const carol = await connectAs(carolId);
@@ -149,7 +128,7 @@ describe('client SDK receipts against the real broker and engine', () => {
   });
 
   it("in a group: a member's delivered and read are stored and told to their own devices, not pushed to the other members", async () => {
-    const [aliceId, bobId] = [await register('alice'), await register('bob')];
+    const [aliceId, bobId] = [await registerUser(api, 'alice'), await registerUser(api, 'bob')];
     const alice = await connectAs(aliceId);
     const bob = await connectAs(bobId);
     const bobTablet = await connectAs(bobId, { autoDelivered: false });
@@ -168,7 +147,7 @@ describe('client SDK receipts against the real broker and engine', () => {
   });
 
   it('a markRead made while reconnecting goes out once the connection is back', async () => {
-    const [aliceId, bobId] = [await register('alice'), await register('bob')];
+    const [aliceId, bobId] = [await registerUser(api, 'alice'), await registerUser(api, 'bob')];
     const alice = await connectAs(aliceId);
     const bob = await connectAs(bobId, { reconnect: { initialDelayMs: 300, maxDelayMs: 1000 } });
     const m = await alice.send(bobId, 'read me later');
@@ -177,7 +156,7 @@ describe('client SDK receipts against the real broker and engine', () => {
     const states: ConnectionState[] = [];
     bob.on('state', (s) => states.push(s));
     const away = nextEvent<ConnectionState>((l) => bob.on('state', l), (s) => s === 'reconnecting');
-    await dropConnection(bob);
+    await dropConnection(api, bob);
     await away;
     const reading = bob.markRead(aliceId, m);
     expect(bob.pendingReceipts).toBe(1);
