@@ -1,10 +1,12 @@
 import {
   DeliveredMessage,
+  ErrorCode,
   GroupCommand,
   GroupDeletedNotice,
   GroupResult,
   GroupNotice,
   GroupSystemMessage,
+  isMessageId,
   isValidGroupId,
   isValidUserId,
   newGroupId,
@@ -14,16 +16,18 @@ import {
   PresenceStatus,
   TypingNotice,
   TypingState,
+  RejectionCode,
 } from '@app/protocol';
 import { reconnectDelay } from './backoff';
-import { ClientErrorCode, ConnectError, GroupCommandError, PresenceCommandError, SendError } from './errors';
+import { ClientErrorCode, ConnectError, GroupCommandError, PresenceCommandError, ReceiptError, SendError } from './errors';
 import { buildGroupCommand } from './group-commands';
-import { InboundEvent, Rejection, routeInbound } from './inbox-router';
+import { InboundEvent, ReceiptRefusal, ReceiptUpdate, Rejection, routeInbound } from './inbox-router';
 import { mqttTransport } from './mqtt-transport';
 import { ChatClientOptions, ResolvedOptions, resolveOptions } from './options';
 import { buildOutgoing, SendOptions } from './outgoing';
 import { PendingCommands } from './pending-commands';
 import { PendingPresence, PresenceCommandKind } from './pending-presence';
+import { PendingReceipts, ReceiptKind } from './pending-receipts';
 import { PendingSends } from './pending-sends';
 import { buildStatusCommand, buildWatchCommand, BuiltPresenceCommand } from './presence-commands';
 import { RecentIds } from './recent-ids';
@@ -91,6 +95,18 @@ export type ChatClientEvents = {
    * is a hint, never stored or sent again: show it for a few seconds (about 6) unless refreshed.
    */
   typing: [notice: TypingNotice, peer: string];
+  /**
+   * A user's delivered and read positions in a conversation (`peer`: the other user, or the group),
+   * whenever they move: this user's own (reported by any of their devices: count as unread only the
+   * messages after `read_up_to`), and in a direct conversation the other party's (`user` is the peer).
+   */
+  receipts: [update: ReceiptUpdate];
+  /**
+   * The engine refused a receipt (a message id not in the conversation, not a member, over the
+   * rate...). Receipts of all the user's devices are answered on one topic, so it may be another
+   * device's.
+   */
+  receiptRefused: [refusal: ReceiptRefusal];
   /** A copy that was already delivered arrived again (at-least-once delivery) and was dropped. */
   duplicate: [message: DeliveredMessage];
   /** The state changed, or a reconnect attempt failed; `error` says why. */
@@ -120,6 +136,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private readonly commands = new PendingCommands();
   private readonly presence = new PendingPresence();
   private readonly typingThrottle = new TypingThrottle((peer, state) => this.publishTyping(peer, state));
+  private readonly receipts: PendingReceipts;
   /** Numbers the group and presence commands of this client (their command_id). */
   private commandSeq = 0;
   private readonly recent: RecentIds;
@@ -138,6 +155,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     super();
     this.token = options.token;
     this.recent = new RecentIds(options.dedupeCapacity);
+    this.receipts = new PendingReceipts(options.receiptIntervalMs, (peer, kind, messageId) => this.publishReceipt(peer, kind, messageId));
     this.ready = new Promise((resolve, reject) => (this.settleReady = { resolve, reject }));
     transport.on('connect', () => this.onConnect());
     transport.on('close', () => this.onClose());
@@ -182,6 +200,11 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   /** Sends waiting for the engine's answer. */
   get pendingSends(): number {
     return this.pending.size;
+  }
+
+  /** Conversations with a receipt waiting for its turn or for the connection. */
+  get pendingReceipts(): number {
+    return this.receipts.size;
   }
 
   /** Group and presence commands waiting for the engine's answer. */
@@ -305,6 +328,34 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   }
 
   /**
+   * Tells the engine this user has seen the conversation with `peer` (a user or a group) up to
+   * `messageId`: their read position, which every device of theirs and, in a direct conversation,
+   * the other party are told of (the `receipts` event). Resolves once published: the engine answers
+   * only a refusal, as a `receiptRefused` event. Receipts are coalesced and paced like the automatic
+   * `delivered` ones (at most one per receiptIntervalMs per conversation; the highest in between
+   * goes out), and one at or below a position already published or announced is not published (it
+   * resolves at once). While reconnecting it waits, and goes out once the connection is back.
+   * Rejects with a ReceiptError: a peer that is no user or group id (INVALID_TOPIC) or a message id
+   * not of the engine's making (VALIDATION_FAILED), found before publishing, or CLOSED.
+   */
+  markRead(peer: string, messageId: string): Promise<void> {
+    if (this.currentState === 'closed') return Promise.reject(new ReceiptError(ClientErrorCode.CLOSED, 'the client is closed', peer, messageId, true));
+    if (!isValidUserId(peer) && !isValidGroupId(peer)) {
+      return Promise.reject(new ReceiptError(RejectionCode.INVALID_TOPIC, `"${String(peer)}" is neither a user id nor a group id`, peer, messageId, true));
+    }
+    if (!isMessageId(messageId)) {
+      return Promise.reject(new ReceiptError(ErrorCode.VALIDATION_FAILED, 'messageId must be a message id (26 characters, as the engine gives them)', peer, messageId, true));
+    }
+    return this.receipts.wait(peer, 'read', messageId);
+  }
+
+  private publishReceipt(peer: string, kind: ReceiptKind, messageId: string): void {
+    const { layout, userId, qos } = this.options;
+    const topic = kind === 'read' ? layout.read(userId, peer) : layout.delivered(userId, peer);
+    this.transport.publish(topic, JSON.stringify({ message_id: messageId }), qos);
+  }
+
+  /**
    * Publishes a presence command and waits for its result (matched by command_id: see
    * PendingPresence). Unlike a group command it may go out twice: after a lost connection, one that
    * was out goes out again, as does one made while reconnecting.
@@ -379,6 +430,8 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       layout.presenceResult(userId),
       layout.presenceUpdated(userId, '+'),
       layout.typingUpdated(userId, '+'),
+      layout.receiptsUpdated(userId, '+'),
+      layout.receiptsResult(userId, '+'),
     ];
     this.transport.subscribe(filters, qos, (error) => {
       if (this.currentState === 'closed') return;
@@ -394,6 +447,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       }
       for (const { topic, body } of this.commands.takeUnpublished()) this.transport.publish(topic, body, qos);
       for (const { topic, body } of this.presence.takeUnpublished(reconnected)) this.transport.publish(topic, body, qos);
+      this.receipts.connected(reconnected);
       this.settleReady?.resolve();
       this.settleReady = null;
     });
@@ -434,6 +488,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       return;
     }
     this.setState('reconnecting', this.lastError);
+    this.receipts.disconnected();
     this.commands.connectionLost(`connection lost before the answer${this.lastError ? `: ${this.lastError.message}` : ''}; the command may have been applied`);
     this.presence.connectionLost();
     this.scheduleReconnect();
@@ -494,6 +549,8 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
         }
         if (event.kind === 'group-event') this.emit('groupEvent', event.message);
         else this.emit(event.kind, message);
+        // After the listeners: a markRead of this message from one of them makes the delivered receipt needless.
+        if (event.kind === 'message') this.deliveredOnArrival(message);
         return;
       }
       case 'rejected': {
@@ -523,11 +580,34 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       case 'typing':
         this.emit('typing', event.notice, event.peer);
         return;
+      case 'receipts-updated': {
+        const { update } = event;
+        if (update.user === this.options.userId) this.receipts.confirmed(update.peer, update);
+        this.emit('receipts', update);
+        return;
+      }
+      case 'receipts-result': {
+        const { refusal } = event;
+        this.receipts.refused(refusal.peer, refusal.receipt, refusal.messageId, refusal.code === RejectionCode.RATE_LIMITED);
+        this.emit('receiptRefused', refusal);
+        return;
+      }
       case 'ignored':
         if (event.why === 'echo') this.stats.echoes++;
         else if (event.why === 'malformed') this.stats.malformed++;
         return;
     }
+  }
+
+  /**
+   * The automatic `delivered` receipt of a message from another user or member. Not for a group's
+   * replayed history (`history: true`): those are older than the member's first live message, whose
+   * receipt covers them, and a new member would otherwise report messages from before they joined.
+   */
+  private deliveredOnArrival(message: DeliveredMessage): void {
+    if (!this.options.autoDelivered || message.history === true || !isMessageId(message.message_id)) return;
+    const peer = message.channel_type === 'group' ? message.recipient : message.sender;
+    this.receipts.add(peer, 'delivered', message.message_id);
   }
 
   private shutDown(readyError: Error | undefined): void {
@@ -540,6 +620,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.pending.rejectAll(ClientErrorCode.CLOSED, reason);
     this.commands.rejectAll(ClientErrorCode.CLOSED, reason);
     this.presence.rejectAll(ClientErrorCode.CLOSED, reason);
+    this.receipts.close(reason);
   }
 
   private setState(state: ConnectionState, error: Error | undefined): void {

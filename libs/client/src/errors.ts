@@ -1,4 +1,4 @@
-import { GroupAction, GroupResultCode, PresenceResult, PresenceResultCode, RejectionCode } from '@app/protocol';
+import { GroupAction, GroupResultCode, PresenceResult, PresenceResultCode, ReceiptResultCode, RejectionCode } from '@app/protocol';
 
 /** Why a send, a group command or a presence command failed on the client's side, without an answer from the engine. */
 export enum ClientErrorCode {
@@ -90,5 +90,27 @@ export class ConnectError extends Error {
     readonly returnCode?: number,
   ) {
     super(message);
+  }
+}
+
+export type ReceiptErrorCode = ReceiptResultCode | ClientErrorCode.CLOSED;
+
+/**
+ * A markRead that was not published: the SDK found what the engine would refuse (`local` true:
+ * INVALID_TOPIC for a bad peer id, VALIDATION_FAILED for a bad message id), or the client was
+ * closed first (CLOSED). The engine's own refusals arrive later, as `receiptRefused` events.
+ */
+export class ReceiptError extends Error {
+  override readonly name = 'ReceiptError';
+
+  constructor(
+    readonly code: ReceiptErrorCode,
+    readonly reason: string,
+    /** The conversation: a user or a group id. */
+    readonly peer: string,
+    readonly messageId: string,
+    readonly local: boolean,
+  ) {
+    super(`${code}: ${reason}`);
   }
 }

@@ -256,4 +256,71 @@ describe('routeInbound', () => {
       expect(routeInbound(layout, 'alice', layout.typingUpdated('carol', 'bob'), body(typing()))).toEqual({ kind: 'ignored', why: 'other-topic' });
     });
   });
+
+  describe('receipts', () => {
+    const M1 = '01J00000000000000000000001';
+    const M2 = '01J00000000000000000000002';
+    const notice = (over: Record<string, unknown> = {}) => ({ user: 'bob', delivered_up_to: M2, read_up_to: M1, timestamp: 5, ...over });
+    const refusal = (over: Record<string, unknown> = {}) => ({ receipt: 'read', message_id: M1, ok: false, code: ErrorCode.MESSAGE_NOT_FOUND, reason: 'no message', timestamp: 6, ...over });
+    const malformed = { kind: 'ignored', why: 'malformed' };
+
+    it("reads the other party's positions in a direct conversation, with the conversation from the topic", () => {
+      expect(routeInbound(layout, 'alice', layout.receiptsUpdated('alice', 'bob'), body(notice()))).toEqual({
+        kind: 'receipts-updated',
+        update: { peer: 'bob', user: 'bob', delivered_up_to: M2, read_up_to: M1, timestamp: 5 },
+      });
+    });
+
+    it("reads the user's own positions, in a direct conversation, a group, and a note to oneself; extra keys are not passed on", () => {
+      for (const peer of ['bob', G, 'alice']) {
+        const event = routeInbound(layout, 'alice', layout.receiptsUpdated('alice', peer), body(notice({ user: 'alice', read_up_to: undefined, unread_count: 3, admin: true })));
+        expect(event).toEqual({ kind: 'receipts-updated', update: { peer, user: 'alice', delivered_up_to: M2, timestamp: 5 } });
+      }
+    });
+
+    it.each([
+      ['about a third user', notice({ user: 'carol' })],
+      ["about another member of a group (the engine pushes only the user's own)", notice({ user: 'bob' }), G],
+      ['naming the group as its user', notice({ user: G }), G],
+      ['with no position', notice({ delivered_up_to: undefined, read_up_to: undefined })],
+      ['with a position that is no message id', notice({ read_up_to: 'M1' })],
+      ['with a position that is not a string', notice({ delivered_up_to: 42 })],
+      ['without a timestamp', notice({ timestamp: undefined })],
+      ['without a user', notice({ user: undefined })],
+    ])('drops a notice %s as malformed', (_what, n, peer = 'bob') => {
+      expect(routeInbound(layout, 'alice', layout.receiptsUpdated('alice', peer as string), body(n))).toEqual(malformed);
+    });
+
+    it('reads a refusal with its code and message id, or without an id (refused unread)', () => {
+      expect(routeInbound(layout, 'alice', layout.receiptsResult('alice', 'bob'), body(refusal()))).toEqual({
+        kind: 'receipts-result',
+        refusal: { peer: 'bob', receipt: 'read', messageId: M1, code: ErrorCode.MESSAGE_NOT_FOUND, reason: 'no message', timestamp: 6 },
+      });
+      const limited = refusal({ receipt: 'delivered', message_id: undefined, code: RejectionCode.RATE_LIMITED });
+      expect(routeInbound(layout, 'alice', layout.receiptsResult('alice', G), body(limited))).toEqual({
+        kind: 'receipts-result',
+        refusal: { peer: G, receipt: 'delivered', code: RejectionCode.RATE_LIMITED, reason: 'no message', timestamp: 6 },
+      });
+    });
+
+    it.each([
+      ['that says ok', refusal({ ok: true })],
+      ['of another kind of receipt', refusal({ receipt: 'typing' })],
+      ['with a code a receipt cannot get', refusal({ code: ErrorCode.GROUP_FULL })],
+      ['with a message id that is no message id', refusal({ message_id: 'x' })],
+      ['without a reason', refusal({ reason: undefined })],
+    ])('drops a refusal %s as malformed', (_what, r) => {
+      expect(routeInbound(layout, 'alice', layout.receiptsResult('alice', 'bob'), body(r))).toEqual(malformed);
+    });
+
+    it('ignores its own receipts coming back and receipt topics of other users; drops unreadable payloads', () => {
+      expect(routeInbound(layout, 'alice', layout.delivered('alice', 'bob'), body({ message_id: M1 }))).toEqual({ kind: 'ignored', why: 'echo' });
+      expect(routeInbound(layout, 'alice', layout.read('alice', G), body({ message_id: M1 }))).toEqual({ kind: 'ignored', why: 'echo' });
+      expect(routeInbound(layout, 'alice', layout.receiptsUpdated('carol', 'bob'), body(notice()))).toEqual({ kind: 'ignored', why: 'other-topic' });
+      expect(routeInbound(layout, 'alice', layout.receiptsResult('carol', 'bob'), body(refusal()))).toEqual({ kind: 'ignored', why: 'other-topic' });
+      expect(routeInbound(layout, 'alice', layout.receiptsUpdated('alice', 'bob'), Buffer.from('{nope'))).toEqual(malformed);
+      expect(routeInbound(layout, 'alice', layout.receiptsUpdated('alice', 'bob'), Buffer.from('[1]'))).toEqual(malformed);
+      expect(routeInbound(layout, 'alice', layout.receiptsResult('alice', 'bob'), Buffer.from('null'))).toEqual(malformed);
+    });
+  });
 });

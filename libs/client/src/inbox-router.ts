@@ -10,6 +10,7 @@ import {
   GroupNotice,
   GroupSystemMessage,
   isGroupRefusalCode,
+  isMessageId,
   isPresenceStatus,
   isValidGroupId,
   isValidUserId,
@@ -17,6 +18,9 @@ import {
   PresenceNotice,
   PresenceResult,
   PresenceResultCode,
+  ReceiptNotice,
+  ReceiptResult,
+  ReceiptResultCode,
   RejectedMessage,
   RejectionCode,
   ShownStatus,
@@ -33,6 +37,31 @@ export interface Rejection {
   /** Absent when the engine could not read the message (e.g. too large, or not JSON). */
   clientMessageId?: string;
   code: RejectionCode;
+  reason: string;
+  timestamp: number;
+}
+
+/** A user's delivered and read positions in a conversation, as the engine announced them. */
+export interface ReceiptUpdate {
+  /** The conversation, from the topic: the other user, or the group. */
+  peer: string;
+  /** Whose positions: this user (from any of their devices), or in a direct conversation the other party. */
+  user: string;
+  /** A device of `user` received the messages up to this id. */
+  delivered_up_to?: string;
+  /** `user` saw the messages up to this id. */
+  read_up_to?: string;
+  timestamp: number;
+}
+
+/** A receipt the engine refused (this device's or another of the user's devices': the topic is shared). */
+export interface ReceiptRefusal {
+  /** The conversation named in the refused receipt's topic. */
+  peer: string;
+  receipt: 'delivered' | 'read';
+  /** Absent when the engine refused it unread (e.g. RATE_LIMITED, or a body it could not parse). */
+  messageId?: string;
+  code: ReceiptResultCode;
   reason: string;
   timestamp: number;
 }
@@ -54,6 +83,8 @@ export type InboundEvent =
   | { kind: 'presence-result'; result: CheckedPresenceResult }
   | { kind: 'presence-updated'; notice: PresenceNotice }
   | { kind: 'typing'; peer: string; notice: TypingNotice }
+  | { kind: 'receipts-updated'; update: ReceiptUpdate }
+  | { kind: 'receipts-result'; refusal: ReceiptRefusal }
   | { kind: 'ignored'; why: 'echo' | 'other-topic' | 'malformed' };
 
 const REJECTION_CODES: ReadonlySet<string> = new Set(Object.values(RejectionCode));
@@ -62,9 +93,10 @@ const GROUP_EVENTS: ReadonlySet<string> = new Set(Object.values(GroupEvent));
 const ROLES: ReadonlySet<unknown> = new Set(['owner', 'admin', 'member']);
 /** The topics the user publishes to: what arrives on them is the user's own publish coming back. */
 const OWN_PUBLISHES = ['outgoing', 'block-command', 'group-command', 'presence-command', 'presence-watch', 'delivered', 'read', 'typing', 'message-update', 'archive', 'unarchive'] as const;
-/** Topics of what comes after a message (receipts, edits, archive): not routed yet. */
-const NOT_YET_ROUTED = ['receipts-updated', 'receipts-result', 'conversation-result', 'message-result', 'message-updated', 'message-deleted', 'conversation-updated'] as const;
+/** Topics of what comes after a message (edits, archive): not routed yet. */
+const NOT_YET_ROUTED = ['conversation-result', 'message-result', 'message-updated', 'message-deleted', 'conversation-updated'] as const;
 const PRESENCE_RESULT_CODES: ReadonlySet<string> = new Set<PresenceResultCode>([...Object.values(RejectionCode), ErrorCode.VALIDATION_FAILED]);
+const RECEIPT_RESULT_CODES: ReadonlySet<string> = new Set<ReceiptResultCode>([...Object.values(RejectionCode), ErrorCode.VALIDATION_FAILED, ErrorCode.MESSAGE_NOT_FOUND]);
 const SHOWN_STATUSES: ReadonlySet<unknown> = new Set<ShownStatus>(['online', 'away', 'busy', 'offline']);
 /** Actions whose successful result has no group left to show. */
 const GROUPLESS_ACTIONS: ReadonlySet<GroupAction> = new Set<GroupAction>(['leave', 'delete']);
@@ -211,6 +243,30 @@ function isTypingNotice(v: Record<string, unknown>, owner: string, peer: string)
 }
 
 /**
+ * Positions on `{owner}/{peer}/.../receipts/clientupdated`: the owner's own (to all their devices),
+ * or in a direct conversation the other party's; in a group nobody else's is pushed. At least one
+ * position, each a message id.
+ */
+function isReceiptNotice(v: Record<string, unknown>, owner: string, peer: string): v is Record<string, unknown> & ReceiptNotice {
+  const whose = v.user === owner || (v.user === peer && !isValidGroupId(peer));
+  const positions = [v.delivered_up_to, v.read_up_to].filter((p) => p !== undefined);
+  return whose && positions.length > 0 && positions.every(isMessageId) && typeof v.timestamp === 'number';
+}
+
+/** A refused receipt: always a refusal, with a code a receipt can get; the message id when the engine read one. */
+function isReceiptResult(v: Record<string, unknown>): v is Record<string, unknown> & ReceiptResult {
+  return (
+    (v.receipt === 'delivered' || v.receipt === 'read') &&
+    v.ok === false &&
+    typeof v.code === 'string' &&
+    RECEIPT_RESULT_CODES.has(v.code) &&
+    typeof v.reason === 'string' &&
+    typeof v.timestamp === 'number' &&
+    (v.message_id === undefined || isMessageId(v.message_id))
+  );
+}
+
+/**
  * What an MQTT message on the user's topics means. The user's own publishes come back on a
  * subscription that covers them (MQTT 3.1.1 has no no-local), so outgoing and command topics are
  * echoes and are dropped, as is anything not addressed to this user or not of the documented
@@ -262,5 +318,18 @@ export function routeInbound(layout: TopicLayout, userId: string, topic: string,
       return isTypingNotice(body, parsed.owner, parsed.peer)
         ? { kind: 'typing', peer: parsed.peer, notice: { user: body.user, state: body.state, timestamp: body.timestamp } }
         : malformed;
+    case 'receipts-updated': {
+      if (!isReceiptNotice(body, parsed.owner, parsed.peer)) return malformed;
+      const update: ReceiptUpdate = { peer: parsed.peer, user: body.user, timestamp: body.timestamp };
+      if (body.delivered_up_to !== undefined) update.delivered_up_to = body.delivered_up_to;
+      if (body.read_up_to !== undefined) update.read_up_to = body.read_up_to;
+      return { kind: 'receipts-updated', update };
+    }
+    case 'receipts-result': {
+      if (!isReceiptResult(body)) return malformed;
+      const refusal: ReceiptRefusal = { peer: parsed.peer, receipt: body.receipt, code: body.code, reason: body.reason, timestamp: body.timestamp };
+      if (body.message_id !== undefined) refusal.messageId = body.message_id;
+      return { kind: 'receipts-result', refusal };
+    }
   }
 }
