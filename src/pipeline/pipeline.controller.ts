@@ -2,6 +2,7 @@ import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { AmqpContext } from '@app/amqp-transport';
 import { BlockCommandHandler } from './block-command.handler';
+import { ConversationCommandHandler } from './conversation-command.handler';
 import { GroupCommandHandler } from './group-command.handler';
 import { OutgoingMessageHandler } from './outgoing-message.handler';
 import { Delivery, Outcome } from './outcome';
@@ -19,6 +20,7 @@ export class PipelineController {
     private readonly outgoing: OutgoingMessageHandler,
     private readonly blockCommands: BlockCommandHandler,
     private readonly groupCommands: GroupCommandHandler,
+    private readonly conversationCommands: ConversationCommandHandler,
   ) {}
 
   @EventPattern('{prefix}.#.outgoing')
@@ -34,6 +36,16 @@ export class PipelineController {
   @EventPattern('{prefix}.*.groups.*.command')
   async onGroupCommand(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
     return applyOutcome(ctx, await this.groupCommands.handle(deliveryOf(body, ctx)));
+  }
+
+  @EventPattern('{prefix}.*.conversations.*.archive')
+  async onArchive(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
+    return applyOutcome(ctx, await this.conversationCommands.handle(deliveryOf(body, ctx), 'archive'));
+  }
+
+  @EventPattern('{prefix}.*.conversations.*.unarchive')
+  async onUnarchive(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
+    return applyOutcome(ctx, await this.conversationCommands.handle(deliveryOf(body, ctx), 'unarchive'));
   }
 }
 

@@ -5,6 +5,7 @@ import { ConversationsModule } from '../conversations/conversations.module';
 import { MessagesModule } from '../messages/messages.module';
 import { PolicyModule } from '../policy/policy.module';
 import { BlockCommandHandler } from './block-command.handler';
+import { ConversationCommandHandler } from './conversation-command.handler';
 import { GroupCommandHandler } from './group-command.handler';
 import { StoreAndDeliver } from './store-and-deliver';
 import { Refusals } from './refusals';
@@ -15,6 +16,6 @@ import { UndeliverableMessages } from './undeliverable-messages';
 @Module({
   imports: [MessagesModule, ConversationsModule, PolicyModule, BlocksModule, GroupsModule],
   controllers: [PipelineController],
-  providers: [OutgoingMessageHandler, Refusals, BlockCommandHandler, GroupCommandHandler, StoreAndDeliver, UndeliverableMessages],
+  providers: [OutgoingMessageHandler, Refusals, BlockCommandHandler, GroupCommandHandler, ConversationCommandHandler, StoreAndDeliver, UndeliverableMessages],
 })
 export class PipelineModule {}
