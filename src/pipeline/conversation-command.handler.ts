@@ -25,7 +25,7 @@ export type ConversationAction = ConversationResult['action'];
  * size whose fields are ignored (the topic says it all).
  */
 export function parseConversationCommand(body: Buffer): ParseResult<void> {
-  if (body.toString('utf8').trim().length === 0) return { ok: true, value: undefined };
+  if (body.length <= MESSAGE_LIFE_LIMITS.smallBody && body.toString('utf8').trim().length === 0) return { ok: true, value: undefined };
   const decoded = decodeJsonObject(body, MESSAGE_LIFE_LIMITS.smallBody);
   return decoded.ok ? { ok: true, value: undefined } : decoded;
 }

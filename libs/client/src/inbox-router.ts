@@ -1,4 +1,6 @@
 import {
+  ConversationNotice,
+  ConversationResult,
   DeliveredMessage,
   ErrorCode,
   GROUP_ACTIONS,
@@ -17,6 +19,7 @@ import {
   PresenceNotice,
   PresenceResult,
   PresenceResultCode,
+  ReceiptResultCode,
   RejectedMessage,
   RejectionCode,
   ShownStatus,
@@ -52,6 +55,8 @@ export type InboundEvent =
   | { kind: 'group-deleted'; notice: GroupDeletedNotice }
   | { kind: 'presence-result'; result: CheckedPresenceResult }
   | { kind: 'presence-updated'; notice: PresenceNotice }
+  | { kind: 'conversation-updated'; notice: ConversationNotice }
+  | { kind: 'conversation-result'; peer: string; result: ConversationResult }
   | { kind: 'ignored'; why: 'echo' | 'other-topic' | 'malformed' };
 
 const REJECTION_CODES: ReadonlySet<string> = new Set(Object.values(RejectionCode));
@@ -61,7 +66,9 @@ const ROLES: ReadonlySet<unknown> = new Set(['owner', 'admin', 'member']);
 /** The topics the user publishes to: what arrives on them is the user's own publish coming back. */
 const OWN_PUBLISHES = ['outgoing', 'block-command', 'group-command', 'presence-command', 'presence-watch', 'delivered', 'read', 'typing', 'message-update', 'archive', 'unarchive'] as const;
 /** Topics of what comes after a message (receipts, typing, edits, archive): not routed yet. */
-const NOT_YET_ROUTED = ['receipts-updated', 'receipts-result', 'conversation-result', 'typing-updated', 'message-result', 'message-updated', 'message-deleted', 'conversation-updated'] as const;
+const NOT_YET_ROUTED = ['receipts-updated', 'receipts-result', 'typing-updated', 'message-result', 'message-updated', 'message-deleted'] as const;
+/** A refused archive command's codes: it could not be read, came too fast, or names no conversation of the user's. */
+const CONVERSATION_RESULT_CODES: ReadonlySet<string> = new Set<ReceiptResultCode>([...Object.values(RejectionCode), ErrorCode.VALIDATION_FAILED, ErrorCode.MESSAGE_NOT_FOUND]);
 const PRESENCE_RESULT_CODES: ReadonlySet<string> = new Set<PresenceResultCode>([...Object.values(RejectionCode), ErrorCode.VALIDATION_FAILED]);
 const SHOWN_STATUSES: ReadonlySet<unknown> = new Set<ShownStatus>(['online', 'away', 'busy', 'offline']);
 /** Actions whose successful result has no group left to show. */
@@ -198,6 +205,23 @@ function isPresenceNotice(v: Record<string, unknown>, user: string): v is Record
   );
 }
 
+/** A conversation of the user's, archived or not now, on that conversation's topic. */
+function isConversationNotice(v: Record<string, unknown>, peer: string): v is Record<string, unknown> & ConversationNotice {
+  return v.peer === peer && typeof v.archived === 'boolean' && typeof v.timestamp === 'number';
+}
+
+/** A refused archive or unarchive command (the engine answers only refusals on this topic). */
+function isConversationResult(v: Record<string, unknown>): v is Record<string, unknown> & ConversationResult {
+  return (
+    (v.action === 'archive' || v.action === 'unarchive') &&
+    v.ok === false &&
+    typeof v.code === 'string' &&
+    CONVERSATION_RESULT_CODES.has(v.code) &&
+    typeof v.reason === 'string' &&
+    typeof v.timestamp === 'number'
+  );
+}
+
 /**
  * What an MQTT message on the user's topics means. The user's own publishes come back on a
  * subscription that covers them (MQTT 3.1.1 has no no-local), so outgoing and command topics are
@@ -245,5 +269,9 @@ export function routeInbound(layout: TopicLayout, userId: string, topic: string,
       return isPresenceResult(body) ? { kind: 'presence-result', result: body } : malformed;
     case 'presence-updated':
       return isPresenceNotice(body, parsed.peer) ? { kind: 'presence-updated', notice: body } : malformed;
+    case 'conversation-updated':
+      return isConversationNotice(body, parsed.peer) ? { kind: 'conversation-updated', notice: body } : malformed;
+    case 'conversation-result':
+      return isConversationResult(body) ? { kind: 'conversation-result', peer: parsed.peer, result: body } : malformed;
   }
 }

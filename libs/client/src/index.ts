@@ -1,7 +1,7 @@
 export { ChatClient, connect } from './chat-client';
-export type { ChatClientEvents, ChatClientStats, ConnectionState, CreateGroupOptions, GroupChanges, GroupCommandOptions, PresenceCommandOptions } from './chat-client';
-export { ClientErrorCode, ConnectError, GroupCommandError, PresenceCommandError, SendError } from './errors';
-export type { GroupCommandErrorCode, PresenceCommandErrorCode, SendErrorCode } from './errors';
+export type { ChatClientEvents, ChatClientStats, ConnectionState, ConversationCommandOptions, CreateGroupOptions, GroupChanges, GroupCommandOptions, PresenceCommandOptions } from './chat-client';
+export { ClientErrorCode, ConnectError, ConversationCommandError, GroupCommandError, PresenceCommandError, SendError } from './errors';
+export type { ConversationCommandErrorCode, GroupCommandErrorCode, PresenceCommandErrorCode, SendErrorCode } from './errors';
 export type { Rejection } from './inbox-router';
 export { DEFAULT_MAX_WATCHED_USERS, DEFAULT_PATH_PREFIX, DEFAULT_RECONNECT } from './options';
 export type { ChatClientOptions, ReconnectOptions } from './options';
@@ -11,6 +11,7 @@ export { mqttTransport } from './mqtt-transport';
 // The wire types an app sees in events, re-exported so it needs only this package.
 export { ErrorCode, GroupEvent, isValidGroupId, MessageStatus, newGroupId, PRESENCE_STATUSES, RejectionCode, SYSTEM_SENDER } from '@app/protocol';
 export type {
+  ConversationNotice,
   DeliveredMessage,
   GroupDeletedNotice,
   GroupEventAttributes,
@@ -24,5 +25,6 @@ export type {
   PresenceResult,
   PresenceResultCode,
   PresenceStatus,
+  ReceiptResultCode,
   ShownStatus,
 } from '@app/protocol';
