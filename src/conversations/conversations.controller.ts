@@ -24,7 +24,7 @@ export class ConversationsController {
     return this.conversations.list(userId, query.limit, query.cursor, query.archived);
   }
 
-  @Put(':peer/archive')
+  @Put(':peerId/archive')
   @HttpCode(204)
   @ApiOperation({
     summary: 'Archive a conversation for the user, as the user could with an archive command',
@@ -32,16 +32,16 @@ export class ConversationsController {
   })
   @ApiNoContentResponse({ description: 'Archived' })
   @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid user id or peer', MESSAGE_NOT_FOUND: UNKNOWN_CONVERSATION })
-  async archive(@Param('userId', UserIdPipe) userId: string, @Param('peer', PeerIdPipe) peer: string): Promise<void> {
+  async archive(@Param('userId', UserIdPipe) userId: string, @Param('peerId', PeerIdPipe) peer: string): Promise<void> {
     await this.archives.archive(userId, peer);
   }
 
-  @Delete(':peer/archive')
+  @Delete(':peerId/archive')
   @HttpCode(204)
   @ApiOperation({ summary: "Bring an archived conversation back to the user's list (also when it was not archived); the user's devices are told" })
   @ApiNoContentResponse({ description: 'Not archived' })
   @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid user id or peer', MESSAGE_NOT_FOUND: UNKNOWN_CONVERSATION })
-  async unarchive(@Param('userId', UserIdPipe) userId: string, @Param('peer', PeerIdPipe) peer: string): Promise<void> {
+  async unarchive(@Param('userId', UserIdPipe) userId: string, @Param('peerId', PeerIdPipe) peer: string): Promise<void> {
     await this.archives.unarchive(userId, peer);
   }
 }
