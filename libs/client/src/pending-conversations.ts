@@ -1,6 +1,6 @@
 import { ConversationNotice, ConversationResult } from '@app/protocol';
 import { ClientErrorCode, ConversationCommandError } from './errors';
-import { OutgoingPublish } from './pending-sends';
+import { OutgoingPublish, takeUnpublished } from './pending-sends';
 
 export type ConversationAction = ConversationResult['action'];
 
@@ -81,13 +81,7 @@ export class PendingConversations {
 
   /** The commands waiting to go out, oldest first, now counted as out. */
   takeUnpublished(): OutgoingPublish[] {
-    const out: OutgoingPublish[] = [];
-    for (const entry of this.entries) {
-      if (entry.published) continue;
-      entry.published = true;
-      out.push(entry.publish);
-    }
-    return out;
+    return takeUnpublished(this.entries);
   }
 
   rejectAll(code: ClientErrorCode, reason: string): void {
