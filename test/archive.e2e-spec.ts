@@ -185,6 +185,12 @@ describe('archive', () => {
     const letters = await deadLetters((key) => key.includes(`.${a.id}.conversations.${b.id}.`), 4);
     expect(letters.map((d) => d.headers['x-reject-code']).sort()).toEqual(['INVALID_PAYLOAD', 'INVALID_PAYLOAD', 'INVALID_PAYLOAD', 'PAYLOAD_TOO_LARGE']);
     expect(await peers(a.id)).toEqual([b.id]); // nothing changed
+
+    // Topics whose peer is no user or group id: refused on the invalid-peer result topic, and dead-lettered.
+    for (const peer of ['presence', 'x'.repeat(65), 'group-']) await command(a, 'archive', peer);
+    const invalid = await a.inbox.waitFor(3, resultsOf(a.id, '_invalid'));
+    expect(invalid.map((m) => m.payload.code)).toEqual([RejectionCode.INVALID_TOPIC, RejectionCode.INVALID_TOPIC, RejectionCode.INVALID_TOPIC]);
+    await deadLetters((key) => key.includes(`.${a.id}.conversations.`) && !key.includes(`.${b.id}.`), 3);
     await command(a, 'archive', b.id);
     await a.inbox.waitFor(1, noticesOf(a.id, b.id));
     expect(await peers(a.id, true)).toEqual([b.id]);
