@@ -126,6 +126,19 @@ describe('archive', () => {
     expect(await peers(a.id, true)).toEqual([]);
   });
 
+  it('takes many archives of one conversation at once (a first archive racing itself): all applied, one mark', async () => {
+    const a = await registeredUser(api, 'arch-race', clients);
+    const b = await registeredUser(api, 'arch-race-b', clients);
+    await send(a, b.id, 'hi');
+    await summaryHas(a.id, b.id, 'hi');
+    await Promise.all(Array.from({ length: 12 }, () => command(a, 'archive', b.id)));
+    const told = await a.inbox.waitFor(12, noticesOf(a.id, b.id));
+    expect(told.every((m) => m.payload.archived === true)).toBe(true);
+    expect(a.inbox.messages.filter(resultsOf(a.id, b.id))).toEqual([]);
+    expect(await (await testDerivedDb()).collection('conversation_archives').countDocuments({ owner: a.id })).toBe(1);
+    expect(await peers(a.id, true)).toEqual([b.id]);
+  });
+
   it("archives a group's conversation for one member only, and a member's message brings it back", async () => {
     const a = await twoDevices('arch-ga');
     const b = await registeredUser(api, 'arch-gb', clients);
