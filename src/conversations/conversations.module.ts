@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { derivedModel } from '../database/derived-model';
 import { Conversation, ConversationSchema } from './conversation.schema';
+import { ConversationArchive, ConversationArchiveSchema } from './conversation-archive.schema';
+import { ConversationArchivesRepository } from './conversation-archives.repository';
+import { ConversationArchivesService } from './conversation-archives.service';
 import { ConversationWriter } from './conversation-writer';
 import { ConversationsController } from './conversations.controller';
 import { ConversationsRepository } from './conversations.repository';
@@ -12,7 +15,16 @@ import { ReadStatesModule } from '../receipts/read-states.module';
 @Module({
   imports: [MessagesModule, ReadStatesModule],
   controllers: [ConversationsController],
-  providers: [derivedModel(Conversation.name, ConversationSchema), ConversationsRepository, ConversationWriter, ConversationsService, GroupMemberships],
-  exports: [ConversationsRepository, ConversationWriter, GroupMemberships],
+  providers: [
+    derivedModel(Conversation.name, ConversationSchema),
+    derivedModel(ConversationArchive.name, ConversationArchiveSchema),
+    ConversationsRepository,
+    ConversationArchivesRepository,
+    ConversationWriter,
+    ConversationsService,
+    ConversationArchivesService,
+    GroupMemberships,
+  ],
+  exports: [ConversationsRepository, ConversationWriter, GroupMemberships, ConversationArchivesService],
 })
 export class ConversationsModule {}

@@ -2,6 +2,7 @@ import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { AmqpContext } from '@app/amqp-transport';
 import { BlockCommandHandler } from './block-command.handler';
+import { ConversationCommandHandler } from './conversation-command.handler';
 import { GroupCommandHandler } from './group-command.handler';
 import { OutgoingMessageHandler } from './outgoing-message.handler';
 import { TypingHandler } from './typing.handler';
@@ -23,6 +24,7 @@ export class PipelineController {
     private readonly groupCommands: GroupCommandHandler,
     private readonly receipts: ReceiptHandler,
     private readonly typing: TypingHandler,
+    private readonly conversationCommands: ConversationCommandHandler,
   ) {}
 
   @EventPattern('{prefix}.#.outgoing')
@@ -54,6 +56,16 @@ export class PipelineController {
   @EventPattern('{prefix}.*.*.typing')
   async onTyping(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
     return applyOutcome(ctx, await this.typing.handle(deliveryOf(body, ctx)));
+  }
+
+  @EventPattern('{prefix}.*.conversations.*.archive')
+  async onArchive(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
+    return applyOutcome(ctx, await this.conversationCommands.handle(deliveryOf(body, ctx), 'archive'));
+  }
+
+  @EventPattern('{prefix}.*.conversations.*.unarchive')
+  async onUnarchive(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
+    return applyOutcome(ctx, await this.conversationCommands.handle(deliveryOf(body, ctx), 'unarchive'));
   }
 }
 

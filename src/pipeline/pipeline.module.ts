@@ -5,6 +5,7 @@ import { ConversationsModule } from '../conversations/conversations.module';
 import { MessagesModule } from '../messages/messages.module';
 import { PolicyModule } from '../policy/policy.module';
 import { BlockCommandHandler } from './block-command.handler';
+import { ConversationCommandHandler } from './conversation-command.handler';
 import { GroupCommandHandler } from './group-command.handler';
 import { StoreAndDeliver } from './store-and-deliver';
 import { Refusals } from './refusals';
@@ -19,6 +20,6 @@ import { ReceiptsModule } from '../receipts/receipts.module';
 @Module({
   imports: [MessagesModule, ConversationsModule, PolicyModule, BlocksModule, GroupsModule, ReceiptsModule, TypingModule],
   controllers: [PipelineController],
-  providers: [OutgoingMessageHandler, Refusals, BlockCommandHandler, GroupCommandHandler, ReceiptHandler, TypingHandler, StoreAndDeliver, UndeliverableMessages],
+  providers: [OutgoingMessageHandler, Refusals, BlockCommandHandler, GroupCommandHandler, ReceiptHandler, TypingHandler, ConversationCommandHandler, StoreAndDeliver, UndeliverableMessages],
 })
 export class PipelineModule {}

@@ -1,6 +1,6 @@
 import { DeliveredMessage, ErrorCode, GroupEvent, GroupState, isValidGroupId, MessageStatus, PresenceStatus, RejectionCode, TopicLayout } from '@app/protocol';
 import { ChatClient, ConnectionState } from './chat-client';
-import { ClientErrorCode, ConnectError, GroupCommandError, PresenceCommandError } from './errors';
+import { ClientErrorCode, ConnectError, ConversationCommandError, GroupCommandError, PresenceCommandError } from './errors';
 import { ChatClientOptions } from './options';
 import { groupState } from '../../../test/support/group-state';
 import { Qos, Transport, TransportEvents, TransportOptions } from './transport';
@@ -123,6 +123,8 @@ describe('ChatClient', () => {
             layout.typingUpdated('alice', '+'),
             layout.receiptsUpdated('alice', '+'),
             layout.receiptsResult('alice', '+'),
+            layout.conversationUpdated('alice', '+'),
+            layout.conversationResult('alice', '+'),
           ],
           qos: 1,
         },
@@ -972,5 +974,93 @@ describe('ChatClient', () => {
         await expect(ChatClient.connect({ url: 'mqtt://x', userId: 'alice', token: 't', transport: jest.fn(), ...bad })).rejects.toThrow(message);
       },
     );
+  });
+
+  describe('archive', () => {
+    const G = 'group-01j0team';
+    const notice = (peer: string, archived: boolean) => ({ peer, archived, timestamp: 5 });
+    const refusal = (action: string, code: string = ErrorCode.MESSAGE_NOT_FOUND) => ({ action, ok: false, code, reason: 'no conversation', timestamp: 5 });
+
+    it('archives on the archive topic and resolves with the notice all devices get, which it also emits', async () => {
+      const { client, broker } = await connected();
+      const events: unknown[] = [];
+      client.on('conversationUpdated', (n) => events.push(n));
+      const archiving = client.archive('bob');
+      expect(broker.published.at(-1)).toEqual({ topic: layout.archive('alice', 'bob'), payload: '{}', qos: 1 });
+      expect(client.pendingCommands).toBe(1);
+      broker.deliver(layout.conversationUpdated('alice', 'bob'), notice('bob', true));
+      await expect(archiving).resolves.toEqual(notice('bob', true));
+      expect(events).toEqual([notice('bob', true)]);
+      const unarchiving = client.unarchive(G);
+      expect(broker.published.at(-1)?.topic).toBe(layout.unarchive('alice', G));
+      // A notice of the other state, or of another conversation, is no answer.
+      broker.deliver(layout.conversationUpdated('alice', G), notice(G, true));
+      broker.deliver(layout.conversationUpdated('alice', 'bob'), notice('bob', false));
+      expect(client.pendingCommands).toBe(1);
+      broker.deliver(layout.conversationUpdated('alice', G), notice(G, false));
+      await expect(unarchiving).resolves.toEqual(notice(G, false));
+      expect(events).toHaveLength(4);
+    });
+
+    it("rejects with a ConversationCommandError carrying the engine's code, for the refused action only", async () => {
+      const { client, broker } = await connected();
+      const archiving = client.archive('ghost');
+      const unarchiving = client.unarchive('ghost');
+      broker.deliver(layout.conversationResult('alice', 'ghost'), refusal('unarchive'));
+      await expect(unarchiving).rejects.toBeInstanceOf(ConversationCommandError);
+      await expect(unarchiving).rejects.toMatchObject({ code: ErrorCode.MESSAGE_NOT_FOUND, peer: 'ghost', action: 'unarchive', local: false });
+      broker.deliver(layout.conversationResult('alice', 'ghost'), refusal('archive', RejectionCode.RATE_LIMITED));
+      await expect(archiving).rejects.toMatchObject({ code: RejectionCode.RATE_LIMITED, action: 'archive' });
+      expect(client.pendingCommands).toBe(0);
+    });
+
+    it('refuses a peer that is no user or group id before publishing, and times out', async () => {
+      const { client, broker } = await connected();
+      const before = broker.published.length;
+      await expect(client.archive('bad/peer')).rejects.toMatchObject({ code: RejectionCode.INVALID_TOPIC, local: true });
+      await expect(client.unarchive('')).rejects.toMatchObject({ code: RejectionCode.INVALID_TOPIC, local: true });
+      expect(broker.published).toHaveLength(before);
+      await expect(client.archive('bob', { timeoutMs: 0 })).rejects.toThrow(TypeError);
+      jest.useFakeTimers();
+      const waiting = client.archive('bob', { timeoutMs: 50 });
+      jest.advanceTimersByTime(50);
+      await expect(waiting).rejects.toMatchObject({ code: ClientErrorCode.TIMEOUT, peer: 'bob', action: 'archive', local: true });
+      expect(client.pendingCommands).toBe(0);
+    });
+
+    it('drops a malformed notice or result, and ignores its own commands coming back', async () => {
+      const { client, broker } = await connected();
+      const events = jest.fn();
+      client.on('conversationUpdated', events);
+      const archiving = client.archive('bob');
+      broker.deliver(layout.conversationUpdated('alice', 'bob'), { peer: 'carol', archived: true, timestamp: 1 });
+      broker.deliver(layout.conversationUpdated('alice', 'bob'), { peer: 'bob', archived: 'yes', timestamp: 1 });
+      broker.deliver(layout.conversationResult('alice', 'bob'), { action: 'archive', ok: false, code: 'NOPE', reason: 'x', timestamp: 1 });
+      broker.deliver(layout.archive('alice', 'bob'), {});
+      expect(events).not.toHaveBeenCalled();
+      expect(client.stats).toMatchObject({ malformed: 3, echoes: 1 });
+      expect(client.pendingCommands).toBe(1);
+      await client.close();
+      await expect(archiving).rejects.toMatchObject({ code: ClientErrorCode.CLOSED });
+      await expect(client.archive('bob')).rejects.toMatchObject({ code: ClientErrorCode.CLOSED });
+    });
+
+    it('sends a command that was out, or made while away, again after a reconnect', async () => {
+      const { client, broker } = await connected({ reconnect: { initialDelayMs: 10, maxDelayMs: 10 } });
+      const out = client.archive('bob');
+      broker.drop();
+      const whileAway = client.unarchive('carol');
+      const archives = () => broker.published.filter((p) => p.topic.includes('/conversations/')).map((p) => p.topic);
+      expect(archives()).toEqual([layout.archive('alice', 'bob')]);
+      await new Promise((r) => setTimeout(r, 30));
+      broker.accept();
+      await flush();
+      expect(archives()).toEqual([layout.archive('alice', 'bob'), layout.archive('alice', 'bob'), layout.unarchive('alice', 'carol')]);
+      broker.deliver(layout.conversationUpdated('alice', 'bob'), notice('bob', true));
+      broker.deliver(layout.conversationUpdated('alice', 'carol'), notice('carol', false));
+      await expect(out).resolves.toMatchObject({ archived: true });
+      await expect(whileAway).resolves.toMatchObject({ archived: false });
+      await client.close();
+    });
   });
 });

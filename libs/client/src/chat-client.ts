@@ -1,4 +1,5 @@
 import {
+  ConversationNotice,
   DeliveredMessage,
   ErrorCode,
   GroupCommand,
@@ -19,13 +20,14 @@ import {
   RejectionCode,
 } from '@app/protocol';
 import { reconnectDelay } from './backoff';
-import { ClientErrorCode, ConnectError, GroupCommandError, PresenceCommandError, ReceiptError, SendError } from './errors';
+import { ClientErrorCode, ConnectError, ConversationCommandError, GroupCommandError, PresenceCommandError, ReceiptError, SendError } from './errors';
 import { buildGroupCommand } from './group-commands';
 import { InboundEvent, ReceiptRefusal, ReceiptUpdate, Rejection, routeInbound } from './inbox-router';
 import { mqttTransport } from './mqtt-transport';
 import { ChatClientOptions, ResolvedOptions, resolveOptions } from './options';
 import { buildOutgoing, SendOptions } from './outgoing';
 import { PendingCommands } from './pending-commands';
+import { ConversationAction, PendingConversations } from './pending-conversations';
 import { PendingPresence, PresenceCommandKind } from './pending-presence';
 import { PendingReceipts, ReceiptKind } from './pending-receipts';
 import { PendingSends } from './pending-sends';
@@ -49,6 +51,11 @@ export interface GroupCommandOptions {
 }
 
 export interface PresenceCommandOptions {
+  /** Overrides the client's sendTimeoutMs for this command. */
+  timeoutMs?: number;
+}
+
+export interface ConversationCommandOptions {
   /** Overrides the client's sendTimeoutMs for this command. */
   timeoutMs?: number;
 }
@@ -107,6 +114,12 @@ export type ChatClientEvents = {
    * device's.
    */
   receiptRefused: [refusal: ReceiptRefusal];
+  /**
+   * A conversation of this user's (`peer`: the other user or the group) was archived or brought
+   * back, from this device, another one, or the admin API. A new message in an archived
+   * conversation brings it back with no such event: the message is the sign.
+   */
+  conversationUpdated: [notice: ConversationNotice];
   /** A copy that was already delivered arrived again (at-least-once delivery) and was dropped. */
   duplicate: [message: DeliveredMessage];
   /** The state changed, or a reconnect attempt failed; `error` says why. */
@@ -137,6 +150,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private readonly presence = new PendingPresence();
   private readonly typingThrottle = new TypingThrottle((peer, state) => this.publishTyping(peer, state));
   private readonly receipts: PendingReceipts;
+  private readonly conversations = new PendingConversations();
   /** Numbers the group and presence commands of this client (their command_id). */
   private commandSeq = 0;
   private readonly recent: RecentIds;
@@ -208,8 +222,9 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   }
 
   /** Group and presence commands waiting for the engine's answer. */
+  /** Group, presence and archive commands waiting for the engine's answer. */
   get pendingCommands(): number {
-    return this.commands.size + this.presence.size;
+    return this.commands.size + this.presence.size + this.conversations.size;
   }
 
   /**
@@ -396,11 +411,43 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     return true;
   }
 
+  /**
+   * Archives the conversation with `peer` (a user, or a group this user is in): it leaves the
+   * user's conversation list until a new message comes in it, sent or received. Resolves with the
+   * notice all the user's devices get (`conversationUpdated`); rejects with a
+   * ConversationCommandError (MESSAGE_NOT_FOUND when there is no such conversation of the user's).
+   * Archiving again is harmless; after a lost connection the command goes out again.
+   */
+  archive(peer: string, options: ConversationCommandOptions = {}): Promise<ConversationNotice> {
+    return this.conversationCommand(peer, 'archive', options);
+  }
+
+  /** Brings the conversation with `peer` back to the user's list (also when it was not archived); as archive. */
+  unarchive(peer: string, options: ConversationCommandOptions = {}): Promise<ConversationNotice> {
+    return this.conversationCommand(peer, 'unarchive', options);
+  }
+
+  /** Publishes an archive or unarchive command and waits for the notice or the refusal (see PendingConversations). */
+  private conversationCommand(peer: string, action: ConversationAction, options: ConversationCommandOptions): Promise<ConversationNotice> {
+    if (this.currentState === 'closed') return Promise.reject(new ConversationCommandError(ClientErrorCode.CLOSED, 'the client is closed', peer, action, true));
+    if (!isValidUserId(peer) && !isValidGroupId(peer)) {
+      return Promise.reject(new ConversationCommandError(RejectionCode.INVALID_TOPIC, `"${String(peer).slice(0, 80)}" is no user or group id`, peer, action, true));
+    }
+    const timeoutMs = options.timeoutMs ?? this.options.sendTimeoutMs;
+    if (!isPositiveInteger(timeoutMs)) return Promise.reject(timeoutError(timeoutMs));
+    const { layout, userId, qos } = this.options;
+    const publish = { topic: action === 'archive' ? layout.archive(userId, peer) : layout.unarchive(userId, peer), body: '{}' };
+    const online = this.currentState === 'connected';
+    const answer = this.conversations.wait(peer, action, publish, online, timeoutMs);
+    if (online) this.transport.publish(publish.topic, publish.body, qos);
+    return answer;
+  }
+
   private newCommandId(): string {
     return `${this.options.userId}-${(++this.commandSeq).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   }
 
-  /** Disconnects; sends, group and presence commands still waiting fail with CLOSED. */
+  /** Disconnects; sends, group, presence and archive commands still waiting fail with CLOSED. */
   async close(): Promise<void> {
     if (this.currentState === 'closed') return;
     this.setState('closed', undefined);
@@ -432,6 +479,8 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       layout.typingUpdated(userId, '+'),
       layout.receiptsUpdated(userId, '+'),
       layout.receiptsResult(userId, '+'),
+      layout.conversationUpdated(userId, '+'),
+      layout.conversationResult(userId, '+'),
     ];
     this.transport.subscribe(filters, qos, (error) => {
       if (this.currentState === 'closed') return;
@@ -448,6 +497,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       for (const { topic, body } of this.commands.takeUnpublished()) this.transport.publish(topic, body, qos);
       for (const { topic, body } of this.presence.takeUnpublished(reconnected)) this.transport.publish(topic, body, qos);
       this.receipts.connected(reconnected);
+      for (const { topic, body } of this.conversations.takeUnpublished()) this.transport.publish(topic, body, qos);
       this.settleReady?.resolve();
       this.settleReady = null;
     });
@@ -491,6 +541,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.receipts.disconnected();
     this.commands.connectionLost(`connection lost before the answer${this.lastError ? `: ${this.lastError.message}` : ''}; the command may have been applied`);
     this.presence.connectionLost();
+    this.conversations.connectionLost();
     this.scheduleReconnect();
   }
 
@@ -592,6 +643,14 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
         this.emit('receiptRefused', refusal);
         return;
       }
+      case 'conversation-updated':
+        this.conversations.notice(event.notice);
+        this.emit('conversationUpdated', event.notice);
+        return;
+      case 'conversation-result':
+        // One with no command waiting here (another device's) settles nothing.
+        this.conversations.refused(event.peer, event.result);
+        return;
       case 'ignored':
         if (event.why === 'echo') this.stats.echoes++;
         else if (event.why === 'malformed') this.stats.malformed++;
@@ -621,6 +680,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.commands.rejectAll(ClientErrorCode.CLOSED, reason);
     this.presence.rejectAll(ClientErrorCode.CLOSED, reason);
     this.receipts.close(reason);
+    this.conversations.rejectAll(ClientErrorCode.CLOSED, reason);
   }
 
   private setState(state: ConnectionState, error: Error | undefined): void {

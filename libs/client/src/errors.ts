@@ -1,4 +1,4 @@
-import { GroupAction, GroupResultCode, PresenceResult, PresenceResultCode, ReceiptResultCode, RejectionCode } from '@app/protocol';
+import { ConversationResult, GroupAction, GroupResultCode, PresenceResult, PresenceResultCode, ReceiptResultCode, RejectionCode } from '@app/protocol';
 
 /** Why a send, a group command or a presence command failed on the client's side, without an answer from the engine. */
 export enum ClientErrorCode {
@@ -74,6 +74,30 @@ export class PresenceCommandError extends Error {
     readonly reason: string,
     /** Which command failed: `status` (setStatus) or `watch`. */
     readonly command: PresenceResult['command'],
+    readonly local: boolean,
+  ) {
+    super(`${code}: ${reason}`);
+  }
+}
+
+export type ConversationCommandErrorCode = ReceiptResultCode | ClientErrorCode;
+
+/**
+ * A failed archive or unarchive. `code` is the engine's (MESSAGE_NOT_FOUND: no message with that
+ * peer yet, or not a member of that group; RATE_LIMITED; SENDER_DISABLED...), or the same code
+ * found by the SDK before publishing (`local` true: INVALID_TOPIC for a peer that is no user or
+ * group id), or a ClientErrorCode (TIMEOUT, CLOSED; never DISCONNECTED: the command is sent again
+ * after a reconnect).
+ */
+export class ConversationCommandError extends Error {
+  override readonly name = 'ConversationCommandError';
+
+  constructor(
+    readonly code: ConversationCommandErrorCode,
+    readonly reason: string,
+    /** The conversation: the other user, or the group. */
+    readonly peer: string,
+    readonly action: ConversationResult['action'],
     readonly local: boolean,
   ) {
     super(`${code}: ${reason}`);

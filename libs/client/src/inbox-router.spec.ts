@@ -323,4 +323,34 @@ describe('routeInbound', () => {
       expect(routeInbound(layout, 'alice', layout.receiptsResult('alice', 'bob'), Buffer.from('null'))).toEqual(malformed);
     });
   });
+
+  describe('archive', () => {
+    it('reads a conversation notice on its conversation topic', () => {
+      const n = { peer: 'bob', archived: true, timestamp: 2 };
+      expect(routeInbound(layout, 'alice', layout.conversationUpdated('alice', 'bob'), body(n))).toEqual({ kind: 'conversation-updated', notice: n });
+      const g = { peer: G, archived: false, timestamp: 2 };
+      expect(routeInbound(layout, 'alice', layout.conversationUpdated('alice', G), body(g))).toEqual({ kind: 'conversation-updated', notice: g });
+    });
+
+    it('reads a refused archive command with its peer from the topic', () => {
+      const r = { action: 'unarchive', ok: false, code: ErrorCode.MESSAGE_NOT_FOUND, reason: 'none', timestamp: 2 };
+      expect(routeInbound(layout, 'alice', layout.conversationResult('alice', 'bob'), body(r))).toEqual({ kind: 'conversation-result', peer: 'bob', result: r });
+    });
+
+    it.each([
+      ['a notice for another peer', 'updated', { peer: 'carol', archived: true, timestamp: 2 }],
+      ['a notice without archived', 'updated', { peer: 'bob', timestamp: 2 }],
+      ['a result with an unknown action', 'result', { action: 'pin', ok: false, code: ErrorCode.MESSAGE_NOT_FOUND, reason: 'x', timestamp: 2 }],
+      ['a result with an unknown code', 'result', { action: 'archive', ok: false, code: ErrorCode.GROUP_FULL, reason: 'x', timestamp: 2 }],
+      ['an ok result (the engine answers ok with the notice)', 'result', { action: 'archive', ok: true, timestamp: 2 }],
+    ])('drops %s as malformed', (_what, which, payload) => {
+      const topic = which === 'updated' ? layout.conversationUpdated('alice', 'bob') : layout.conversationResult('alice', 'bob');
+      expect(routeInbound(layout, 'alice', topic, body(payload))).toEqual({ kind: 'ignored', why: 'malformed' });
+    });
+
+    it('ignores its own archive and unarchive commands coming back', () => {
+      expect(routeInbound(layout, 'alice', layout.archive('alice', 'bob'), body({}))).toEqual({ kind: 'ignored', why: 'echo' });
+      expect(routeInbound(layout, 'alice', layout.unarchive('alice', G), body({}))).toEqual({ kind: 'ignored', why: 'echo' });
+    });
+  });
 });

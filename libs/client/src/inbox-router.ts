@@ -1,4 +1,6 @@
 import {
+  ConversationNotice,
+  ConversationResult,
   DeliveredMessage,
   ErrorCode,
   GROUP_ACTIONS,
@@ -85,6 +87,8 @@ export type InboundEvent =
   | { kind: 'typing'; peer: string; notice: TypingNotice }
   | { kind: 'receipts-updated'; update: ReceiptUpdate }
   | { kind: 'receipts-result'; refusal: ReceiptRefusal }
+  | { kind: 'conversation-updated'; notice: ConversationNotice }
+  | { kind: 'conversation-result'; peer: string; result: ConversationResult }
   | { kind: 'ignored'; why: 'echo' | 'other-topic' | 'malformed' };
 
 const REJECTION_CODES: ReadonlySet<string> = new Set(Object.values(RejectionCode));
@@ -93,8 +97,10 @@ const GROUP_EVENTS: ReadonlySet<string> = new Set(Object.values(GroupEvent));
 const ROLES: ReadonlySet<unknown> = new Set(['owner', 'admin', 'member']);
 /** The topics the user publishes to: what arrives on them is the user's own publish coming back. */
 const OWN_PUBLISHES = ['outgoing', 'block-command', 'group-command', 'presence-command', 'presence-watch', 'delivered', 'read', 'typing', 'message-update', 'archive', 'unarchive'] as const;
-/** Topics of what comes after a message (edits, archive): not routed yet. */
-const NOT_YET_ROUTED = ['conversation-result', 'message-result', 'message-updated', 'message-deleted', 'conversation-updated'] as const;
+/** Topics of what comes after a message (edits): not routed yet. */
+const NOT_YET_ROUTED = ['message-result', 'message-updated', 'message-deleted'] as const;
+/** A refused archive command's codes: it could not be read, came too fast, or names no conversation of the user's. */
+const CONVERSATION_RESULT_CODES: ReadonlySet<string> = new Set<ReceiptResultCode>([...Object.values(RejectionCode), ErrorCode.VALIDATION_FAILED, ErrorCode.MESSAGE_NOT_FOUND]);
 const PRESENCE_RESULT_CODES: ReadonlySet<string> = new Set<PresenceResultCode>([...Object.values(RejectionCode), ErrorCode.VALIDATION_FAILED]);
 const RECEIPT_RESULT_CODES: ReadonlySet<string> = new Set<ReceiptResultCode>([...Object.values(RejectionCode), ErrorCode.VALIDATION_FAILED, ErrorCode.MESSAGE_NOT_FOUND]);
 const SHOWN_STATUSES: ReadonlySet<unknown> = new Set<ShownStatus>(['online', 'away', 'busy', 'offline']);
@@ -232,6 +238,23 @@ function isPresenceNotice(v: Record<string, unknown>, user: string): v is Record
   );
 }
 
+/** A conversation of the user's, archived or not now, on that conversation's topic. */
+function isConversationNotice(v: Record<string, unknown>, peer: string): v is Record<string, unknown> & ConversationNotice {
+  return v.peer === peer && typeof v.archived === 'boolean' && typeof v.timestamp === 'number';
+}
+
+/** A refused archive or unarchive command (the engine answers only refusals on this topic). */
+function isConversationResult(v: Record<string, unknown>): v is Record<string, unknown> & ConversationResult {
+  return (
+    (v.action === 'archive' || v.action === 'unarchive') &&
+    v.ok === false &&
+    typeof v.code === 'string' &&
+    CONVERSATION_RESULT_CODES.has(v.code) &&
+    typeof v.reason === 'string' &&
+    typeof v.timestamp === 'number'
+  );
+}
+
 /**
  * Someone typing in the conversation `peer`: in a direct one, the peer themselves; in a group, any
  * member but this user (the engine never tells a typist of their own typing).
@@ -331,5 +354,9 @@ export function routeInbound(layout: TopicLayout, userId: string, topic: string,
       if (body.message_id !== undefined) refusal.messageId = body.message_id;
       return { kind: 'receipts-result', refusal };
     }
+    case 'conversation-updated':
+      return isConversationNotice(body, parsed.peer) ? { kind: 'conversation-updated', notice: body } : malformed;
+    case 'conversation-result':
+      return isConversationResult(body) ? { kind: 'conversation-result', peer: parsed.peer, result: body } : malformed;
   }
 }

@@ -1,7 +1,7 @@
 export { ChatClient, connect } from './chat-client';
-export type { ChatClientEvents, ChatClientStats, ConnectionState, CreateGroupOptions, GroupChanges, GroupCommandOptions, PresenceCommandOptions } from './chat-client';
-export { ClientErrorCode, ConnectError, GroupCommandError, PresenceCommandError, ReceiptError, SendError } from './errors';
-export type { GroupCommandErrorCode, PresenceCommandErrorCode, ReceiptErrorCode, SendErrorCode } from './errors';
+export type { ChatClientEvents, ChatClientStats, ConnectionState, ConversationCommandOptions, CreateGroupOptions, GroupChanges, GroupCommandOptions, PresenceCommandOptions } from './chat-client';
+export { ClientErrorCode, ConnectError, ConversationCommandError, GroupCommandError, PresenceCommandError, ReceiptError, SendError } from './errors';
+export type { ConversationCommandErrorCode, GroupCommandErrorCode, PresenceCommandErrorCode, ReceiptErrorCode, SendErrorCode } from './errors';
 export type { ReceiptRefusal, ReceiptUpdate, Rejection } from './inbox-router';
 export type { ReceiptKind } from './pending-receipts';
 export { DEFAULT_MAX_WATCHED_USERS, DEFAULT_PATH_PREFIX, DEFAULT_RECEIPT_INTERVAL_MS, DEFAULT_RECONNECT } from './options';
@@ -12,6 +12,7 @@ export { mqttTransport } from './mqtt-transport';
 // The wire types an app sees in events, re-exported so it needs only this package.
 export { ErrorCode, GroupEvent, isMessageId, isValidGroupId, MessageStatus, newGroupId, PRESENCE_STATUSES, RejectionCode, SYSTEM_SENDER } from '@app/protocol';
 export type {
+  ConversationNotice,
   DeliveredMessage,
   GroupDeletedNotice,
   GroupEventAttributes,

@@ -29,3 +29,11 @@ export class GroupIdPipe extends IdPipe {
     super(isValidGroupId, 'group id', GROUP_ID_RULE);
   }
 }
+
+/** The other party of a conversation: a user, or a group. */
+@Injectable()
+export class PeerIdPipe extends IdPipe {
+  constructor() {
+    super((id) => isValidUserId(id) || isValidGroupId(id), 'peer (a user or group id)', `a user id (${USER_ID_RULE}) or a group id (${GROUP_ID_RULE})`);
+  }
+}
