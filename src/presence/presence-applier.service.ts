@@ -292,8 +292,8 @@ export class PresenceApplier implements OnModuleInit, OnModuleDestroy, PolicyCha
     if (!parsed.ok) return void refuse(parsed.code, parsed.reason);
     const { users, command_id } = parsed.value;
     term.model.watch(user, users, now, fx);
-    const registered = await Promise.all(users.map((u) => this.policy.isRegistered(u)));
-    const unknown = users.filter((_u, i) => !registered[i]);
+    const registered = users.length > 0 ? await this.policy.registeredAmong(users) : new Set<string>();
+    const unknown = users.filter((u) => !registered.has(u));
     out.push(this.notices.result(user, { command, ...(command_id && { command_id }), ok: true, watched: users.length, ...(unknown.length > 0 && { unknown }), timestamp: now }));
     out.push(...(await this.notices.toWatcher(term.model, user, users, now)));
   }

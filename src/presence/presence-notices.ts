@@ -30,9 +30,8 @@ export class PresenceNotices {
 
   /** The notices of `users` to one watcher (after a watch), each as that watcher may see it. */
   async toWatcher(model: PresenceModel, watcher: string, users: Iterable<string>, now: number): Promise<PublishRequest[]> {
-    const list = [...users];
-    const blocked = await Promise.all(list.map((user) => this.policy.inBlock(watcher, user)));
-    return list.map((user, i) => this.delivery.requestTo(this.topics.presenceUpdated(watcher, user), blocked[i] ? hidden(user, now) : this.notice(model, user, now)));
+    const partners = await this.policy.blockPartners(watcher);
+    return [...users].map((user) => this.delivery.requestTo(this.topics.presenceUpdated(watcher, user), partners.has(user) ? hidden(user, now) : this.notice(model, user, now)));
   }
 
   /** A user's presence to all their watchers (one body for all; none to a watcher in a block with them). */
