@@ -1,14 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { PublishRequest } from '@app/amqp-transport';
-import {
-  commandIdOf,
-  parsePresenceCommand,
-  parsePresenceWatch,
-  PresenceResult,
-  PresenceResultCode,
-  TopicLayout,
-} from '@app/protocol';
+import { TopicLayout } from '@app/protocol';
 import { BrokerChannels, BrokerLink, BrokerManagementClient } from '../broker';
 import { AppConfig } from '../config';
 import { BROKER_EVENT_EXCHANGE, listedProtocol, parseConnectionEvent } from '../connections/connection-event';
@@ -16,9 +9,8 @@ import { isMqttKind, LiveConnection } from '../connections/connection-registry';
 import { ConnectionsRepository, fromDoc } from '../connections/connections.repository';
 import { MetricsService } from '../metrics/metrics.service';
 import { PolicyChange, PolicyChangeListener, PolicyEvents } from '../policy/events';
-import { PolicyService } from '../policy/policy.service';
-import { AdminStatusReply, parseAdminStatusRequest } from './admin-status';
 import { Effects, PresenceModel } from './presence-model';
+import { PresenceCommands } from './presence-commands';
 import { PresenceNotices } from './presence-notices';
 import { ADMIN_SET_STATUS, declarePresenceQueue } from './presence-queue';
 import { PresenceRepository } from './presence.repository';
@@ -80,7 +72,7 @@ export class PresenceApplier implements OnModuleInit, OnModuleDestroy, PolicyCha
     private readonly connections: ConnectionsRepository,
     private readonly store: PresenceRepository,
     private readonly notices: PresenceNotices,
-    private readonly policy: PolicyService,
+    private readonly commands: PresenceCommands,
     private readonly policyEvents: PolicyEvents,
     private readonly metrics: MetricsService,
   ) {}
@@ -268,49 +260,16 @@ export class PresenceApplier implements OnModuleInit, OnModuleDestroy, PolicyCha
       return;
     }
     const topic = this.topics.parseRoutingKey(routingKey);
-    if (topic?.kind !== 'presence-command' && topic?.kind !== 'presence-watch') return;
-    this.metrics.presenceEvents.inc({ kind: topic.kind });
-    const user = topic.owner;
-    const command = topic.kind === 'presence-command' ? 'status' : 'watch';
-    // The command's own id, when it has a valid one, also on a refusal: clients match answers by it.
-    const commandId = commandIdOf(msg.content);
-    const refuse = (code: PresenceResultCode, reason: string) =>
-      out.push(this.notices.result(user, { command, ...(commandId && { command_id: commandId }), ok: false, code, reason, timestamp: now }));
-    const limited = this.policy.admit(user);
-    if (limited) return void refuse(limited.code, limited.reason);
-    const maxBytes = this.config.pipeline.maxPayloadBytes;
-    if (command === 'status') {
-      const parsed = parsePresenceCommand(msg.content, maxBytes);
-      if (!parsed.ok) return void refuse(parsed.code, parsed.reason);
-      const { status, text, command_id } = parsed.value;
-      term.model.setStatus(user, status, text ?? undefined, now, fx);
-      const result: PresenceResult = { command, ...(command_id && { command_id }), ok: true, status, ...(text && { text }), timestamp: now };
-      out.push(this.notices.result(user, result));
-      return;
-    }
-    const parsed = parsePresenceWatch(msg.content, maxBytes, this.config.presence.maxWatched);
-    if (!parsed.ok) return void refuse(parsed.code, parsed.reason);
-    const { users, command_id } = parsed.value;
-    term.model.watch(user, users, now, fx);
-    const registered = users.length > 0 ? await this.policy.registeredAmong(users) : new Set<string>();
-    const unknown = users.filter((u) => !registered.has(u));
-    out.push(this.notices.result(user, { command, ...(command_id && { command_id }), ok: true, watched: users.length, ...(unknown.length > 0 && { unknown }), timestamp: now }));
-    out.push(...(await this.notices.toWatcher(term.model, user, users, now)));
+    const command = topic?.kind === 'presence-command' || topic?.kind === 'presence-watch' ? topic : null;
+    this.metrics.presenceEvents.inc({ kind: command?.kind ?? 'ignored' });
+    if (command) out.push(...(await this.commands.fromUser(term.model, command, msg.content, now, fx)));
   }
 
-  /** An admin's status change (PresenceService.setStatus): applied here, answered on the requester's reply queue. */
+  /** An admin's status change, answered on the requester's reply queue once stored (so the admin's next read shows it). */
   private answerAdmin(term: Term, msg: ConsumeMessage, fx: Effects, now: number): void {
-    const request = parseAdminStatusRequest(msg.content);
-    let reply: AdminStatusReply;
-    if (!request) reply = { ok: false, reason: 'malformed request' };
-    else if (!term.model.isOnline(request.user)) reply = { ok: false, offline: true, reason: `${request.user} is offline: a status lasts while the user is connected` };
-    else {
-      term.model.setStatus(request.user, request.status, request.text, now, fx);
-      reply = { ok: true };
-    }
+    const reply = this.commands.fromAdmin(term.model, msg.content, now, fx);
     const { replyTo, correlationId } = msg.properties;
     if (typeof replyTo !== 'string') return;
-    // Answered once stored, so the admin's next read shows it.
     fx.afterStore.push(() => !term.ended && term.channel.sendToQueue(replyTo, Buffer.from(JSON.stringify(reply)), { correlationId }));
   }
 

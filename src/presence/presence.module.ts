@@ -7,6 +7,7 @@ import { PolicyModule } from '../policy/policy.module';
 import { UsersModule } from '../users/users.module';
 import { PresenceApplier } from './presence-applier.service';
 import { PresenceNotices } from './presence-notices';
+import { PresenceCommands } from './presence-commands';
 import { PresenceController } from './presence.controller';
 import { PresenceRepository } from './presence.repository';
 import { PresenceDoc, PresenceSchema, PresenceWatchDoc, PresenceWatchSchema } from './presence.schema';
@@ -26,6 +27,7 @@ import { PresenceService } from './presence.service';
     PresenceRepository,
     PresenceApplier,
     PresenceNotices,
+    PresenceCommands,
     PresenceService,
   ],
 })
