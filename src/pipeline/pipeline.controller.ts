@@ -3,6 +3,7 @@ import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { AmqpContext } from '@app/amqp-transport';
 import { BlockCommandHandler } from './block-command.handler';
 import { GroupCommandHandler } from './group-command.handler';
+import { MessageUpdateHandler } from './message-update.handler';
 import { OutgoingMessageHandler } from './outgoing-message.handler';
 import { Delivery, Outcome } from './outcome';
 
@@ -19,6 +20,7 @@ export class PipelineController {
     private readonly outgoing: OutgoingMessageHandler,
     private readonly blockCommands: BlockCommandHandler,
     private readonly groupCommands: GroupCommandHandler,
+    private readonly messageUpdates: MessageUpdateHandler,
   ) {}
 
   @EventPattern('{prefix}.#.outgoing')
@@ -34,6 +36,11 @@ export class PipelineController {
   @EventPattern('{prefix}.*.groups.*.command')
   async onGroupCommand(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
     return applyOutcome(ctx, await this.groupCommands.handle(deliveryOf(body, ctx)));
+  }
+
+  @EventPattern('{prefix}.*.*.messages.*.update')
+  async onMessageUpdate(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
+    return applyOutcome(ctx, await this.messageUpdates.handle(deliveryOf(body, ctx)));
   }
 }
 

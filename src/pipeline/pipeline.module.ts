@@ -6,6 +6,8 @@ import { MessagesModule } from '../messages/messages.module';
 import { PolicyModule } from '../policy/policy.module';
 import { BlockCommandHandler } from './block-command.handler';
 import { GroupCommandHandler } from './group-command.handler';
+import { MessageUpdateHandler } from './message-update.handler';
+import { MessageEditsModule } from '../message-edits/message-edits.module';
 import { StoreAndDeliver } from './store-and-deliver';
 import { Refusals } from './refusals';
 import { PipelineController } from './pipeline.controller';
@@ -13,8 +15,8 @@ import { OutgoingMessageHandler } from './outgoing-message.handler';
 import { UndeliverableMessages } from './undeliverable-messages';
 
 @Module({
-  imports: [MessagesModule, ConversationsModule, PolicyModule, BlocksModule, GroupsModule],
+  imports: [MessagesModule, ConversationsModule, PolicyModule, BlocksModule, GroupsModule, MessageEditsModule],
   controllers: [PipelineController],
-  providers: [OutgoingMessageHandler, Refusals, BlockCommandHandler, GroupCommandHandler, StoreAndDeliver, UndeliverableMessages],
+  providers: [OutgoingMessageHandler, Refusals, BlockCommandHandler, GroupCommandHandler, MessageUpdateHandler, StoreAndDeliver, UndeliverableMessages],
 })
 export class PipelineModule {}
