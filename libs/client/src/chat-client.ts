@@ -5,6 +5,10 @@ import {
   GroupResult,
   GroupNotice,
   GroupSystemMessage,
+  MessageDeletedNotice,
+  MessageEditedNotice,
+  MessageUpdate,
+  MessageUpdateResult,
   newGroupId,
   PresenceCommand,
   PresenceNotice,
@@ -12,15 +16,17 @@ import {
   PresenceStatus,
 } from '@app/protocol';
 import { reconnectDelay } from './backoff';
-import { ClientErrorCode, ConnectError, GroupCommandError, PresenceCommandError, SendError } from './errors';
+import { ClientErrorCode, ConnectError, GroupCommandError, MessageUpdateError, PresenceCommandError, SendError } from './errors';
 import { buildGroupCommand } from './group-commands';
 import { InboundEvent, Rejection, routeInbound } from './inbox-router';
+import { buildMessageUpdate } from './message-updates';
 import { mqttTransport } from './mqtt-transport';
 import { ChatClientOptions, ResolvedOptions, resolveOptions } from './options';
 import { buildOutgoing, SendOptions } from './outgoing';
 import { PendingCommands } from './pending-commands';
 import { PendingPresence, PresenceCommandKind } from './pending-presence';
 import { PendingSends } from './pending-sends';
+import { PendingUpdates } from './pending-updates';
 import { buildStatusCommand, buildWatchCommand, BuiltPresenceCommand } from './presence-commands';
 import { RecentIds } from './recent-ids';
 import { Transport } from './transport';
@@ -41,6 +47,11 @@ export interface GroupCommandOptions {
 
 export interface PresenceCommandOptions {
   /** Overrides the client's sendTimeoutMs for this command. */
+  timeoutMs?: number;
+}
+
+export interface MessageUpdateOptions {
+  /** Overrides the client's sendTimeoutMs for this edit or delete. */
   timeoutMs?: number;
 }
 
@@ -80,6 +91,14 @@ export type ChatClientEvents = {
    * users in a block with this user (either way), show as `offline`.
    */
   presence: [notice: PresenceNotice];
+  /**
+   * A message of one of this user's conversations was edited by its sender (also one this user
+   * edited, from this or another device): `text` is the new text. `recipient` is the group for a
+   * group message.
+   */
+  messageEdited: [notice: MessageEditedNotice];
+  /** A message of one of this user's conversations was deleted (by its sender, or by an admin): show it as deleted, its content gone. */
+  messageDeleted: [notice: MessageDeletedNotice];
   /** A copy that was already delivered arrived again (at-least-once delivery) and was dropped. */
   duplicate: [message: DeliveredMessage];
   /** The state changed, or a reconnect attempt failed; `error` says why. */
@@ -108,6 +127,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private readonly pending = new PendingSends();
   private readonly commands = new PendingCommands();
   private readonly presence = new PendingPresence();
+  private readonly updates = new PendingUpdates();
   /** Numbers the group and presence commands of this client (their command_id). */
   private commandSeq = 0;
   private readonly recent: RecentIds;
@@ -172,9 +192,9 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     return this.pending.size;
   }
 
-  /** Group and presence commands waiting for the engine's answer. */
+  /** Group and presence commands, edits and deletes waiting for the engine's answer. */
   get pendingCommands(): number {
-    return this.commands.size + this.presence.size;
+    return this.commands.size + this.presence.size + this.updates.size;
   }
 
   /**
@@ -312,11 +332,46 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     return answer;
   }
 
+  /**
+   * Edits the text of a message this user sent to `peer` (a user or a group), within the engine's
+   * MESSAGE_EDIT_WINDOW_SECONDS of sending. Resolves with the engine's result (`edited_at`); the
+   * other party (or the group's members) and this user's devices get a `messageEdited` event.
+   * Rejects with a MessageUpdateError: the engine's code (NOT_THE_SENDER, EDIT_WINDOW_PASSED,
+   * MESSAGE_NOT_FOUND...) or TIMEOUT / CLOSED. Sent again after a reconnect while unanswered.
+   */
+  editMessage(peer: string, messageId: string, text: string, options: MessageUpdateOptions = {}): Promise<MessageUpdateResult> {
+    return this.updateMessage(peer, messageId, { text }, options);
+  }
+
+  /**
+   * Deletes (revokes) a message this user sent to `peer`, within MESSAGE_DELETE_WINDOW_SECONDS of
+   * sending: its content is removed from the engine's storage. Resolves with the engine's result
+   * (`deleted_at`; a message deleted already answers with the first deletion's); everyone in the
+   * conversation gets a `messageDeleted` event. Rejects as editMessage does.
+   */
+  deleteMessage(peer: string, messageId: string, options: MessageUpdateOptions = {}): Promise<MessageUpdateResult> {
+    return this.updateMessage(peer, messageId, { deleted: true }, options);
+  }
+
+  private updateMessage(peer: string, messageId: string, update: MessageUpdate, options: MessageUpdateOptions): Promise<MessageUpdateResult> {
+    if (this.currentState === 'closed') return Promise.reject(new MessageUpdateError(ClientErrorCode.CLOSED, 'the client is closed', messageId, true));
+    const commandId = this.newCommandId();
+    const built = buildMessageUpdate(peer, messageId, { ...update, command_id: commandId }, this.options.maxPayloadBytes);
+    if (!built.ok) return Promise.reject(new MessageUpdateError(built.code, built.reason, messageId, true));
+    const timeoutMs = options.timeoutMs ?? this.options.sendTimeoutMs;
+    if (!isPositiveInteger(timeoutMs)) return Promise.reject(timeoutError(timeoutMs));
+    const publish = { topic: this.options.layout.messageUpdate(this.options.userId, peer, messageId), body: built.body };
+    const online = this.currentState === 'connected';
+    const answer = this.updates.wait(commandId, messageId, publish, online, timeoutMs);
+    if (online) this.transport.publish(publish.topic, publish.body, this.options.qos);
+    return answer;
+  }
+
   private newCommandId(): string {
     return `${this.options.userId}-${(++this.commandSeq).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   }
 
-  /** Disconnects; sends, group and presence commands still waiting fail with CLOSED. */
+  /** Disconnects; sends, group and presence commands, edits and deletes still waiting fail with CLOSED. */
   async close(): Promise<void> {
     if (this.currentState === 'closed') return;
     this.setState('closed', undefined);
@@ -345,6 +400,9 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       layout.groupDeleted(userId, '+'),
       layout.presenceResult(userId),
       layout.presenceUpdated(userId, '+'),
+      layout.messageResult(userId, '+', '+'),
+      layout.messageUpdated(userId, '+', '+'),
+      layout.messageDeleted(userId, '+', '+'),
     ];
     this.transport.subscribe(filters, qos, (error) => {
       if (this.currentState === 'closed') return;
@@ -360,6 +418,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       }
       for (const { topic, body } of this.commands.takeUnpublished()) this.transport.publish(topic, body, qos);
       for (const { topic, body } of this.presence.takeUnpublished(reconnected)) this.transport.publish(topic, body, qos);
+      for (const { topic, body } of this.updates.takeUnpublished()) this.transport.publish(topic, body, qos);
       this.settleReady?.resolve();
       this.settleReady = null;
     });
@@ -402,6 +461,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.setState('reconnecting', this.lastError);
     this.commands.connectionLost(`connection lost before the answer${this.lastError ? `: ${this.lastError.message}` : ''}; the command may have been applied`);
     this.presence.connectionLost();
+    this.updates.connectionLost();
     this.scheduleReconnect();
   }
 
@@ -486,6 +546,16 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       case 'presence-updated':
         this.emit('presence', event.notice);
         return;
+      case 'message-result':
+        // One with no update waiting here (another device's) settles nothing.
+        this.updates.answer(event.result);
+        return;
+      case 'message-edited':
+        this.emit('messageEdited', event.notice);
+        return;
+      case 'message-deleted':
+        this.emit('messageDeleted', event.notice);
+        return;
       case 'ignored':
         if (event.why === 'echo') this.stats.echoes++;
         else if (event.why === 'malformed') this.stats.malformed++;
@@ -502,6 +572,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.pending.rejectAll(ClientErrorCode.CLOSED, reason);
     this.commands.rejectAll(ClientErrorCode.CLOSED, reason);
     this.presence.rejectAll(ClientErrorCode.CLOSED, reason);
+    this.updates.rejectAll(ClientErrorCode.CLOSED, reason);
   }
 
   private setState(state: ConnectionState, error: Error | undefined): void {

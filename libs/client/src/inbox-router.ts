@@ -10,10 +10,15 @@ import {
   GroupNotice,
   GroupSystemMessage,
   isGroupRefusalCode,
+  isMessageUpdateRefusalCode,
   isPresenceStatus,
   isValidGroupId,
   isValidUserId,
+  MessageDeletedNotice,
+  MessageEditedNotice,
   MessageStatus,
+  MessageUpdateResult,
+  MessageUpdateResultCode,
   PresenceNotice,
   PresenceResult,
   PresenceResultCode,
@@ -42,6 +47,11 @@ export type CheckedGroupResult = (GroupResult & { ok: true }) | (GroupResult & {
 /** A presence result as the router lets it through: a refusal always says why. */
 export type CheckedPresenceResult = (PresenceResult & { ok: true }) | (PresenceResult & { ok: false; code: PresenceResultCode; reason: string });
 
+/** An edit's or delete's result as the router lets it through: an answer says when it was applied, a refusal why not. */
+export type CheckedMessageUpdateResult =
+  | (MessageUpdateResult & { ok: true })
+  | (MessageUpdateResult & { ok: false; code: MessageUpdateResultCode; reason: string });
+
 export type InboundEvent =
   | { kind: 'message'; message: DeliveredMessage }
   | { kind: 'sent'; message: DeliveredMessage }
@@ -52,6 +62,9 @@ export type InboundEvent =
   | { kind: 'group-deleted'; notice: GroupDeletedNotice }
   | { kind: 'presence-result'; result: CheckedPresenceResult }
   | { kind: 'presence-updated'; notice: PresenceNotice }
+  | { kind: 'message-result'; result: CheckedMessageUpdateResult }
+  | { kind: 'message-edited'; notice: MessageEditedNotice }
+  | { kind: 'message-deleted'; notice: MessageDeletedNotice }
   | { kind: 'ignored'; why: 'echo' | 'other-topic' | 'malformed' };
 
 const REJECTION_CODES: ReadonlySet<string> = new Set(Object.values(RejectionCode));
@@ -61,7 +74,7 @@ const ROLES: ReadonlySet<unknown> = new Set(['owner', 'admin', 'member']);
 /** The topics the user publishes to: what arrives on them is the user's own publish coming back. */
 const OWN_PUBLISHES = ['outgoing', 'block-command', 'group-command', 'presence-command', 'presence-watch', 'delivered', 'read', 'typing', 'message-update', 'archive', 'unarchive'] as const;
 /** Topics of what comes after a message (receipts, typing, edits, archive): not routed yet. */
-const NOT_YET_ROUTED = ['receipts-updated', 'receipts-result', 'conversation-result', 'typing-updated', 'message-result', 'message-updated', 'message-deleted', 'conversation-updated'] as const;
+const NOT_YET_ROUTED = ['receipts-updated', 'receipts-result', 'conversation-result', 'typing-updated', 'conversation-updated'] as const;
 const PRESENCE_RESULT_CODES: ReadonlySet<string> = new Set<PresenceResultCode>([...Object.values(RejectionCode), ErrorCode.VALIDATION_FAILED]);
 const SHOWN_STATUSES: ReadonlySet<unknown> = new Set<ShownStatus>(['online', 'away', 'busy', 'offline']);
 /** Actions whose successful result has no group left to show. */
@@ -198,6 +211,27 @@ function isPresenceNotice(v: Record<string, unknown>, user: string): v is Record
   );
 }
 
+function isMessageUpdateResultCode(v: unknown): v is MessageUpdateResultCode {
+  return typeof v === 'string' && (REJECTION_CODES.has(v) || (ERROR_CODES.has(v) && isMessageUpdateRefusalCode(v as ErrorCode)));
+}
+
+/** The result of an update of the topic's message: an answer says when the edit or delete was applied, a refusal its code and reason. */
+function isMessageUpdateResult(v: Record<string, unknown>, messageId: string): v is Record<string, unknown> & CheckedMessageUpdateResult {
+  if (v.message_id !== messageId || typeof v.timestamp !== 'number' || !isOptional(v.command_id, 'string')) return false;
+  if (v.ok === false) return isMessageUpdateResultCode(v.code) && typeof v.reason === 'string';
+  return v.ok === true && isOptional(v.edited_at, 'number') && isOptional(v.deleted_at, 'number') && (v.edited_at !== undefined || v.deleted_at !== undefined);
+}
+
+/**
+ * A notice of the topic's message, in the topic's conversation: direct, between the owner and the
+ * peer (either way); in a group, to the group.
+ */
+function isMessageNotice(v: Record<string, unknown>, owner: string, peer: string, messageId: string): boolean {
+  if (v.message_id !== messageId || typeof v.sender !== 'string' || typeof v.recipient !== 'string' || typeof v.timestamp !== 'number') return false;
+  if (isValidGroupId(peer)) return v.recipient === peer && isValidUserId(v.sender);
+  return (v.sender === owner && v.recipient === peer) || (v.sender === peer && v.recipient === owner);
+}
+
 /**
  * What an MQTT message on the user's topics means. The user's own publishes come back on a
  * subscription that covers them (MQTT 3.1.1 has no no-local), so outgoing and command topics are
@@ -245,5 +279,15 @@ export function routeInbound(layout: TopicLayout, userId: string, topic: string,
       return isPresenceResult(body) ? { kind: 'presence-result', result: body } : malformed;
     case 'presence-updated':
       return isPresenceNotice(body, parsed.peer) ? { kind: 'presence-updated', notice: body } : malformed;
+    case 'message-result':
+      return isMessageUpdateResult(body, parsed.messageId!) ? { kind: 'message-result', result: body } : malformed;
+    case 'message-updated': {
+      const edited = isMessageNotice(body, parsed.owner, parsed.peer, parsed.messageId!) && typeof body.text === 'string' && typeof body.edited_at === 'number';
+      return edited ? { kind: 'message-edited', notice: body as unknown as MessageEditedNotice } : malformed;
+    }
+    case 'message-deleted': {
+      const deleted = isMessageNotice(body, parsed.owner, parsed.peer, parsed.messageId!) && typeof body.deleted_at === 'number';
+      return deleted ? { kind: 'message-deleted', notice: body as unknown as MessageDeletedNotice } : malformed;
+    }
   }
 }

@@ -1,7 +1,7 @@
 export { ChatClient, connect } from './chat-client';
-export type { ChatClientEvents, ChatClientStats, ConnectionState, CreateGroupOptions, GroupChanges, GroupCommandOptions, PresenceCommandOptions } from './chat-client';
-export { ClientErrorCode, ConnectError, GroupCommandError, PresenceCommandError, SendError } from './errors';
-export type { GroupCommandErrorCode, PresenceCommandErrorCode, SendErrorCode } from './errors';
+export type { ChatClientEvents, ChatClientStats, ConnectionState, CreateGroupOptions, GroupChanges, GroupCommandOptions, MessageUpdateOptions, PresenceCommandOptions } from './chat-client';
+export { ClientErrorCode, ConnectError, GroupCommandError, MessageUpdateError, PresenceCommandError, SendError } from './errors';
+export type { GroupCommandErrorCode, MessageUpdateErrorCode, PresenceCommandErrorCode, SendErrorCode } from './errors';
 export type { Rejection } from './inbox-router';
 export { DEFAULT_MAX_WATCHED_USERS, DEFAULT_PATH_PREFIX, DEFAULT_RECONNECT } from './options';
 export type { ChatClientOptions, ReconnectOptions } from './options';
@@ -20,6 +20,10 @@ export type {
   GroupNotice,
   GroupState,
   GroupSystemMessage,
+  MessageDeletedNotice,
+  MessageEditedNotice,
+  MessageUpdateResult,
+  MessageUpdateResultCode,
   PresenceNotice,
   PresenceResult,
   PresenceResultCode,
