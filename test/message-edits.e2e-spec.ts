@@ -1,9 +1,12 @@
 import { MqttClient } from 'mqtt';
+import { ChatClient, connect, MessageDeletedNotice, MessageEditedNotice, MessageUpdateError } from '@app/client';
 import { ErrorCode, GroupState, RejectionCode } from '@app/protocol';
 import { AdminApi, adminApi, registeredUser, TestUser } from './support/admin-api';
-import { collectInbox, deadLetters, Inbox, InboxMessage, layout, mqttConnect } from './support/broker';
+import { collectInbox, deadLetters, Inbox, InboxMessage, layout, mqttConnect, userToken } from './support/broker';
 import { closeTestDb, eventually, testDb } from './support/database';
 import { EngineProcess, startEngine } from './support/engine';
+import { nextEvent } from './support/next-event';
+import { servers } from './support/test-env';
 
 /** Short windows, so that the tests can pass them. */
 const EDIT_WINDOW_S = 3;
@@ -188,6 +191,26 @@ describe('edit and delete', () => {
     expect(await api.delete('messages/01JZZZZZZZZZZZZZZZZZZZZZZZ')).toMatchObject({ status: 404, body: { code: ErrorCode.MESSAGE_NOT_FOUND } });
     expect(await api.delete('messages/not-an-id')).toMatchObject({ status: 400, body: { code: ErrorCode.VALIDATION_FAILED } });
     expect((await adminApi(engine.url, null).delete(`messages/${id}`)).status).toBe(401);
+  });
+
+  it('through the SDK: editMessage and deleteMessage resolve with the result, the peer gets the events, a refusal is a MessageUpdateError', async () => {
+    const [alice, bob] = await Promise.all(['sa', 'sb'].map((n) => registeredUser(api, n, clients)));
+    const sdk: ChatClient[] = await Promise.all([alice.id, bob.id].map((id) => connect({ url: servers.mqttUrl, userId: id, token: userToken(id) })));
+    const [aliceSdk, bobSdk] = sdk;
+    try {
+      const id = await aliceSdk.send(bob.id, 'via sdk');
+      const editedEvent = nextEvent<MessageEditedNotice>((l) => bobSdk.on('messageEdited', l), (n) => n.message_id === id);
+      expect(await aliceSdk.editMessage(bob.id, id, 'via the sdk')).toMatchObject({ ok: true, message_id: id, edited_at: expect.any(Number) });
+      expect(await editedEvent).toMatchObject({ sender: alice.id, recipient: bob.id, text: 'via the sdk' });
+      const refused = await bobSdk.deleteMessage(alice.id, id).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(MessageUpdateError);
+      expect(refused).toMatchObject({ code: ErrorCode.NOT_THE_SENDER, local: false, messageId: id });
+      const deletedEvent = nextEvent<MessageDeletedNotice>((l) => bobSdk.on('messageDeleted', l), (n) => n.message_id === id);
+      expect(await aliceSdk.deleteMessage(bob.id, id)).toMatchObject({ ok: true, deleted_at: expect.any(Number) });
+      expect(await deletedEvent).toMatchObject({ sender: alice.id, deleted_at: expect.any(Number) });
+    } finally {
+      await Promise.all(sdk.map((c) => c.close()));
+    }
   });
 
   it('answers malformed and odd updates with a clear refusal, dead-letters unreadable ones, and keeps working', async () => {
