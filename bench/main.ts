@@ -1,4 +1,5 @@
 import { parseBenchArgs, USAGE } from './config/args';
+import { connectionsFailed } from './report/connections-figures';
 import { fanoutLost } from './report/fanout-figures';
 import { writeJsonReport } from './report/json-report';
 import { writePicture } from './report/picture';
@@ -51,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
     write('figures (JSON)', parsed.config.jsonFile, (file) => (writeJsonReport(file, result), file));
     write('picture (SVG)', parsed.config.pictureFile, (file) => (writePicture(file, result) ? file : 'none (no latency samples)'));
     process.stdout.write(textReport(result, files));
-    const bad = Object.values(result.phases).some((p) => p.trials.some((t) => t.counts.lost > 0 || t.counts.misrouted > 0)) || fanoutLost(result);
+    const bad = Object.values(result.phases).some((p) => p.trials.some((t) => t.counts.lost > 0 || t.counts.misrouted > 0)) || fanoutLost(result) || connectionsFailed(result);
     return bad && !parsed.config.search ? EXIT_LOST : 0;
   } catch (err) {
     progress.log(`failed: ${err instanceof Error ? err.message : String(err)}`);

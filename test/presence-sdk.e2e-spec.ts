@@ -6,19 +6,13 @@ import { adminApi, AdminApi } from './support/admin-api';
 import { uid, userToken } from './support/broker';
 import { EngineProcess, startEngine } from './support/engine';
 import { nextEvent } from './support/next-event';
+import { dropConnection, registerUser } from './support/sdk-users';
 import { servers } from './support/test-env';
 
 describe('client SDK presence against the real broker and engine', () => {
   let engine: EngineProcess;
   let api: AdminApi;
   const clients: ChatClient[] = [];
-
-  async function register(name: string): Promise<string> {
-    const id = uid(name);
-    const created = await api.put(`users/${id}`, { display_name: name });
-    if (created.status !== 201) throw new Error(`could not register ${id}: ${created.status}`);
-    return id;
-  }
 
   async function connectAs(userId: string, options: Partial<ChatClientOptions> = {}): Promise<ChatClient> {
     const client = await connect({ url: servers.mqttUrl, userId, token: userToken(userId), getToken: () => userToken(userId), ...options });
@@ -29,23 +23,6 @@ describe('client SDK presence against the real broker and engine', () => {
   /** The next notice about `user` that passes the filter. */
   function presenceOf(watcher: ChatClient, user: string, filter: (p: PresenceNotice) => boolean = () => true): Promise<PresenceNotice> {
     return nextEvent<PresenceNotice>((l) => watcher.on('presence', l), (p) => p.user === user && filter(p));
-  }
-
-  /** Closes the client's connection from the engine's side (the admin API), as a lost network would: the SDK reconnects by itself. */
-  async function dropConnection(client: ChatClient): Promise<void> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const listed = await api.get(`users/${client.userId}/connections`);
-      expect(listed.status).toBe(200);
-      const own = (listed.body as { connections: Array<{ id: string; client_id: string }> }).connections.find((c) => c.client_id === client.clientId);
-      if (own) {
-        const closed = await api.delete(`users/${client.userId}/connections/${encodeURIComponent(own.id)}`);
-        expect(closed.status).toBeLessThan(300);
-        return;
-      }
-      if (Date.now() > deadline) throw new Error(`connection ${client.clientId} not listed by the admin API`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
   }
 
   beforeAll(async () => {
@@ -59,7 +36,7 @@ describe('client SDK presence against the real broker and engine', () => {
   });
 
   it('shows a watched user offline, online once connected, away with a text after setStatus, and offline after close', async () => {
-    const [aliceId, bobId] = [await register('alice'), await register('bob')];
+    const [aliceId, bobId] = [await registerUser(api, 'alice'), await registerUser(api, 'bob')];
     const alice = await connectAs(aliceId);
 
     const before = presenceOf(alice, bobId);
@@ -83,7 +60,7 @@ describe('client SDK presence against the real broker and engine', () => {
   });
 
   it('refuses a bad watch list locally and an unknown user is watched anyway', async () => {
-    const aliceId = await register('alice');
+    const aliceId = await registerUser(api, 'alice');
     const alice = await connectAs(aliceId);
     await expect(alice.watch(['not/a/user'])).rejects.toMatchObject({ code: ErrorCode.VALIDATION_FAILED, local: true, command: 'watch' });
     const ghost = uid('ghost');
@@ -93,7 +70,7 @@ describe('client SDK presence against the real broker and engine', () => {
   });
 
   it('sends the watch list and the status again after a reconnect (the engine dropped both with the last connection)', async () => {
-    const [aliceId, bobId] = [await register('alice'), await register('bob')];
+    const [aliceId, bobId] = [await registerUser(api, 'alice'), await registerUser(api, 'bob')];
     const reconnect = { initialDelayMs: 100, maxDelayMs: 1000 };
     const alice = await connectAs(aliceId, { reconnect });
     const bob = await connectAs(bobId, { reconnect });
@@ -108,7 +85,7 @@ describe('client SDK presence against the real broker and engine', () => {
     alice.on('state', (s) => states.push(s));
     const backAgain = nextEvent<ConnectionState>((l) => alice.on('state', l), (s) => s === 'connected');
     const current = presenceOf(alice, bobId, () => states.includes('connected'));
-    await dropConnection(alice);
+    await dropConnection(api, alice);
     await backAgain;
     expect(states).toEqual(['reconnecting', 'connected']);
     expect(await current).toMatchObject({ user: bobId, status: 'busy', text: 'in a meeting' });
@@ -121,7 +98,7 @@ describe('client SDK presence against the real broker and engine', () => {
     // Bob's only connection closes: the engine forgets his status; the SDK sets it again once back.
     const offline = presenceOf(alice, bobId, (p) => p.status === 'offline');
     const awayAgain = offline.then(() => presenceOf(alice, bobId, (p) => p.status === 'away'));
-    await dropConnection(bob);
+    await dropConnection(api, bob);
     await offline;
     expect(await awayAgain).toMatchObject({ user: bobId, status: 'away' });
     expect(bob.state).toBe('connected');

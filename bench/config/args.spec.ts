@@ -119,6 +119,47 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(argv)).toThrow(message);
   });
 
+  it('reads the connections scenario with its defaults: 10,000 at 100/s held 60 s, watchers of 500, the one-to-one load of 20 users at 100 msg/s for 20 s, engine only', () => {
+    expect(config(['--scenario', 'connections'])).toMatchObject({
+      scenario: 'connections',
+      users: 20,
+      rate: 100,
+      stop: { durationMs: 20_000 },
+      phases: ['engine'],
+      connections: { connections: 10_000, connectRate: 100, maxPending: 100, holdMs: 60_000, keepaliveSeconds: 30, watchPerWatcher: 500, heldShape: 'bare' },
+    });
+  });
+
+  it('reads the connections options, and gates at least 50 attempts at a time', () => {
+    const c = config(['--scenario', 'connections', '--connections', '1_000', '--connect-rate', '20', '--hold', '2m', '--watch-per-watcher', '1000', '--held-shape', 'sdk', '--rate', '50', '--duration', '30s']);
+    expect(c.connections).toEqual({ connections: 1000, connectRate: 20, maxPending: 50, holdMs: 120_000, keepaliveSeconds: 30, watchPerWatcher: 1000, heldShape: 'sdk' });
+    expect(c).toMatchObject({ rate: 50, stop: { durationMs: 30_000 } });
+    expect(config(['--scenario', 'connections', '--phases', 'engine']).phases).toEqual(['engine']);
+  });
+
+  it('says what a connections run does', () => {
+    expect(describeLoad(config(['--scenario', 'connections', '--connections', '500']))).toBe(
+      'connections: 500 idle (connected only, keepalive 30 s) opened and closed at 100/s, held 1m; presence watched 500 users per watcher; ' +
+        'one-to-one 20 users (pairs) at 100 msg/s for 20s alone and beside them, QoS 1',
+    );
+  });
+
+  it.each([
+    [['--scenario', 'connections', '--phases', 'raw,engine'], /engine path only/],
+    [['--scenario', 'connections', '--rate', 'max'], /open-loop --rate/],
+    [['--scenario', 'connections', '--find-max-rate'], /not for --scenario connections/],
+    [['--scenario', 'connections', '--connections', '0'], /--connections/],
+    [['--scenario', 'connections', '--connect-rate', 'fast'], /--connect-rate/],
+    [['--scenario', 'connections', '--held-shape', 'busy'], /--held-shape must be one of bare, sdk/],
+    [['--scenario', 'connections', '--hold', '10s', '--duration', '20s'], /must fit in --hold/],
+    [['--scenario', 'connections', '--hold', '10s', '--messages', '2000'], /must fit in --hold/],
+    [['--scenario', 'connections', '--kill-engine-at', '5s'], /one trial of the direct scenario/],
+    [['--connections', '100'], /--connections is for --scenario connections/],
+    [['--scenario', 'fanout', '--hold', '10s'], /--hold is for --scenario connections/],
+  ])('refuses %p', (argv, message) => {
+    expect(() => parseBenchArgs(argv)).toThrow(message);
+  });
+
   it('reads a kill and restart of the engine, and what the database holds', () => {
     const c = config(['--rate', '200', '--duration', '60s', '--phases', 'engine', '--kill-engine-at', '30s', '--preload', '60_000', '--keep-database']);
     expect(c.killEngineAtMs).toBe(30_000);

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { BenchConfig, ExternalTarget, FanoutConfig, GroupClass, LocalTarget, PathName, SearchConfig } from './bench-config';
+import { BenchConfig, ConnectionsConfig, ExternalTarget, FanoutConfig, GroupClass, LocalTarget, PathName, SearchConfig } from './bench-config';
 import { formatDuration, parseCount, parseDuration } from './units';
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -10,7 +10,8 @@ By default it starts its own broker node and FerretDB (.stack/bench, ports shift
 dev stack), builds the engine if dist/ is stale, spawns it, and stops what it started.
 
 Scenario
-  --scenario direct|fanout  direct: one-to-one users (default); fanout: groups, each message to every member
+  --scenario direct|fanout|connections  direct: one-to-one users (default); fanout: groups, each
+                         message to every member; connections: N idle client connections with presence
 
 Load (direct)
   --users N              virtual users, one MQTT connection each (default 100)
@@ -32,12 +33,28 @@ Load (fanout): per path, each class of groups on connections of its own, then th
   --mixed-rate N         one-to-one msg/s of the mixed check, alone and then beside the group (default 100)
   --mixed-users N        one-to-one users of the mixed check, in pairs (default 20)
 
+Connections (engine path only): the one-to-one load (--users, default 20, --rate, default 100,
+--duration, default 20s) alone; then N idle connections opened, held while the one-to-one load runs
+again beside them, and closed; presence watched throughout, memory per connection
+  --connections N        idle client connections, each of a user of its own (default 10000)
+  --connect-rate N       connections opened per second, and closed per second at the end (default 100:
+                         the broker holds it on 2 cores, CONNACK p50 ~15 ms, up to 10,000 bare
+                         connections; it tops out near 450/s bare and 110-130/s with --held-shape sdk)
+  --hold D               how long they are held once all show online (default 60s; the one-to-one
+                         trial beside them runs at its start and must fit)
+  --watch-per-watcher N  users each presence watcher watches (default 500, the engine's default
+                         PRESENCE_MAX_WATCHED; above it raise that with --engine-env)
+  --held-shape bare|sdk  bare (default): a held connection only connects; sdk: it also subscribes as
+                         the SDK does (5 filters, a subscription queue each: at 10,000 more than the
+                         broker holds on 2 cores)
+
 Both
   --messages N           messages per trial ...
-  --duration D           ... or how long each trial sends, e.g. 60s, 5m (default: direct 60s, fanout 10s)
+  --duration D           ... or how long each trial sends, e.g. 60s, 5m (default: direct 60s, fanout 10s,
+                         connections 20s)
   --qos 0|1              QoS of publishes and subscriptions (default 1)
   --payload-bytes N      size of the published JSON body (default 100)
-  --phases LIST          raw,engine (default), raw, or engine
+  --phases LIST          raw,engine (default; connections: engine), raw, or engine
   --drain-timeout D      after the last send, how long to wait for stragglers (default 30s)
   --seed N               seed of the random graph and recipient choice (default 1)
 
@@ -132,6 +149,38 @@ function fanoutConfig(v: Record<string, string | boolean | string[] | undefined>
   };
 }
 
+/** Options only the connections scenario reads (no parseArgs defaults, so a stray one is noticed). */
+const CONNECTIONS_FLAGS = ['connections', 'connect-rate', 'hold', 'watch-per-watcher', 'held-shape'] as const;
+
+/**
+ * Connections opened (and closed) per second by default. Measured on the 2-core machine: bare
+ * connections top out near 450/s (CONNACK p99 0.4 s, the broker at 1.1 cores), and at 100/s the
+ * broker opened all 10,000 on schedule (CONNACK p50 13 ms); with the SDK's subscriptions (one
+ * subscription queue and five bindings each) it answers 110-130/s at 1.2-1.4 cores with 1,000,
+ * and falls to 15-35/s on the way to 10,000 (CONNACKs over 10 s). A rate the broker does not hold
+ * measures the queue of CONNECTs, not presence.
+ */
+export const DEFAULT_CONNECT_RATE = 100;
+
+/** Most connection attempts in flight: one second's worth at the connect rate, and at least 50. */
+export function maxPendingConnects(connectRate: number): number {
+  return Math.max(50, connectRate);
+}
+
+function connectionsConfig(v: Record<string, string | boolean | string[] | undefined>): ConnectionsConfig {
+  const text = (key: (typeof CONNECTIONS_FLAGS)[number], fallback: string) => (v[key] as string | undefined) ?? fallback;
+  const connectRate = parseCount(text('connect-rate', String(DEFAULT_CONNECT_RATE)), '--connect-rate');
+  return {
+    connections: parseCount(text('connections', '10000'), '--connections'),
+    connectRate,
+    maxPending: maxPendingConnects(connectRate),
+    holdMs: parseDuration(text('hold', '60s'), '--hold'),
+    keepaliveSeconds: 30,
+    watchPerWatcher: parseCount(text('watch-per-watcher', '500'), '--watch-per-watcher'),
+    heldShape: oneOf(text('held-shape', 'bare'), ['bare', 'sdk'] as const, '--held-shape'),
+  };
+}
+
 function pid(text: string | undefined, what: string): number | undefined {
   return text === undefined ? undefined : parseCount(text, what);
 }
@@ -160,9 +209,14 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
       'mixed-group-rate': { type: 'string', default: '2' },
       'mixed-rate': { type: 'string', default: '100' },
       'mixed-users': { type: 'string', default: '20' },
+      connections: { type: 'string' },
+      'connect-rate': { type: 'string' },
+      hold: { type: 'string' },
+      'watch-per-watcher': { type: 'string' },
+      'held-shape': { type: 'string' },
       qos: { type: 'string', default: '1' },
       'payload-bytes': { type: 'string', default: '100' },
-      phases: { type: 'string', default: 'raw,engine' },
+      phases: { type: 'string' },
       'drain-timeout': { type: 'string', default: '30s' },
       seed: { type: 'string', default: '1' },
       'find-max-rate': { type: 'boolean', default: false },
@@ -190,23 +244,40 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
   });
   if (v.help) return { help: true };
 
-  const scenario = oneOf(v.scenario, ['direct', 'fanout'] as const, '--scenario');
+  const scenario = oneOf(v.scenario, ['direct', 'fanout', 'connections'] as const, '--scenario');
   let fanout: FanoutConfig | undefined;
+  let connections: ConnectionsConfig | undefined;
+  if (scenario === 'connections') {
+    for (const flag of ['find-max-rate', 'window'] as const) {
+      if (v[flag] !== undefined && v[flag] !== false) throw new Error(`--${flag} is not for --scenario connections (its one-to-one trials run at one open-loop --rate)`);
+    }
+    if (v.rate === 'max') throw new Error('--scenario connections needs an open-loop --rate (msg/s), not max');
+    if (v.phases !== undefined && v.phases.trim() !== 'engine') throw new Error('--scenario connections runs on the engine path only (presence is the engine\'s): --phases engine');
+    connections = connectionsConfig(v);
+  } else {
+    for (const flag of CONNECTIONS_FLAGS) {
+      if (v[flag] !== undefined) throw new Error(`--${flag} is for --scenario connections`);
+    }
+  }
   if (scenario === 'fanout') {
     for (const flag of ['users', 'topology', 'degree', 'rate', 'window', 'find-max-rate'] as const) {
       if (v[flag] !== undefined && v[flag] !== false) throw new Error(`--${flag} is for --scenario direct (the fan-out scenario has --groups, --group-rate, --mixed-*)`);
     }
     fanout = fanoutConfig(v);
   }
-  const users = parseCount(v.users ?? '100', '--users', 2);
+  const users = parseCount(v.users ?? (connections ? '20' : '100'), '--users', 2);
   const topology = oneOf(v.topology ?? 'pairs', ['pairs', 'random'] as const, '--topology');
   if (topology === 'pairs' && users % 2 !== 0) throw new Error('--topology pairs needs an even number of --users');
   const degree = Math.min(parseCount(v.degree ?? '5', '--degree'), users - 1);
   if (v.messages !== undefined && v.duration !== undefined) throw new Error('give --messages or --duration, not both');
-  const defaultDuration = scenario === 'fanout' ? '10s' : '60s';
-  const stop = v.messages !== undefined ? { messages: parseCount(v.messages, '--messages') } : { durationMs: parseDuration(v.duration ?? defaultDuration, '--duration') };
-  const rate = rateOf(v.rate ?? '1000', '--rate');
-  const phases: PathName[] = v.phases.split(',').map((p) => oneOf(p.trim(), ['raw', 'engine'] as const, '--phases'));
+  const defaultDuration = scenario === 'fanout' ? '10s' : scenario === 'connections' ? '20s' : '60s';
+  const stop: BenchConfig['stop'] = v.messages !== undefined ? { messages: parseCount(v.messages, '--messages') } : { durationMs: parseDuration(v.duration ?? defaultDuration, '--duration') };
+  const rate = rateOf(v.rate ?? (connections ? '100' : '1000'), '--rate');
+  if (connections && rate !== 'max') {
+    const trialMs = 'durationMs' in stop ? stop.durationMs : (stop.messages / rate) * 1000;
+    if (trialMs > connections.holdMs) throw new Error('the one-to-one trial beside the held connections (--duration, or --messages / --rate) must fit in --hold');
+  }
+  const phases: PathName[] = (v.phases ?? (connections ? 'engine' : 'raw,engine')).split(',').map((p) => oneOf(p.trim(), ['raw', 'engine'] as const, '--phases'));
   if (new Set(phases).size !== phases.length) throw new Error('--phases lists a phase twice');
 
   let search: SearchConfig | undefined;
@@ -254,6 +325,7 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
   const config: BenchConfig = {
     scenario,
     fanout,
+    connections,
     users,
     topology,
     degree,
@@ -277,7 +349,7 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
 /** `--kill-engine-at`: only where there is one spawned engine and one open-loop trial to kill it in. */
 function killEngineAt(text: string, c: Pick<BenchConfig, 'scenario' | 'search' | 'phases' | 'rate' | 'stop'> & { external: boolean }): number {
   const at = parseDuration(text, '--kill-engine-at');
-  if (c.scenario !== 'direct' || c.search) throw new Error('--kill-engine-at is for one trial of the direct scenario (no --scenario fanout, no --find-max-rate)');
+  if (c.scenario !== 'direct' || c.search) throw new Error('--kill-engine-at is for one trial of the direct scenario (no other --scenario, no --find-max-rate)');
   if (c.external) throw new Error('--kill-engine-at needs the engine the bench spawns (not --mqtt-url)');
   if (!c.phases.includes('engine')) throw new Error('--kill-engine-at needs the engine phase in --phases');
   if (c.rate === 'max') throw new Error('--kill-engine-at needs an open-loop --rate (a closed loop stops sending while the engine is down)');
@@ -294,6 +366,7 @@ function stackName(name: string): string {
 /** One line that says what load was run, for the report's header. */
 export function describeLoad(c: BenchConfig): string {
   if (c.fanout) return describeFanout(c, c.fanout);
+  if (c.connections) return describeConnections(c, c.connections);
   const graph = c.topology === 'pairs' ? 'pairs' : `random graph, ${c.degree} peers each`;
   const shape = `QoS ${c.qos}, ${c.payloadBytes} B bodies`;
   if (c.search) {
@@ -319,4 +392,14 @@ function describeFanout(c: BenchConfig, f: FanoutConfig): string {
     ? `; mixed check: ${f.mixed.users} users at ${f.mixed.rate} msg/s beside a ${f.mixed.members.toLocaleString('en-US')}-member group at ${f.mixed.groupRate === 'max' ? 'max' : `${f.mixed.groupRate} msg/s`}`
     : '';
   return `fan-out: groups ${classes} (groups x members), ${rate}, ${amount} per trial, QoS ${c.qos}, ${c.payloadBytes} B bodies${mixed}`;
+}
+
+function describeConnections(c: BenchConfig, k: ConnectionsConfig): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const amount = 'messages' in c.stop ? `${n(c.stop.messages)} messages` : formatDuration(c.stop.durationMs);
+  const shape = k.heldShape === 'sdk' ? "subscribed as the SDK is" : 'connected only';
+  return (
+    `connections: ${n(k.connections)} idle (${shape}, keepalive ${k.keepaliveSeconds} s) opened and closed at ${n(k.connectRate)}/s, held ${formatDuration(k.holdMs)}; ` +
+    `presence watched ${n(k.watchPerWatcher)} users per watcher; one-to-one ${c.users} users (pairs) at ${n(c.rate === 'max' ? 0 : c.rate)} msg/s for ${amount} alone and beside them, QoS ${c.qos}`
+  );
 }

@@ -2,7 +2,7 @@ import { Qos } from '@app/client';
 
 export type PathName = 'raw' | 'engine';
 export type TopologyKind = 'pairs' | 'random';
-export type Scenario = 'direct' | 'fanout';
+export type Scenario = 'direct' | 'fanout' | 'connections';
 
 /** `groups` groups of `members` members (`10x100`). */
 export interface GroupClass {
@@ -30,6 +30,30 @@ export interface FanoutConfig {
   windowPerGroup: number;
   connectConcurrency: number;
   mixed: MixedCheckConfig | null;
+}
+
+/** What each held connection does once connected: nothing, or subscribe as the SDK does. */
+export type HeldShape = 'bare' | 'sdk';
+
+/**
+ * The connections scenario (`--scenario connections`): N idle client connections opened and
+ * closed at a bounded rate, presence watched, memory per connection, and the one-to-one load of
+ * the direct scenario (`users`, `rate`, `stop`) measured without and then beside them.
+ */
+export interface ConnectionsConfig {
+  /** Client connections held, each of a user of its own. */
+  connections: number;
+  /** Connections opened (and later closed) per second. */
+  connectRate: number;
+  /** Most connection attempts not yet answered (CONNACK or failure) at once. */
+  maxPending: number;
+  /** How long the connections are held once all showed online (the one-to-one trial runs at its start), ms. */
+  holdMs: number;
+  /** MQTT keepalive of every held connection, s. */
+  keepaliveSeconds: number;
+  /** Users one watcher watches (the engine's PRESENCE_MAX_WATCHED at most). */
+  watchPerWatcher: number;
+  heldShape: HeldShape;
 }
 
 /** The project's own broker node, FerretDB and a spawned engine, on the bench stack's ports. */
@@ -75,6 +99,8 @@ export interface BenchConfig {
   /** direct: one-to-one users (the fields above `fanout`); fanout: groups (`fanout`), each trial as long as `stop` says. */
   scenario: Scenario;
   fanout?: FanoutConfig;
+  /** The connections scenario; its one-to-one trials use `users`, `rate` and `stop`. */
+  connections?: ConnectionsConfig;
   users: number;
   topology: TopologyKind;
   /** Peers per user in a random graph. */

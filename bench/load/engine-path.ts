@@ -27,6 +27,8 @@ export class EnginePath implements PathDriver {
         pathPrefix: this.o.layout.prefix,
         qos: this.o.qos,
         sendTimeoutMs: this.o.sendTimeoutMs,
+        // Receipts are their own load (--receipts): off unless asked for.
+        autoDelivered: false,
       });
       this.clients[index] = client;
       client.on('message', (m) => sink.delivered(index, m.client_message_id, m.text.length, performance.now()));

@@ -12,12 +12,12 @@ export interface MqttLogin {
  * MQTT 3.1.1, clean session, no Nagle delay, no reconnects (a lost connection is counted, not
  * hidden). Resolves once connected; rejects when the broker refuses or closes it first.
  */
-export async function openMqtt(url: string, login: MqttLogin): Promise<MqttClient> {
+export async function openMqtt(url: string, login: MqttLogin, keepaliveSeconds = 30): Promise<MqttClient> {
   const client = mqtt.connect(url, {
     ...login,
     protocolVersion: 4,
     clean: true,
-    keepalive: 30,
+    keepalive: keepaliveSeconds,
     connectTimeout: 10_000,
     reconnectPeriod: 0,
   });

@@ -2,8 +2,8 @@ import { PathName } from '../config/bench-config';
 import { PhaseResult } from '../run/phase';
 import { TrialResult } from '../run/trial';
 
-/** `cost`: CPU milliseconds per unit of work (three decimals); `multiple`: a ratio within one path (1.35x). */
-export type Unit = 'count' | 'rate' | 'ms' | 'seconds' | 'cost' | 'multiple' | 'percent' | 'mb' | 'mbPerMin';
+/** `cost`: CPU milliseconds per unit of work (three decimals); `multiple`: a ratio within one path (1.35x); `share`: a fraction (0.85). */
+export type Unit = 'count' | 'rate' | 'ms' | 'seconds' | 'cost' | 'multiple' | 'percent' | 'mb' | 'kb' | 'share' | 'mbPerMin';
 
 export interface Figure<T = TrialResult> {
   key: string;

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { BenchResult } from '../run/bench';
+import { connectionsTable, connectionsTargets } from './connections-figures';
 import { fanoutTables, fanoutTargets } from './fanout-figures';
 import { figureTable, FIGURES, representativeTrial } from './figures';
 
@@ -21,12 +22,20 @@ export function writeJsonReport(file: string, result: BenchResult): void {
                 : null,
           }
         : null,
-      figures: result.fanout ? null : figureTable(FIGURES, raw, engine),
+      figures: result.fanout || result.connections ? null : figureTable(FIGURES, raw, engine),
       /** The engine's pipeline stages in the engine trial the figures stand for. */
       engineStages: engine?.stages ?? null,
       // --kill-engine-at: the restart's figures (also in the engine trial, as `restart`).
       restart: engine?.restart ?? null,
       fanout: result.fanout ? { ...fanoutTables(result.fanout), targets: fanoutTargets(result.fanout) } : null,
+      // The connections scenario: every figure (engine only), the one-to-one trials alone and beside, and the targets.
+      connections: result.connections
+        ? {
+            figures: connectionsTable(result.connections),
+            oneToOne: figureTable(FIGURES, result.connections.alone, result.connections.beside),
+            targets: connectionsTargets(result.connections),
+          }
+        : null,
     },
   };
   writeFileSync(file, JSON.stringify(document, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v), 2) + '\n');

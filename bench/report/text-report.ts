@@ -7,6 +7,7 @@ import { TrialResult } from '../run/trial';
 import { SeriesStats } from '../measure/engine-metrics';
 import { WINDOW_AFTER_READY_MS } from '../measure/restart-window';
 import { RESTART_DELAY_MS } from '../run/targets';
+import { CONNECTIONS_FIGURES, connectionsTargets } from './connections-figures';
 import { FANOUT_FIGURES, fanoutPairs, fanoutTargets, fanoutTrialsOf, MIXED_FIGURES } from './fanout-figures';
 import { Figure, figureTable, FIGURES, representativeTrial, Unit } from './figures';
 import { stageTable } from './stage-table';
@@ -31,7 +32,10 @@ function format(value: number | null | undefined, unit: Unit): string {
     case 'percent':
       return num(value, 1);
     case 'mb':
+    case 'kb':
       return num(value, 1);
+    case 'share':
+      return num(value, 2);
     case 'mbPerMin':
       return `${value >= 0 ? '+' : ''}${num(value, 2)}`;
   }
@@ -44,13 +48,13 @@ function formatRatio<T>(ratio: number | null, f: Figure<T>): string {
 }
 
 function row(cells: string[]): string {
-  return `${cells[0].padEnd(36)}${cells.slice(1).map((c) => c.padStart(12)).join('  ')}`;
+  return `${cells[0].padEnd(36)}${cells.slice(1).map((c) => c.padStart(12)).join('  ')}`.trimEnd();
 }
 
-/** The rows of one figure table: raw broker, engine and engine / raw side by side. */
-export function figureRows<T>(figures: readonly Figure<T>[], raw: T | null, engine: T | null): string[] {
+/** The rows of one figure table: raw broker, engine and engine / raw side by side (or two other trials, named by `columns`). */
+export function figureRows<T>(figures: readonly Figure<T>[], raw: T | null, engine: T | null, columns: [string, string, string] = ['raw broker', 'engine', 'engine/raw']): string[] {
   const table = figureTable(figures, raw, engine);
-  const lines = [row(['', raw ? 'raw broker' : '', engine ? 'engine' : '', raw && engine ? 'engine/raw' : ''])];
+  const lines = [row(['', raw ? columns[0] : '', engine ? columns[1] : '', raw && engine ? columns[2] : ''])];
   for (const f of figures) {
     const cell = table[f.key];
     if (cell.raw === null && cell.engine === null) continue;
@@ -79,7 +83,23 @@ function allTrials(result: BenchResult): AnyTrial[] {
       trials.push(...groups, ...direct);
     }
   }
+  if (result.connections) trials.push(result.connections.alone, result.connections.beside);
   return trials;
+}
+
+/** The connections scenario: its figures (engine only), what failed to connect, and the targets. */
+function connectionsSection(result: BenchResult): string[] {
+  const c = result.connections!;
+  const lines = [`${num(c.connections)} connections (engine path):`, ...figureRows(CONNECTIONS_FIGURES, null, c).slice(1)];
+  const limit = (v: number | null) => (v === null ? 'unknown' : num(v));
+  lines.push(`  limits: open files ${limit(c.limits.generatorOpenFiles)} (load generator), ${limit(c.limits.brokerOpenFiles)} (broker); local ports ${limit(c.limits.ephemeralPorts)}`);
+  for (const [reason, count] of Object.entries(c.open.failed)) lines.push(`  failed to connect (${num(count)}): ${reason}`);
+  for (const [reason, count] of Object.entries(c.lostReasons)) lines.push(`  dropped after CONNACK (${num(count)}): ${reason}`);
+  for (const r of c.watch.refused) lines.push(`  watch refused for ${r.watcher}: ${r.code ?? ''} ${r.reason ?? ''}`);
+  if (c.watch.unknown > 0) lines.push(`  the engine did not know ${num(c.watch.unknown)} watched ids`);
+  lines.push('', 'one-to-one alone, and beside the held connections:', ...figureRows(FIGURES, c.alone, c.beside, ['alone', 'beside', 'beside/alone']));
+  lines.push('', 'targets:', ...connectionsTargets(c).map((t) => `  - ${t}`));
+  return lines;
 }
 
 function fanoutSection(result: BenchResult): string[] {
@@ -186,6 +206,7 @@ export function textReport(result: BenchResult, files: string[] = []): string {
     '',
   ];
   if (result.fanout) lines.push(...fanoutSection(result));
+  else if (result.connections) lines.push(...connectionsSection(result));
   else {
     if (result.config.search) {
       lines.push(...searchSection(result), '', 'figures at each path\'s highest sustained rate:');

@@ -6,6 +6,7 @@ import { Topology } from '../load/topology';
 import { Progress } from '../report/progress';
 import { projectRoot } from '../stack/project-root';
 import { signingIssuer } from '../tokens';
+import { ConnectionsResult, runConnections } from './connections';
 import { ScheduledRestart } from './engine-restart';
 import { FanoutPhaseResult, runFanout } from './fanout';
 import { PhaseResult, runPhase } from './phase';
@@ -20,12 +21,15 @@ export interface BenchResult {
   phases: Partial<Record<PathName, PhaseResult>>;
   /** The fan-out scenario's phases. */
   fanout?: Partial<Record<PathName, FanoutPhaseResult>>;
+  /** The connections scenario's result (engine path only). */
+  connections?: ConnectionsResult;
   engineLog?: string;
 }
 
 /**
  * The whole run: the raw broker path first, then the engine path, each with users of its own
- * and the same load (one-to-one, or groups' fan-out); everything it started is released at the end.
+ * and the same load (one-to-one, or groups' fan-out), or the connections scenario (engine path
+ * only); everything it started is released at the end.
  */
 export async function runBench(config: BenchConfig, progress: Progress, resources: Resources): Promise<BenchResult> {
   const root = projectRoot();
@@ -39,6 +43,7 @@ export async function runBench(config: BenchConfig, progress: Progress, resource
   const layout = layouts(target.settings);
   const run: RunContext = { config, root, target, layout, tokens: signingIssuer(target.settings, layout.engine), runId: randomBytes(3).toString('hex'), resources, progress };
   if (config.fanout) result.fanout = await runFanout(run, config.fanout, (log) => (result.engineLog = log));
+  else if (config.connections) result.connections = await runConnections(run, config.connections, (log) => (result.engineLog = log));
   else await runDirect(run, result);
   result.machine.loadAfter = loadavg();
   return result;

@@ -83,8 +83,8 @@ export async function dropDatabase(uri: string): Promise<void> {
 }
 
 /**
- * Deletes the engine's queues on the bench's broker node, so a run never starts behind what an
- * earlier run left unprocessed (a run whose engine fell behind leaves its backlog in the durable
+ * Deletes the engine's queues on the bench's broker node (messages, dead letters, presence), so a
+ * run never starts behind what an earlier run left unprocessed (a run whose engine fell behind leaves its backlog in the durable
  * queue, and the next engine would work through it first). The engine declares them again. It
  * logs in as the engine does: AMQP over TLS with the stack's engine certificate (SASL EXTERNAL).
  */
@@ -100,7 +100,10 @@ export async function deleteEngineQueues(stack: Pick<LocalStack, 'env' | 'tls'>,
   );
   try {
     const channel = await conn.createChannel();
-    for (const queue of [engineEnv.ENGINE_QUEUE ?? 'messaging-engine.outgoing', engineEnv.DEAD_LETTER_QUEUE ?? 'messaging-engine.dead-letter']) {
+    const engineQueue = engineEnv.ENGINE_QUEUE ?? 'messaging-engine.outgoing';
+    // The presence queue (`{ENGINE_QUEUE}.presence`) too: an earlier run's connection events would
+    // otherwise be applied first, and the database they refer to is gone.
+    for (const queue of [engineQueue, engineEnv.DEAD_LETTER_QUEUE ?? 'messaging-engine.dead-letter', `${engineQueue}.presence`]) {
       await channel.deleteQueue(queue);
     }
   } finally {

@@ -40,6 +40,15 @@ export class BlocksRepository {
     return (await this.model.findById(blockKey(appId, blocker, blocked), { _id: 1 }).lean().exec()) !== null;
   }
 
+  /** The users in a block with this one, either way (one query; an index serves each side on MongoDB). */
+  async partnersOf(appId: string, userId: string): Promise<Set<string>> {
+    const rows = await this.model
+      .find({ app_id: appId, $or: [{ blocker: userId }, { blocked: userId }] }, { _id: 0, blocker: 1, blocked: 1 })
+      .lean<Array<{ blocker: string; blocked: string }>>()
+      .exec();
+    return new Set(rows.map((r) => (r.blocker === userId ? r.blocked : r.blocker)));
+  }
+
   async page(q: BlockPageQuery): Promise<Block[]> {
     const filter: Record<string, unknown> = { app_id: q.appId, blocker: q.blocker };
     if (q.after !== undefined) filter.blocked = { $gt: q.after };

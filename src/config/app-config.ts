@@ -81,6 +81,13 @@ export class AppConfig {
     maxWatched: number;
     reconcileMs: number;
   };
+  readonly typing: {
+    /** Per user and conversation (TYPING_RATE_PER_SECOND, TYPING_BURST). */
+    ratePerSecond: number;
+    burst: number;
+    /** Typing is not relayed in larger groups (0: not in groups at all). */
+    maxGroupMembers: number;
+  };
   readonly shutdownTimeoutMs: number;
   readonly systemSenderId: string;
 
@@ -160,6 +167,11 @@ export class AppConfig {
       maxConnectionsPerUser: env.MAX_CONNECTIONS_PER_USER,
       maxWatched: env.PRESENCE_MAX_WATCHED,
       reconcileMs: env.PRESENCE_RECONCILE_SECONDS * 1000,
+    };
+    this.typing = {
+      ratePerSecond: env.TYPING_RATE_PER_SECOND,
+      burst: env.TYPING_BURST,
+      maxGroupMembers: env.TYPING_MAX_GROUP_MEMBERS,
     };
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
     this.systemSenderId = env.SYSTEM_SENDER_ID;

@@ -320,6 +320,27 @@ export class EnvSchema {
   @Max(86_400)
   PRESENCE_RECONCILE_SECONDS: number = 60;
 
+  /** Typing indicators relayed per user and conversation per second (docs/receipts.md#typing); five times this across all of a user's conversations. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  TYPING_RATE_PER_SECOND: number = 2;
+
+  /** Burst allowance of the typing rate, per user and conversation (five times this across all of a user's conversations). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  TYPING_BURST: number = 3;
+
+  /** Typing is not relayed in groups of more members than this (0: never in groups). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  TYPING_MAX_GROUP_MEMBERS: number = 100;
+
   /** Fanout exchange on which engine instances announce user and block changes to each other. */
   @Matches(/^[A-Za-z0-9._:-]{1,200}$/)
   POLICY_EVENTS_EXCHANGE: string = 'messaging-engine.policy-events';

@@ -1,17 +1,30 @@
 import { Module } from '@nestjs/common';
 import { derivedModel } from '../database/derived-model';
 import { Conversation, ConversationSchema } from './conversation.schema';
+import { ConversationArchive, ConversationArchiveSchema } from './conversation-archive.schema';
+import { ConversationArchivesRepository } from './conversation-archives.repository';
+import { ConversationArchivesService } from './conversation-archives.service';
 import { ConversationWriter } from './conversation-writer';
 import { ConversationsController } from './conversations.controller';
 import { ConversationsRepository } from './conversations.repository';
 import { ConversationsService } from './conversations.service';
 import { GroupMemberships } from './group-memberships';
 import { MessagesModule } from '../messages/messages.module';
+import { ReadStatesModule } from '../receipts/read-states.module';
 
 @Module({
-  imports: [MessagesModule],
+  imports: [MessagesModule, ReadStatesModule],
   controllers: [ConversationsController],
-  providers: [derivedModel(Conversation.name, ConversationSchema), ConversationsRepository, ConversationWriter, ConversationsService, GroupMemberships],
-  exports: [ConversationsRepository, ConversationWriter, GroupMemberships],
+  providers: [
+    derivedModel(Conversation.name, ConversationSchema),
+    derivedModel(ConversationArchive.name, ConversationArchiveSchema),
+    ConversationsRepository,
+    ConversationArchivesRepository,
+    ConversationWriter,
+    ConversationsService,
+    ConversationArchivesService,
+    GroupMemberships,
+  ],
+  exports: [ConversationsRepository, ConversationWriter, GroupMemberships, ConversationArchivesService],
 })
 export class ConversationsModule {}

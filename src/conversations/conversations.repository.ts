@@ -28,9 +28,10 @@ export const MAX_STATEMENTS_PER_BULK = 40;
 
 export interface ConversationPageQuery {
   appId: string;
-  /** A user's conversations; or, with `groups`, the summaries of these groups instead. */
+  /** A user's conversations; or, with `groups`, the summaries of these groups instead; or, with `ids`, these summaries (by `_id`). */
   owner: string;
   groups?: string[];
+  ids?: string[];
   limit: number;
   /** Only conversations last updated before this time (ms), or at it with a smaller _id. */
   cursor?: { updatedAt: number; id: string };
@@ -73,8 +74,8 @@ export class ConversationsRepository {
   }
 
   async page(q: ConversationPageQuery): Promise<Conversation[]> {
-    const filter: Record<string, unknown> =
-      q.groups === undefined ? { app_id: q.appId, owner: q.owner } : { _id: { $in: q.groups.map((g) => conversationId(q.appId, g, g)) } };
+    const ids = q.ids ?? q.groups?.map((g) => conversationId(q.appId, g, g));
+    const filter: Record<string, unknown> = ids === undefined ? { app_id: q.appId, owner: q.owner } : { _id: { $in: ids } };
     if (q.cursor) {
       filter.$or = [
         { updated_at: { $lt: q.cursor.updatedAt } },

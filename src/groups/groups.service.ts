@@ -41,7 +41,11 @@ export class GroupsService implements OnModuleInit {
 
   onModuleInit(): void {
     this.deletionHooks.register((userId) => this.removeUserEverywhere(userId));
-    this.memberships.provide((userId) => this.repository.membershipsOf(this.config.appId, userId));
+    const { appId } = this.config;
+    this.memberships.provide({
+      of: (userId) => this.repository.membershipsOf(appId, userId),
+      isMember: async (userId, groupId) => (await this.repository.find(appId, groupId))?.state.members.some((m) => m.user_id === userId) ?? false,
+    });
   }
 
   /**

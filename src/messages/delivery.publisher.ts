@@ -5,6 +5,8 @@ import { AppConfig } from '../config';
 
 /** The MQTT plugin reads this header to deliver an AMQP-published message at QoS 1. */
 const MQTT_QOS1 = { 'x-mqtt-publish-qos': { '!': 'byte', value: 1 } };
+/** ... and at QoS 0: never delivered again (a transient notice, e.g. typing). */
+const MQTT_QOS0 = { 'x-mqtt-publish-qos': { '!': 'byte', value: 0 } };
 
 /** Publishes the engine's output to users' inbox topics, confirmed by the broker. */
 @Injectable()
@@ -73,6 +75,19 @@ export class DeliveryPublisher {
   /** A payload for an MQTT topic, to publish with others (publishAll); one body for many topics: serialise it once (`body`). */
   requestTo(mqttTopic: string, payload: object | Buffer): PublishRequest {
     return this.request(mqttTopic, payload);
+  }
+
+  /**
+   * A notice worth nothing once late (typing): not persistent, delivered at QoS 0, and dropped by
+   * the broker if it waits in a queue (an offline session's) longer than `ttlMs`.
+   */
+  transientRequestTo(mqttTopic: string, body: Buffer, ttlMs: number): PublishRequest {
+    return {
+      exchange: MQTT_EXCHANGE,
+      routingKey: mqttToAmqp(mqttTopic),
+      body,
+      options: { persistent: false, expiration: String(ttlMs), contentType: 'application/json', headers: MQTT_QOS0 },
+    };
   }
 
   /** A payload as the body the engine publishes (JSON). */

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/errors';
 import { adminPath, UserIdPipe } from '../common/http';
 import { HistoryQueryDto } from './dto/history-query.dto';
-import { MessagePageResponse, SendMessageResponse } from './dto/message.response';
+import { HistoryPageResponse, SendMessageResponse } from './dto/message.response';
 import { SendMessageDto } from './dto/send-message.dto';
 import { MessagesService } from './messages.service';
 
@@ -13,13 +13,14 @@ export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
 
   @Get(adminPath('users/:userId/conversations/:peerId/messages'))
-  @ApiOperation({ summary: 'Page through the messages between two users, in time order' })
+  @ApiOperation({ summary: 'Page through the messages between two users, in time order, each with its receipt status (sent, delivered, read)' })
+  @ApiOkResponse({ type: HistoryPageResponse })
   @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid user id, limit, order or cursor' })
   history(
     @Param('userId', UserIdPipe) userId: string,
     @Param('peerId', UserIdPipe) peerId: string,
     @Query() query: HistoryQueryDto,
-  ): Promise<MessagePageResponse> {
+  ): Promise<HistoryPageResponse> {
     return this.messages.history(userId, peerId, query.limit, query.order, query.cursor);
   }
 

@@ -142,6 +142,12 @@ export class MessagesRepository {
     return matchedCount === 1;
   }
 
+  /** Messages by id (the only fast lookup on FerretDB), those that exist; in no particular order. */
+  async byIds(ids: string[]): Promise<MessageRecord[]> {
+    const docs = await Promise.all(ids.map((id) => this.model.findById(id).lean<StoredMessage>().exec()));
+    return docs.flatMap((d) => (d ? [fromDocument(d)] : []));
+  }
+
   /** How many messages of a conversation came after a message id and not from a user (at most 10,000 counted). */
   async countInConversation(appId: string, pair: string, q: { after?: string; notFrom: string }): Promise<number> {
     const filter = { app_id: appId, pair, sender: { $ne: q.notFrom }, ...(q.after && { _id: { $gt: q.after } }) };

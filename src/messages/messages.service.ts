@@ -5,24 +5,32 @@ import { MQTT_EXCHANGE, mqttToAmqp, pairKey, TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
 import { DomainError, ErrorCode } from '../common/errors';
 import { decodeCursor, readPage } from '../common/pagination';
-import { MessagePageResponse, SendMessageResponse } from './dto/message.response';
+import { ReadStateRepository } from '../receipts/read-state.repository';
+import { ReadState } from '../receipts/read-state.schema';
+import { HistoryPageResponse, MessagePageResponse, SendMessageResponse } from './dto/message.response';
 import { SendMessageDto } from './dto/send-message.dto';
 import { toHistoryItem } from './message.mapper';
-
 import { MessagesRepository } from './messages.repository';
 
 @Injectable()
 export class MessagesService {
   constructor(
     private readonly repository: MessagesRepository,
+    private readonly readStates: ReadStateRepository,
     private readonly publisher: AmqpPublisher,
     private readonly topics: TopicLayout,
     private readonly config: AppConfig,
   ) {}
 
-  /** One page of the conversation between two users, in time order. */
-  history(user: string, peer: string, limit: number, order: 'asc' | 'desc', cursor?: string): Promise<MessagePageResponse> {
-    return this.page(pairKey(user, peer), limit, order, cursor);
+  /** One page of the conversation between two users, in time order, each message with how far its recipient got. */
+  async history(user: string, peer: string, limit: number, order: 'asc' | 'desc', cursor?: string): Promise<HistoryPageResponse> {
+    const [page, mine, theirs] = await Promise.all([
+      this.page(pairKey(user, peer), limit, order, cursor),
+      this.readStates.of(user, [peer]).then((m) => m.get(peer)),
+      this.readStates.of(peer, [user]).then((m) => m.get(user)),
+    ]);
+    const items = page.items.map((m) => ({ ...m, receipt: receiptOf(m.message_id, m.sender === user ? theirs : mine) }));
+    return { items, next_cursor: page.next_cursor };
   }
 
   /**
@@ -69,4 +77,11 @@ function maxId(a: string | undefined, b: string | undefined): string | undefined
   if (a === undefined) return b;
   if (b === undefined) return a;
   return a > b ? a : b;
+}
+
+/** How far a message's recipient got, from the recipient's positions in the conversation. */
+function receiptOf(messageId: string, recipient: ReadState | undefined): 'sent' | 'delivered' | 'read' {
+  if (recipient?.read_up_to && recipient.read_up_to >= messageId) return 'read';
+  if (recipient?.delivered_up_to && recipient.delivered_up_to >= messageId) return 'delivered';
+  return 'sent';
 }

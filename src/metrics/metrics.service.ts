@@ -142,6 +142,20 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** Typing indicators (docs/receipts.md#typing): none is stored, answered or dead-lettered, so this is where drops show. */
+  readonly typing = new Counter({
+    name: 'engine_typing_total',
+    help: 'Typing indicators consumed, by outcome: relayed, or why dropped (malformed, redelivered, rate_limited, self, sender_disabled, unknown_recipient, blocked, group_not_found, not_a_member, refused, group_too_large, publish_failed)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+
+  readonly typingNotices = new Counter({
+    name: 'engine_typing_notices_total',
+    help: 'Typing notices published, one per recipient (a group indicator fans out to its other members)',
+    registers: [this.registry],
+  });
+
   private presenceView: () => PresenceView | null = () => null;
 
   readonly liveConnections: Gauge<'protocol'> = new Gauge({

@@ -2,10 +2,13 @@ import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { AmqpContext } from '@app/amqp-transport';
 import { BlockCommandHandler } from './block-command.handler';
+import { ConversationCommandHandler } from './conversation-command.handler';
 import { GroupCommandHandler } from './group-command.handler';
 import { MessageUpdateHandler } from './message-update.handler';
 import { OutgoingMessageHandler } from './outgoing-message.handler';
+import { TypingHandler } from './typing.handler';
 import { Delivery, Outcome } from './outcome';
+import { ReceiptHandler } from './receipt.handler';
 
 /**
  * The pipeline's door, and the only part of it that touches the transport: it hands each
@@ -20,6 +23,9 @@ export class PipelineController {
     private readonly outgoing: OutgoingMessageHandler,
     private readonly blockCommands: BlockCommandHandler,
     private readonly groupCommands: GroupCommandHandler,
+    private readonly receipts: ReceiptHandler,
+    private readonly typing: TypingHandler,
+    private readonly conversationCommands: ConversationCommandHandler,
     private readonly messageUpdates: MessageUpdateHandler,
   ) {}
 
@@ -36,6 +42,32 @@ export class PipelineController {
   @EventPattern('{prefix}.*.groups.*.command')
   async onGroupCommand(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
     return applyOutcome(ctx, await this.groupCommands.handle(deliveryOf(body, ctx)));
+  }
+
+  @EventPattern('{prefix}.*.*.messages.delivered')
+  async onDelivered(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
+    return applyOutcome(ctx, await this.receipts.handle(deliveryOf(body, ctx), 'delivered'));
+  }
+
+  @EventPattern('{prefix}.*.*.messages.read')
+  async onRead(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
+    return applyOutcome(ctx, await this.receipts.handle(deliveryOf(body, ctx), 'read'));
+  }
+
+  /** Fire-and-forget: the handler always acks (docs/receipts.md#typing). */
+  @EventPattern('{prefix}.*.*.typing')
+  async onTyping(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
+    return applyOutcome(ctx, await this.typing.handle(deliveryOf(body, ctx)));
+  }
+
+  @EventPattern('{prefix}.*.conversations.*.archive')
+  async onArchive(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
+    return applyOutcome(ctx, await this.conversationCommands.handle(deliveryOf(body, ctx), 'archive'));
+  }
+
+  @EventPattern('{prefix}.*.conversations.*.unarchive')
+  async onUnarchive(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
+    return applyOutcome(ctx, await this.conversationCommands.handle(deliveryOf(body, ctx), 'unarchive'));
   }
 
   @EventPattern('{prefix}.*.*.messages.*.update')

@@ -7,7 +7,7 @@ import { MessageRecord } from '../messages/message.record';
 import { MessagesRepository } from '../messages/messages.repository';
 import { MetricsService } from '../metrics/metrics.service';
 import { DeliveryPublisher } from '../messages/delivery.publisher';
-import { MicroBatcher } from './micro-batcher';
+import { MicroBatcher } from '../common/async';
 import { retryWhileLive } from './retry';
 
 /** A message that passed validation and policy, with its engine-assigned id and time. */

@@ -1,3 +1,5 @@
+import { BlocksRepository } from '../blocks/blocks.repository';
+import { UsersRepository } from '../users/users.repository';
 import { RejectionCode } from '@app/protocol';
 import { BlockPairCache } from './block-pair.cache';
 import { AppConfig, validateEnv } from '../config';
@@ -28,6 +30,8 @@ function policy(
     users as unknown as UserStateCache,
     blocks as unknown as BlockPairCache,
     groups as unknown as GroupMembershipCache,
+    {} as UsersRepository,
+    {} as BlocksRepository,
   );
   return { service, users, blocks };
 }

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { BlocksRepository } from '../blocks/blocks.repository';
+import { UsersRepository } from '../users/users.repository';
 import { RejectionCode } from '@app/protocol';
 import { BlockPairCache } from './block-pair.cache';
 import { AppConfig } from '../config';
@@ -44,6 +46,8 @@ export class PolicyService {
     private readonly users: UserStateCache,
     private readonly blocks: BlockPairCache,
     private readonly groups: GroupMembershipCache,
+    private readonly usersRepository: UsersRepository,
+    private readonly blocksRepository: BlocksRepository,
   ) {
     this.rateLimiter = new RateLimiter(config.pipeline.rateLimitPerSecond, config.pipeline.rateLimitBurst);
   }
@@ -88,9 +92,17 @@ export class PolicyService {
     return this.blocks.isBlocked(a, b);
   }
 
-  /** Whether a user is registered (a watch list says which of its users are not). */
-  async isRegistered(userId: string): Promise<boolean> {
-    return (await this.users.state(userId)).exists;
+  /**
+   * The users in a block with this one, either way, read at once (presence: a watch list's first
+   * states). One query, not a cache read per pair: a list of hundreds would be hundreds of reads.
+   */
+  blockPartners(userId: string): Promise<Set<string>> {
+    return this.blocksRepository.partnersOf(this.config.appId, userId);
+  }
+
+  /** Which of these users are registered (one read; a watch list says which of its users are not). */
+  registeredAmong(userIds: string[]): Promise<Set<string>> {
+    return this.usersRepository.registered(this.config.appId, userIds);
   }
 
   /** The sender's registered display name (the engine's word for `sender_fullname`), if registered. */

@@ -46,7 +46,9 @@ interface Term {
   inbox: ConsumeMessage[];
   ready: boolean;
   ended: boolean;
-  reconcileDue: boolean;
+  /** A listing of the broker's connections fetched (outside the loop) and waiting to be applied, with when it was asked for. */
+  listing: { connections: LiveConnection[]; listedAt: number } | null;
+  listingUnderWay: boolean;
   tickDue: boolean;
   blockChanges: Array<{ blocker: string; blocked: string }>;
   running: boolean;
@@ -93,7 +95,7 @@ export class PresenceApplier implements OnModuleInit, OnModuleDestroy, PolicyCha
     this.broker.onConsumerConnected((link) => this.onConnected(link));
     this.metrics.observePresence(() => this.model);
     this.every(TICK_MS, () => this.kick((t) => (t.tickDue = true)));
-    this.every(this.config.presence.reconcileMs, () => this.kick((t) => (t.reconcileDue = true)));
+    this.every(this.config.presence.reconcileMs, () => this.fetchListing());
     if (!this.management.configured) this.logger.warn('RABBITMQ_MANAGEMENT_URL is not set: presence cannot reconcile with the broker, nor close connections');
   }
 
@@ -164,7 +166,8 @@ export class PresenceApplier implements OnModuleInit, OnModuleDestroy, PolicyCha
       inbox: [],
       ready: false,
       ended: false,
-      reconcileDue: true,
+      listing: null,
+      listingUnderWay: false,
       tickDue: false,
       blockChanges: [],
       running: false,
@@ -194,9 +197,10 @@ export class PresenceApplier implements OnModuleInit, OnModuleDestroy, PolicyCha
     }
     term.ready = true;
     void this.run(term);
+    this.fetchListing();
     // A second look once the listing's lag has passed: a connection that died with a crashed broker
     // just after it opened is too new for the first look to drop.
-    this.later(LISTING_LAG_MS + 1000, () => this.kick((t) => (t.reconcileDue = true)));
+    this.later(LISTING_LAG_MS + 1000, () => this.fetchListing());
   }
 
   private receive(term: Term, msg: ConsumeMessage): void {
@@ -215,12 +219,13 @@ export class PresenceApplier implements OnModuleInit, OnModuleDestroy, PolicyCha
   private async run(term: Term): Promise<void> {
     term.running = true;
     try {
-      while (!term.ended && (term.inbox.length > 0 || term.reconcileDue || term.tickDue || term.blockChanges.length > 0)) {
+      while (!term.ended && (term.inbox.length > 0 || term.listing || term.tickDue || term.blockChanges.length > 0)) {
         const fx = new Effects();
         const out: PublishRequest[] = [];
-        if (term.reconcileDue) {
-          term.reconcileDue = false;
-          await this.reconcile(term, fx);
+        if (term.listing) {
+          const { connections, listedAt } = term.listing;
+          term.listing = null;
+          term.model.reconcile(connections, listedAt, Date.now(), fx);
         }
         const batch = term.inbox.splice(0, BATCH);
         for (const msg of batch) await this.dispatch(term, msg, fx, out);
@@ -230,7 +235,7 @@ export class PresenceApplier implements OnModuleInit, OnModuleDestroy, PolicyCha
         }
         for (const change of term.blockChanges.splice(0)) out.push(...(await this.blockChanged(term.model, change)));
         const now = Date.now();
-        for (const user of fx.changed) out.push(...(await this.notices.toWatchers(term.model, user, now)));
+        for (const requests of await Promise.all([...fx.changed].map((user) => this.notices.toWatchers(term.model, user, now)))) out.push(...requests);
         if (out.length > 0) await this.notices.publishAll(out);
         for (const { connection, reason } of fx.close) void this.close(connection, reason);
         if (batch.length > 0) {
@@ -287,8 +292,8 @@ export class PresenceApplier implements OnModuleInit, OnModuleDestroy, PolicyCha
     if (!parsed.ok) return void refuse(parsed.code, parsed.reason);
     const { users, command_id } = parsed.value;
     term.model.watch(user, users, now, fx);
-    const registered = await Promise.all(users.map((u) => this.policy.isRegistered(u)));
-    const unknown = users.filter((_u, i) => !registered[i]);
+    const registered = users.length > 0 ? await this.policy.registeredAmong(users) : new Set<string>();
+    const unknown = users.filter((u) => !registered.has(u));
     out.push(this.notices.result(user, { command, ...(command_id && { command_id }), ok: true, watched: users.length, ...(unknown.length > 0 && { unknown }), timestamp: now }));
     out.push(...(await this.notices.toWatcher(term.model, user, users, now)));
   }
@@ -319,29 +324,37 @@ export class PresenceApplier implements OnModuleInit, OnModuleDestroy, PolicyCha
     return out;
   }
 
-  private async reconcile(term: Term, fx: Effects): Promise<void> {
-    if (!this.management.configured) return;
+  /**
+   * Fetches the broker's listing of live connections outside the term's loop (it may take seconds
+   * with many connections), then hands it to the loop to apply in order with the events.
+   */
+  private fetchListing(): void {
+    const term = this.term;
+    if (!term || term.ended || !term.ready || term.listingUnderWay || !this.management.configured) return;
+    term.listingUnderWay = true;
     const listedAt = Date.now();
-    try {
-      const [connections, owners] = await Promise.all([this.management.listConnections(), this.management.listChannelOwners()]);
-      const userOf = new Map(owners.map((o) => [o.connection, o.user]));
-      const listed: LiveConnection[] = connections.map((c) => {
-        const protocol = listedProtocol(c.protocol);
-        return {
-          name: c.name,
-          protocol,
-          ...(isMqttKind({ protocol }) && { clientId: c.clientId ?? null }),
-          ...(userOf.has(c.name) && { user: userOf.get(c.name) }),
-          connectedAt: c.connectedAt ?? null,
-          peer: c.peer ?? null,
-        };
-      });
-      term.model.reconcile(listed, listedAt, Date.now(), fx);
-      this.metrics.presenceReconciliations.inc({ outcome: 'done' });
-    } catch (err) {
-      this.metrics.presenceReconciliations.inc({ outcome: 'failed' });
-      this.logger.warn({ error: (err as Error).message }, 'could not list the broker\'s connections; presence keeps its view until the next try');
-    }
+    void Promise.all([this.management.listConnections(), this.management.listChannelOwners()])
+      .then(([connections, owners]) => {
+        const userOf = new Map(owners.map((o) => [o.connection, o.user]));
+        const listed: LiveConnection[] = connections.map((c) => {
+          const protocol = listedProtocol(c.protocol);
+          return {
+            name: c.name,
+            protocol,
+            ...(isMqttKind({ protocol }) && { clientId: c.clientId ?? null }),
+            ...(userOf.has(c.name) && { user: userOf.get(c.name) }),
+            connectedAt: c.connectedAt ?? null,
+            peer: c.peer ?? null,
+          };
+        });
+        this.metrics.presenceReconciliations.inc({ outcome: 'done' });
+        this.kick((t) => t === term && (t.listing = { connections: listed, listedAt }));
+      })
+      .catch((err: unknown) => {
+        this.metrics.presenceReconciliations.inc({ outcome: 'failed' });
+        this.logger.warn({ error: (err as Error).message }, "could not list the broker's connections; presence keeps its view until the next try");
+      })
+      .finally(() => (term.listingUnderWay = false));
   }
 
   private async close(connection: LiveConnection, reason: string): Promise<void> {

@@ -22,11 +22,18 @@ export class Effects {
   /** Users whose stored presence (status, text, last seen) and watch list changed. */
   readonly presenceDirty = new Set<string>();
   readonly watchesDirty = new Set<string>();
+  /**
+   * Users gone offline (or whose settings lapsed): their stored presence (last seen, no status) and,
+   * when `true`, their watch list (dropped) may be written behind, without holding the events' acks.
+   * A crash may lose these writes: restore makes up for it (statuses and watch lists of users who are
+   * not online are dropped), and only a last-seen time can be lost.
+   */
+  readonly lazy = new Map<string, boolean>();
   /** Run once all of the above is stored (answers that must not run ahead of the stored state). */
   readonly afterStore: Array<() => void> = [];
 
   get empty(): boolean {
-    return this.changed.size + this.close.length + this.added.size + this.removed.size + this.presenceDirty.size + this.watchesDirty.size + this.afterStore.length === 0;
+    return this.changed.size + this.close.length + this.added.size + this.removed.size + this.presenceDirty.size + this.watchesDirty.size + this.lazy.size + this.afterStore.length === 0;
   }
 }
 
@@ -72,14 +79,18 @@ export class PresenceModel {
 
   constructor(private readonly limits: PresenceLimits) {}
 
-  /** Starts from what was stored: connections counted (no rule re-checked, nobody told), statuses, watch lists. */
+  /**
+   * Starts from what was stored: connections counted (no rule re-checked, nobody told), last-seen
+   * times, and the statuses and watch lists of users who are online (those of offline users are
+   * leftovers of writes made behind and lost, and are dropped).
+   */
   restore(connections: IdentifiedConnection[], presence: Map<string, UserPresence>, watches: Map<string, string[]>): void {
     for (const c of connections) {
       this.connections.merge(c);
       if (counts(c)) this.countedOf(c.user).add(c.name);
     }
-    for (const [user, p] of presence) this.presence.set(user, { ...p });
-    for (const [watcher, users] of watches) this.setWatch(watcher, users);
+    for (const [user, p] of presence) this.presence.set(user, this.isOnline(user) ? { ...p } : p.lastSeenAt === undefined ? {} : { lastSeenAt: p.lastSeenAt });
+    for (const [watcher, users] of watches) if (this.isOnline(watcher)) this.setWatch(watcher, users);
   }
 
   apply(event: ConnectionEvent, now: number, fx: Effects): void {
@@ -233,11 +244,9 @@ export class PresenceModel {
   /** A set status and a watch list last until all the user's connections close. */
   private dropSettings(user: string, lastSeenAt: number | undefined, fx: Effects): void {
     this.presence.set(user, lastSeenAt === undefined ? {} : { lastSeenAt });
-    fx.presenceDirty.add(user);
-    if (this.watching.has(user)) {
-      this.setWatch(user, []);
-      fx.watchesDirty.add(user);
-    }
+    const watched = this.watching.has(user);
+    if (watched) this.setWatch(user, []);
+    fx.lazy.set(user, watched || (fx.lazy.get(user) ?? false));
   }
 
   private noteOfflineSetting(user: string, now: number): void {

@@ -30,12 +30,8 @@ export class PresenceNotices {
 
   /** The notices of `users` to one watcher (after a watch), each as that watcher may see it. */
   async toWatcher(model: PresenceModel, watcher: string, users: Iterable<string>, now: number): Promise<PublishRequest[]> {
-    const requests: PublishRequest[] = [];
-    for (const user of users) {
-      const notice = (await this.policy.inBlock(watcher, user)) ? hidden(user, now) : this.notice(model, user, now);
-      requests.push(this.delivery.requestTo(this.topics.presenceUpdated(watcher, user), notice));
-    }
-    return requests;
+    const partners = await this.policy.blockPartners(watcher);
+    return [...users].map((user) => this.delivery.requestTo(this.topics.presenceUpdated(watcher, user), partners.has(user) ? hidden(user, now) : this.notice(model, user, now)));
   }
 
   /** A user's presence to all their watchers (one body for all; none to a watcher in a block with them). */
@@ -43,11 +39,9 @@ export class PresenceNotices {
     const watchers = model.watchersOf(user);
     if (watchers.size === 0) return [];
     const body = this.delivery.body(this.notice(model, user, now));
-    const requests: PublishRequest[] = [];
-    for (const watcher of watchers) {
-      if (!(await this.policy.inBlock(watcher, user))) requests.push(this.delivery.requestTo(this.topics.presenceUpdated(watcher, user), body));
-    }
-    return requests;
+    const list = [...watchers];
+    const blocked = await Promise.all(list.map((watcher) => this.policy.inBlock(watcher, user)));
+    return list.filter((_w, i) => !blocked[i]).map((watcher) => this.delivery.requestTo(this.topics.presenceUpdated(watcher, user), body));
   }
 
   result(user: string, result: PresenceResult): PublishRequest {

@@ -5,6 +5,8 @@ import { Effects, PresenceModel } from './presence-model';
 import { PresenceRepository } from './presence.repository';
 
 const RETRY_MS = [200, 1000, 2000, 5000];
+/** Writes made behind (offline users' last seen) per round, between the rounds that hold acks. */
+const LAZY_PER_ROUND = 40;
 
 /**
  * Stores what a leadership term's model changed, behind the events that changed it, and only then
@@ -21,6 +23,8 @@ export class PresenceWriter {
   private watches = new Set<string>();
   private ack: (() => void) | null = null;
   private after: Array<() => void> = [];
+  /** Users whose presence (and, when true, watch list) is written behind, not holding acks. */
+  private lazy = new Map<string, boolean>();
   private running = false;
   private stopped = false;
 
@@ -40,6 +44,7 @@ export class PresenceWriter {
     fx.presenceDirty.forEach((u) => this.presence.add(u));
     fx.watchesDirty.forEach((u) => this.watches.add(u));
     this.after.push(...fx.afterStore);
+    for (const [user, watches] of fx.lazy) this.lazy.set(user, watches || (this.lazy.get(user) ?? false));
     this.ack = ack;
     if (!this.running) void this.run();
   }
@@ -57,7 +62,12 @@ export class PresenceWriter {
   private async run(): Promise<void> {
     this.running = true;
     let failures = 0;
-    while (!this.stopped && this.ack) {
+    while (!this.stopped && (this.ack || this.lazy.size > 0)) {
+      if (!this.ack) {
+        failures = (await this.writeBehind()) ? 0 : failures + 1;
+        if (failures > 0) await new Promise((r) => setTimeout(r, RETRY_MS[Math.min(failures - 1, RETRY_MS.length - 1)]));
+        continue;
+      }
       const [added, removed, presence, watches, ack, after] = [this.added, this.removed, this.presence, this.watches, this.ack, this.after];
       this.added = new Map();
       this.removed = new Set();
@@ -75,6 +85,7 @@ export class PresenceWriter {
           ack();
           after.forEach((run) => run());
         }
+        await this.writeBehind();
       } catch (err) {
         // Put the batch back under what came since (newer changes win), and try again.
         for (const [name, c] of added) if (!this.removed.has(name) && !this.added.has(name)) this.added.set(name, c);
@@ -89,5 +100,21 @@ export class PresenceWriter {
       }
     }
     this.running = false;
+  }
+
+  /** Writes a slice of the changes made behind; false (they stay queued) when the database failed. */
+  private async writeBehind(): Promise<boolean> {
+    const slice = [...this.lazy].slice(0, LAZY_PER_ROUND);
+    if (slice.length === 0) return true;
+    slice.forEach(([user]) => this.lazy.delete(user));
+    try {
+      await this.store.savePresence(slice.map(([u]) => [u, this.model.presenceOf(u) ?? {}]));
+      await this.store.saveWatches(slice.filter(([, watches]) => watches).map(([u]) => [u, [...this.model.watchedBy(u)]]));
+      return true;
+    } catch (err) {
+      for (const [user, watches] of slice) if (!this.lazy.has(user)) this.lazy.set(user, watches);
+      this.logger.warn({ error: (err as Error).message, behind: this.lazy.size }, 'could not store last-seen times; trying again');
+      return false;
+    }
   }
 }

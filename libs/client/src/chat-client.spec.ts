@@ -1,6 +1,6 @@
 import { DeliveredMessage, ErrorCode, GroupEvent, GroupState, isValidGroupId, MessageStatus, PresenceStatus, RejectionCode, TopicLayout } from '@app/protocol';
 import { ChatClient, ConnectionState } from './chat-client';
-import { ClientErrorCode, ConnectError, GroupCommandError, MessageUpdateError, PresenceCommandError } from './errors';
+import { ClientErrorCode, ConnectError, ConversationCommandError, GroupCommandError, MessageUpdateError, PresenceCommandError } from './errors';
 import { ChatClientOptions } from './options';
 import { groupState } from '../../../test/support/group-state';
 import { Qos, Transport, TransportEvents, TransportOptions } from './transport';
@@ -120,6 +120,11 @@ describe('ChatClient', () => {
             layout.groupDeleted('alice', '+'),
             layout.presenceResult('alice'),
             layout.presenceUpdated('alice', '+'),
+            layout.typingUpdated('alice', '+'),
+            layout.receiptsUpdated('alice', '+'),
+            layout.receiptsResult('alice', '+'),
+            layout.conversationUpdated('alice', '+'),
+            layout.conversationResult('alice', '+'),
             layout.messageResult('alice', '+', '+'),
             layout.messageUpdated('alice', '+', '+'),
             layout.messageDeleted('alice', '+', '+'),
@@ -834,6 +839,310 @@ describe('ChatClient', () => {
         ['deleted', ID],
       ]);
       expect(client.stats.malformed).toBe(1);
+    });
+  });
+
+  describe('typing', () => {
+    const typingOut = (broker: FakeTransport) => broker.published.filter((p) => p.topic.endsWith('/typing')).map((p) => ({ topic: p.topic, body: JSON.parse(p.payload) as unknown, qos: p.qos }));
+
+    it('publishes the state on the conversation\'s typing topic at QoS 0, to a user or a group', async () => {
+      const { client, broker } = await connected();
+      client.typing('bob');
+      client.typing('group-01j0team', 'paused');
+      expect(typingOut(broker)).toEqual([
+        { topic: layout.typing('alice', 'bob'), body: { state: 'typing' }, qos: 0 },
+        { topic: layout.typing('alice', 'group-01j0team'), body: { state: 'paused' }, qos: 0 },
+      ]);
+    });
+
+    it('throttles: keystrokes make one indicator, and a pause right after still goes out', async () => {
+      jest.useFakeTimers();
+      const { client, broker } = await connected();
+      for (let i = 0; i < 10; i++) client.typing('bob');
+      client.typing('bob', 'paused');
+      expect(typingOut(broker).map((p) => p.body)).toEqual([{ state: 'typing' }]);
+      jest.advanceTimersByTime(600);
+      expect(typingOut(broker).map((p) => p.body)).toEqual([{ state: 'typing' }, { state: 'paused' }]);
+    });
+
+    it('sends nothing while reconnecting or once closed, and refuses what is no conversation or state', async () => {
+      const { client, broker } = await connected({ reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 } });
+      broker.drop();
+      client.typing('bob');
+      expect(typingOut(broker)).toEqual([]);
+      expect(() => client.typing('bob/#')).toThrow(TypeError);
+      expect(() => client.typing('bob', 'sleeping' as never)).toThrow(TypeError);
+      await client.close();
+      client.typing('bob');
+      expect(typingOut(broker)).toEqual([]);
+    });
+
+    it('emits a typing event with the notice and the conversation, and ignores malformed ones', async () => {
+      const { client, broker } = await connected();
+      const seen: unknown[] = [];
+      client.on('typing', (notice, peer) => seen.push({ notice, peer }));
+      broker.deliver(layout.typingUpdated('alice', 'bob'), { user: 'bob', state: 'typing', timestamp: 5 });
+      broker.deliver(layout.typingUpdated('alice', 'group-01j0team'), { user: 'carol', state: 'paused', timestamp: 6 });
+      broker.deliver(layout.typingUpdated('alice', 'bob'), { user: 'mallory', state: 'typing', timestamp: 7 });
+      expect(seen).toEqual([
+        { notice: { user: 'bob', state: 'typing', timestamp: 5 }, peer: 'bob' },
+        { notice: { user: 'carol', state: 'paused', timestamp: 6 }, peer: 'group-01j0team' },
+      ]);
+      expect(client.stats.malformed).toBe(1);
+    });
+  });
+
+  describe('receipts', () => {
+    const id = (n: number) => `01J${n.toString().padStart(23, '0')}`;
+    const G = 'group-01j0team';
+    const fromBob = (n: number, over: Partial<DeliveredMessage> = {}) =>
+      copy({ text: `m${n}`, client_message_id: `b${n}` }, { sender: 'bob', recipient: 'alice', status: MessageStatus.DELIVERED, message_id: id(n), ...over });
+    const inGroup = (n: number, over: Partial<DeliveredMessage> = {}) => fromBob(n, { recipient: G, channel_type: 'group', ...over });
+    /** The receipts the client published, as [topic, message_id]. */
+    const receiptsOut = (broker: FakeTransport) =>
+      broker.published.filter((p) => /\/messages\/(delivered|read)$/.test(p.topic)).map((p) => [p.topic, (JSON.parse(p.payload) as { message_id: string }).message_id]);
+
+    it('reports delivered by itself for messages from a user and in a group, coalesced and paced per conversation', async () => {
+      const { client, broker } = await connected();
+      jest.useFakeTimers();
+      for (let n = 1; n <= 5; n++) broker.deliver(layout.clientAdded('alice', 'bob'), fromBob(n));
+      broker.deliver(layout.clientAdded('alice', G), inGroup(6));
+      expect(receiptsOut(broker)).toEqual([
+        [layout.delivered('alice', 'bob'), id(1)],
+        [layout.delivered('alice', G), id(6)],
+      ]);
+      expect(broker.published.at(-1)?.qos).toBe(1);
+      expect(client.pendingReceipts).toBe(1);
+      jest.advanceTimersByTime(500);
+      expect(receiptsOut(broker).slice(2)).toEqual([[layout.delivered('alice', 'bob'), id(5)]]);
+      expect(client.pendingReceipts).toBe(0);
+    });
+
+    it("reports nothing for the user's own sent copies, a group's replayed history, duplicates, or ids not of the engine's making", async () => {
+      const { broker } = await connected();
+      broker.deliver(layout.clientAdded('alice', 'bob'), copy({ text: 'mine' }, { message_id: id(1) }));
+      broker.deliver(layout.clientAdded('alice', G), inGroup(2, { history: true }));
+      broker.deliver(layout.clientAdded('alice', 'bob'), fromBob(3, { message_id: 'not-an-id' }));
+      expect(receiptsOut(broker)).toEqual([]);
+      broker.deliver(layout.clientAdded('alice', 'bob'), fromBob(4));
+      broker.deliver(layout.clientAdded('alice', 'bob'), fromBob(4));
+      expect(receiptsOut(broker)).toHaveLength(1);
+    });
+
+    it('reports nothing by itself with autoDelivered: false; markRead still works', async () => {
+      const { client, broker } = await connected({ autoDelivered: false });
+      broker.deliver(layout.clientAdded('alice', 'bob'), fromBob(1));
+      expect(receiptsOut(broker)).toEqual([]);
+      await client.markRead('bob', id(1));
+      expect(receiptsOut(broker)).toEqual([[layout.read('alice', 'bob'), id(1)]]);
+      expect(broker.lastBody()).toEqual({ message_id: id(1) });
+    });
+
+    it('skips the delivered receipt when a message listener marks the message read', async () => {
+      const { client, broker } = await connected();
+      client.on('message', (m) => void client.markRead(m.sender, m.message_id));
+      broker.deliver(layout.clientAdded('alice', 'bob'), fromBob(1));
+      expect(receiptsOut(broker)).toEqual([[layout.read('alice', 'bob'), id(1)]]);
+    });
+
+    it('markRead resolves once published, never publishes a lower one, and waits for its turn', async () => {
+      const { client, broker } = await connected();
+      await client.markRead('bob', id(5));
+      await client.markRead('bob', id(3)); // below what was published: resolves, nothing goes out
+      jest.useFakeTimers();
+      let done = false;
+      const next = client.markRead('bob', id(7)).then(() => (done = true));
+      await Promise.resolve();
+      expect(done).toBe(false);
+      jest.advanceTimersByTime(500);
+      await next;
+      expect(receiptsOut(broker)).toEqual([
+        [layout.read('alice', 'bob'), id(5)],
+        [layout.read('alice', 'bob'), id(7)],
+      ]);
+    });
+
+    it('refuses a bad peer or message id before publishing, and markRead on a closed client', async () => {
+      const { client, broker } = await connected();
+      await expect(client.markRead('bo/b', id(1))).rejects.toMatchObject({ name: 'ReceiptError', code: RejectionCode.INVALID_TOPIC, local: true });
+      for (const bad of ['M1', '', id(1).toLowerCase(), `${id(1)}0`, 42 as unknown as string]) {
+        await expect(client.markRead('bob', bad)).rejects.toMatchObject({ code: ErrorCode.VALIDATION_FAILED, local: true });
+      }
+      expect(receiptsOut(broker)).toEqual([]);
+      await client.close();
+      await expect(client.markRead('bob', id(1))).rejects.toMatchObject({ code: ClientErrorCode.CLOSED });
+    });
+
+    it("emits positions as receipts events, the conversation from the topic; the user's own stop lower receipts", async () => {
+      const { client, broker } = await connected();
+      const updates = jest.fn();
+      client.on('receipts', updates);
+      broker.deliver(layout.receiptsUpdated('alice', 'bob'), { user: 'bob', delivered_up_to: id(4), read_up_to: id(2), timestamp: 9 });
+      broker.deliver(layout.receiptsUpdated('alice', G), { user: 'alice', delivered_up_to: id(8), read_up_to: id(8), timestamp: 10 });
+      expect(updates.mock.calls).toEqual([
+        [{ peer: 'bob', user: 'bob', delivered_up_to: id(4), read_up_to: id(2), timestamp: 9 }],
+        [{ peer: G, user: 'alice', delivered_up_to: id(8), read_up_to: id(8), timestamp: 10 }],
+      ]);
+      // Another device of alice read the group up to 8: nothing at or below it goes out from here.
+      broker.deliver(layout.clientAdded('alice', G), inGroup(7));
+      await client.markRead(G, id(8));
+      expect(receiptsOut(broker)).toEqual([]);
+    });
+
+    it('drops forged or malformed notices and refusals, counting them', async () => {
+      const { client, broker } = await connected();
+      const updates = jest.fn();
+      const refusals = jest.fn();
+      client.on('receipts', updates).on('receiptRefused', refusals);
+      broker.deliver(layout.receiptsUpdated('alice', 'bob'), { user: 'carol', read_up_to: id(1), timestamp: 1 });
+      broker.deliver(layout.receiptsUpdated('alice', G), { user: 'bob', read_up_to: id(1), timestamp: 1 });
+      broker.deliver(layout.receiptsUpdated('alice', 'bob'), { user: 'bob', read_up_to: '../../x', timestamp: 1 });
+      broker.deliverRaw(layout.receiptsUpdated('alice', 'bob'), Buffer.from('{"user":'));
+      broker.deliver(layout.receiptsResult('alice', 'bob'), { receipt: 'read', ok: true, timestamp: 1 });
+      broker.deliver(layout.receiptsUpdated('carol', 'bob'), { user: 'bob', read_up_to: id(1), timestamp: 1 });
+      expect(updates).not.toHaveBeenCalled();
+      expect(refusals).not.toHaveBeenCalled();
+      expect(client.stats.malformed).toBe(5);
+    });
+
+    it('emits a refusal as receiptRefused; one for the id it published lets a lower one go out', async () => {
+      const { client, broker } = await connected();
+      const refusals = jest.fn();
+      client.on('receiptRefused', refusals);
+      await client.markRead('bob', id(9));
+      const refusal = { receipt: 'read', message_id: id(9), ok: false, code: ErrorCode.MESSAGE_NOT_FOUND, reason: 'no message', timestamp: 3 };
+      broker.deliver(layout.receiptsResult('alice', 'bob'), refusal);
+      expect(refusals).toHaveBeenCalledWith({ peer: 'bob', receipt: 'read', messageId: id(9), code: ErrorCode.MESSAGE_NOT_FOUND, reason: 'no message', timestamp: 3 });
+      jest.useFakeTimers();
+      const lower = client.markRead('bob', id(4));
+      jest.advanceTimersByTime(500);
+      await lower;
+      expect(receiptsOut(broker).at(-1)).toEqual([layout.read('alice', 'bob'), id(4)]);
+    });
+
+    it('holds receipts while reconnecting; once back, they go out, with the last unconfirmed one again', async () => {
+      const { client, broker } = await connected({ reconnect: { initialDelayMs: 10, maxDelayMs: 10 } });
+      broker.deliver(layout.clientAdded('alice', 'bob'), fromBob(1)); // out, no notice: perhaps lost
+      broker.deliver(layout.clientAdded('alice', 'carol'), fromBob(2, { sender: 'carol' }));
+      broker.deliver(layout.receiptsUpdated('alice', 'carol'), { user: 'alice', delivered_up_to: id(2), timestamp: 1 });
+      broker.drop();
+      const reading = client.markRead('dan', id(3));
+      expect(receiptsOut(broker)).toHaveLength(2);
+      expect(client.pendingReceipts).toBe(1);
+      await new Promise((r) => setTimeout(r, 30));
+      broker.accept();
+      expect(receiptsOut(broker)).toHaveLength(2); // not before the subscription is back
+      await flush();
+      await reading;
+      expect(receiptsOut(broker).slice(2)).toEqual([
+        [layout.delivered('alice', 'bob'), id(1)],
+        [layout.read('alice', 'dan'), id(3)],
+      ]);
+      await client.close();
+    });
+
+    it('fails a markRead still waiting when the client closes', async () => {
+      const { client, broker } = await connected();
+      broker.drop();
+      const reading = client.markRead('bob', id(1));
+      await client.close();
+      await expect(reading).rejects.toMatchObject({ code: ClientErrorCode.CLOSED, peer: 'bob' });
+      expect(receiptsOut(broker)).toEqual([]);
+    });
+
+    it.each([[{ autoDelivered: 'yes' as unknown as boolean }, /autoDelivered must be a boolean/], [{ receiptIntervalMs: 0 }, /receiptIntervalMs must be a positive integer/]])(
+      'refuses bad receipt options %p',
+      async (bad, message) => {
+        await expect(ChatClient.connect({ url: 'mqtt://x', userId: 'alice', token: 't', transport: jest.fn(), ...bad })).rejects.toThrow(message);
+      },
+    );
+  });
+
+  describe('archive', () => {
+    const G = 'group-01j0team';
+    const notice = (peer: string, archived: boolean) => ({ peer, archived, timestamp: 5 });
+    const refusal = (action: string, code: string = ErrorCode.MESSAGE_NOT_FOUND) => ({ action, ok: false, code, reason: 'no conversation', timestamp: 5 });
+
+    it('archives on the archive topic and resolves with the notice all devices get, which it also emits', async () => {
+      const { client, broker } = await connected();
+      const events: unknown[] = [];
+      client.on('conversationUpdated', (n) => events.push(n));
+      const archiving = client.archive('bob');
+      expect(broker.published.at(-1)).toEqual({ topic: layout.archive('alice', 'bob'), payload: '{}', qos: 1 });
+      expect(client.pendingCommands).toBe(1);
+      broker.deliver(layout.conversationUpdated('alice', 'bob'), notice('bob', true));
+      await expect(archiving).resolves.toEqual(notice('bob', true));
+      expect(events).toEqual([notice('bob', true)]);
+      const unarchiving = client.unarchive(G);
+      expect(broker.published.at(-1)?.topic).toBe(layout.unarchive('alice', G));
+      // A notice of the other state, or of another conversation, is no answer.
+      broker.deliver(layout.conversationUpdated('alice', G), notice(G, true));
+      broker.deliver(layout.conversationUpdated('alice', 'bob'), notice('bob', false));
+      expect(client.pendingCommands).toBe(1);
+      broker.deliver(layout.conversationUpdated('alice', G), notice(G, false));
+      await expect(unarchiving).resolves.toEqual(notice(G, false));
+      expect(events).toHaveLength(4);
+    });
+
+    it("rejects with a ConversationCommandError carrying the engine's code, for the refused action only", async () => {
+      const { client, broker } = await connected();
+      const archiving = client.archive('ghost');
+      const unarchiving = client.unarchive('ghost');
+      broker.deliver(layout.conversationResult('alice', 'ghost'), refusal('unarchive'));
+      await expect(unarchiving).rejects.toBeInstanceOf(ConversationCommandError);
+      await expect(unarchiving).rejects.toMatchObject({ code: ErrorCode.MESSAGE_NOT_FOUND, peer: 'ghost', action: 'unarchive', local: false });
+      broker.deliver(layout.conversationResult('alice', 'ghost'), refusal('archive', RejectionCode.RATE_LIMITED));
+      await expect(archiving).rejects.toMatchObject({ code: RejectionCode.RATE_LIMITED, action: 'archive' });
+      expect(client.pendingCommands).toBe(0);
+    });
+
+    it('refuses a peer that is no user or group id before publishing, and times out', async () => {
+      const { client, broker } = await connected();
+      const before = broker.published.length;
+      await expect(client.archive('bad/peer')).rejects.toMatchObject({ code: RejectionCode.INVALID_TOPIC, local: true });
+      await expect(client.unarchive('')).rejects.toMatchObject({ code: RejectionCode.INVALID_TOPIC, local: true });
+      expect(broker.published).toHaveLength(before);
+      await expect(client.archive('bob', { timeoutMs: 0 })).rejects.toThrow(TypeError);
+      jest.useFakeTimers();
+      const waiting = client.archive('bob', { timeoutMs: 50 });
+      jest.advanceTimersByTime(50);
+      await expect(waiting).rejects.toMatchObject({ code: ClientErrorCode.TIMEOUT, peer: 'bob', action: 'archive', local: true });
+      expect(client.pendingCommands).toBe(0);
+    });
+
+    it('drops a malformed notice or result, and ignores its own commands coming back', async () => {
+      const { client, broker } = await connected();
+      const events = jest.fn();
+      client.on('conversationUpdated', events);
+      const archiving = client.archive('bob');
+      broker.deliver(layout.conversationUpdated('alice', 'bob'), { peer: 'carol', archived: true, timestamp: 1 });
+      broker.deliver(layout.conversationUpdated('alice', 'bob'), { peer: 'bob', archived: 'yes', timestamp: 1 });
+      broker.deliver(layout.conversationResult('alice', 'bob'), { action: 'archive', ok: false, code: 'NOPE', reason: 'x', timestamp: 1 });
+      broker.deliver(layout.archive('alice', 'bob'), {});
+      expect(events).not.toHaveBeenCalled();
+      expect(client.stats).toMatchObject({ malformed: 3, echoes: 1 });
+      expect(client.pendingCommands).toBe(1);
+      await client.close();
+      await expect(archiving).rejects.toMatchObject({ code: ClientErrorCode.CLOSED });
+      await expect(client.archive('bob')).rejects.toMatchObject({ code: ClientErrorCode.CLOSED });
+    });
+
+    it('sends a command that was out, or made while away, again after a reconnect', async () => {
+      const { client, broker } = await connected({ reconnect: { initialDelayMs: 10, maxDelayMs: 10 } });
+      const out = client.archive('bob');
+      broker.drop();
+      const whileAway = client.unarchive('carol');
+      const archives = () => broker.published.filter((p) => p.topic.includes('/conversations/')).map((p) => p.topic);
+      expect(archives()).toEqual([layout.archive('alice', 'bob')]);
+      await new Promise((r) => setTimeout(r, 30));
+      broker.accept();
+      await flush();
+      expect(archives()).toEqual([layout.archive('alice', 'bob'), layout.archive('alice', 'bob'), layout.unarchive('alice', 'carol')]);
+      broker.deliver(layout.conversationUpdated('alice', 'bob'), notice('bob', true));
+      broker.deliver(layout.conversationUpdated('alice', 'carol'), notice('carol', false));
+      await expect(out).resolves.toMatchObject({ archived: true });
+      await expect(whileAway).resolves.toMatchObject({ archived: false });
+      await client.close();
     });
   });
 });

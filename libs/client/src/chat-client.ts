@@ -1,5 +1,7 @@
 import {
+  ConversationNotice,
   DeliveredMessage,
+  ErrorCode,
   GroupCommand,
   GroupDeletedNotice,
   GroupResult,
@@ -9,28 +11,37 @@ import {
   MessageEditedNotice,
   MessageUpdate,
   MessageUpdateResult,
+  isMessageId,
+  isValidGroupId,
+  isValidUserId,
   newGroupId,
   PresenceCommand,
   PresenceNotice,
   PresenceResult,
   PresenceStatus,
+  TypingNotice,
+  TypingState,
+  RejectionCode,
 } from '@app/protocol';
 import { reconnectDelay } from './backoff';
-import { ClientErrorCode, ConnectError, GroupCommandError, MessageUpdateError, PresenceCommandError, SendError } from './errors';
+import { ClientErrorCode, ConnectError, ConversationCommandError, GroupCommandError, MessageUpdateError, PresenceCommandError, ReceiptError, SendError } from './errors';
 import { buildGroupCommand } from './group-commands';
-import { InboundEvent, Rejection, routeInbound } from './inbox-router';
+import { InboundEvent, ReceiptRefusal, ReceiptUpdate, Rejection, routeInbound } from './inbox-router';
 import { buildMessageUpdate } from './message-updates';
 import { mqttTransport } from './mqtt-transport';
 import { ChatClientOptions, ResolvedOptions, resolveOptions } from './options';
 import { buildOutgoing, SendOptions } from './outgoing';
 import { PendingCommands } from './pending-commands';
+import { ConversationAction, PendingConversations } from './pending-conversations';
 import { PendingPresence, PresenceCommandKind } from './pending-presence';
+import { PendingReceipts, ReceiptKind } from './pending-receipts';
 import { PendingSends } from './pending-sends';
 import { PendingUpdates } from './pending-updates';
 import { buildStatusCommand, buildWatchCommand, BuiltPresenceCommand } from './presence-commands';
 import { RecentIds } from './recent-ids';
 import { Transport } from './transport';
 import { TypedEmitter } from './typed-emitter';
+import { TypingThrottle } from './typing-throttle';
 
 /**
  * connecting: the first connection is being made (connect() has not resolved yet).
@@ -52,6 +63,11 @@ export interface PresenceCommandOptions {
 
 export interface MessageUpdateOptions {
   /** Overrides the client's sendTimeoutMs for this edit or delete. */
+  timeoutMs?: number;
+}
+
+export interface ConversationCommandOptions {
+  /** Overrides the client's sendTimeoutMs for this command. */
   timeoutMs?: number;
 }
 
@@ -99,6 +115,30 @@ export type ChatClientEvents = {
   messageEdited: [notice: MessageEditedNotice];
   /** A message of one of this user's conversations was deleted (by its sender, or by an admin): show it as deleted, its content gone. */
   messageDeleted: [notice: MessageDeletedNotice];
+  /**
+   * Someone types (`state` typing) or stopped (`paused`) in the conversation `peer`: the other user
+   * of a direct conversation (then `notice.user` too), or a group (`notice.user` the member). Typing
+   * is a hint, never stored or sent again: show it for a few seconds (about 6) unless refreshed.
+   */
+  typing: [notice: TypingNotice, peer: string];
+  /**
+   * A user's delivered and read positions in a conversation (`peer`: the other user, or the group),
+   * whenever they move: this user's own (reported by any of their devices: count as unread only the
+   * messages after `read_up_to`), and in a direct conversation the other party's (`user` is the peer).
+   */
+  receipts: [update: ReceiptUpdate];
+  /**
+   * The engine refused a receipt (a message id not in the conversation, not a member, over the
+   * rate...). Receipts of all the user's devices are answered on one topic, so it may be another
+   * device's.
+   */
+  receiptRefused: [refusal: ReceiptRefusal];
+  /**
+   * A conversation of this user's (`peer`: the other user or the group) was archived or brought
+   * back, from this device, another one, or the admin API. A new message in an archived
+   * conversation brings it back with no such event: the message is the sign.
+   */
+  conversationUpdated: [notice: ConversationNotice];
   /** A copy that was already delivered arrived again (at-least-once delivery) and was dropped. */
   duplicate: [message: DeliveredMessage];
   /** The state changed, or a reconnect attempt failed; `error` says why. */
@@ -128,6 +168,9 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private readonly commands = new PendingCommands();
   private readonly presence = new PendingPresence();
   private readonly updates = new PendingUpdates();
+  private readonly typingThrottle = new TypingThrottle((peer, state) => this.publishTyping(peer, state));
+  private readonly receipts: PendingReceipts;
+  private readonly conversations = new PendingConversations();
   /** Numbers the group and presence commands of this client (their command_id). */
   private commandSeq = 0;
   private readonly recent: RecentIds;
@@ -146,6 +189,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     super();
     this.token = options.token;
     this.recent = new RecentIds(options.dedupeCapacity);
+    this.receipts = new PendingReceipts(options.receiptIntervalMs, (peer, kind, messageId) => this.publishReceipt(peer, kind, messageId));
     this.ready = new Promise((resolve, reject) => (this.settleReady = { resolve, reject }));
     transport.on('connect', () => this.onConnect());
     transport.on('close', () => this.onClose());
@@ -192,9 +236,14 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     return this.pending.size;
   }
 
-  /** Group and presence commands, edits and deletes waiting for the engine's answer. */
+  /** Conversations with a receipt waiting for its turn or for the connection. */
+  get pendingReceipts(): number {
+    return this.receipts.size;
+  }
+
+  /** Group, presence and archive commands, edits and deletes waiting for the engine's answer. */
   get pendingCommands(): number {
-    return this.commands.size + this.presence.size + this.updates.size;
+    return this.commands.size + this.presence.size + this.conversations.size + this.updates.size;
   }
 
   /**
@@ -313,6 +362,34 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   }
 
   /**
+   * Tells the engine this user has seen the conversation with `peer` (a user or a group) up to
+   * `messageId`: their read position, which every device of theirs and, in a direct conversation,
+   * the other party are told of (the `receipts` event). Resolves once published: the engine answers
+   * only a refusal, as a `receiptRefused` event. Receipts are coalesced and paced like the automatic
+   * `delivered` ones (at most one per receiptIntervalMs per conversation; the highest in between
+   * goes out), and one at or below a position already published or announced is not published (it
+   * resolves at once). While reconnecting it waits, and goes out once the connection is back.
+   * Rejects with a ReceiptError: a peer that is no user or group id (INVALID_TOPIC) or a message id
+   * not of the engine's making (VALIDATION_FAILED), found before publishing, or CLOSED.
+   */
+  markRead(peer: string, messageId: string): Promise<void> {
+    if (this.currentState === 'closed') return Promise.reject(new ReceiptError(ClientErrorCode.CLOSED, 'the client is closed', peer, messageId, true));
+    if (!isValidUserId(peer) && !isValidGroupId(peer)) {
+      return Promise.reject(new ReceiptError(RejectionCode.INVALID_TOPIC, `"${String(peer)}" is neither a user id nor a group id`, peer, messageId, true));
+    }
+    if (!isMessageId(messageId)) {
+      return Promise.reject(new ReceiptError(ErrorCode.VALIDATION_FAILED, 'messageId must be a message id (26 characters, as the engine gives them)', peer, messageId, true));
+    }
+    return this.receipts.wait(peer, 'read', messageId);
+  }
+
+  private publishReceipt(peer: string, kind: ReceiptKind, messageId: string): void {
+    const { layout, userId, qos } = this.options;
+    const topic = kind === 'read' ? layout.read(userId, peer) : layout.delivered(userId, peer);
+    this.transport.publish(topic, JSON.stringify({ message_id: messageId }), qos);
+  }
+
+  /**
    * Publishes a presence command and waits for its result (matched by command_id: see
    * PendingPresence). Unlike a group command it may go out twice: after a lost connection, one that
    * was out goes out again, as does one made while reconnecting.
@@ -367,11 +444,64 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     return answer;
   }
 
+  /**
+   * Tells `peer` (a user, or a group's other members) that this user is typing, or stopped
+   * (`paused`). Fire-and-forget: nothing is answered, and an indicator the engine drops (over its
+   * rate, a block, not a member) is dropped silently. Call it as often as keys are pressed: the
+   * client sends a change at most every 500 ms per conversation (the latest state wins) and a repeat
+   * only as a refresh every 3 s. Not sent while offline (a late indicator is worse than none).
+   */
+  typing(peer: string, state: TypingState = 'typing'): void {
+    if (!isValidUserId(peer) && !isValidGroupId(peer)) throw new TypeError(`typing: "${String(peer)}" is neither a user id nor a group id`);
+    if (state !== 'typing' && state !== 'paused') throw new TypeError(`typing: state must be "typing" or "paused", got ${String(state)}`);
+    if (this.currentState === 'closed') return;
+    this.typingThrottle.request(peer, state);
+  }
+
+  /** QoS 0: an indicator that did not get through is not worth sending again. */
+  private publishTyping(peer: string, state: TypingState): boolean {
+    if (this.currentState !== 'connected') return false;
+    this.transport.publish(this.options.layout.typing(this.options.userId, peer), JSON.stringify({ state }), 0);
+    return true;
+  }
+
+  /**
+   * Archives the conversation with `peer` (a user, or a group this user is in): it leaves the
+   * user's conversation list until a new message comes in it, sent or received. Resolves with the
+   * notice all the user's devices get (`conversationUpdated`); rejects with a
+   * ConversationCommandError (MESSAGE_NOT_FOUND when there is no such conversation of the user's).
+   * Archiving again is harmless; after a lost connection the command goes out again.
+   */
+  archive(peer: string, options: ConversationCommandOptions = {}): Promise<ConversationNotice> {
+    return this.conversationCommand(peer, 'archive', options);
+  }
+
+  /** Brings the conversation with `peer` back to the user's list (also when it was not archived); as archive. */
+  unarchive(peer: string, options: ConversationCommandOptions = {}): Promise<ConversationNotice> {
+    return this.conversationCommand(peer, 'unarchive', options);
+  }
+
+  /** Publishes an archive or unarchive command and waits for the notice or the refusal (see PendingConversations). */
+  private conversationCommand(peer: string, action: ConversationAction, options: ConversationCommandOptions): Promise<ConversationNotice> {
+    if (this.currentState === 'closed') return Promise.reject(new ConversationCommandError(ClientErrorCode.CLOSED, 'the client is closed', peer, action, true));
+    if (!isValidUserId(peer) && !isValidGroupId(peer)) {
+      return Promise.reject(new ConversationCommandError(RejectionCode.INVALID_TOPIC, `"${String(peer).slice(0, 80)}" is no user or group id`, peer, action, true));
+    }
+    const timeoutMs = options.timeoutMs ?? this.options.sendTimeoutMs;
+    if (!isPositiveInteger(timeoutMs)) return Promise.reject(timeoutError(timeoutMs));
+    const { layout, userId, qos } = this.options;
+    const publish = { topic: action === 'archive' ? layout.archive(userId, peer) : layout.unarchive(userId, peer), body: '{}' };
+    const online = this.currentState === 'connected';
+    const answer = this.conversations.wait(peer, action, publish, online, timeoutMs);
+    if (online) this.transport.publish(publish.topic, publish.body, qos);
+    return answer;
+  }
+
   private newCommandId(): string {
     return `${this.options.userId}-${(++this.commandSeq).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   }
 
-  /** Disconnects; sends, group and presence commands, edits and deletes still waiting fail with CLOSED. */
+  /** Disconnects; sends, group, presence and archive commands, edits and deletes still waiting fail with CLOSED. */
   async close(): Promise<void> {
     if (this.currentState === 'closed') return;
     this.setState('closed', undefined);
@@ -400,6 +530,11 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       layout.groupDeleted(userId, '+'),
       layout.presenceResult(userId),
       layout.presenceUpdated(userId, '+'),
+      layout.typingUpdated(userId, '+'),
+      layout.receiptsUpdated(userId, '+'),
+      layout.receiptsResult(userId, '+'),
+      layout.conversationUpdated(userId, '+'),
+      layout.conversationResult(userId, '+'),
       layout.messageResult(userId, '+', '+'),
       layout.messageUpdated(userId, '+', '+'),
       layout.messageDeleted(userId, '+', '+'),
@@ -418,6 +553,8 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       }
       for (const { topic, body } of this.commands.takeUnpublished()) this.transport.publish(topic, body, qos);
       for (const { topic, body } of this.presence.takeUnpublished(reconnected)) this.transport.publish(topic, body, qos);
+      this.receipts.connected(reconnected);
+      for (const { topic, body } of this.conversations.takeUnpublished()) this.transport.publish(topic, body, qos);
       for (const { topic, body } of this.updates.takeUnpublished()) this.transport.publish(topic, body, qos);
       this.settleReady?.resolve();
       this.settleReady = null;
@@ -459,8 +596,10 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       return;
     }
     this.setState('reconnecting', this.lastError);
+    this.receipts.disconnected();
     this.commands.connectionLost(`connection lost before the answer${this.lastError ? `: ${this.lastError.message}` : ''}; the command may have been applied`);
     this.presence.connectionLost();
+    this.conversations.connectionLost();
     this.updates.connectionLost();
     this.scheduleReconnect();
   }
@@ -520,6 +659,8 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
         }
         if (event.kind === 'group-event') this.emit('groupEvent', event.message);
         else this.emit(event.kind, message);
+        // After the listeners: a markRead of this message from one of them makes the delivered receipt needless.
+        if (event.kind === 'message') this.deliveredOnArrival(message);
         return;
       }
       case 'rejected': {
@@ -546,6 +687,29 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       case 'presence-updated':
         this.emit('presence', event.notice);
         return;
+      case 'typing':
+        this.emit('typing', event.notice, event.peer);
+        return;
+      case 'receipts-updated': {
+        const { update } = event;
+        if (update.user === this.options.userId) this.receipts.confirmed(update.peer, update);
+        this.emit('receipts', update);
+        return;
+      }
+      case 'receipts-result': {
+        const { refusal } = event;
+        this.receipts.refused(refusal.peer, refusal.receipt, refusal.messageId, refusal.code === RejectionCode.RATE_LIMITED);
+        this.emit('receiptRefused', refusal);
+        return;
+      }
+      case 'conversation-updated':
+        this.conversations.notice(event.notice);
+        this.emit('conversationUpdated', event.notice);
+        return;
+      case 'conversation-result':
+        // One with no command waiting here (another device's) settles nothing.
+        this.conversations.refused(event.peer, event.result);
+        return;
       case 'message-result':
         // One with no update waiting here (another device's) settles nothing.
         this.updates.answer(event.result);
@@ -563,15 +727,29 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     }
   }
 
+  /**
+   * The automatic `delivered` receipt of a message from another user or member. Not for a group's
+   * replayed history (`history: true`): those are older than the member's first live message, whose
+   * receipt covers them, and a new member would otherwise report messages from before they joined.
+   */
+  private deliveredOnArrival(message: DeliveredMessage): void {
+    if (!this.options.autoDelivered || message.history === true || !isMessageId(message.message_id)) return;
+    const peer = message.channel_type === 'group' ? message.recipient : message.sender;
+    this.receipts.add(peer, 'delivered', message.message_id);
+  }
+
   private shutDown(readyError: Error | undefined): void {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
+    this.typingThrottle.clear();
     if (this.settleReady && readyError) this.settleReady.reject(readyError);
     this.settleReady = null;
     const reason = this.lastError ? `connection lost: ${this.lastError.message}` : 'the client was closed';
     this.pending.rejectAll(ClientErrorCode.CLOSED, reason);
     this.commands.rejectAll(ClientErrorCode.CLOSED, reason);
     this.presence.rejectAll(ClientErrorCode.CLOSED, reason);
+    this.receipts.close(reason);
+    this.conversations.rejectAll(ClientErrorCode.CLOSED, reason);
     this.updates.rejectAll(ClientErrorCode.CLOSED, reason);
   }
 

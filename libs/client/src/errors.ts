@@ -1,4 +1,4 @@
-import { GroupAction, GroupResultCode, MessageUpdateResultCode, PresenceResult, PresenceResultCode, RejectionCode } from '@app/protocol';
+import { ConversationResult, GroupAction, GroupResultCode, MessageUpdateResultCode, PresenceResult, PresenceResultCode, ReceiptResultCode, RejectionCode } from '@app/protocol';
 
 /** Why a send, a group command or a presence command failed on the client's side, without an answer from the engine. */
 export enum ClientErrorCode {
@@ -102,6 +102,30 @@ export class MessageUpdateError extends Error {
   }
 }
 
+export type ConversationCommandErrorCode = ReceiptResultCode | ClientErrorCode;
+
+/**
+ * A failed archive or unarchive. `code` is the engine's (MESSAGE_NOT_FOUND: no message with that
+ * peer yet, or not a member of that group; RATE_LIMITED; SENDER_DISABLED...), or the same code
+ * found by the SDK before publishing (`local` true: INVALID_TOPIC for a peer that is no user or
+ * group id), or a ClientErrorCode (TIMEOUT, CLOSED; never DISCONNECTED: the command is sent again
+ * after a reconnect).
+ */
+export class ConversationCommandError extends Error {
+  override readonly name = 'ConversationCommandError';
+
+  constructor(
+    readonly code: ConversationCommandErrorCode,
+    readonly reason: string,
+    /** The conversation: the other user, or the group. */
+    readonly peer: string,
+    readonly action: ConversationResult['action'],
+    readonly local: boolean,
+  ) {
+    super(`${code}: ${reason}`);
+  }
+}
+
 /** The first connection could not be made (bad token, unreachable broker, refused subscription). */
 export class ConnectError extends Error {
   override readonly name = 'ConnectError';
@@ -112,5 +136,27 @@ export class ConnectError extends Error {
     readonly returnCode?: number,
   ) {
     super(message);
+  }
+}
+
+export type ReceiptErrorCode = ReceiptResultCode | ClientErrorCode.CLOSED;
+
+/**
+ * A markRead that was not published: the SDK found what the engine would refuse (`local` true:
+ * INVALID_TOPIC for a bad peer id, VALIDATION_FAILED for a bad message id), or the client was
+ * closed first (CLOSED). The engine's own refusals arrive later, as `receiptRefused` events.
+ */
+export class ReceiptError extends Error {
+  override readonly name = 'ReceiptError';
+
+  constructor(
+    readonly code: ReceiptErrorCode,
+    readonly reason: string,
+    /** The conversation: a user or a group id. */
+    readonly peer: string,
+    readonly messageId: string,
+    readonly local: boolean,
+  ) {
+    super(`${code}: ${reason}`);
   }
 }

@@ -267,4 +267,132 @@ describe('routeInbound', () => {
       expect(routeInbound(layout, 'alice', layout.messageUpdated('carol', 'bob', ID), body(edited()))).toEqual({ kind: 'ignored', why: 'other-topic' });
     });
   });
+
+  describe('typing', () => {
+    const typing = (over: Record<string, unknown> = {}) => ({ user: 'bob', state: 'typing', timestamp: 1, ...over });
+
+    it('reads a peer typing in a direct conversation, and a member typing in a group, with the conversation', () => {
+      expect(routeInbound(layout, 'alice', layout.typingUpdated('alice', 'bob'), body(typing()))).toEqual({ kind: 'typing', peer: 'bob', notice: typing() });
+      const paused = typing({ user: 'carol', state: 'paused' });
+      expect(routeInbound(layout, 'alice', layout.typingUpdated('alice', G), body(paused))).toEqual({ kind: 'typing', peer: G, notice: paused });
+    });
+
+    it('passes on only the fields of the contract', () => {
+      const event = routeInbound(layout, 'alice', layout.typingUpdated('alice', 'bob'), body(typing({ html: '<b>' })));
+      expect(event).toEqual({ kind: 'typing', peer: 'bob', notice: typing() });
+    });
+
+    it.each([
+      ['from another user than the direct conversation\'s peer', 'bob', typing({ user: 'mallory' })],
+      ['about this user themselves', G, typing({ user: 'alice' })],
+      ['without a user', G, typing({ user: undefined })],
+      ['with a user id that is no user id', G, typing({ user: 'a/b' })],
+      ['of an unknown state', 'bob', typing({ state: 'dancing' })],
+      ['without a timestamp', 'bob', typing({ timestamp: '1' })],
+    ])('drops a notice %s as malformed', (_what, peer, n) => {
+      expect(routeInbound(layout, 'alice', layout.typingUpdated('alice', peer), body(n))).toEqual({ kind: 'ignored', why: 'malformed' });
+    });
+
+    it('ignores its own typing publishes coming back, and other users\' notices', () => {
+      expect(routeInbound(layout, 'alice', layout.typing('alice', 'bob'), body({ state: 'typing' }))).toEqual({ kind: 'ignored', why: 'echo' });
+      expect(routeInbound(layout, 'alice', layout.typingUpdated('carol', 'bob'), body(typing()))).toEqual({ kind: 'ignored', why: 'other-topic' });
+    });
+  });
+
+  describe('receipts', () => {
+    const M1 = '01J00000000000000000000001';
+    const M2 = '01J00000000000000000000002';
+    const notice = (over: Record<string, unknown> = {}) => ({ user: 'bob', delivered_up_to: M2, read_up_to: M1, timestamp: 5, ...over });
+    const refusal = (over: Record<string, unknown> = {}) => ({ receipt: 'read', message_id: M1, ok: false, code: ErrorCode.MESSAGE_NOT_FOUND, reason: 'no message', timestamp: 6, ...over });
+    const malformed = { kind: 'ignored', why: 'malformed' };
+
+    it("reads the other party's positions in a direct conversation, with the conversation from the topic", () => {
+      expect(routeInbound(layout, 'alice', layout.receiptsUpdated('alice', 'bob'), body(notice()))).toEqual({
+        kind: 'receipts-updated',
+        update: { peer: 'bob', user: 'bob', delivered_up_to: M2, read_up_to: M1, timestamp: 5 },
+      });
+    });
+
+    it("reads the user's own positions, in a direct conversation, a group, and a note to oneself; extra keys are not passed on", () => {
+      for (const peer of ['bob', G, 'alice']) {
+        const event = routeInbound(layout, 'alice', layout.receiptsUpdated('alice', peer), body(notice({ user: 'alice', read_up_to: undefined, unread_count: 3, admin: true })));
+        expect(event).toEqual({ kind: 'receipts-updated', update: { peer, user: 'alice', delivered_up_to: M2, timestamp: 5 } });
+      }
+    });
+
+    it.each([
+      ['about a third user', notice({ user: 'carol' })],
+      ["about another member of a group (the engine pushes only the user's own)", notice({ user: 'bob' }), G],
+      ['naming the group as its user', notice({ user: G }), G],
+      ['with no position', notice({ delivered_up_to: undefined, read_up_to: undefined })],
+      ['with a position that is no message id', notice({ read_up_to: 'M1' })],
+      ['with a position that is not a string', notice({ delivered_up_to: 42 })],
+      ['without a timestamp', notice({ timestamp: undefined })],
+      ['without a user', notice({ user: undefined })],
+    ])('drops a notice %s as malformed', (_what, n, peer = 'bob') => {
+      expect(routeInbound(layout, 'alice', layout.receiptsUpdated('alice', peer as string), body(n))).toEqual(malformed);
+    });
+
+    it('reads a refusal with its code and message id, or without an id (refused unread)', () => {
+      expect(routeInbound(layout, 'alice', layout.receiptsResult('alice', 'bob'), body(refusal()))).toEqual({
+        kind: 'receipts-result',
+        refusal: { peer: 'bob', receipt: 'read', messageId: M1, code: ErrorCode.MESSAGE_NOT_FOUND, reason: 'no message', timestamp: 6 },
+      });
+      const limited = refusal({ receipt: 'delivered', message_id: undefined, code: RejectionCode.RATE_LIMITED });
+      expect(routeInbound(layout, 'alice', layout.receiptsResult('alice', G), body(limited))).toEqual({
+        kind: 'receipts-result',
+        refusal: { peer: G, receipt: 'delivered', code: RejectionCode.RATE_LIMITED, reason: 'no message', timestamp: 6 },
+      });
+    });
+
+    it.each([
+      ['that says ok', refusal({ ok: true })],
+      ['of another kind of receipt', refusal({ receipt: 'typing' })],
+      ['with a code a receipt cannot get', refusal({ code: ErrorCode.GROUP_FULL })],
+      ['with a message id that is no message id', refusal({ message_id: 'x' })],
+      ['without a reason', refusal({ reason: undefined })],
+    ])('drops a refusal %s as malformed', (_what, r) => {
+      expect(routeInbound(layout, 'alice', layout.receiptsResult('alice', 'bob'), body(r))).toEqual(malformed);
+    });
+
+    it('ignores its own receipts coming back and receipt topics of other users; drops unreadable payloads', () => {
+      expect(routeInbound(layout, 'alice', layout.delivered('alice', 'bob'), body({ message_id: M1 }))).toEqual({ kind: 'ignored', why: 'echo' });
+      expect(routeInbound(layout, 'alice', layout.read('alice', G), body({ message_id: M1 }))).toEqual({ kind: 'ignored', why: 'echo' });
+      expect(routeInbound(layout, 'alice', layout.receiptsUpdated('carol', 'bob'), body(notice()))).toEqual({ kind: 'ignored', why: 'other-topic' });
+      expect(routeInbound(layout, 'alice', layout.receiptsResult('carol', 'bob'), body(refusal()))).toEqual({ kind: 'ignored', why: 'other-topic' });
+      expect(routeInbound(layout, 'alice', layout.receiptsUpdated('alice', 'bob'), Buffer.from('{nope'))).toEqual(malformed);
+      expect(routeInbound(layout, 'alice', layout.receiptsUpdated('alice', 'bob'), Buffer.from('[1]'))).toEqual(malformed);
+      expect(routeInbound(layout, 'alice', layout.receiptsResult('alice', 'bob'), Buffer.from('null'))).toEqual(malformed);
+    });
+  });
+
+  describe('archive', () => {
+    it('reads a conversation notice on its conversation topic', () => {
+      const n = { peer: 'bob', archived: true, timestamp: 2 };
+      expect(routeInbound(layout, 'alice', layout.conversationUpdated('alice', 'bob'), body(n))).toEqual({ kind: 'conversation-updated', notice: n });
+      const g = { peer: G, archived: false, timestamp: 2 };
+      expect(routeInbound(layout, 'alice', layout.conversationUpdated('alice', G), body(g))).toEqual({ kind: 'conversation-updated', notice: g });
+    });
+
+    it('reads a refused archive command with its peer from the topic', () => {
+      const r = { action: 'unarchive', ok: false, code: ErrorCode.MESSAGE_NOT_FOUND, reason: 'none', timestamp: 2 };
+      expect(routeInbound(layout, 'alice', layout.conversationResult('alice', 'bob'), body(r))).toEqual({ kind: 'conversation-result', peer: 'bob', result: r });
+    });
+
+    it.each([
+      ['a notice for another peer', 'updated', { peer: 'carol', archived: true, timestamp: 2 }],
+      ['a notice without archived', 'updated', { peer: 'bob', timestamp: 2 }],
+      ['a result with an unknown action', 'result', { action: 'pin', ok: false, code: ErrorCode.MESSAGE_NOT_FOUND, reason: 'x', timestamp: 2 }],
+      ['a result with an unknown code', 'result', { action: 'archive', ok: false, code: ErrorCode.GROUP_FULL, reason: 'x', timestamp: 2 }],
+      ['an ok result (the engine answers ok with the notice)', 'result', { action: 'archive', ok: true, timestamp: 2 }],
+    ])('drops %s as malformed', (_what, which, payload) => {
+      const topic = which === 'updated' ? layout.conversationUpdated('alice', 'bob') : layout.conversationResult('alice', 'bob');
+      expect(routeInbound(layout, 'alice', topic, body(payload))).toEqual({ kind: 'ignored', why: 'malformed' });
+    });
+
+    it('ignores its own archive and unarchive commands coming back', () => {
+      expect(routeInbound(layout, 'alice', layout.archive('alice', 'bob'), body({}))).toEqual({ kind: 'ignored', why: 'echo' });
+      expect(routeInbound(layout, 'alice', layout.unarchive('alice', G), body({}))).toEqual({ kind: 'ignored', why: 'echo' });
+    });
+  });
 });

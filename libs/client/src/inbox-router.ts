@@ -1,4 +1,6 @@
 import {
+  ConversationNotice,
+  ConversationResult,
   DeliveredMessage,
   ErrorCode,
   GROUP_ACTIONS,
@@ -11,6 +13,7 @@ import {
   GroupSystemMessage,
   isGroupRefusalCode,
   isMessageUpdateRefusalCode,
+  isMessageId,
   isPresenceStatus,
   isValidGroupId,
   isValidUserId,
@@ -22,12 +25,16 @@ import {
   PresenceNotice,
   PresenceResult,
   PresenceResultCode,
+  ReceiptNotice,
+  ReceiptResult,
+  ReceiptResultCode,
   RejectedMessage,
   RejectionCode,
   ShownStatus,
   SYSTEM_SENDER,
   TopicKind,
   TopicLayout,
+  TypingNotice,
 } from '@app/protocol';
 
 /** A refusal from the engine, as the client reports it. */
@@ -37,6 +44,31 @@ export interface Rejection {
   /** Absent when the engine could not read the message (e.g. too large, or not JSON). */
   clientMessageId?: string;
   code: RejectionCode;
+  reason: string;
+  timestamp: number;
+}
+
+/** A user's delivered and read positions in a conversation, as the engine announced them. */
+export interface ReceiptUpdate {
+  /** The conversation, from the topic: the other user, or the group. */
+  peer: string;
+  /** Whose positions: this user (from any of their devices), or in a direct conversation the other party. */
+  user: string;
+  /** A device of `user` received the messages up to this id. */
+  delivered_up_to?: string;
+  /** `user` saw the messages up to this id. */
+  read_up_to?: string;
+  timestamp: number;
+}
+
+/** A receipt the engine refused (this device's or another of the user's devices': the topic is shared). */
+export interface ReceiptRefusal {
+  /** The conversation named in the refused receipt's topic. */
+  peer: string;
+  receipt: 'delivered' | 'read';
+  /** Absent when the engine refused it unread (e.g. RATE_LIMITED, or a body it could not parse). */
+  messageId?: string;
+  code: ReceiptResultCode;
   reason: string;
   timestamp: number;
 }
@@ -62,6 +94,11 @@ export type InboundEvent =
   | { kind: 'group-deleted'; notice: GroupDeletedNotice }
   | { kind: 'presence-result'; result: CheckedPresenceResult }
   | { kind: 'presence-updated'; notice: PresenceNotice }
+  | { kind: 'typing'; peer: string; notice: TypingNotice }
+  | { kind: 'receipts-updated'; update: ReceiptUpdate }
+  | { kind: 'receipts-result'; refusal: ReceiptRefusal }
+  | { kind: 'conversation-updated'; notice: ConversationNotice }
+  | { kind: 'conversation-result'; peer: string; result: ConversationResult }
   | { kind: 'message-result'; result: CheckedMessageUpdateResult }
   | { kind: 'message-edited'; notice: MessageEditedNotice }
   | { kind: 'message-deleted'; notice: MessageDeletedNotice }
@@ -73,9 +110,10 @@ const GROUP_EVENTS: ReadonlySet<string> = new Set(Object.values(GroupEvent));
 const ROLES: ReadonlySet<unknown> = new Set(['owner', 'admin', 'member']);
 /** The topics the user publishes to: what arrives on them is the user's own publish coming back. */
 const OWN_PUBLISHES = ['outgoing', 'block-command', 'group-command', 'presence-command', 'presence-watch', 'delivered', 'read', 'typing', 'message-update', 'archive', 'unarchive'] as const;
-/** Topics of what comes after a message (receipts, typing, edits, archive): not routed yet. */
-const NOT_YET_ROUTED = ['receipts-updated', 'receipts-result', 'conversation-result', 'typing-updated', 'conversation-updated'] as const;
+/** A refused archive command's codes: it could not be read, came too fast, or names no conversation of the user's. */
+const CONVERSATION_RESULT_CODES: ReadonlySet<string> = new Set<ReceiptResultCode>([...Object.values(RejectionCode), ErrorCode.VALIDATION_FAILED, ErrorCode.MESSAGE_NOT_FOUND]);
 const PRESENCE_RESULT_CODES: ReadonlySet<string> = new Set<PresenceResultCode>([...Object.values(RejectionCode), ErrorCode.VALIDATION_FAILED]);
+const RECEIPT_RESULT_CODES: ReadonlySet<string> = new Set<ReceiptResultCode>([...Object.values(RejectionCode), ErrorCode.VALIDATION_FAILED, ErrorCode.MESSAGE_NOT_FOUND]);
 const SHOWN_STATUSES: ReadonlySet<unknown> = new Set<ShownStatus>(['online', 'away', 'busy', 'offline']);
 /** Actions whose successful result has no group left to show. */
 const GROUPLESS_ACTIONS: ReadonlySet<GroupAction> = new Set<GroupAction>(['leave', 'delete']);
@@ -172,10 +210,6 @@ function isDeletedNotice(v: Record<string, unknown>, groupId: string): v is Reco
   return v.group_id === groupId && typeof v.timestamp === 'number';
 }
 
-function isNotYetRouted(kind: TopicKind): kind is (typeof NOT_YET_ROUTED)[number] {
-  return (NOT_YET_ROUTED as readonly TopicKind[]).includes(kind);
-}
-
 function isOwnPublish(kind: TopicKind): kind is (typeof OWN_PUBLISHES)[number] {
   return (OWN_PUBLISHES as readonly TopicKind[]).includes(kind);
 }
@@ -211,6 +245,57 @@ function isPresenceNotice(v: Record<string, unknown>, user: string): v is Record
   );
 }
 
+/** A conversation of the user's, archived or not now, on that conversation's topic. */
+function isConversationNotice(v: Record<string, unknown>, peer: string): v is Record<string, unknown> & ConversationNotice {
+  return v.peer === peer && typeof v.archived === 'boolean' && typeof v.timestamp === 'number';
+}
+
+/** A refused archive or unarchive command (the engine answers only refusals on this topic). */
+function isConversationResult(v: Record<string, unknown>): v is Record<string, unknown> & ConversationResult {
+  return (
+    (v.action === 'archive' || v.action === 'unarchive') &&
+    v.ok === false &&
+    typeof v.code === 'string' &&
+    CONVERSATION_RESULT_CODES.has(v.code) &&
+    typeof v.reason === 'string' &&
+    typeof v.timestamp === 'number'
+  );
+}
+
+/**
+ * Someone typing in the conversation `peer`: in a direct one, the peer themselves; in a group, any
+ * member but this user (the engine never tells a typist of their own typing).
+ */
+function isTypingNotice(v: Record<string, unknown>, owner: string, peer: string): v is Record<string, unknown> & TypingNotice {
+  if (!isValidUserId(v.user) || v.user === owner) return false;
+  if (!isValidGroupId(peer) && v.user !== peer) return false;
+  return (v.state === 'typing' || v.state === 'paused') && typeof v.timestamp === 'number';
+}
+
+/**
+ * Positions on `{owner}/{peer}/.../receipts/clientupdated`: the owner's own (to all their devices),
+ * or in a direct conversation the other party's; in a group nobody else's is pushed. At least one
+ * position, each a message id.
+ */
+function isReceiptNotice(v: Record<string, unknown>, owner: string, peer: string): v is Record<string, unknown> & ReceiptNotice {
+  const whose = v.user === owner || (v.user === peer && !isValidGroupId(peer));
+  const positions = [v.delivered_up_to, v.read_up_to].filter((p) => p !== undefined);
+  return whose && positions.length > 0 && positions.every(isMessageId) && typeof v.timestamp === 'number';
+}
+
+/** A refused receipt: always a refusal, with a code a receipt can get; the message id when the engine read one. */
+function isReceiptResult(v: Record<string, unknown>): v is Record<string, unknown> & ReceiptResult {
+  return (
+    (v.receipt === 'delivered' || v.receipt === 'read') &&
+    v.ok === false &&
+    typeof v.code === 'string' &&
+    RECEIPT_RESULT_CODES.has(v.code) &&
+    typeof v.reason === 'string' &&
+    typeof v.timestamp === 'number' &&
+    (v.message_id === undefined || isMessageId(v.message_id))
+  );
+}
+
 function isMessageUpdateResultCode(v: unknown): v is MessageUpdateResultCode {
   return typeof v === 'string' && (REJECTION_CODES.has(v) || (ERROR_CODES.has(v) && isMessageUpdateRefusalCode(v as ErrorCode)));
 }
@@ -243,7 +328,7 @@ export function routeInbound(layout: TopicLayout, userId: string, topic: string,
   const parsed = layout.parse(topic);
   if (!parsed || parsed.owner !== userId) return { kind: 'ignored', why: 'other-topic' };
   if (isOwnPublish(parsed.kind)) return { kind: 'ignored', why: 'echo' };
-  if (parsed.kind === 'block-result' || isNotYetRouted(parsed.kind)) return { kind: 'ignored', why: 'other-topic' };
+  if (parsed.kind === 'block-result') return { kind: 'ignored', why: 'other-topic' };
 
   let body: unknown;
   try {
@@ -279,6 +364,28 @@ export function routeInbound(layout: TopicLayout, userId: string, topic: string,
       return isPresenceResult(body) ? { kind: 'presence-result', result: body } : malformed;
     case 'presence-updated':
       return isPresenceNotice(body, parsed.peer) ? { kind: 'presence-updated', notice: body } : malformed;
+    case 'typing-updated':
+      // Only what the contract names: an app gets no extra field the engine did not send.
+      return isTypingNotice(body, parsed.owner, parsed.peer)
+        ? { kind: 'typing', peer: parsed.peer, notice: { user: body.user, state: body.state, timestamp: body.timestamp } }
+        : malformed;
+    case 'receipts-updated': {
+      if (!isReceiptNotice(body, parsed.owner, parsed.peer)) return malformed;
+      const update: ReceiptUpdate = { peer: parsed.peer, user: body.user, timestamp: body.timestamp };
+      if (body.delivered_up_to !== undefined) update.delivered_up_to = body.delivered_up_to;
+      if (body.read_up_to !== undefined) update.read_up_to = body.read_up_to;
+      return { kind: 'receipts-updated', update };
+    }
+    case 'receipts-result': {
+      if (!isReceiptResult(body)) return malformed;
+      const refusal: ReceiptRefusal = { peer: parsed.peer, receipt: body.receipt, code: body.code, reason: body.reason, timestamp: body.timestamp };
+      if (body.message_id !== undefined) refusal.messageId = body.message_id;
+      return { kind: 'receipts-result', refusal };
+    }
+    case 'conversation-updated':
+      return isConversationNotice(body, parsed.peer) ? { kind: 'conversation-updated', notice: body } : malformed;
+    case 'conversation-result':
+      return isConversationResult(body) ? { kind: 'conversation-result', peer: parsed.peer, result: body } : malformed;
     case 'message-result':
       return isMessageUpdateResult(body, parsed.messageId!) ? { kind: 'message-result', result: body } : malformed;
     case 'message-updated': {

@@ -1,16 +1,28 @@
 export { ChatClient, connect } from './chat-client';
-export type { ChatClientEvents, ChatClientStats, ConnectionState, CreateGroupOptions, GroupChanges, GroupCommandOptions, MessageUpdateOptions, PresenceCommandOptions } from './chat-client';
-export { ClientErrorCode, ConnectError, GroupCommandError, MessageUpdateError, PresenceCommandError, SendError } from './errors';
-export type { GroupCommandErrorCode, MessageUpdateErrorCode, PresenceCommandErrorCode, SendErrorCode } from './errors';
-export type { Rejection } from './inbox-router';
-export { DEFAULT_MAX_WATCHED_USERS, DEFAULT_PATH_PREFIX, DEFAULT_RECONNECT } from './options';
+export type {
+  ChatClientEvents,
+  ChatClientStats,
+  ConnectionState,
+  ConversationCommandOptions,
+  CreateGroupOptions,
+  GroupChanges,
+  GroupCommandOptions,
+  MessageUpdateOptions,
+  PresenceCommandOptions,
+} from './chat-client';
+export { ClientErrorCode, ConnectError, ConversationCommandError, GroupCommandError, MessageUpdateError, PresenceCommandError, ReceiptError, SendError } from './errors';
+export type { ConversationCommandErrorCode, GroupCommandErrorCode, MessageUpdateErrorCode, PresenceCommandErrorCode, ReceiptErrorCode, SendErrorCode } from './errors';
+export type { ReceiptRefusal, ReceiptUpdate, Rejection } from './inbox-router';
+export type { ReceiptKind } from './pending-receipts';
+export { DEFAULT_MAX_WATCHED_USERS, DEFAULT_PATH_PREFIX, DEFAULT_RECEIPT_INTERVAL_MS, DEFAULT_RECONNECT } from './options';
 export type { ChatClientOptions, ReconnectOptions } from './options';
 export type { SendOptions } from './outgoing';
 export type { Qos, Transport, TransportEvents, TransportFactory, TransportOptions } from './transport';
 export { mqttTransport } from './mqtt-transport';
 // The wire types an app sees in events, re-exported so it needs only this package.
-export { ErrorCode, GroupEvent, isValidGroupId, MessageStatus, newGroupId, PRESENCE_STATUSES, RejectionCode, SYSTEM_SENDER } from '@app/protocol';
+export { ErrorCode, GroupEvent, isMessageId, isValidGroupId, MessageStatus, newGroupId, PRESENCE_STATUSES, RejectionCode, SYSTEM_SENDER } from '@app/protocol';
 export type {
+  ConversationNotice,
   DeliveredMessage,
   GroupDeletedNotice,
   GroupEventAttributes,
@@ -28,5 +40,8 @@ export type {
   PresenceResult,
   PresenceResultCode,
   PresenceStatus,
+  ReceiptResultCode,
   ShownStatus,
+  TypingNotice,
+  TypingState,
 } from '@app/protocol';

@@ -44,6 +44,13 @@ export interface ChatClientOptions {
   maxWatchedUsers?: number;
   /** How many recent message ids are remembered to drop redelivered copies. Default 10,000. */
   dedupeCapacity?: number;
+  /**
+   * Report `delivered` by itself for every message that arrives (coalesced and paced per
+   * conversation: see receiptIntervalMs). Default true.
+   */
+  autoDelivered?: boolean;
+  /** Least time between two receipts of one kind in one conversation (ms); the highest in between goes out. Default 500. */
+  receiptIntervalMs?: number;
   /** Backoff between reconnect attempts, or false to stay closed after a lost connection. */
   reconnect?: ReconnectOptions | false;
   keepaliveSeconds?: number;
@@ -65,6 +72,8 @@ export interface ResolvedOptions {
   maxGroupMembers: number;
   maxWatchedUsers: number;
   dedupeCapacity: number;
+  autoDelivered: boolean;
+  receiptIntervalMs: number;
   reconnect: ReconnectOptions | false;
   keepaliveSeconds: number;
   connectTimeoutMs: number;
@@ -72,6 +81,9 @@ export interface ResolvedOptions {
 
 /** The engine's default PRESENCE_MAX_WATCHED. */
 export const DEFAULT_MAX_WATCHED_USERS = DEFAULT_PRESENCE_MAX_WATCHED;
+
+/** At most two receipts of a kind per second per conversation: a burst of messages costs the engine one write, not one each. */
+export const DEFAULT_RECEIPT_INTERVAL_MS = 500;
 
 export const DEFAULT_RECONNECT: ReconnectOptions = { initialDelayMs: 500, maxDelayMs: 30_000 };
 
@@ -96,6 +108,8 @@ export function resolveOptions(options: ChatClientOptions): ResolvedOptions {
   }
   const qos = options.qos ?? 1;
   if (qos !== 0 && qos !== 1) throw new TypeError(`qos must be 0 or 1, got ${String(qos)}`);
+  const autoDelivered = options.autoDelivered ?? true;
+  if (typeof autoDelivered !== 'boolean') throw new TypeError(`autoDelivered must be a boolean, got ${String(autoDelivered)}`);
   const reconnect = options.reconnect ?? DEFAULT_RECONNECT;
   if (reconnect) {
     positiveInteger('reconnect.initialDelayMs', reconnect.initialDelayMs);
@@ -114,6 +128,8 @@ export function resolveOptions(options: ChatClientOptions): ResolvedOptions {
     maxGroupMembers: positiveInteger('maxGroupMembers', options.maxGroupMembers ?? Number.MAX_SAFE_INTEGER),
     maxWatchedUsers: positiveInteger('maxWatchedUsers', options.maxWatchedUsers ?? DEFAULT_MAX_WATCHED_USERS),
     dedupeCapacity: positiveInteger('dedupeCapacity', options.dedupeCapacity ?? 10_000),
+    autoDelivered,
+    receiptIntervalMs: positiveInteger('receiptIntervalMs', options.receiptIntervalMs ?? DEFAULT_RECEIPT_INTERVAL_MS),
     reconnect,
     keepaliveSeconds: positiveInteger('keepaliveSeconds', options.keepaliveSeconds ?? 30),
     connectTimeoutMs: positiveInteger('connectTimeoutMs', options.connectTimeoutMs ?? 10_000),

@@ -1,7 +1,7 @@
 import { GroupAction, GroupResult } from '@app/protocol';
 import { ClientErrorCode, GroupCommandError } from './errors';
 import { CheckedGroupResult } from './inbox-router';
-import { OutgoingPublish } from './pending-sends';
+import { OutgoingPublish, takeUnpublished } from './pending-sends';
 
 interface Entry {
   action: GroupAction;
@@ -78,15 +78,7 @@ export class PendingCommands {
 
   /** The commands waiting to go out, oldest first, now counted as out. */
   takeUnpublished(): OutgoingPublish[] {
-    const out: OutgoingPublish[] = [];
-    for (const queue of this.queues.values()) {
-      for (const entry of queue) {
-        if (entry.published) continue;
-        entry.published = true;
-        out.push(entry.publish);
-      }
-    }
-    return out;
+    return takeUnpublished([...this.queues.values()].flat());
   }
 
   /** The connection dropped: the answers of the commands that were out are lost. */

@@ -1,7 +1,7 @@
 import { PresenceResult } from '@app/protocol';
 import { ClientErrorCode, PresenceCommandError } from './errors';
 import { CheckedPresenceResult } from './inbox-router';
-import { OutgoingPublish } from './pending-sends';
+import { OutgoingPublish, takeUnpublished } from './pending-sends';
 
 /** `status` (setStatus) or `watch`, as the engine's result names it. */
 export type PresenceCommandKind = PresenceResult['command'];
@@ -97,11 +97,7 @@ export class PendingPresence {
         if (!this.entries.some((e) => e.kind === kind)) out.push(resend);
       }
     }
-    for (const entry of this.entries) {
-      if (entry.published) continue;
-      entry.published = true;
-      out.push(entry.publish);
-    }
+    out.push(...takeUnpublished(this.entries));
     return out;
   }
 

@@ -6,6 +6,23 @@ export interface OutgoingPublish {
   body: string;
 }
 
+/** A command waiting for its answer: what it publishes, and whether that is on the wire on the current connection. */
+export interface PublishedEntry {
+  publish: OutgoingPublish;
+  published: boolean;
+}
+
+/** The publishes of the entries not on the wire yet, oldest first, now counted as out. */
+export function takeUnpublished(entries: Iterable<PublishedEntry>): OutgoingPublish[] {
+  const out: OutgoingPublish[] = [];
+  for (const entry of entries) {
+    if (entry.published) continue;
+    entry.published = true;
+    out.push(entry.publish);
+  }
+  return out;
+}
+
 interface Entry {
   publish: OutgoingPublish;
   waiters: Waiter[];

@@ -20,8 +20,9 @@ export interface Receipt {
 
 /**
  * What the engine publishes on `{prefix}/{owner}/{peer}/messages/receipts/clientupdated`: `user`'s
- * positions in the conversation. To the other party of a direct conversation (user: the reader), and
- * to the reader's own devices (user: the reader, with `unread_count`).
+ * positions in the conversation, whenever they move. To the reader's own devices (so every device
+ * counts the same messages unread: those after `read_up_to`), and to the other party of a direct
+ * conversation.
  */
 export interface ReceiptNotice {
   user: string;
@@ -29,8 +30,6 @@ export interface ReceiptNotice {
   delivered_up_to?: string;
   /** `user` saw the messages up to this id. */
   read_up_to?: string;
-  /** To the reader's own devices only: their unread count in this conversation now. */
-  unread_count?: number;
   timestamp: number;
 }
 

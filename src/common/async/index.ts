@@ -1,2 +1,4 @@
 export { within } from './within';
 export { KeyedQueue } from './keyed-queue';
+export { MicroBatcher } from './micro-batcher';
+export type { BatchStep, MicroBatcherOptions } from './micro-batcher';

@@ -36,3 +36,11 @@ export class MessageIdPipe extends IdPipe {
     super(isMessageId, 'message id', 'a message id is 26 characters of Crockford base32, as the engine gives them');
   }
 }
+
+/** The other party of a conversation: a user, or a group. */
+@Injectable()
+export class PeerIdPipe extends IdPipe {
+  constructor() {
+    super((id) => isValidUserId(id) || isValidGroupId(id), 'peer (a user or group id)', `a user id (${USER_ID_RULE}) or a group id (${GROUP_ID_RULE})`);
+  }
+}

@@ -19,6 +19,8 @@ export class ConversationResponse {
   updated_at!: number;
   /** Messages from the peer since the conversation was last read. */
   unread_count!: number;
+  /** The user archived it, and no message came since (a new one brings it back). */
+  archived!: boolean;
 }
 
 export class ConversationPageResponse {

@@ -17,6 +17,18 @@ export class MessageResponse {
   deleted_at?: number;
 }
 
+/** A direct message as the history shows it: with how far its recipient got (docs/receipts.md). */
+export class HistoryMessageResponse extends MessageResponse {
+  /** `sent` (stored), `delivered` (a device of the recipient received it) or `read` (the recipient saw it). */
+  receipt!: 'sent' | 'delivered' | 'read';
+}
+
+export class HistoryPageResponse {
+  items!: HistoryMessageResponse[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  next_cursor!: string | null;
+}
+
 export class MessagePageResponse {
   items!: MessageResponse[];
   /** Pass as `cursor` for the next page; null on the last page. */

@@ -1,0 +1,152 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { PublishRequest } from '@app/amqp-transport';
+import { ErrorCode, isGroupId, pairKey, ReceiptNotice, ReceiptResult, TopicLayout } from '@app/protocol';
+import { AppConfig } from '../config';
+import { DeliveryPublisher } from '../messages/delivery.publisher';
+import { MessageRecord } from '../messages/message.record';
+import { MessagesRepository } from '../messages/messages.repository';
+import { MicroBatcher } from '../common/async';
+import { ReadState } from './read-state.schema';
+import { Advance, ReadStateRepository } from './read-state.repository';
+
+/** One receipt as the pipeline hands it over: who, in which conversation, which kind, up to which message. */
+export interface ReceiptInput {
+  owner: string;
+  peer: string;
+  kind: 'delivered' | 'read';
+  messageId: string;
+  /** The delivery order (batches are applied in it). */
+  order: number;
+}
+
+/** What became of a receipt: applied (or a no-op: an older position), or refused with a notice sent. */
+export type ReceiptOutcome = { applied: true } | { applied: false; code: ErrorCode.MESSAGE_NOT_FOUND; reason: string };
+
+interface Pending {
+  input: ReceiptInput;
+  settle: (outcome: ReceiptOutcome) => void;
+  fail: (err: unknown) => void;
+}
+
+/** Receipts of one batch that name one conversation. */
+interface ConversationBatch {
+  owner: string;
+  peer: string;
+  items: Pending[];
+}
+
+const MAX_BATCH = 500;
+
+/**
+ * Read positions (docs/receipts.md). Receipts are gathered in batches (the next one while the last
+ * is written), coalesced per conversation: a burst of receipts is one write per conversation. Each
+ * named message must be a message of that conversation (one lookup by id per distinct id); the
+ * positions move forward only; then the other party of a direct conversation and the reader's own
+ * devices are told. A receipt settles once its conversation's positions are stored, so the broker's
+ * ack never runs ahead of the database.
+ */
+@Injectable()
+export class ReceiptsService implements OnModuleDestroy {
+  private readonly logger = new Logger(ReceiptsService.name);
+  private readonly batcher: MicroBatcher<Pending>;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly topics: TopicLayout,
+    private readonly messages: MessagesRepository,
+    private readonly states: ReadStateRepository,
+    private readonly delivery: DeliveryPublisher,
+  ) {
+    this.batcher = new MicroBatcher<Pending>({ maxSize: MAX_BATCH, maxWaitMs: 0, orderOf: (p) => p.input.order, maxTails: 1 }, (batch) => this.apply(batch).then(() => null));
+  }
+
+  record(input: ReceiptInput): Promise<ReceiptOutcome> {
+    return new Promise((settle, fail) => this.batcher.add({ input, settle, fail }));
+  }
+
+  onModuleDestroy(): void {
+    for (const p of this.batcher.stop()) p.fail(new Error('shutting down'));
+  }
+
+  private async apply(batch: Pending[]): Promise<void> {
+    const ids = [...new Set(batch.map((p) => p.input.messageId))];
+    let found: Map<string, MessageRecord>;
+    try {
+      found = new Map((await this.messages.byIds(ids)).map((m) => [m._id, m]));
+    } catch (err) {
+      batch.forEach((p) => p.fail(err));
+      return;
+    }
+    const byConversation = new Map<string, ConversationBatch>();
+    for (const p of batch) {
+      const key = `${p.input.owner}\u0000${p.input.peer}`;
+      const c = byConversation.get(key) ?? { owner: p.input.owner, peer: p.input.peer, items: [] };
+      c.items.push(p);
+      byConversation.set(key, c);
+    }
+    await Promise.all([...byConversation.values()].map((c) => this.applyConversation(c, found)));
+  }
+
+  private async applyConversation(c: ConversationBatch, found: Map<string, MessageRecord>): Promise<void> {
+    const pair = isGroupId(c.peer) ? c.peer : pairKey(c.owner, c.peer);
+    const advance: Advance = { owner: c.owner, peer: c.peer };
+    const refused: Pending[] = [];
+    for (const p of c.items) {
+      const m = found.get(p.input.messageId);
+      if (!m || m.app_id !== this.config.appId || m.pair !== pair) {
+        refused.push(p);
+        continue;
+      }
+      // Read implies delivered.
+      advance.delivered = maxId(advance.delivered, m._id);
+      if (p.input.kind === 'read') advance.read = maxId(advance.read, m._id);
+    }
+    try {
+      const requests: PublishRequest[] = refused.map((p) => this.refusal(p.input));
+      if (advance.delivered) {
+        const before = (await this.states.of(c.owner, [c.peer])).get(c.peer);
+        const after = await this.states.advance(advance, Date.now());
+        if (moved(before, after)) requests.push(...this.notices(c.owner, c.peer, after));
+      }
+      await this.delivery.publishAll(requests);
+    } catch (err) {
+      c.items.forEach((p) => p.fail(err));
+      return;
+    }
+    for (const p of c.items) {
+      p.settle(refused.includes(p) ? { applied: false, code: ErrorCode.MESSAGE_NOT_FOUND, reason: notFound(p.input) } : { applied: true });
+    }
+  }
+
+  /**
+   * The new positions: to the reader's own devices, and in a direct conversation to the other party.
+   * In a group nobody else is told per receipt (docs/receipts.md: members' positions are queried).
+   */
+  private notices(owner: string, peer: string, s: ReadState): PublishRequest[] {
+    const notice: ReceiptNotice = { user: owner, timestamp: Date.now() };
+    if (s.delivered_up_to) notice.delivered_up_to = s.delivered_up_to;
+    if (s.read_up_to) notice.read_up_to = s.read_up_to;
+    const body = this.delivery.body(notice);
+    const requests = [this.delivery.requestTo(this.topics.receiptsUpdated(owner, peer), body)];
+    if (!isGroupId(peer) && peer !== owner) requests.push(this.delivery.requestTo(this.topics.receiptsUpdated(peer, owner), body));
+    return requests;
+  }
+
+  private refusal(r: ReceiptInput): PublishRequest {
+    const result: ReceiptResult = { receipt: r.kind, message_id: r.messageId, ok: false, code: ErrorCode.MESSAGE_NOT_FOUND, reason: notFound(r), timestamp: Date.now() };
+    this.logger.warn({ user_id: r.owner, peer: r.peer, message_id: r.messageId, code: result.code }, 'receipt refused');
+    return this.delivery.requestTo(this.topics.receiptsResult(r.owner, r.peer), result);
+  }
+}
+
+function notFound(r: ReceiptInput): string {
+  return `no message ${r.messageId} in the conversation with ${r.peer}`;
+}
+
+function maxId(a: string | undefined, b: string): string {
+  return a !== undefined && a > b ? a : b;
+}
+
+function moved(before: ReadState | undefined, after: ReadState): boolean {
+  return before?.delivered_up_to !== after.delivered_up_to || before?.read_up_to !== after.read_up_to;
+}
