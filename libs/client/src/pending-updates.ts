@@ -1,7 +1,7 @@
 import { MessageUpdateResult } from '@app/protocol';
 import { ClientErrorCode, MessageUpdateError } from './errors';
 import { CheckedMessageUpdateResult } from './inbox-router';
-import { OutgoingPublish } from './pending-sends';
+import { OutgoingPublish, takeUnpublished } from './pending-sends';
 
 interface Entry {
   messageId: string;
@@ -68,13 +68,7 @@ export class PendingUpdates {
 
   /** The updates waiting to go out, oldest first, now counted as out. */
   takeUnpublished(): OutgoingPublish[] {
-    const out: OutgoingPublish[] = [];
-    for (const entry of this.entries.values()) {
-      if (entry.published) continue;
-      entry.published = true;
-      out.push(entry.publish);
-    }
-    return out;
+    return takeUnpublished(this.entries.values());
   }
 
   rejectAll(code: ClientErrorCode, reason: string): void {
