@@ -12,6 +12,7 @@ import { DatabaseModule } from './database';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { MessageEditsModule } from './message-edits/message-edits.module';
 import { PipelineModule } from './pipeline/pipeline.module';
 import { TokensModule } from './tokens/tokens.module';
 import { UsersModule } from './users/users.module';
@@ -40,6 +41,7 @@ export class AppModule {
         GroupsModule,
         MessagesModule,
         ConversationsModule,
+        MessageEditsModule,
         PipelineModule,
         ConnectionsModule,
         PresenceModule,

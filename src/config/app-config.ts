@@ -72,6 +72,8 @@ export class AppConfig {
     historyForNewMembers: 'since_join' | 'all';
     historyReplay: number;
   };
+  /** How long after sending a sender may edit / delete a message (ms). */
+  readonly messages: { editWindowMs: number; deleteWindowMs: number };
   readonly presence: {
     /** The durable queue of connection events and presence commands (`{ENGINE_QUEUE}.presence`). */
     queue: string;
@@ -155,6 +157,10 @@ export class AppConfig {
       maxMembers: env.GROUP_MAX_MEMBERS,
       historyForNewMembers: env.GROUP_HISTORY_FOR_NEW_MEMBERS,
       historyReplay: env.GROUP_HISTORY_REPLAY,
+    };
+    this.messages = {
+      editWindowMs: env.MESSAGE_EDIT_WINDOW_SECONDS * 1000,
+      deleteWindowMs: env.MESSAGE_DELETE_WINDOW_SECONDS * 1000,
     };
     this.presence = {
       queue: `${env.ENGINE_QUEUE}.presence`,

@@ -285,6 +285,20 @@ export class EnvSchema {
   @Max(1000)
   GROUP_HISTORY_REPLAY: number = 50;
 
+  /** How long after sending (seconds) a sender may edit a message's text (docs/receipts.md). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(2_592_000)
+  MESSAGE_EDIT_WINDOW_SECONDS: number = 900;
+
+  /** How long after sending (seconds) a sender may delete (revoke) a message; admins may delete any message at any time. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(2_592_000)
+  MESSAGE_DELETE_WINDOW_SECONDS: number = 3600;
+
   /** Most live MQTT / Web-MQTT connections per user; beyond it the engine closes the user's oldest (0: no limit). docs/presence.md. */
   @Type(() => Number)
   @IsInt()

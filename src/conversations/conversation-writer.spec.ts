@@ -1,18 +1,26 @@
 import { ConversationWriter } from './conversation-writer';
-import { ConversationChange, ConversationsRepository, MAX_STATEMENTS_PER_BULK } from './conversations.repository';
+import { ConversationChange, ConversationRevision, ConversationsRepository, MAX_STATEMENTS_PER_BULK } from './conversations.repository';
 
 const last = (id: string, ts: number) => ({ message_id: id, sender: 'a', type: 'text', text: id, timestamp: ts });
 
 function setup(failFirst = 0) {
   const bulks: ConversationChange[][] = [];
+  const writes: Array<'change' | 'revise'> = [];
+  const revised: ConversationRevision[][] = [];
   let failures = failFirst;
   const repository = {
     applyBulk: jest.fn(async (changes: ConversationChange[]) => {
       if (failures-- > 0) throw new Error('database down');
-      bulks.push(changes.map((c) => ({ ...c })));
+      bulks.push(changes.map((c) => ({ ...c, last: { ...c.last } })));
+      writes.push('change');
+    }),
+    reviseBulk: jest.fn(async (revisions: ConversationRevision[]) => {
+      if (failures-- > 0) throw new Error('database down');
+      revised.push(revisions.map((r) => ({ ...r })));
+      writes.push('revise');
     }),
   };
-  return { writer: new ConversationWriter(repository as unknown as ConversationsRepository), bulks, repository };
+  return { writer: new ConversationWriter(repository as unknown as ConversationsRepository), bulks, revised, writes, repository };
 }
 
 describe('ConversationWriter', () => {
@@ -44,6 +52,36 @@ describe('ConversationWriter', () => {
     const b = bulks.flat().find((c) => c.owner === 'b');
     expect(b).toMatchObject({ unreadIncrement: 2, last: { message_id: '01B' } });
     expect(writer.pendingCount).toBe(0);
+    await writer.onModuleDestroy();
+  });
+
+  it('revises an edited message: a change not yet written is written revised, and the stored summaries after the changes', async () => {
+    const { writer, bulks, revised, writes } = setup();
+    writer.recordMessage('app', 'a', 'b', last('01A', 1));
+    writer.reviseMessage('app', 'a', 'b', { ...last('01A', 1), text: 'edited', edited_at: 5 });
+    writer.reviseMessage('app', 'b', 'a', { ...last('01A', 1), text: 'edited', edited_at: 5 });
+    await writer.flush();
+    expect(bulks[0].find((c) => c.owner === 'a')?.last).toMatchObject({ text: 'edited', edited_at: 5 });
+    expect(revised[0].map((r) => [r.owner, r.peer, r.last.text])).toEqual([
+      ['a', 'b', 'edited'],
+      ['b', 'a', 'edited'],
+    ]);
+    expect(writes).toEqual(['change', 'revise']);
+    expect(writer.pendingCount).toBe(0);
+  });
+
+  it('keeps the latest revision of a message, each message of a conversation apart, and retries what failed', async () => {
+    const { writer, revised } = setup(1);
+    writer.reviseMessage('app', 'g', 'g', { ...last('01A', 1), text: 'one' });
+    writer.reviseMessage('app', 'g', 'g', { ...last('01A', 1), text: '', deleted_at: 9 });
+    writer.reviseMessage('app', 'g', 'g', { ...last('01B', 2), text: 'other' });
+    await expect(writer.flush()).rejects.toThrow('database down');
+    expect(writer.pendingCount).toBe(2);
+    await writer.flush();
+    expect(revised.flat().map((r) => [r.last.message_id, r.last.text])).toEqual([
+      ['01A', ''],
+      ['01B', 'other'],
+    ]);
     await writer.onModuleDestroy();
   });
 

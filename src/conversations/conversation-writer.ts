@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { ConversationChange, ConversationsRepository, MAX_STATEMENTS_PER_BULK } from './conversations.repository';
+import { ConversationChange, ConversationRevision, ConversationsRepository, MAX_STATEMENTS_PER_BULK } from './conversations.repository';
 import { LastMessage } from './conversation.schema';
 
 /**
@@ -26,6 +26,8 @@ const MAX_RETRY_DELAY_MS = 10_000;
 export class ConversationWriter implements OnModuleDestroy {
   private readonly logger = new Logger(ConversationWriter.name);
   private pending = new Map<string, ConversationChange>();
+  /** Edited and deleted messages, by conversation and message, written after the changes of the same flush. */
+  private revisions = new Map<string, ConversationRevision>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private failures = 0;
@@ -52,14 +54,27 @@ export class ConversationWriter implements OnModuleDestroy {
     this.schedule(FLUSH_INTERVAL_MS);
   }
 
+  /**
+   * A message was edited or deleted: the summaries (`owner`/`peer`, as recorded) whose last message
+   * it is show it as it is now. Written conditionally (only where it is still the last message),
+   * after the flush's other changes, by this one writer; a change not yet written is written revised.
+   */
+  reviseMessage(appId: string, owner: string, peer: string, last: LastMessage): void {
+    const key = `${appId}:${owner}:${peer}`;
+    const pending = this.pending.get(key);
+    if (pending?.last.message_id === last.message_id) pending.last = last;
+    this.revisions.set(`${key}:${last.message_id}`, { appId, owner, peer, last });
+    this.schedule(FLUSH_INTERVAL_MS);
+  }
+
   get pendingCount(): number {
-    return this.pending.size;
+    return this.pending.size + this.revisions.size;
   }
 
   /** Writes everything pending now (used at shutdown and by tests). */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.pending.size === 0) return;
+    if (this.pendingCount === 0) return;
     this.flushing = this.writePending().finally(() => (this.flushing = null));
     await this.flushing;
   }
@@ -70,7 +85,7 @@ export class ConversationWriter implements OnModuleDestroy {
     try {
       await this.flush();
     } catch (err) {
-      this.logger.warn({ error: (err as Error).message, conversations: this.pending.size }, 'conversation summaries not written at shutdown');
+      this.logger.warn({ error: (err as Error).message, conversations: this.pendingCount }, 'conversation summaries not written at shutdown');
     }
   }
 
@@ -103,25 +118,32 @@ export class ConversationWriter implements OnModuleDestroy {
   private async writePending(): Promise<void> {
     const started = Date.now();
     const changes = [...this.pending.values()];
+    const revisions = [...this.revisions];
     this.pending = new Map();
-    for (let i = 0; i < changes.length; i += MAX_STATEMENTS_PER_BULK) {
-      try {
-        await this.repository.applyBulk(changes.slice(i, i + MAX_STATEMENTS_PER_BULK));
-      } catch (err) {
-        // Put back what was not written (under anything newer) and try again later.
-        for (const change of changes.slice(i)) this.merge(change);
-        this.failures++;
-        const delay = Math.min(MAX_RETRY_DELAY_MS, FLUSH_INTERVAL_MS * 2 ** this.failures);
-        this.logger.warn(
-          { error: (err as Error).message, conversations: changes.length - i, retryInMs: delay },
-          'conversation summaries not written; retrying',
-        );
-        this.schedule(delay);
-        throw err;
+    this.revisions = new Map();
+    let i = 0;
+    try {
+      for (; i < changes.length; i += MAX_STATEMENTS_PER_BULK) await this.repository.applyBulk(changes.slice(i, i + MAX_STATEMENTS_PER_BULK));
+      // After the changes: a message recorded and revised in the same window ends up revised.
+      while (revisions.length > 0) {
+        await this.repository.reviseBulk(revisions.slice(0, MAX_STATEMENTS_PER_BULK).map(([, revision]) => revision));
+        revisions.splice(0, MAX_STATEMENTS_PER_BULK);
       }
+    } catch (err) {
+      // Put back what was not written (under anything newer) and try again later.
+      for (const change of changes.slice(i)) this.merge(change);
+      for (const [key, revision] of revisions) if (!this.revisions.has(key)) this.revisions.set(key, revision);
+      this.failures++;
+      const delay = Math.min(MAX_RETRY_DELAY_MS, FLUSH_INTERVAL_MS * 2 ** this.failures);
+      this.logger.warn(
+        { error: (err as Error).message, conversations: changes.length - i, revisions: revisions.length, retryInMs: delay },
+        'conversation summaries not written; retrying',
+      );
+      this.schedule(delay);
+      throw err;
     }
     this.failures = 0;
     this.restUntil = Date.now() + REST_FACTOR * (Date.now() - started);
-    if (this.pending.size > 0) this.schedule(FLUSH_INTERVAL_MS);
+    if (this.pendingCount > 0) this.schedule(FLUSH_INTERVAL_MS);
   }
 }

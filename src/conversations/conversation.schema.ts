@@ -6,6 +6,10 @@ export class LastMessage {
   type!: string;
   text!: string;
   timestamp!: number;
+  /** The message was edited (ms): `text` is the new one. */
+  edited_at?: number;
+  /** The message was deleted (ms): `text` is empty. */
+  deleted_at?: number;
 }
 
 /**

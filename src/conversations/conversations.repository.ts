@@ -12,6 +12,14 @@ export interface ConversationChange {
   unreadIncrement: number;
 }
 
+/** A changed (edited, deleted) message, for the summaries whose last message it still is. */
+export interface ConversationRevision {
+  appId: string;
+  owner: string;
+  peer: string;
+  last: LastMessage;
+}
+
 /**
  * FerretDB holds a backend connection per statement of an update command until the whole command
  * ends (docs/database.md): keep every bulk small.
@@ -45,6 +53,21 @@ export class ConversationsRepository {
           $setOnInsert: { app_id: c.appId, owner: c.owner, peer: c.peer },
         },
         upsert: true,
+      },
+    }));
+    await this.model.bulkWrite(ops, { ordered: true });
+  }
+
+  /**
+   * Replaces the last message of each summary whose last message is still the revised one (by its
+   * id); a summary that moved on to a newer message, or that does not exist, is left as it is.
+   */
+  async reviseBulk(revisions: ConversationRevision[]): Promise<void> {
+    if (revisions.length > MAX_STATEMENTS_PER_BULK) throw new Error(`at most ${MAX_STATEMENTS_PER_BULK} revisions per bulk`);
+    const ops: AnyBulkWriteOperation<Conversation>[] = revisions.map((r) => ({
+      updateOne: {
+        filter: { _id: conversationId(r.appId, r.owner, r.peer), 'last_message.message_id': r.last.message_id },
+        update: { $set: { last_message: r.last } },
       },
     }));
     await this.model.bulkWrite(ops, { ordered: true });

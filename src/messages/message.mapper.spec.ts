@@ -33,6 +33,13 @@ describe('message mapper', () => {
     expect(Object.keys(toDelivered(record, 'tilechat'))).not.toContain('client_message_id');
   });
 
+  it('shows an edited message with edited_at, and a deleted one with deleted_at and no content', () => {
+    expect(toHistoryItem({ ...record, text: 'fixed', edited_at: 5, revision: 1 })).toEqual(expect.objectContaining({ text: 'fixed', edited_at: 5 }));
+    const deleted = toHistoryItem({ ...record, text: '', deleted_at: 9, revision: 2 });
+    expect(deleted).toEqual(expect.objectContaining({ text: '', deleted_at: 9 }));
+    expect(Object.keys(deleted)).not.toEqual(expect.arrayContaining(['attributes', 'metadata', 'revision']));
+  });
+
   it('shows history items with the same fields, without the envelope', () => {
     const full = { ...record, client_message_id: 'c1', sender_fullname: 'Alice' };
     expect(toHistoryItem(full)).toEqual({ message_id: record._id, sender: 'alice', recipient: 'bob', type: 'text', text: 'hi', timestamp: 1000, client_message_id: 'c1', sender_fullname: 'Alice' });

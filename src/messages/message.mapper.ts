@@ -25,6 +25,8 @@ export function toDelivered(r: MessageRecord, appId: string): DeliveredFields {
   if (r.metadata !== undefined) message.metadata = r.metadata;
   if (r.sender_fullname !== undefined) message.sender_fullname = r.sender_fullname;
   if (r.recipient_fullname !== undefined) message.recipient_fullname = r.recipient_fullname;
+  if (r.edited_at !== undefined) message.edited_at = r.edited_at;
+  if (r.deleted_at !== undefined) message.deleted_at = r.deleted_at;
   return message;
 }
 

@@ -17,6 +17,12 @@ export interface MessageRecord {
   sender_fullname?: string;
   recipient_fullname?: string;
   timestamp: number;
+  /** Set once the sender edited the text (ms). */
+  edited_at?: number;
+  /** Set once deleted (ms): the text is empty, attributes and metadata are gone. */
+  deleted_at?: number;
+  /** Changes since it was stored (absent: none); see Message.revision. */
+  revision?: number;
 }
 
 export function dedupeKey(sender: string, clientMessageId: string | undefined, messageId: string): string {

@@ -59,6 +59,21 @@ export class Message {
   /** Milliseconds since the epoch, assigned by the engine. */
   @Prop({ required: true })
   timestamp!: number;
+
+  /** When the sender last edited the text (ms); absent if never. */
+  @Prop()
+  edited_at?: number;
+
+  /** When the message was deleted (ms): its text is then empty and its attributes and metadata gone. */
+  @Prop()
+  deleted_at?: number;
+
+  /**
+   * How many times the message was changed after it was stored (absent: never). A change is
+   * stored only over the revision it was decided on, so two changes never interleave.
+   */
+  @Prop()
+  revision?: number;
 }
 
 export const MessageSchema = SchemaFactory.createForClass(Message);

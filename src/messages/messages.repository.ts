@@ -13,6 +13,9 @@ export interface InsertOutcome {
   refused: Map<string, string>;
 }
 
+/** A change to a stored message: a new text, or a delete (its content removed). `at`: when (ms). */
+export type MessageChange = { kind: 'edit'; text: string; at: number } | { kind: 'delete'; at: number };
+
 export interface HistoryQuery {
   appId: string;
   pair: string;
@@ -115,6 +118,28 @@ export class MessagesRepository {
       for (const r of records) if (r) found.push(r);
     }
     return found;
+  }
+
+  /** One stored message by its id (the only lookup FerretDB answers without a scan); null if none of this app. */
+  async findById(appId: string, id: string): Promise<MessageRecord | null> {
+    const doc = await this.model.findById(id).lean<StoredMessage>().exec();
+    return doc && doc.app_id === appId ? fromDocument(doc) : null;
+  }
+
+  /**
+   * Edits or deletes a stored message, only if it is still at `revision` (undefined: never
+   * changed): false when another change came first. A delete empties the text and removes the
+   * attributes and metadata from storage; the id, the parties, the type and the time stay.
+   */
+  async change(appId: string, id: string, revision: number | undefined, change: MessageChange): Promise<boolean> {
+    const filter = { _id: id, app_id: appId, revision: revision ?? { $exists: false } };
+    const next = (revision ?? 0) + 1;
+    const update =
+      change.kind === 'edit'
+        ? { $set: { text: change.text, edited_at: change.at, revision: next } }
+        : { $set: { text: '', deleted_at: change.at, revision: next }, $unset: { attributes: '', metadata: '' } };
+    const { matchedCount } = await this.model.updateOne(filter, update).exec();
+    return matchedCount === 1;
   }
 
   /** Messages by id (the only fast lookup on FerretDB), those that exist; in no particular order. */

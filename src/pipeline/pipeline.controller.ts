@@ -4,6 +4,7 @@ import { AmqpContext } from '@app/amqp-transport';
 import { BlockCommandHandler } from './block-command.handler';
 import { ConversationCommandHandler } from './conversation-command.handler';
 import { GroupCommandHandler } from './group-command.handler';
+import { MessageUpdateHandler } from './message-update.handler';
 import { OutgoingMessageHandler } from './outgoing-message.handler';
 import { TypingHandler } from './typing.handler';
 import { Delivery, Outcome } from './outcome';
@@ -25,6 +26,7 @@ export class PipelineController {
     private readonly receipts: ReceiptHandler,
     private readonly typing: TypingHandler,
     private readonly conversationCommands: ConversationCommandHandler,
+    private readonly messageUpdates: MessageUpdateHandler,
   ) {}
 
   @EventPattern('{prefix}.#.outgoing')
@@ -66,6 +68,11 @@ export class PipelineController {
   @EventPattern('{prefix}.*.conversations.*.unarchive')
   async onUnarchive(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
     return applyOutcome(ctx, await this.conversationCommands.handle(deliveryOf(body, ctx), 'unarchive'));
+  }
+
+  @EventPattern('{prefix}.*.*.messages.*.update')
+  async onMessageUpdate(@Payload() body: Buffer, @Ctx() ctx: AmqpContext): Promise<void> {
+    return applyOutcome(ctx, await this.messageUpdates.handle(deliveryOf(body, ctx)));
   }
 }
 

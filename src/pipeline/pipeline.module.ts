@@ -7,6 +7,8 @@ import { PolicyModule } from '../policy/policy.module';
 import { BlockCommandHandler } from './block-command.handler';
 import { ConversationCommandHandler } from './conversation-command.handler';
 import { GroupCommandHandler } from './group-command.handler';
+import { MessageUpdateHandler } from './message-update.handler';
+import { MessageEditsModule } from '../message-edits/message-edits.module';
 import { StoreAndDeliver } from './store-and-deliver';
 import { Refusals } from './refusals';
 import { PipelineController } from './pipeline.controller';
@@ -18,8 +20,19 @@ import { ReceiptHandler } from './receipt.handler';
 import { ReceiptsModule } from '../receipts/receipts.module';
 
 @Module({
-  imports: [MessagesModule, ConversationsModule, PolicyModule, BlocksModule, GroupsModule, ReceiptsModule, TypingModule],
+  imports: [MessagesModule, ConversationsModule, PolicyModule, BlocksModule, GroupsModule, ReceiptsModule, TypingModule, MessageEditsModule],
   controllers: [PipelineController],
-  providers: [OutgoingMessageHandler, Refusals, BlockCommandHandler, GroupCommandHandler, ReceiptHandler, TypingHandler, ConversationCommandHandler, StoreAndDeliver, UndeliverableMessages],
+  providers: [
+    OutgoingMessageHandler,
+    Refusals,
+    BlockCommandHandler,
+    GroupCommandHandler,
+    ReceiptHandler,
+    TypingHandler,
+    ConversationCommandHandler,
+    MessageUpdateHandler,
+    StoreAndDeliver,
+    UndeliverableMessages,
+  ],
 })
 export class PipelineModule {}

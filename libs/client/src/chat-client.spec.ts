@@ -1,6 +1,6 @@
 import { DeliveredMessage, ErrorCode, GroupEvent, GroupState, isValidGroupId, MessageStatus, PresenceStatus, RejectionCode, TopicLayout } from '@app/protocol';
 import { ChatClient, ConnectionState } from './chat-client';
-import { ClientErrorCode, ConnectError, ConversationCommandError, GroupCommandError, PresenceCommandError } from './errors';
+import { ClientErrorCode, ConnectError, ConversationCommandError, GroupCommandError, MessageUpdateError, PresenceCommandError } from './errors';
 import { ChatClientOptions } from './options';
 import { groupState } from '../../../test/support/group-state';
 import { Qos, Transport, TransportEvents, TransportOptions } from './transport';
@@ -125,6 +125,9 @@ describe('ChatClient', () => {
             layout.receiptsResult('alice', '+'),
             layout.conversationUpdated('alice', '+'),
             layout.conversationResult('alice', '+'),
+            layout.messageResult('alice', '+', '+'),
+            layout.messageUpdated('alice', '+', '+'),
+            layout.messageDeleted('alice', '+', '+'),
           ],
           qos: 1,
         },
@@ -757,6 +760,85 @@ describe('ChatClient', () => {
         await expect(whileAway).resolves.toMatchObject({ status: 'away', text: 'back soon' });
         await client.close();
       });
+    });
+  });
+
+  describe('edits and deletes', () => {
+    const ID = '01J0000000000000000000000A';
+    const idOf = (broker: FakeTransport) => broker.lastBody().command_id as string;
+    const answer = (broker: FakeTransport, over: Record<string, unknown>) =>
+      broker.deliver(layout.messageResult('alice', 'bob', ID), { message_id: ID, command_id: idOf(broker), timestamp: 9, ...over });
+
+    it('edits on the update topic and resolves with the engine\'s result', async () => {
+      const { client, broker } = await connected();
+      const editing = client.editMessage('bob', ID, 'fixed');
+      expect(broker.published.at(-1)).toEqual({ topic: layout.messageUpdate('alice', 'bob', ID), payload: expect.any(String), qos: 1 });
+      expect(broker.lastBody()).toEqual({ text: 'fixed', command_id: expect.any(String) });
+      expect(client.pendingCommands).toBe(1);
+      answer(broker, { ok: true, edited_at: 8 });
+      await expect(editing).resolves.toMatchObject({ ok: true, edited_at: 8 });
+      expect(client.pendingCommands).toBe(0);
+    });
+
+    it('deletes, and rejects with a MessageUpdateError carrying the engine\'s code', async () => {
+      const { client, broker } = await connected();
+      const deleting = client.deleteMessage('bob', ID);
+      expect(broker.lastBody()).toEqual({ deleted: true, command_id: expect.any(String) });
+      answer(broker, { ok: false, code: ErrorCode.EDIT_WINDOW_PASSED, reason: 'too late' });
+      const error = await deleting.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MessageUpdateError);
+      expect(error).toMatchObject({ code: ErrorCode.EDIT_WINDOW_PASSED, messageId: ID, local: false });
+    });
+
+    it('refuses a bad peer, message id or text without publishing', async () => {
+      const { client, broker } = await connected();
+      const before = broker.published.length;
+      await expect(client.editMessage('bob/x', ID, 'a')).rejects.toMatchObject({ code: RejectionCode.INVALID_TOPIC, local: true });
+      await expect(client.deleteMessage('bob', 'not-an-id')).rejects.toMatchObject({ code: RejectionCode.INVALID_TOPIC, local: true });
+      await expect(client.editMessage('bob', ID, '')).rejects.toMatchObject({ code: ErrorCode.VALIDATION_FAILED, local: true });
+      await expect(client.editMessage('bob', ID, 'x'.repeat(70_000))).rejects.toMatchObject({ code: RejectionCode.PAYLOAD_TOO_LARGE, local: true });
+      expect(broker.published.length).toBe(before);
+    });
+
+    it('settles by command_id only: another device\'s result settles nothing; times out with TIMEOUT', async () => {
+      jest.useFakeTimers();
+      const { client, broker } = await connected({ sendTimeoutMs: 1000 });
+      const editing = client.editMessage('bob', ID, 'fixed');
+      broker.deliver(layout.messageResult('alice', 'bob', ID), { message_id: ID, command_id: 'other-device', ok: true, edited_at: 1, timestamp: 9 });
+      expect(client.pendingCommands).toBe(1);
+      const failed = editing.catch((e: unknown) => e);
+      jest.advanceTimersByTime(1000);
+      expect(await failed).toMatchObject({ code: ClientErrorCode.TIMEOUT });
+    });
+
+    it('sends an update that was out again after a reconnect, then settles it; CLOSED after close()', async () => {
+      const { client, broker } = await connected();
+      const deleting = client.deleteMessage('bob', ID);
+      const first = broker.lastBody();
+      broker.drop();
+      broker.accept();
+      await flush();
+      expect(broker.lastBody()).toEqual(first);
+      answer(broker, { ok: true, deleted_at: 3 });
+      await expect(deleting).resolves.toMatchObject({ deleted_at: 3 });
+      const waiting = client.editMessage('bob', ID, 'again');
+      await client.close();
+      await expect(waiting).rejects.toMatchObject({ code: ClientErrorCode.CLOSED });
+    });
+
+    it('emits edits and deletes of the user\'s conversations', async () => {
+      const { client, broker } = await connected();
+      const events: unknown[] = [];
+      client.on('messageEdited', (n) => events.push(['edited', n.text]));
+      client.on('messageDeleted', (n) => events.push(['deleted', n.message_id]));
+      broker.deliver(layout.messageUpdated('alice', 'bob', ID), { message_id: ID, sender: 'bob', recipient: 'alice', text: 'new', edited_at: 1, timestamp: 2 });
+      broker.deliver(layout.messageDeleted('alice', 'bob', ID), { message_id: ID, sender: 'bob', recipient: 'alice', deleted_at: 1, timestamp: 2 });
+      broker.deliver(layout.messageDeleted('alice', 'bob', ID), { message_id: ID, sender: 'carol', recipient: 'alice', deleted_at: 1, timestamp: 2 });
+      expect(events).toEqual([
+        ['edited', 'new'],
+        ['deleted', ID],
+      ]);
+      expect(client.stats.malformed).toBe(1);
     });
   });
 

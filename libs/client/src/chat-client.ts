@@ -7,6 +7,10 @@ import {
   GroupResult,
   GroupNotice,
   GroupSystemMessage,
+  MessageDeletedNotice,
+  MessageEditedNotice,
+  MessageUpdate,
+  MessageUpdateResult,
   isMessageId,
   isValidGroupId,
   isValidUserId,
@@ -20,9 +24,10 @@ import {
   RejectionCode,
 } from '@app/protocol';
 import { reconnectDelay } from './backoff';
-import { ClientErrorCode, ConnectError, ConversationCommandError, GroupCommandError, PresenceCommandError, ReceiptError, SendError } from './errors';
+import { ClientErrorCode, ConnectError, ConversationCommandError, GroupCommandError, MessageUpdateError, PresenceCommandError, ReceiptError, SendError } from './errors';
 import { buildGroupCommand } from './group-commands';
 import { InboundEvent, ReceiptRefusal, ReceiptUpdate, Rejection, routeInbound } from './inbox-router';
+import { buildMessageUpdate } from './message-updates';
 import { mqttTransport } from './mqtt-transport';
 import { ChatClientOptions, ResolvedOptions, resolveOptions } from './options';
 import { buildOutgoing, SendOptions } from './outgoing';
@@ -31,6 +36,7 @@ import { ConversationAction, PendingConversations } from './pending-conversation
 import { PendingPresence, PresenceCommandKind } from './pending-presence';
 import { PendingReceipts, ReceiptKind } from './pending-receipts';
 import { PendingSends } from './pending-sends';
+import { PendingUpdates } from './pending-updates';
 import { buildStatusCommand, buildWatchCommand, BuiltPresenceCommand } from './presence-commands';
 import { RecentIds } from './recent-ids';
 import { Transport } from './transport';
@@ -52,6 +58,11 @@ export interface GroupCommandOptions {
 
 export interface PresenceCommandOptions {
   /** Overrides the client's sendTimeoutMs for this command. */
+  timeoutMs?: number;
+}
+
+export interface MessageUpdateOptions {
+  /** Overrides the client's sendTimeoutMs for this edit or delete. */
   timeoutMs?: number;
 }
 
@@ -96,6 +107,14 @@ export type ChatClientEvents = {
    * users in a block with this user (either way), show as `offline`.
    */
   presence: [notice: PresenceNotice];
+  /**
+   * A message of one of this user's conversations was edited by its sender (also one this user
+   * edited, from this or another device): `text` is the new text. `recipient` is the group for a
+   * group message.
+   */
+  messageEdited: [notice: MessageEditedNotice];
+  /** A message of one of this user's conversations was deleted (by its sender, or by an admin): show it as deleted, its content gone. */
+  messageDeleted: [notice: MessageDeletedNotice];
   /**
    * Someone types (`state` typing) or stopped (`paused`) in the conversation `peer`: the other user
    * of a direct conversation (then `notice.user` too), or a group (`notice.user` the member). Typing
@@ -148,6 +167,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private readonly pending = new PendingSends();
   private readonly commands = new PendingCommands();
   private readonly presence = new PendingPresence();
+  private readonly updates = new PendingUpdates();
   private readonly typingThrottle = new TypingThrottle((peer, state) => this.publishTyping(peer, state));
   private readonly receipts: PendingReceipts;
   private readonly conversations = new PendingConversations();
@@ -221,10 +241,9 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     return this.receipts.size;
   }
 
-  /** Group and presence commands waiting for the engine's answer. */
-  /** Group, presence and archive commands waiting for the engine's answer. */
+  /** Group, presence and archive commands, edits and deletes waiting for the engine's answer. */
   get pendingCommands(): number {
-    return this.commands.size + this.presence.size + this.conversations.size;
+    return this.commands.size + this.presence.size + this.conversations.size + this.updates.size;
   }
 
   /**
@@ -391,6 +410,41 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   }
 
   /**
+   * Edits the text of a message this user sent to `peer` (a user or a group), within the engine's
+   * MESSAGE_EDIT_WINDOW_SECONDS of sending. Resolves with the engine's result (`edited_at`); the
+   * other party (or the group's members) and this user's devices get a `messageEdited` event.
+   * Rejects with a MessageUpdateError: the engine's code (NOT_THE_SENDER, EDIT_WINDOW_PASSED,
+   * MESSAGE_NOT_FOUND...) or TIMEOUT / CLOSED. Sent again after a reconnect while unanswered.
+   */
+  editMessage(peer: string, messageId: string, text: string, options: MessageUpdateOptions = {}): Promise<MessageUpdateResult> {
+    return this.updateMessage(peer, messageId, { text }, options);
+  }
+
+  /**
+   * Deletes (revokes) a message this user sent to `peer`, within MESSAGE_DELETE_WINDOW_SECONDS of
+   * sending: its content is removed from the engine's storage. Resolves with the engine's result
+   * (`deleted_at`; a message deleted already answers with the first deletion's); everyone in the
+   * conversation gets a `messageDeleted` event. Rejects as editMessage does.
+   */
+  deleteMessage(peer: string, messageId: string, options: MessageUpdateOptions = {}): Promise<MessageUpdateResult> {
+    return this.updateMessage(peer, messageId, { deleted: true }, options);
+  }
+
+  private updateMessage(peer: string, messageId: string, update: MessageUpdate, options: MessageUpdateOptions): Promise<MessageUpdateResult> {
+    if (this.currentState === 'closed') return Promise.reject(new MessageUpdateError(ClientErrorCode.CLOSED, 'the client is closed', messageId, true));
+    const commandId = this.newCommandId();
+    const built = buildMessageUpdate(peer, messageId, { ...update, command_id: commandId }, this.options.maxPayloadBytes);
+    if (!built.ok) return Promise.reject(new MessageUpdateError(built.code, built.reason, messageId, true));
+    const timeoutMs = options.timeoutMs ?? this.options.sendTimeoutMs;
+    if (!isPositiveInteger(timeoutMs)) return Promise.reject(timeoutError(timeoutMs));
+    const publish = { topic: this.options.layout.messageUpdate(this.options.userId, peer, messageId), body: built.body };
+    const online = this.currentState === 'connected';
+    const answer = this.updates.wait(commandId, messageId, publish, online, timeoutMs);
+    if (online) this.transport.publish(publish.topic, publish.body, this.options.qos);
+    return answer;
+  }
+
+  /**
    * Tells `peer` (a user, or a group's other members) that this user is typing, or stopped
    * (`paused`). Fire-and-forget: nothing is answered, and an indicator the engine drops (over its
    * rate, a block, not a member) is dropped silently. Call it as often as keys are pressed: the
@@ -447,7 +501,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     return `${this.options.userId}-${(++this.commandSeq).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   }
 
-  /** Disconnects; sends, group, presence and archive commands still waiting fail with CLOSED. */
+  /** Disconnects; sends, group, presence and archive commands, edits and deletes still waiting fail with CLOSED. */
   async close(): Promise<void> {
     if (this.currentState === 'closed') return;
     this.setState('closed', undefined);
@@ -481,6 +535,9 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       layout.receiptsResult(userId, '+'),
       layout.conversationUpdated(userId, '+'),
       layout.conversationResult(userId, '+'),
+      layout.messageResult(userId, '+', '+'),
+      layout.messageUpdated(userId, '+', '+'),
+      layout.messageDeleted(userId, '+', '+'),
     ];
     this.transport.subscribe(filters, qos, (error) => {
       if (this.currentState === 'closed') return;
@@ -498,6 +555,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       for (const { topic, body } of this.presence.takeUnpublished(reconnected)) this.transport.publish(topic, body, qos);
       this.receipts.connected(reconnected);
       for (const { topic, body } of this.conversations.takeUnpublished()) this.transport.publish(topic, body, qos);
+      for (const { topic, body } of this.updates.takeUnpublished()) this.transport.publish(topic, body, qos);
       this.settleReady?.resolve();
       this.settleReady = null;
     });
@@ -542,6 +600,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.commands.connectionLost(`connection lost before the answer${this.lastError ? `: ${this.lastError.message}` : ''}; the command may have been applied`);
     this.presence.connectionLost();
     this.conversations.connectionLost();
+    this.updates.connectionLost();
     this.scheduleReconnect();
   }
 
@@ -651,6 +710,16 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
         // One with no command waiting here (another device's) settles nothing.
         this.conversations.refused(event.peer, event.result);
         return;
+      case 'message-result':
+        // One with no update waiting here (another device's) settles nothing.
+        this.updates.answer(event.result);
+        return;
+      case 'message-edited':
+        this.emit('messageEdited', event.notice);
+        return;
+      case 'message-deleted':
+        this.emit('messageDeleted', event.notice);
+        return;
       case 'ignored':
         if (event.why === 'echo') this.stats.echoes++;
         else if (event.why === 'malformed') this.stats.malformed++;
@@ -681,6 +750,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.presence.rejectAll(ClientErrorCode.CLOSED, reason);
     this.receipts.close(reason);
     this.conversations.rejectAll(ClientErrorCode.CLOSED, reason);
+    this.updates.rejectAll(ClientErrorCode.CLOSED, reason);
   }
 
   private setState(state: ConnectionState, error: Error | undefined): void {

@@ -1,4 +1,4 @@
-import { ConversationResult, GroupAction, GroupResultCode, PresenceResult, PresenceResultCode, ReceiptResultCode, RejectionCode } from '@app/protocol';
+import { ConversationResult, GroupAction, GroupResultCode, MessageUpdateResultCode, PresenceResult, PresenceResultCode, ReceiptResultCode, RejectionCode } from '@app/protocol';
 
 /** Why a send, a group command or a presence command failed on the client's side, without an answer from the engine. */
 export enum ClientErrorCode {
@@ -74,6 +74,28 @@ export class PresenceCommandError extends Error {
     readonly reason: string,
     /** Which command failed: `status` (setStatus) or `watch`. */
     readonly command: PresenceResult['command'],
+    readonly local: boolean,
+  ) {
+    super(`${code}: ${reason}`);
+  }
+}
+
+export type MessageUpdateErrorCode = MessageUpdateResultCode | ClientErrorCode;
+
+/**
+ * A failed editMessage or deleteMessage. `code` is the engine's (MESSAGE_NOT_FOUND,
+ * NOT_THE_SENDER, EDIT_WINDOW_PASSED, NOT_A_MEMBER, BLOCKED, RATE_LIMITED...), or the same code
+ * found by the SDK before publishing (`local` true: VALIDATION_FAILED for a bad text,
+ * INVALID_TOPIC for a bad peer or message id, PAYLOAD_TOO_LARGE), or a ClientErrorCode (TIMEOUT,
+ * CLOSED; never DISCONNECTED: an update is sent again after a reconnect).
+ */
+export class MessageUpdateError extends Error {
+  override readonly name = 'MessageUpdateError';
+
+  constructor(
+    readonly code: MessageUpdateErrorCode,
+    readonly reason: string,
+    readonly messageId: string,
     readonly local: boolean,
   ) {
     super(`${code}: ${reason}`);

@@ -226,6 +226,48 @@ describe('routeInbound', () => {
     });
   });
 
+  describe('edits and deletes', () => {
+    const ID = '01J00000000000000000000000';
+    const edited = (over: Record<string, unknown> = {}) => ({ message_id: ID, sender: 'alice', recipient: 'bob', text: 'fixed', edited_at: 5, timestamp: 6, ...over });
+    const deleted = (over: Record<string, unknown> = {}) => ({ message_id: ID, sender: 'alice', recipient: 'bob', deleted_at: 5, timestamp: 6, ...over });
+    const result = (over: Record<string, unknown> = {}) => ({ message_id: ID, command_id: 'c1', ok: true, edited_at: 5, timestamp: 6, ...over });
+
+    it('reads an edit and a delete of a message of the conversation, on either side of it and in a group', () => {
+      expect(routeInbound(layout, 'bob', layout.messageUpdated('bob', 'alice', ID), body(edited()))).toEqual({ kind: 'message-edited', notice: edited() });
+      expect(routeInbound(layout, 'alice', layout.messageUpdated('alice', 'bob', ID), body(edited()))).toEqual({ kind: 'message-edited', notice: edited() });
+      expect(routeInbound(layout, 'bob', layout.messageDeleted('bob', 'alice', ID), body(deleted()))).toEqual({ kind: 'message-deleted', notice: deleted() });
+      const inGroup = deleted({ recipient: G });
+      expect(routeInbound(layout, 'carol', layout.messageDeleted('carol', G, ID), body(inGroup))).toEqual({ kind: 'message-deleted', notice: inGroup });
+    });
+
+    it.each([
+      ['of another message than its topic names', layout.messageUpdated('bob', 'alice', ID), edited({ message_id: '01J00000000000000000000001' })],
+      ['of another conversation', layout.messageUpdated('bob', 'carol', ID), edited()],
+      ['of another group', layout.messageDeleted('bob', G, ID), deleted({ recipient: 'group-other' })],
+      ['without a text', layout.messageUpdated('bob', 'alice', ID), edited({ text: undefined })],
+      ['without edited_at', layout.messageUpdated('bob', 'alice', ID), edited({ edited_at: undefined })],
+      ['without deleted_at', layout.messageDeleted('bob', 'alice', ID), deleted({ deleted_at: undefined })],
+      ['without a timestamp', layout.messageDeleted('bob', 'alice', ID), deleted({ timestamp: undefined })],
+    ])('drops a notice %s as malformed', (_what, topic, n) => {
+      expect(routeInbound(layout, 'bob', topic, body(n))).toEqual({ kind: 'ignored', why: 'malformed' });
+    });
+
+    it('reads a result of an update of the topic\'s message: ok with when, or a refusal with its code and reason', () => {
+      const topic = layout.messageResult('alice', 'bob', ID);
+      const refused = result({ ok: false, edited_at: undefined, code: ErrorCode.EDIT_WINDOW_PASSED, reason: 'too late' });
+      expect(routeInbound(layout, 'alice', topic, body(result()))).toEqual({ kind: 'message-result', result: result() });
+      expect(routeInbound(layout, 'alice', topic, body(refused))).toEqual({ kind: 'message-result', result: refused });
+      for (const bad of [result({ message_id: 'x' }), result({ edited_at: undefined }), result({ ok: false, code: ErrorCode.GROUP_FULL, reason: 'r' }), result({ ok: false, code: ErrorCode.NOT_THE_SENDER }), result({ command_id: 5 })]) {
+        expect(routeInbound(layout, 'alice', topic, body(bad))).toEqual({ kind: 'ignored', why: 'malformed' });
+      }
+    });
+
+    it('ignores its own updates coming back, and other users\' topics', () => {
+      expect(routeInbound(layout, 'alice', layout.messageUpdate('alice', 'bob', ID), body({ text: 'x' }))).toEqual({ kind: 'ignored', why: 'echo' });
+      expect(routeInbound(layout, 'alice', layout.messageUpdated('carol', 'bob', ID), body(edited()))).toEqual({ kind: 'ignored', why: 'other-topic' });
+    });
+  });
+
   describe('typing', () => {
     const typing = (over: Record<string, unknown> = {}) => ({ user: 'bob', state: 'typing', timestamp: 1, ...over });
 

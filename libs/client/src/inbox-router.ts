@@ -12,11 +12,16 @@ import {
   GroupNotice,
   GroupSystemMessage,
   isGroupRefusalCode,
+  isMessageUpdateRefusalCode,
   isMessageId,
   isPresenceStatus,
   isValidGroupId,
   isValidUserId,
+  MessageDeletedNotice,
+  MessageEditedNotice,
   MessageStatus,
+  MessageUpdateResult,
+  MessageUpdateResultCode,
   PresenceNotice,
   PresenceResult,
   PresenceResultCode,
@@ -74,6 +79,11 @@ export type CheckedGroupResult = (GroupResult & { ok: true }) | (GroupResult & {
 /** A presence result as the router lets it through: a refusal always says why. */
 export type CheckedPresenceResult = (PresenceResult & { ok: true }) | (PresenceResult & { ok: false; code: PresenceResultCode; reason: string });
 
+/** An edit's or delete's result as the router lets it through: an answer says when it was applied, a refusal why not. */
+export type CheckedMessageUpdateResult =
+  | (MessageUpdateResult & { ok: true })
+  | (MessageUpdateResult & { ok: false; code: MessageUpdateResultCode; reason: string });
+
 export type InboundEvent =
   | { kind: 'message'; message: DeliveredMessage }
   | { kind: 'sent'; message: DeliveredMessage }
@@ -89,6 +99,9 @@ export type InboundEvent =
   | { kind: 'receipts-result'; refusal: ReceiptRefusal }
   | { kind: 'conversation-updated'; notice: ConversationNotice }
   | { kind: 'conversation-result'; peer: string; result: ConversationResult }
+  | { kind: 'message-result'; result: CheckedMessageUpdateResult }
+  | { kind: 'message-edited'; notice: MessageEditedNotice }
+  | { kind: 'message-deleted'; notice: MessageDeletedNotice }
   | { kind: 'ignored'; why: 'echo' | 'other-topic' | 'malformed' };
 
 const REJECTION_CODES: ReadonlySet<string> = new Set(Object.values(RejectionCode));
@@ -97,8 +110,6 @@ const GROUP_EVENTS: ReadonlySet<string> = new Set(Object.values(GroupEvent));
 const ROLES: ReadonlySet<unknown> = new Set(['owner', 'admin', 'member']);
 /** The topics the user publishes to: what arrives on them is the user's own publish coming back. */
 const OWN_PUBLISHES = ['outgoing', 'block-command', 'group-command', 'presence-command', 'presence-watch', 'delivered', 'read', 'typing', 'message-update', 'archive', 'unarchive'] as const;
-/** Topics of what comes after a message (edits): not routed yet. */
-const NOT_YET_ROUTED = ['message-result', 'message-updated', 'message-deleted'] as const;
 /** A refused archive command's codes: it could not be read, came too fast, or names no conversation of the user's. */
 const CONVERSATION_RESULT_CODES: ReadonlySet<string> = new Set<ReceiptResultCode>([...Object.values(RejectionCode), ErrorCode.VALIDATION_FAILED, ErrorCode.MESSAGE_NOT_FOUND]);
 const PRESENCE_RESULT_CODES: ReadonlySet<string> = new Set<PresenceResultCode>([...Object.values(RejectionCode), ErrorCode.VALIDATION_FAILED]);
@@ -199,10 +210,6 @@ function isDeletedNotice(v: Record<string, unknown>, groupId: string): v is Reco
   return v.group_id === groupId && typeof v.timestamp === 'number';
 }
 
-function isNotYetRouted(kind: TopicKind): kind is (typeof NOT_YET_ROUTED)[number] {
-  return (NOT_YET_ROUTED as readonly TopicKind[]).includes(kind);
-}
-
 function isOwnPublish(kind: TopicKind): kind is (typeof OWN_PUBLISHES)[number] {
   return (OWN_PUBLISHES as readonly TopicKind[]).includes(kind);
 }
@@ -289,6 +296,27 @@ function isReceiptResult(v: Record<string, unknown>): v is Record<string, unknow
   );
 }
 
+function isMessageUpdateResultCode(v: unknown): v is MessageUpdateResultCode {
+  return typeof v === 'string' && (REJECTION_CODES.has(v) || (ERROR_CODES.has(v) && isMessageUpdateRefusalCode(v as ErrorCode)));
+}
+
+/** The result of an update of the topic's message: an answer says when the edit or delete was applied, a refusal its code and reason. */
+function isMessageUpdateResult(v: Record<string, unknown>, messageId: string): v is Record<string, unknown> & CheckedMessageUpdateResult {
+  if (v.message_id !== messageId || typeof v.timestamp !== 'number' || !isOptional(v.command_id, 'string')) return false;
+  if (v.ok === false) return isMessageUpdateResultCode(v.code) && typeof v.reason === 'string';
+  return v.ok === true && isOptional(v.edited_at, 'number') && isOptional(v.deleted_at, 'number') && (v.edited_at !== undefined || v.deleted_at !== undefined);
+}
+
+/**
+ * A notice of the topic's message, in the topic's conversation: direct, between the owner and the
+ * peer (either way); in a group, to the group.
+ */
+function isMessageNotice(v: Record<string, unknown>, owner: string, peer: string, messageId: string): boolean {
+  if (v.message_id !== messageId || typeof v.sender !== 'string' || typeof v.recipient !== 'string' || typeof v.timestamp !== 'number') return false;
+  if (isValidGroupId(peer)) return v.recipient === peer && isValidUserId(v.sender);
+  return (v.sender === owner && v.recipient === peer) || (v.sender === peer && v.recipient === owner);
+}
+
 /**
  * What an MQTT message on the user's topics means. The user's own publishes come back on a
  * subscription that covers them (MQTT 3.1.1 has no no-local), so outgoing and command topics are
@@ -300,7 +328,7 @@ export function routeInbound(layout: TopicLayout, userId: string, topic: string,
   const parsed = layout.parse(topic);
   if (!parsed || parsed.owner !== userId) return { kind: 'ignored', why: 'other-topic' };
   if (isOwnPublish(parsed.kind)) return { kind: 'ignored', why: 'echo' };
-  if (parsed.kind === 'block-result' || isNotYetRouted(parsed.kind)) return { kind: 'ignored', why: 'other-topic' };
+  if (parsed.kind === 'block-result') return { kind: 'ignored', why: 'other-topic' };
 
   let body: unknown;
   try {
@@ -358,5 +386,15 @@ export function routeInbound(layout: TopicLayout, userId: string, topic: string,
       return isConversationNotice(body, parsed.peer) ? { kind: 'conversation-updated', notice: body } : malformed;
     case 'conversation-result':
       return isConversationResult(body) ? { kind: 'conversation-result', peer: parsed.peer, result: body } : malformed;
+    case 'message-result':
+      return isMessageUpdateResult(body, parsed.messageId!) ? { kind: 'message-result', result: body } : malformed;
+    case 'message-updated': {
+      const edited = isMessageNotice(body, parsed.owner, parsed.peer, parsed.messageId!) && typeof body.text === 'string' && typeof body.edited_at === 'number';
+      return edited ? { kind: 'message-edited', notice: body as unknown as MessageEditedNotice } : malformed;
+    }
+    case 'message-deleted': {
+      const deleted = isMessageNotice(body, parsed.owner, parsed.peer, parsed.messageId!) && typeof body.deleted_at === 'number';
+      return deleted ? { kind: 'message-deleted', notice: body as unknown as MessageDeletedNotice } : malformed;
+    }
   }
 }

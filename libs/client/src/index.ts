@@ -1,7 +1,17 @@
 export { ChatClient, connect } from './chat-client';
-export type { ChatClientEvents, ChatClientStats, ConnectionState, ConversationCommandOptions, CreateGroupOptions, GroupChanges, GroupCommandOptions, PresenceCommandOptions } from './chat-client';
-export { ClientErrorCode, ConnectError, ConversationCommandError, GroupCommandError, PresenceCommandError, ReceiptError, SendError } from './errors';
-export type { ConversationCommandErrorCode, GroupCommandErrorCode, PresenceCommandErrorCode, ReceiptErrorCode, SendErrorCode } from './errors';
+export type {
+  ChatClientEvents,
+  ChatClientStats,
+  ConnectionState,
+  ConversationCommandOptions,
+  CreateGroupOptions,
+  GroupChanges,
+  GroupCommandOptions,
+  MessageUpdateOptions,
+  PresenceCommandOptions,
+} from './chat-client';
+export { ClientErrorCode, ConnectError, ConversationCommandError, GroupCommandError, MessageUpdateError, PresenceCommandError, ReceiptError, SendError } from './errors';
+export type { ConversationCommandErrorCode, GroupCommandErrorCode, MessageUpdateErrorCode, PresenceCommandErrorCode, ReceiptErrorCode, SendErrorCode } from './errors';
 export type { ReceiptRefusal, ReceiptUpdate, Rejection } from './inbox-router';
 export type { ReceiptKind } from './pending-receipts';
 export { DEFAULT_MAX_WATCHED_USERS, DEFAULT_PATH_PREFIX, DEFAULT_RECEIPT_INTERVAL_MS, DEFAULT_RECONNECT } from './options';
@@ -22,6 +32,10 @@ export type {
   GroupNotice,
   GroupState,
   GroupSystemMessage,
+  MessageDeletedNotice,
+  MessageEditedNotice,
+  MessageUpdateResult,
+  MessageUpdateResultCode,
   PresenceNotice,
   PresenceResult,
   PresenceResultCode,

@@ -24,6 +24,10 @@ export interface DeliveredMessage extends OutgoingMessage {
   status: MessageStatus;
   /** Present (true) on an earlier message replayed to a new group member: not new, do not notify. */
   history?: true;
+  /** On a copy of a message its sender edited since (a group's replayed history): when (ms). */
+  edited_at?: number;
+  /** On a copy of a message deleted since (a group's replayed history): when (ms); its text is empty, its attributes and metadata gone. */
+  deleted_at?: number;
 }
 
 /** What the engine publishes on `clientrejected` to the sender. */

@@ -1,5 +1,5 @@
 import { Injectable, PipeTransform } from '@nestjs/common';
-import { GROUP_ID_RULE, isValidGroupId, isValidUserId, USER_ID_RULE } from '@app/protocol';
+import { GROUP_ID_RULE, isMessageId, isValidGroupId, isValidUserId, USER_ID_RULE } from '@app/protocol';
 import { DomainError, ErrorCode } from '../errors';
 
 /** Validates an id path parameter: 400 VALIDATION_FAILED, naming the rule, when it is not a valid id. */
@@ -27,6 +27,13 @@ export class UserIdPipe extends IdPipe {
 export class GroupIdPipe extends IdPipe {
   constructor() {
     super(isValidGroupId, 'group id', GROUP_ID_RULE);
+  }
+}
+
+@Injectable()
+export class MessageIdPipe extends IdPipe {
+  constructor() {
+    super(isMessageId, 'message id', 'a message id is 26 characters of Crockford base32, as the engine gives them');
   }
 }
 

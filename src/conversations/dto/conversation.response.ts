@@ -5,6 +5,10 @@ export class LastMessageResponse {
   text!: string;
   /** Milliseconds since the epoch. */
   timestamp!: number;
+  /** The message was edited since (ms): `text` is the new one. */
+  edited_at?: number;
+  /** The message was deleted since (ms): `text` is empty. */
+  deleted_at?: number;
 }
 
 export class ConversationResponse {

@@ -11,6 +11,10 @@ export class MessageResponse {
   metadata?: Record<string, unknown>;
   sender_fullname?: string;
   recipient_fullname?: string;
+  /** When the sender last edited the text (ms); `text` is the edited one. */
+  edited_at?: number;
+  /** When the message was deleted (ms): `text` is empty and attributes and metadata are gone. */
+  deleted_at?: number;
 }
 
 /** A direct message as the history shows it: with how far its recipient got (docs/receipts.md). */
