@@ -90,8 +90,9 @@ describe('presence: who is online, from the broker\'s connection events', () => 
     expect(listed[0]).toMatchObject({ user_id: bob, id: expect.stringMatching(/^[\w-]{22}$/), peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/), connected_at: expect.any(Number) });
     await phone.client.endAsync();
     await sleep(700);
+    const closing = Date.now();
     await browser.client.endAsync();
-    await w.waitFor(bob, 'offline', 5000, Date.now() - 200);
+    await w.waitFor(bob, 'offline', 5000, closing);
     expect(w.statuses(bob)).toEqual(['offline', 'online', 'offline']);
   });
 
@@ -174,8 +175,9 @@ describe('presence: who is online, from the broker\'s connection events', () => 
     expect(await me.setStatus({ status: 'away', text: 'lunch' })).toMatchObject({ command: 'status', ok: true, status: 'away', text: 'lunch' });
     await w.waitFor(hal, 'away');
     expect(w.notices(hal).at(-1)).toMatchObject({ status: 'away', text: 'lunch' });
+    const hidden = Date.now();
     await me.setStatus({ status: 'invisible' });
-    await w.waitFor(hal, 'offline', 5000, Date.now() - 1000);
+    await w.waitFor(hal, 'offline', 5000, hidden);
     expect(w.notices(hal).at(-1)).not.toHaveProperty('text');
     await eventually(async () => (await presence(hal)).status === 'invisible', 5000, 'admin sees invisible');
 
@@ -184,10 +186,12 @@ describe('presence: who is online, from the broker\'s connection events', () => 
     expect(put.body).toMatchObject({ status: 'busy', text: 'in a call', connection_count: 1 });
     await w.waitFor(hal, 'busy');
     // A status lasts until the last connection closes.
+    const closing = Date.now();
     await me.device.client.endAsync();
-    await w.waitFor(hal, 'offline', 5000, Date.now() - 100);
+    await w.waitFor(hal, 'offline', 5000, closing);
+    const reopening = Date.now();
     const again = await open(hal);
-    await w.waitFor(hal, 'online', 5000, Date.now() - 100);
+    await w.waitFor(hal, 'online', 5000, reopening);
     await eventually(async () => (await presence(hal)).status === 'online', 5000, 'stored online');
     expect((await presence(hal)).text).toBeUndefined();
     again.client.end(true);
@@ -290,8 +294,9 @@ describe('presence: who is online, from the broker\'s connection events', () => 
       await w.waitFor(ned, 'online');
       await eventually(async () => (await presence(ned, second.url)).status === 'online', 5000, 'second instance answers online');
       expect(await presence(ned, engine.url)).toEqual(await presence(ned, second.url));
+      const closing = Date.now();
       await d.client.endAsync();
-      await w.waitFor(ned, 'offline', 5000, Date.now() - 200);
+      await w.waitFor(ned, 'offline', 5000, closing);
       await sleep(500);
       expect(w.statuses(ned)).toEqual(['offline', 'online', 'offline']);
     } finally {
