@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
-import { BenchConfig, LocalTarget, PathName } from '../config/bench-config';
+import { BenchConfig, PathName } from '../config/bench-config';
 import { ReadingUsers } from '../load/engine-path';
 import { ReadLedger } from '../load/read-ledger';
 import { ReadCheck } from '../measure/read-check';
@@ -69,12 +69,14 @@ async function runDirect(run: RunContext, result: BenchResult): Promise<void> {
     result.phases[path] = (await directPhase(run, path, engine, `bench-${run.runId}-${path}`)).phase;
     if (engine && config.receipts) {
       // The same engine and stack, users of their own: what the first phase stored stays (as in production).
+      if (config.target.kind !== 'local') throw new Error('--receipts needs the bench\'s own stack');
+      const local = config.target;
       const ledger = new ReadLedger();
       const { phase, check } = await directPhase(run, path, engine, `bench-${run.runId}-receipts`, { ledger, delayMs: config.receipts.readDelayMs }, async () => {
         const stack = target.stack!;
         progress.log('receipts: checking the stored read positions and the unread counts');
         return checkReadState(
-          { mongoUri: stack.mongoUri, target: config.target as LocalTarget, engineUrl: engine.url!, adminApiKey: target.settings.adminApiKey },
+          { mongoUri: stack.mongoUri, target: local, engineUrl: engine.url!, adminApiKey: target.settings.adminApiKey },
           ledger,
           config.receipts!.settleTimeoutMs,
           progress,
