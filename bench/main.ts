@@ -1,4 +1,5 @@
 import { parseBenchArgs, USAGE } from './config/args';
+import { readCheckMismatches } from './measure/read-check';
 import { connectionsFailed } from './report/connections-figures';
 import { fanoutLost } from './report/fanout-figures';
 import { writeJsonReport } from './report/json-report';
@@ -8,7 +9,7 @@ import { textReport } from './report/text-report';
 import { runBench } from './run/bench';
 import { Resources } from './run/resources';
 
-/** Exit status when the run completed but some message was lost or misrouted. */
+/** Exit status when the run completed but some message was lost or misrouted, or (--receipts) a read position or unread count was wrong. */
 const EXIT_LOST = 2;
 
 async function main(argv: string[]): Promise<number> {
@@ -52,7 +53,12 @@ async function main(argv: string[]): Promise<number> {
     write('figures (JSON)', parsed.config.jsonFile, (file) => (writeJsonReport(file, result), file));
     write('picture (SVG)', parsed.config.pictureFile, (file) => (writePicture(file, result) ? file : 'none (no latency samples)'));
     process.stdout.write(textReport(result, files));
-    const bad = Object.values(result.phases).some((p) => p.trials.some((t) => t.counts.lost > 0 || t.counts.misrouted > 0)) || fanoutLost(result) || connectionsFailed(result);
+    const phases = [...Object.values(result.phases), ...(result.receipts ? [result.receipts.phase] : [])];
+    const bad =
+      phases.some((p) => p.trials.some((t) => t.counts.lost > 0 || t.counts.misrouted > 0)) ||
+      fanoutLost(result) ||
+      connectionsFailed(result) ||
+      (result.receipts !== undefined && readCheckMismatches(result.receipts.check) > 0);
     return bad && !parsed.config.search ? EXIT_LOST : 0;
   } catch (err) {
     progress.log(`failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -171,6 +171,26 @@ describe('parseBenchArgs', () => {
     expect(config([]).target).toMatchObject({ preload: 0, keepDatabase: false });
   });
 
+  it('reads --receipts: a second engine phase, read 200 ms after arrival, positions given the drain timeout to settle', () => {
+    const c = config(['--receipts', '--rate', '100', '--duration', '15s', '--users', '20', '--drain-timeout', '20s']);
+    expect(c.receipts).toEqual({ readDelayMs: 200, settleTimeoutMs: 20_000 });
+    expect(describeLoad(c)).toBe('20 users (pairs), 100 msg/s offered, 15s, QoS 1, 100 B bodies; engine phase again with receipts (delivered on arrival, read 200 ms after)');
+    expect(config(['--receipts', '--phases', 'engine', '--rate', 'max', '--messages', '5000']).receipts).toBeDefined();
+    expect(config([]).receipts).toBeUndefined();
+  });
+
+  it.each([
+    [['--receipts', '--scenario', 'fanout'], /--receipts is for the direct scenario/],
+    [['--receipts', '--scenario', 'connections'], /--receipts is for the direct scenario/],
+    [['--receipts', '--find-max-rate'], /no --find-max-rate/],
+    [['--receipts', '--kill-engine-at', '10s'], /do not go together/],
+    [['--receipts', '--mqtt-url', 'mqtt://127.0.0.1:1884'], /bench's own stack/],
+    [['--receipts', '--phases', 'raw'], /needs the engine phase/],
+    [['--receipts=yes'], /does not take an argument|--receipts/],
+  ])('refuses %p', (argv, message) => {
+    expect(() => parseBenchArgs(argv)).toThrow(message);
+  });
+
   it('answers --help without a config', () => {
     expect(parseBenchArgs(['--help'])).toEqual({ help: true });
   });

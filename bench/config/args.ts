@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { BenchConfig, ConnectionsConfig, ExternalTarget, FanoutConfig, GroupClass, LocalTarget, PathName, SearchConfig } from './bench-config';
+import { BenchConfig, ConnectionsConfig, ExternalTarget, FanoutConfig, GroupClass, LocalTarget, PathName, ReceiptsConfig, SearchConfig } from './bench-config';
 import { formatDuration, parseCount, parseDuration } from './units';
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -89,6 +89,13 @@ Kill and restart (direct scenario, engine phase, spawned engine, no rate search)
                          the same settings; the load keeps going until the --duration has passed and
                          at least 20 s after the restarted engine is ready; reports the restart figures
 
+Receipts (direct scenario, bench stack, no rate search)
+  --receipts             after the engine phase, run it again on the same stack with users of its own
+                         who report delivered on arrival (the SDK's autoDelivered) and mark each
+                         message read ~200 ms after it arrived; report throughput and p50/p99 with
+                         receipts against without, and check the stored read positions and the
+                         admin list's unread counts at the end (exit 2 on any mismatch)
+
 Output
   --json FILE            also write every figure as JSON
   --picture FILE         also write latency over time and its distribution, raw beside engine, as
@@ -96,7 +103,7 @@ Output
   --help
 
 Exit status: 1 on errors; 2 when a run (not a rate search, whose failing trials may lose messages)
-lost or misrouted any message; else 0.`;
+lost or misrouted any message, or (--receipts) found a read position or unread count wrong; else 0.`;
 
 export type ParsedArgs = { help: true } | { help: false; config: BenchConfig };
 
@@ -238,6 +245,7 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
       'keep-database': { type: 'boolean', default: false },
       preload: { type: 'string', default: '0' },
       'kill-engine-at': { type: 'string' },
+      receipts: { type: 'boolean' },
       json: { type: 'string' },
       picture: { type: 'string' },
     },
@@ -322,6 +330,7 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
       };
   if (external && (v['keep-database'] || v.preload !== '0')) throw new Error('--keep-database and --preload are for the local stack (the bench leaves an existing database alone)');
 
+  const drainTimeoutMs = parseDuration(v['drain-timeout'], '--drain-timeout');
   const config: BenchConfig = {
     scenario,
     fanout,
@@ -335,13 +344,14 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
     qos: oneOf(v.qos, ['0', '1'] as const, '--qos') === '1' ? 1 : 0,
     payloadBytes: parseCount(v['payload-bytes'], '--payload-bytes'),
     phases,
-    drainTimeoutMs: parseDuration(v['drain-timeout'], '--drain-timeout'),
+    drainTimeoutMs,
     seed: parseCount(v.seed, '--seed', 0),
     jsonFile: v.json,
     pictureFile: v.picture ?? (v.json !== undefined ? `${v.json.replace(/\.json$/i, '')}.svg` : undefined),
     search,
     target,
     killEngineAtMs: v['kill-engine-at'] === undefined ? undefined : killEngineAt(v['kill-engine-at'], { scenario, search, external, phases, rate, stop }),
+    receipts: v.receipts ? receiptsConfig({ scenario, search, external, phases, killEngineAt: v['kill-engine-at'] !== undefined, drainTimeoutMs }) : undefined,
   };
   return { help: false, config };
 }
@@ -356,6 +366,22 @@ function killEngineAt(text: string, c: Pick<BenchConfig, 'scenario' | 'search' |
   if (!('durationMs' in c.stop)) throw new Error('--kill-engine-at needs --duration (not --messages)');
   if (at >= c.stop.durationMs) throw new Error('--kill-engine-at must be within the --duration');
   return at;
+}
+
+/** How long after its arrival a message is marked read with `--receipts` (the issue's "shortly after"). */
+export const READ_DELAY_MS = 200;
+
+/**
+ * `--receipts`: a second engine phase of the direct scenario on the bench's own stack, whose
+ * database the end check reads (so not against an existing deployment), beside one plain trial.
+ */
+function receiptsConfig(c: Pick<BenchConfig, 'scenario' | 'search' | 'phases' | 'drainTimeoutMs'> & { external: boolean; killEngineAt: boolean }): ReceiptsConfig {
+  if (c.scenario !== 'direct') throw new Error('--receipts is for the direct scenario');
+  if (c.search) throw new Error('--receipts compares one trial with receipts and one without (no --find-max-rate)');
+  if (c.killEngineAt) throw new Error('--receipts and --kill-engine-at do not go together (the comparison needs two undisturbed trials)');
+  if (c.external) throw new Error('--receipts needs the bench\'s own stack (not --mqtt-url): its end check reads the stored read positions');
+  if (!c.phases.includes('engine')) throw new Error('--receipts needs the engine phase in --phases');
+  return { readDelayMs: READ_DELAY_MS, settleTimeoutMs: c.drainTimeoutMs };
 }
 
 function stackName(name: string): string {
@@ -375,8 +401,9 @@ export function describeLoad(c: BenchConfig): string {
   const amount = 'messages' in c.stop ? `${c.stop.messages.toLocaleString('en-US')} messages` : formatDuration(c.stop.durationMs);
   const rate = c.rate === 'max' ? `closed loop, ${c.window} in flight` : `${c.rate.toLocaleString('en-US')} msg/s offered`;
   const kill = c.killEngineAtMs === undefined ? '' : `; engine killed (SIGKILL) at ${formatDuration(c.killEngineAtMs)} and restarted`;
+  const receipts = c.receipts ? `; engine phase again with receipts (delivered on arrival, read ${c.receipts.readDelayMs} ms after)` : '';
   const stored = c.target.kind === 'local' && (c.target.preload > 0 || c.target.keepDatabase) ? `; database ${storedDescription(c.target)}` : '';
-  return `${c.users} users (${graph}), ${rate}, ${amount}, ${shape}${kill}${stored}`;
+  return `${c.users} users (${graph}), ${rate}, ${amount}, ${shape}${kill}${receipts}${stored}`;
 }
 
 function storedDescription(t: LocalTarget): string {

@@ -122,4 +122,14 @@ export interface BenchConfig {
   target: LocalTarget | ExternalTarget;
   /** Kill -9 the spawned engine this long (ms) into the engine path's trial and restart it (`--kill-engine-at`). */
   killEngineAtMs?: number;
+  /** `--receipts`: the engine phase runs again, every recipient reporting delivered on arrival and read after `readDelayMs`. */
+  receipts?: ReceiptsConfig;
+}
+
+/** The second engine phase of `--receipts`, and its end check of the stored read positions. */
+export interface ReceiptsConfig {
+  /** How long after a message arrives its recipient marks it read (ms). */
+  readDelayMs: number;
+  /** After the phase drained, how long the stored positions and unread counts may take to come right (ms). */
+  settleTimeoutMs: number;
 }

@@ -1,11 +1,22 @@
 import { ChatClient, connect, MessageStatus, RejectionCode, SendError } from '@app/client';
 import { inBatches, PathDriver } from './path-driver';
 import { RawPathOptions } from './raw-path';
+import { ReadLedger } from './read-ledger';
+
+/** `--receipts`: every recipient reports delivered on arrival (the SDK's own) and marks each message read `delayMs` after. */
+export interface ReadingUsers {
+  ledger: ReadLedger;
+  delayMs: number;
+}
 
 export interface EnginePathOptions extends RawPathOptions {
   /** Longer than any trial plus its drain: a send's timeout must not end before the bench stops waiting. */
   sendTimeoutMs: number;
+  /** Unset: no receipts at all (the plain engine phase). */
+  reads?: ReadingUsers;
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const ENGINE_CODES: ReadonlySet<string> = new Set(Object.values(RejectionCode));
 
@@ -17,7 +28,7 @@ export class EnginePath implements PathDriver {
   constructor(private readonly o: EnginePathOptions) {}
 
   async connect(): Promise<void> {
-    const { sink } = this.o;
+    const { sink, reads } = this.o;
     await inBatches(this.o.userIds, 20, async (userId, index) => {
       const client = await connect({
         url: this.o.url,
@@ -28,10 +39,16 @@ export class EnginePath implements PathDriver {
         qos: this.o.qos,
         sendTimeoutMs: this.o.sendTimeoutMs,
         // Receipts are their own load (--receipts): off unless asked for.
-        autoDelivered: false,
+        autoDelivered: reads !== undefined,
       });
       this.clients[index] = client;
-      client.on('message', (m) => sink.delivered(index, m.client_message_id, m.text.length, performance.now()));
+      client.on('message', (m) => {
+        sink.delivered(index, m.client_message_id, m.text.length, performance.now());
+        if (!reads) return;
+        reads.ledger.received(userId, m.sender, m.message_id);
+        reads.ledger.track(sleep(reads.delayMs).then(() => client.markRead(m.sender, m.message_id)));
+      });
+      if (reads) client.on('receiptRefused', (r) => reads.ledger.refusal(r.code));
       client.on('duplicate', (m) => {
         if (m.status === MessageStatus.DELIVERED) sink.redelivered(index, m.client_message_id);
       });

@@ -3,6 +3,7 @@ import { BenchResult } from '../run/bench';
 import { connectionsTable, connectionsTargets } from './connections-figures';
 import { fanoutTables, fanoutTargets } from './fanout-figures';
 import { figureTable, FIGURES, representativeTrial } from './figures';
+import { receiptsFigures } from './receipts-figures';
 
 /** Every figure of the run as JSON: the raw results, and the summary table with engine / raw ratios. */
 export function writeJsonReport(file: string, result: BenchResult): void {
@@ -27,6 +28,18 @@ export function writeJsonReport(file: string, result: BenchResult): void {
       engineStages: engine?.stages ?? null,
       // --kill-engine-at: the restart's figures (also in the engine trial, as `restart`).
       restart: engine?.restart ?? null,
+      // --receipts: the engine path with receipts against without (figures: with / without as the ratio), the targets and the end check.
+      receipts: result.receipts
+        ? (() => {
+            const without = representativeTrial(result.phases.engine);
+            const withReceipts = representativeTrial(result.receipts.phase);
+            return {
+              figures: figureTable(FIGURES, without, withReceipts),
+              ...(without && withReceipts ? receiptsFigures(without, withReceipts, result.receipts.check) : {}),
+              check: result.receipts.check,
+            };
+          })()
+        : null,
       fanout: result.fanout ? { ...fanoutTables(result.fanout), targets: fanoutTargets(result.fanout) } : null,
       // The connections scenario: every figure (engine only), the one-to-one trials alone and beside, and the targets.
       connections: result.connections

@@ -8,6 +8,8 @@ import { SeriesStats } from '../measure/engine-metrics';
 import { WINDOW_AFTER_READY_MS } from '../measure/restart-window';
 import { RESTART_DELAY_MS } from '../run/targets';
 import { CONNECTIONS_FIGURES, connectionsTargets } from './connections-figures';
+import { readCheckMismatches } from '../measure/read-check';
+import { receiptsFigures } from './receipts-figures';
 import { FANOUT_FIGURES, fanoutPairs, fanoutTargets, fanoutTrialsOf, MIXED_FIGURES } from './fanout-figures';
 import { Figure, figureTable, FIGURES, representativeTrial, Unit } from './figures';
 import { stageTable } from './stage-table';
@@ -77,6 +79,7 @@ function allTrials(result: BenchResult): AnyTrial[] {
   const trials: AnyTrial[] = [];
   for (const path of ['raw', 'engine'] as PathName[]) {
     trials.push(...(result.phases[path]?.trials ?? []));
+    if (path === 'engine' && result.receipts) trials.push(...result.receipts.phase.trials.map((t) => ({ ...t, label: `${t.label} with receipts` })));
     const fanout = result.fanout?.[path];
     if (fanout) {
       const { groups, direct } = fanoutTrialsOf(fanout);
@@ -155,6 +158,34 @@ export function restartSection(t: TrialResult): string[] {
   return lines;
 }
 
+/** `--receipts`: the engine path with receipts against without, the targets, and the end check. */
+export function receiptsSection(result: BenchResult): string[] {
+  const { phase, check } = result.receipts!;
+  const without = representativeTrial(result.phases.engine);
+  const withReceipts = representativeTrial(phase);
+  const delay = result.config.receipts?.readDelayMs ?? 0;
+  const lines = [`receipts (engine path; every recipient reports delivered on arrival and read ${delay} ms after; users of their own, the same engine):`];
+  if (without && withReceipts) {
+    const f = receiptsFigures(without, withReceipts, check);
+    const ratio = (r: number | null, multiple: boolean) => (r === null ? '' : multiple ? `${num(r, 2)}x` : num(r, 2));
+    lines.push(
+      row(['', 'without', 'with', 'with/without']),
+      row(['throughput (delivered), msg/s', format(f.throughput.without, 'rate'), format(f.throughput.with, 'rate'), ratio(f.throughput.ratio, false)]),
+      row(['send -> receive p50, ms', format(f.p50.without, 'ms'), format(f.p50.with, 'ms'), ratio(f.p50.ratio, true)]),
+      row(['send -> receive p99, ms', format(f.p99.without, 'ms'), format(f.p99.with, 'ms'), ratio(f.p99.ratio, true)]),
+      row(['lost', num(f.lost.without), num(f.lost.with)]),
+    );
+    const refused = Object.entries(check.refused).map(([code, n]) => `${code} ${num(n)}`).join(', ') || 'none';
+    lines.push(
+      `  end check: ${num(check.conversations)} conversations; read positions wrong ${num(check.positionsWrong)}, unread counts wrong ${num(check.unreadWrong)} (${readCheckMismatches(check) === 0 ? 'all right' : 'still wrong'} ${format(check.settleSeconds, 'seconds')} s after the drain)`,
+      `  receipts refused by the engine: ${refused}; markRead failed ${num(check.failedReads)}, not yet out at the check ${num(check.pendingReads)}`,
+    );
+    if (check.example) lines.push(`  e.g. ${check.example}`);
+    lines.push('  targets:', ...f.targets.map((t) => `    - ${(t.met === null ? 'n/a' : t.met ? 'met' : 'MISSED').padEnd(7)}${t.target}`));
+  } else lines.push('  no trial to compare');
+  return lines;
+}
+
 function warnings(result: BenchResult): string[] {
   const out: string[] = [];
   const perCore = result.machine.loadBefore[0] / result.machine.cpus;
@@ -216,6 +247,7 @@ export function textReport(result: BenchResult, files: string[] = []): string {
     if (raw || engine) lines.push(...figuresSection(raw, engine));
     else lines.push('no trial passed: no figures to show');
     if (engine?.restart) lines.push('', ...restartSection(engine));
+    if (result.receipts) lines.push('', ...receiptsSection(result));
   }
   const notes = warnings(result);
   if (notes.length) lines.push('', 'notes:', ...notes.map((n) => `  - ${n}`));

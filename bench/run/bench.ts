@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { BenchConfig, PathName } from '../config/bench-config';
+import { ReadingUsers } from '../load/engine-path';
+import { ReadLedger } from '../load/read-ledger';
+import { ReadCheck } from '../measure/read-check';
 import { seededRandom } from '../load/random';
 import { Topology } from '../load/topology';
 import { Progress } from '../report/progress';
@@ -11,7 +14,8 @@ import { ScheduledRestart } from './engine-restart';
 import { FanoutPhaseResult, runFanout } from './fanout';
 import { PhaseResult, runPhase } from './phase';
 import { Resources } from './resources';
-import { connectDirectUsers, layouts, pidsFor, prepareEngine, prepareTarget, RunContext } from './targets';
+import { checkReadState } from './read-state-check';
+import { connectDirectUsers, EngineHandle, layouts, pidsFor, prepareEngine, prepareTarget, RunContext } from './targets';
 
 export interface BenchResult {
   startedAt: string;
@@ -23,7 +27,14 @@ export interface BenchResult {
   fanout?: Partial<Record<PathName, FanoutPhaseResult>>;
   /** The connections scenario's result (engine path only). */
   connections?: ConnectionsResult;
+  /** `--receipts`: the engine phase again with receipts (`phases.engine` is the one without), and the end check. */
+  receipts?: ReceiptsResult;
   engineLog?: string;
+}
+
+export interface ReceiptsResult {
+  phase: PhaseResult;
+  check: ReadCheck;
 }
 
 /**
@@ -49,34 +60,68 @@ export async function runBench(config: BenchConfig, progress: Progress, resource
   return result;
 }
 
-/** The one-to-one scenario: per path, users of their own and the same load. */
+/** The one-to-one scenario: per path, users of their own and the same load; with --receipts the engine phase again, with receipts. */
 async function runDirect(run: RunContext, result: BenchResult): Promise<void> {
   const { config, target, resources, progress } = run;
   for (const path of config.phases) {
-    // Users of their own per phase: nothing of one phase can reach the other.
-    const userIds = Array.from({ length: config.users }, (_, i) => `bench-${run.runId}-${path}-${i}`);
-    const topology = Topology.build(config.topology, config.users, config.degree, seededRandom(config.seed));
     const engine = path === 'engine' ? await prepareEngine(config, run.root, target, resources, progress) : null;
     if (engine?.logFile) result.engineLog = engine.logFile;
-    const { driver, sink, connectSeconds, disconnect } = await connectDirectUsers(run, path, userIds, engine);
-    const restart = engine && config.killEngineAtMs !== undefined ? new ScheduledRestart(config.killEngineAtMs, engine) : undefined;
-    result.phases[path] = await runPhase(
-      config,
-      {
-        path,
-        driver,
-        sink,
-        topology,
-        payloadBytes: config.payloadBytes,
-        drainTimeoutMs: config.drainTimeoutMs,
-        pids: pidsFor(config, target, engine),
-        engineUrl: engine?.url,
-        progress,
-      },
-      connectSeconds,
-      restart,
-    );
-    await disconnect();
+    result.phases[path] = (await directPhase(run, path, engine, `bench-${run.runId}-${path}`)).phase;
+    if (engine && config.receipts) {
+      // The same engine and stack, users of their own: what the first phase stored stays (as in production).
+      if (config.target.kind !== 'local') throw new Error('--receipts needs the bench\'s own stack');
+      const local = config.target;
+      const ledger = new ReadLedger();
+      const { phase, check } = await directPhase(run, path, engine, `bench-${run.runId}-receipts`, { ledger, delayMs: config.receipts.readDelayMs }, async () => {
+        const stack = target.stack!;
+        progress.log('receipts: checking the stored read positions and the unread counts');
+        return checkReadState(
+          { mongoUri: stack.mongoUri, target: local, engineUrl: engine.url!, adminApiKey: target.settings.adminApiKey },
+          ledger,
+          config.receipts!.settleTimeoutMs,
+          progress,
+        );
+      });
+      result.receipts = { phase, check: check! };
+    }
     await engine?.release();
   }
+}
+
+/**
+ * One phase of the direct scenario: users of its own (nothing of one phase can reach another),
+ * connected, the load, and `afterDrain` (the --receipts end check) before they disconnect.
+ */
+async function directPhase(
+  run: RunContext,
+  path: PathName,
+  engine: EngineHandle | null,
+  userPrefix: string,
+  reads?: ReadingUsers,
+  afterDrain?: () => Promise<ReadCheck>,
+): Promise<{ phase: PhaseResult; check?: ReadCheck }> {
+  const { config, target, progress } = run;
+  const userIds = Array.from({ length: config.users }, (_, i) => `${userPrefix}-${i}`);
+  const topology = Topology.build(config.topology, config.users, config.degree, seededRandom(config.seed));
+  const { driver, sink, connectSeconds, disconnect } = await connectDirectUsers(run, path, userIds, engine, reads);
+  const restart = engine && config.killEngineAtMs !== undefined ? new ScheduledRestart(config.killEngineAtMs, engine) : undefined;
+  const phase = await runPhase(
+    config,
+    {
+      path,
+      driver,
+      sink,
+      topology,
+      payloadBytes: config.payloadBytes,
+      drainTimeoutMs: config.drainTimeoutMs,
+      pids: pidsFor(config, target, engine),
+      engineUrl: engine?.url,
+      progress,
+    },
+    connectSeconds,
+    restart,
+  );
+  const check = afterDrain && (await afterDrain());
+  await disconnect();
+  return { phase, check };
 }

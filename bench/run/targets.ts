@@ -2,7 +2,7 @@ import { TopicLayout } from '@app/protocol';
 import { BenchConfig, PathName } from '../config/bench-config';
 import { BrokerSettings, settingsFromEnvironment } from '../config/settings';
 import { SinkSwitch } from '../load/delivery-sink';
-import { EnginePath } from '../load/engine-path';
+import { EnginePath, ReadingUsers } from '../load/engine-path';
 import { PathDriver } from '../load/path-driver';
 import { RawPath } from '../load/raw-path';
 import { Tracker } from '../load/tracker';
@@ -121,15 +121,15 @@ export interface ConnectedUsers {
   disconnect: () => Promise<void>;
 }
 
-/** One-to-one users of a path: registered with the engine (on the engine path), connected and subscribed. */
-export async function connectDirectUsers(run: RunContext, path: PathName, userIds: readonly string[], engine: EngineHandle | null): Promise<ConnectedUsers> {
+/** One-to-one users of a path: registered with the engine (on the engine path), connected and subscribed; with `reads`, reporting receipts. */
+export async function connectDirectUsers(run: RunContext, path: PathName, userIds: readonly string[], engine: EngineHandle | null, reads?: ReadingUsers): Promise<ConnectedUsers> {
   const { target, layout, tokens, config, progress } = run;
   if (engine?.url) await registerUsers(engine.url, target.settings.adminApiKey, userIds, (l) => progress.log(l));
   const sink = new SinkSwitch(new Tracker('none', 0, 1));
   const common = { url: target.mqttUrl, userIds, tokens, qos: config.qos, sink };
   const driver: PathDriver =
-    path === 'raw' ? new RawPath({ ...common, layout: layout.raw }) : new EnginePath({ ...common, layout: layout.engine, sendTimeoutMs: sendTimeoutMs(config) });
-  progress.log(`${path} path: connecting ${userIds.length} users`);
+    path === 'raw' ? new RawPath({ ...common, layout: layout.raw }) : new EnginePath({ ...common, layout: layout.engine, sendTimeoutMs: sendTimeoutMs(config), reads });
+  progress.log(`${path} path${reads ? ' with receipts' : ''}: connecting ${userIds.length} users`);
   const connectStart = performance.now();
   const disconnect = run.resources.add(`the ${path} path's connections`, () => driver.close());
   await driver.connect();

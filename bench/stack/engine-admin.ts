@@ -46,6 +46,24 @@ export async function registerUsers(
   if (missing) log('the engine has no user admin API: users not registered');
 }
 
+/**
+ * A user's unread count per conversation (`peer` -> `unread_count`) from the admin API's
+ * conversation list (`GET /admin/v1/users/{id}/conversations`), every page of it.
+ */
+export async function unreadCounts(engineUrl: string, adminApiKey: string | undefined, userId: string): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  let cursor: string | null = null;
+  do {
+    const query: string = `limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const res = await adminCall(engineUrl, adminApiKey, 'GET', `users/${encodeURIComponent(userId)}/conversations?${query}`, undefined);
+    if (!res.ok) throw new Error(`listing ${userId}'s conversations failed: ${res.status} ${(await res.text()).slice(0, 200)}`);
+    const page = (await res.json()) as { items: Array<{ peer: string; unread_count: number }>; next_cursor: string | null };
+    for (const item of page.items) counts.set(item.peer, item.unread_count);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return counts;
+}
+
 /** A group to create: its id, and its members (the first is the owner). */
 export interface GroupToCreate {
   groupId: string;
@@ -157,6 +175,27 @@ export async function preloadMessages(uri: string, count: number, appId = DEFAUL
   } finally {
     await conn.close();
   }
+}
+
+/**
+ * The stored read positions (`read_state` `_id` `app:owner:peer` -> `read_up_to`) of the given
+ * conversations, from the database of derived data (the engine's MONGODB_DERIVED_DB, by default
+ * the main database's name + `_derived`).
+ */
+export async function readPositions(uri: string, engineEnv: Record<string, string>, ids: readonly string[]): Promise<Map<string, string | undefined>> {
+  const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 10_000 }).asPromise();
+  try {
+    const derived = conn.useDb(engineEnv.MONGODB_DERIVED_DB ?? `${conn.name}_derived`);
+    const docs = await derived.db!.collection<{ _id: string; read_up_to?: string }>('read_states').find({ _id: { $in: [...ids] } }, { projection: { read_up_to: 1 } }).toArray();
+    return new Map(docs.map((d) => [d._id, d.read_up_to]));
+  } finally {
+    await conn.close();
+  }
+}
+
+/** The app the engine stores under: its APP_ID, by default the engine's. */
+export function appIdOf(engineEnv: Record<string, string>): string {
+  return engineEnv.APP_ID ?? DEFAULT_APP_ID;
 }
 
 /** How many messages the bench database holds. */
