@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
@@ -43,8 +44,19 @@ export class TransientWriteError extends Error {
   }
 }
 
+/** Which conversation a stored message is in: all a receipt needs to know of it. */
+export interface MessagePlace {
+  app_id: string;
+  pair: string;
+}
+
+/** Messages this instance stored lately, by id: a receipt for one is checked without a database read. */
+const RECENT_PLACES = 200_000;
+
 @Injectable()
 export class MessagesRepository {
+  private readonly places = new LRUCache<string, MessagePlace>({ max: RECENT_PLACES });
+
   constructor(@InjectModel(Message.name) private readonly model: Model<Message>) {}
 
   /**
@@ -58,6 +70,8 @@ export class MessagesRepository {
   async insertBatch(records: MessageRecord[]): Promise<InsertOutcome> {
     const outcome: InsertOutcome = { duplicates: new Map(), refused: new Map() };
     const { duplicateKeys: keys, refused } = await this.insert(records);
+    const notStored = new Set([...keys, ...refused.map((f) => f.record.dedupe_key)]);
+    for (const r of records) if (!notStored.has(r.dedupe_key)) this.places.set(r._id, { app_id: r.app_id, pair: r.pair });
     if (refused.length > 0) {
       if (!(await this.acceptsWrites())) throw new TransientWriteError(refused[0].reason);
       for (const f of refused) outcome.refused.set(f.record.dedupe_key, f.reason);
@@ -140,6 +154,26 @@ export class MessagesRepository {
         : { $set: { text: '', deleted_at: change.at, revision: next }, $unset: { attributes: '', metadata: '' } };
     const { matchedCount } = await this.model.updateOne(filter, update).exec();
     return matchedCount === 1;
+  }
+
+  /**
+   * Where these messages are (app and conversation), those that exist: from what this instance
+   * stored lately, else by id from the database (the only fast lookup on FerretDB).
+   */
+  async placesOf(ids: string[]): Promise<Map<string, MessagePlace>> {
+    const places = new Map<string, MessagePlace>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const known = this.places.get(id);
+      if (known) places.set(id, known);
+      else missing.push(id);
+    }
+    for (const m of missing.length > 0 ? await this.byIds(missing) : []) {
+      const place = { app_id: m.app_id, pair: m.pair };
+      this.places.set(m._id, place);
+      places.set(m._id, place);
+    }
+    return places;
   }
 
   /** Messages by id (the only fast lookup on FerretDB), those that exist; in no particular order. */

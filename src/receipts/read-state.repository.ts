@@ -26,19 +26,30 @@ export class ReadStateRepository {
   }
 
   /**
-   * Moves a user's positions forward, never back: each field is set only where it is absent or
-   * lower (one conditional update per field, so a late or concurrent receipt cannot lower it).
-   * Returns the positions after.
+   * Moves a user's positions forward from `before` (as read), never back: a position is written only
+   * when it is higher, and each write is conditional (absent or lower), so a late or concurrent
+   * receipt cannot lower it. Returns the positions after, or null when nothing moved.
    */
-  async advance(a: Advance, now: number): Promise<ReadState> {
+  async advance(a: Advance, before: ReadState | undefined, now: number): Promise<ReadState | null> {
     const _id = readStateId(this.appId, a.owner, a.peer);
-    await insertUnlessTaken(this.model.collection, { _id, app_id: this.appId, owner: a.owner, peer: a.peer, updated_at: now });
-    for (const field of ['delivered_up_to', 'read_up_to'] as const) {
-      const to = field === 'read_up_to' ? a.read : a.delivered;
+    const higher = (to: string | undefined, from: string | undefined) => (to && (!from || to > from) ? to : undefined);
+    const delivered = higher(a.delivered, before?.delivered_up_to);
+    const read = higher(a.read, before?.read_up_to);
+    if (!delivered && !read) return null;
+    if (!before) {
+      const doc: ReadState = { _id, app_id: this.appId, owner: a.owner, peer: a.peer, updated_at: now, ...(delivered && { delivered_up_to: delivered }), ...(read && { read_up_to: read }) };
+      if (await insertUnlessTaken(this.model.collection, doc)) return doc;
+    }
+    for (const [field, to] of [['delivered_up_to', delivered], ['read_up_to', read]] as const) {
       if (!to) continue;
       await this.model.updateOne({ _id, $or: [{ [field]: { $exists: false } }, { [field]: null }, { [field]: { $lt: to } }] }, { $set: { [field]: to, updated_at: now } }).exec();
     }
-    return (await this.model.findById(_id).lean().exec())!;
+    return {
+      ...(before ?? { _id, app_id: this.appId, owner: a.owner, peer: a.peer }),
+      updated_at: now,
+      ...(delivered && { delivered_up_to: delivered }),
+      ...(read && { read_up_to: read }),
+    } as ReadState;
   }
 
   /** A user's positions in these conversations, by peer (by `_id`: fast on every server). */

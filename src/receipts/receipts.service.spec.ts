@@ -21,13 +21,16 @@ function setup(stored: MessageRecord[]) {
       advances.push(a);
       const key = `${a.owner}:${a.peer}`;
       const s = states.get(key) ?? ({ _id: key, app_id: 'app', owner: a.owner, peer: a.peer, updated_at: 0 } as ReadState);
+      const before = JSON.stringify(s);
       if (a.delivered && !(s.delivered_up_to && s.delivered_up_to >= a.delivered)) s.delivered_up_to = a.delivered;
       if (a.read && !(s.read_up_to && s.read_up_to >= a.read)) s.read_up_to = a.read;
       states.set(key, s);
-      return { ...s };
+      return JSON.stringify(s) === before ? null : { ...s };
     },
   } as unknown as ReadStateRepository;
-  const messages = { byIds: async (ids: string[]) => stored.filter((m) => ids.includes(m._id)) } as unknown as MessagesRepository;
+  const messages = {
+    placesOf: async (ids: string[]) => new Map(stored.filter((m) => ids.includes(m._id)).map((m) => [m._id, { app_id: m.app_id, pair: m.pair }])),
+  } as unknown as MessagesRepository;
   const delivery = {
     body: (p: object) => Buffer.from(JSON.stringify(p)),
     requestTo: (topic: string, p: object | Buffer) => ({ topic, body: JSON.parse(Buffer.isBuffer(p) ? p.toString() : JSON.stringify(p)) }),
@@ -83,7 +86,7 @@ describe('ReceiptsService', () => {
 
   it('fails the receipts (the broker redelivers them) when the database fails', async () => {
     const { service } = setup([]);
-    (service as unknown as { messages: { byIds: () => Promise<never> } }).messages.byIds = async () => {
+    (service as unknown as { messages: { placesOf: () => Promise<never> } }).messages.placesOf = async () => {
       throw new Error('db down');
     };
     await expect(service.record({ owner: 'bob', peer: 'alice', kind: 'read', messageId: '01A', order: 1 })).rejects.toThrow('db down');

@@ -3,8 +3,7 @@ import { PublishRequest } from '@app/amqp-transport';
 import { ErrorCode, isGroupId, pairKey, ReceiptNotice, ReceiptResult, TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
 import { DeliveryPublisher } from '../messages/delivery.publisher';
-import { MessageRecord } from '../messages/message.record';
-import { MessagesRepository } from '../messages/messages.repository';
+import { MessagePlace, MessagesRepository } from '../messages/messages.repository';
 import { MicroBatcher } from '../common/async';
 import { ReadState } from './read-state.schema';
 import { Advance, ReadStateRepository } from './read-state.repository';
@@ -36,6 +35,11 @@ interface ConversationBatch {
 }
 
 const MAX_BATCH = 500;
+/**
+ * How long receipts gather before a batch: a reader's receipts in that time cost one write of their
+ * conversation. A receipt is not urgent; the database's writes are what receipts cost.
+ */
+const GATHER_MS = 100;
 
 /**
  * Read positions (docs/receipts.md). Receipts are gathered in batches (the next one while the last
@@ -57,7 +61,7 @@ export class ReceiptsService implements OnModuleDestroy {
     private readonly states: ReadStateRepository,
     private readonly delivery: DeliveryPublisher,
   ) {
-    this.batcher = new MicroBatcher<Pending>({ maxSize: MAX_BATCH, maxWaitMs: 0, orderOf: (p) => p.input.order, maxTails: 1 }, (batch) => this.apply(batch).then(() => null));
+    this.batcher = new MicroBatcher<Pending>({ maxSize: MAX_BATCH, maxWaitMs: GATHER_MS, orderOf: (p) => p.input.order, maxTails: 1 }, (batch) => this.apply(batch).then(() => null));
   }
 
   record(input: ReceiptInput): Promise<ReceiptOutcome> {
@@ -70,9 +74,9 @@ export class ReceiptsService implements OnModuleDestroy {
 
   private async apply(batch: Pending[]): Promise<void> {
     const ids = [...new Set(batch.map((p) => p.input.messageId))];
-    let found: Map<string, MessageRecord>;
+    let found: Map<string, MessagePlace>;
     try {
-      found = new Map((await this.messages.byIds(ids)).map((m) => [m._id, m]));
+      found = await this.messages.placesOf(ids);
     } catch (err) {
       batch.forEach((p) => p.fail(err));
       return;
@@ -87,7 +91,7 @@ export class ReceiptsService implements OnModuleDestroy {
     await Promise.all([...byConversation.values()].map((c) => this.applyConversation(c, found)));
   }
 
-  private async applyConversation(c: ConversationBatch, found: Map<string, MessageRecord>): Promise<void> {
+  private async applyConversation(c: ConversationBatch, found: Map<string, MessagePlace>): Promise<void> {
     const pair = isGroupId(c.peer) ? c.peer : pairKey(c.owner, c.peer);
     const advance: Advance = { owner: c.owner, peer: c.peer };
     const refused: Pending[] = [];
@@ -98,15 +102,16 @@ export class ReceiptsService implements OnModuleDestroy {
         continue;
       }
       // Read implies delivered.
-      advance.delivered = maxId(advance.delivered, m._id);
-      if (p.input.kind === 'read') advance.read = maxId(advance.read, m._id);
+      const id = p.input.messageId;
+      advance.delivered = maxId(advance.delivered, id);
+      if (p.input.kind === 'read') advance.read = maxId(advance.read, id);
     }
     try {
       const requests: PublishRequest[] = refused.map((p) => this.refusal(p.input));
       if (advance.delivered) {
         const before = (await this.states.of(c.owner, [c.peer])).get(c.peer);
-        const after = await this.states.advance(advance, Date.now());
-        if (moved(before, after)) requests.push(...this.notices(c.owner, c.peer, after));
+        const after = await this.states.advance(advance, before, Date.now());
+        if (after) requests.push(...this.notices(c.owner, c.peer, after));
       }
       await this.delivery.publishAll(requests);
     } catch (err) {
@@ -147,6 +152,3 @@ function maxId(a: string | undefined, b: string): string {
   return a !== undefined && a > b ? a : b;
 }
 
-function moved(before: ReadState | undefined, after: ReadState): boolean {
-  return before?.delivered_up_to !== after.delivered_up_to || before?.read_up_to !== after.read_up_to;
-}
