@@ -2,7 +2,7 @@ import { ErrorCode, GroupResultCode, RejectionCode } from './codes';
 import { freeFormProblem } from './free-form';
 import { DeliveredMessage } from './payloads';
 import { isValidUserId, USER_ID_RULE } from './user-id';
-import { decodeJsonObject, isStorableText, ParseResult } from './validation';
+import { COMMAND_ID_MAX_LENGTH, commandIdProblem, decodeJsonObject, isStorableText, ParseResult } from './validation';
 
 export type GroupRole = 'owner' | 'admin' | 'member';
 
@@ -93,7 +93,7 @@ export interface GroupDeletedNotice {
 
 export const GROUP_LIMITS = {
   /** Characters of a command_id. */
-  commandId: 128,
+  commandId: COMMAND_ID_MAX_LENGTH,
   /** Characters of a group name. */
   name: 256,
   /** Bytes of a group's attributes as JSON. */
@@ -172,21 +172,10 @@ export function parseGroupCommand(body: Buffer | string, maxBytes: number, maxMe
   if (!decoded.ok) return decoded;
   const o = decoded.value;
   const id = o.command_id;
-  if (id !== undefined && (typeof id !== 'string' || id.length === 0 || id.length > GROUP_LIMITS.commandId || !isStorableText(id))) {
-    return { ok: false, code: ErrorCode.VALIDATION_FAILED, reason: `command_id must be a non-empty string of at most ${GROUP_LIMITS.commandId} characters` };
-  }
+  const idProblem = commandIdProblem(id);
+  if (idProblem) return { ok: false, code: ErrorCode.VALIDATION_FAILED, reason: idProblem };
   const parsed = parseFields(o, maxMembers);
-  return parsed.ok && id !== undefined ? { ok: true, value: { ...parsed.value, command_id: id } } : parsed;
-}
-
-/** The command_id a body carries, when it is a valid one (to echo it in the answer to a command that fails). */
-export function commandIdOf(body: Buffer | string): string | undefined {
-  try {
-    const id = (JSON.parse(typeof body === 'string' ? body : body.toString('utf8')) as { command_id?: unknown })?.command_id;
-    return typeof id === 'string' && id.length > 0 && id.length <= GROUP_LIMITS.commandId && isStorableText(id) ? id : undefined;
-  } catch {
-    return undefined;
-  }
+  return parsed.ok && id !== undefined ? { ok: true, value: { ...parsed.value, command_id: id as string } } : parsed;
 }
 
 function parseFields(o: Record<string, unknown>, maxMembers: number): ParseResult<GroupCommand, GroupResultCode> {

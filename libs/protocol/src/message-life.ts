@@ -1,5 +1,5 @@
 import { ErrorCode, MessageUpdateResultCode, ReceiptResultCode, RejectionCode } from './codes';
-import { decodeJsonObject, isStorableText, ParseResult } from './validation';
+import { COMMAND_ID_MAX_LENGTH, commandIdProblem, decodeJsonObject, isStorableText, ParseResult } from './validation';
 
 /**
  * What follows a message (docs/receipts.md): receipts and read positions, typing, edits and
@@ -111,7 +111,7 @@ export interface ConversationResult {
 export const MESSAGE_LIFE_LIMITS = {
   /** Bytes of a receipt, typing or archive body. */
   smallBody: 1024,
-  commandId: 128,
+  commandId: COMMAND_ID_MAX_LENGTH,
 } as const;
 
 const invalid = (reason: string) => ({ ok: false as const, code: ErrorCode.VALIDATION_FAILED as const, reason });
@@ -140,9 +140,8 @@ export function parseMessageUpdate(body: Buffer | string, maxBytes: number): Par
   if (!decoded.ok) return decoded;
   const o = decoded.value;
   const id = o.command_id;
-  if (id !== undefined && (typeof id !== 'string' || id.length === 0 || id.length > MESSAGE_LIFE_LIMITS.commandId || !isStorableText(id))) {
-    return invalid(`command_id must be a non-empty string of at most ${MESSAGE_LIFE_LIMITS.commandId} characters`);
-  }
+  const idProblem = commandIdProblem(id);
+  if (idProblem) return invalid(idProblem);
   const withId = <T extends object>(v: T) => (id === undefined ? v : { ...v, command_id: id as string });
   if (o.deleted !== undefined) {
     if (o.deleted !== true || o.text !== undefined) return invalid('a delete is {"deleted": true}, with no text');

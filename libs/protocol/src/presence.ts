@@ -1,6 +1,6 @@
 import { ErrorCode, RejectionCode } from './codes';
 import { isValidUserId, USER_ID_RULE } from './user-id';
-import { decodeJsonObject, isStorableText, ParseResult } from './validation';
+import { COMMAND_ID_MAX_LENGTH, commandIdProblem, decodeJsonObject, isStorableText, ParseResult } from './validation';
 
 /** A status a user may set (docs/presence.md). `invisible` is shown to everyone else as `offline`. */
 export const PRESENCE_STATUSES = ['online', 'away', 'busy', 'invisible'] as const;
@@ -16,7 +16,7 @@ export const PRESENCE_LIMITS = {
   /** Characters of a status text. */
   text: 140,
   /** Characters of a command_id. */
-  commandId: 128,
+  commandId: COMMAND_ID_MAX_LENGTH,
 } as const;
 
 /** What the engine publishes on `{prefix}/{watcher}/presence/{userId}/clientupdated`: one user's presence as the watcher may see it. */
@@ -69,13 +69,6 @@ export interface PresenceResult {
 
 function invalid(reason: string): { ok: false; code: ErrorCode.VALIDATION_FAILED; reason: string } {
   return { ok: false, code: ErrorCode.VALIDATION_FAILED, reason };
-}
-
-function commandIdProblem(id: unknown): string | null {
-  if (id === undefined) return null;
-  return typeof id === 'string' && id.length > 0 && id.length <= PRESENCE_LIMITS.commandId && isStorableText(id)
-    ? null
-    : `command_id must be a non-empty string of at most ${PRESENCE_LIMITS.commandId} characters`;
 }
 
 /** Why a status text is not acceptable, or null (null and absent mean "no text"). */

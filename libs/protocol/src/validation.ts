@@ -27,6 +27,28 @@ export function isStorableText(s: string): boolean {
   return !s.includes('\u0000') && isWellFormedText(s);
 }
 
+/** Characters of a command's `command_id` (group, presence and message-update commands), echoed in its answer. */
+export const COMMAND_ID_MAX_LENGTH = 128;
+
+function isCommandId(id: unknown): id is string {
+  return typeof id === 'string' && id.length > 0 && id.length <= COMMAND_ID_MAX_LENGTH && isStorableText(id);
+}
+
+/** Why a command's `command_id` is not acceptable (absent is), or null. */
+export function commandIdProblem(id: unknown): string | null {
+  return id === undefined || isCommandId(id) ? null : `command_id must be a non-empty string of at most ${COMMAND_ID_MAX_LENGTH} characters`;
+}
+
+/** The command_id a body carries, when it is a valid one (to echo it in the answer to a command that fails). */
+export function commandIdOf(body: Buffer | string): string | undefined {
+  try {
+    const id = (JSON.parse(typeof body === 'string' ? body : body.toString('utf8')) as { command_id?: unknown })?.command_id;
+    return isCommandId(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function fail<T>(code: RejectionCode, reason: string, clientMessageId?: string): ParseResult<T> {
   return { ok: false, code, reason, clientMessageId };
 }
