@@ -23,8 +23,11 @@ export function connectionId(name: string): string {
   return createHash('sha256').update(name).digest('base64url').slice(0, 22);
 }
 
+/** The protocols whose connections count for presence: MQTT and MQTT over WebSocket. */
+export const MQTT_KINDS: readonly ConnectionProtocol[] = ['mqtt', 'web-mqtt'];
+
 export function isMqttKind(c: Pick<LiveConnection, 'protocol'>): boolean {
-  return c.protocol === 'mqtt' || c.protocol === 'web-mqtt';
+  return c.protocol !== undefined && MQTT_KINDS.includes(c.protocol);
 }
 
 /** A connection whose identity and kind are both known: the moment rules can be checked. */

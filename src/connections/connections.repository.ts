@@ -35,8 +35,8 @@ export class ConnectionsRepository {
   }
 
   /** The users among `userIds` with at least one connection of these protocols, with how many each. */
-  async countByUser(userIds: string[], protocols: ConnectionProtocol[]): Promise<Map<string, number>> {
-    const rows = await this.model.find({ user_id: { $in: userIds }, protocol: { $in: protocols } }, { user_id: 1 }).lean();
+  async countByUser(userIds: string[], protocols: readonly ConnectionProtocol[]): Promise<Map<string, number>> {
+    const rows = await this.model.find({ user_id: { $in: userIds }, protocol: { $in: [...protocols] } }, { user_id: 1 }).lean();
     const counts = new Map<string, number>();
     for (const r of rows) counts.set(r.user_id, (counts.get(r.user_id) ?? 0) + 1);
     return counts;

@@ -6,7 +6,7 @@ import { BrokerChannels } from '../broker';
 import { within } from '../common/async';
 import { DomainError, ErrorCode } from '../common/errors';
 import { AppConfig } from '../config';
-import type { ConnectionProtocol } from '../connections/connection-event';
+import { MQTT_KINDS } from '../connections/connection-registry';
 import { ConnectionsRepository } from '../connections/connections.repository';
 import { AdminStatusReply, AdminStatusRequest } from './admin-status';
 import { PresenceResponse } from './dto/presence.dto';
@@ -15,7 +15,6 @@ import { PresenceRepository } from './presence.repository';
 
 /** How long an admin's status change waits for the presence leader's answer. */
 const LEADER_ANSWER_MS = 5000;
-const COUNTED_PROTOCOLS: ConnectionProtocol[] = ['mqtt', 'web-mqtt'];
 
 /**
  * Presence for the admin API, on any instance: read from the stored state every instance shares,
@@ -33,7 +32,7 @@ export class PresenceService {
   /** The users' presence as an admin sees it (a set `invisible` included), in the order given, repeats dropped. */
   async query(userIds: string[]): Promise<PresenceResponse[]> {
     const users = [...new Set(userIds)];
-    const [counts, stored] = await Promise.all([this.connections.countByUser(users, COUNTED_PROTOCOLS), this.store.find(users)]);
+    const [counts, stored] = await Promise.all([this.connections.countByUser(users, MQTT_KINDS), this.store.find(users)]);
     return users.map((user) => {
       const n = counts.get(user) ?? 0;
       const p = stored.get(user) ?? {};

@@ -1,19 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { MqttClient } from 'mqtt';
 import type { PresenceNotice, PresenceResult } from '@app/protocol';
-import { AdminApi } from './admin-api';
-import { collectInbox, Inbox, layout, uid, userToken } from './broker';
+import { collectInbox, Inbox, layout, userToken } from './broker';
 import { servers, TEST_STACK } from './test-env';
 
 export const WS_URL = `ws://127.0.0.1:${TEST_STACK.STACK_WS_MQTT_PORT}/ws`;
 
 /** Registers a user through the admin API; returns the id. */
-export async function register(api: AdminApi, name: string): Promise<string> {
-  const id = uid(name);
-  const res = await api.put(`users/${id}`, { display_name: name });
-  if (res.status !== 201) throw new Error(`could not register ${id}: ${res.status}`);
-  return id;
-}
+export { registerUser as register } from './sdk-users';
 
 export interface Device {
   client: MqttClient;

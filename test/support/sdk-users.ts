@@ -2,7 +2,7 @@ import type { ChatClient } from '@app/client';
 import { AdminApi } from './admin-api';
 import { uid } from './broker';
 
-/** For the SDK's e2e specs: registers a user under a unique id made from `name`; returns the id. */
+/** Registers a user under a unique id made from `name`; returns the id. */
 export async function registerUser(api: AdminApi, name: string): Promise<string> {
   const id = uid(name);
   const created = await api.put(`users/${id}`, { display_name: name });
