@@ -1,3 +1,4 @@
+import { utf8Length } from './utf8';
 import { ErrorCode, GroupResultCode, RejectionCode } from './codes';
 import { freeFormProblem } from './free-form';
 import { DeliveredMessage } from './payloads';
@@ -148,7 +149,7 @@ export function groupNameProblem(name: unknown): string | null {
 export function groupAttributesProblem(attributes: unknown): string | null {
   const problem = freeFormProblem(attributes, 'attributes');
   if (problem) return problem;
-  const size = Buffer.byteLength(JSON.stringify(attributes));
+  const size = utf8Length(JSON.stringify(attributes));
   return size > GROUP_LIMITS.attributesBytes ? `attributes are ${size} bytes as JSON; the limit is ${GROUP_LIMITS.attributesBytes}` : null;
 }
 

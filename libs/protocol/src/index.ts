@@ -6,6 +6,7 @@ export * from './codes';
 export * from './payloads';
 export * from './free-form';
 export * from './validation';
+export * from './utf8';
 export * from './message-id';
 export * from './user-grants';
 export * from './presence';

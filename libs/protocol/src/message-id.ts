@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32, as ULID
 let lastTime = -1;
 let lastRandom: number[] = [];
@@ -13,8 +11,9 @@ function encodeTime(ms: number): string {
   return out;
 }
 
+// Web Crypto (global in Node 20 and in browsers): the SDK, which runs in both, makes group ids with it.
 function randomWords(): number[] {
-  return Array.from(randomBytes(16), (b) => b % 32);
+  return Array.from(globalThis.crypto.getRandomValues(new Uint8Array(16)), (b) => b % 32);
 }
 
 /**

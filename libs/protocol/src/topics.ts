@@ -1,3 +1,4 @@
+import { utf8Length } from './utf8';
 import { isMessageId } from './message-life';
 import { isValidGroupId } from './group-id';
 import { isValidUserId } from './user-id';
@@ -152,7 +153,7 @@ export class TopicLayout {
     if (!trimmed || /[+#.*]/.test(trimmed) || /\/\//.test(trimmed)) {
       throw new Error(`invalid path prefix "${pathPrefix}": words separated by single "/", no "+", "#", "*" or "."`);
     }
-    if (Buffer.byteLength(trimmed) + LONGEST_SUFFIX > MAX_ROUTING_KEY_BYTES) {
+    if (utf8Length(trimmed) + LONGEST_SUFFIX > MAX_ROUTING_KEY_BYTES) {
       throw new Error(`path prefix "${pathPrefix}" is too long: topics under it must fit in ${MAX_ROUTING_KEY_BYTES} bytes`);
     }
     this.prefix = trimmed;
@@ -279,7 +280,7 @@ export class TopicLayout {
 
   /** Parses an MQTT topic. Returns null when it is not a well-formed topic of this layout. */
   parse(topic: string): ParsedTopic | null {
-    if (Buffer.byteLength(topic) > MAX_ROUTING_KEY_BYTES) return null;
+    if (utf8Length(topic) > MAX_ROUTING_KEY_BYTES) return null;
     const words = topic.split('/');
     const n = this.prefixWords.length;
     for (let i = 0; i < n; i++) if (words[i] !== this.prefixWords[i]) return null;

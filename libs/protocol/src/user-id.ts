@@ -20,6 +20,11 @@ export function isValidUserId(id: unknown): id is string {
   return typeof id === 'string' && USER_ID_PATTERN.test(id) && !isGroupId(id) && !RESERVED_USER_IDS.has(id);
 }
 
+/** Why a field is not a user id, or null (the wire contract's words, for REST and MQTT alike). */
+export function userIdProblem(value: unknown, field: string): string | null {
+  return isValidUserId(value) ? null : `${field} must be a user id: ${USER_ID_RULE}`;
+}
+
 /** MQTT client ids of a user are `<userId>~<anything>`; the broker token only allows those. */
 export const CLIENT_ID_SEPARATOR = '~';
 

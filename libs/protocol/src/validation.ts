@@ -1,3 +1,4 @@
+import { utf8Length } from './utf8';
 import { RejectionCode } from './codes';
 import { freeFormProblem, isPlainObject, isWellFormedText, RESERVED_ATTRIBUTE_KEYS } from './free-form';
 import { BlockCommand, OutgoingMessage } from './payloads';
@@ -55,7 +56,7 @@ function fail<T>(code: RejectionCode, reason: string, clientMessageId?: string):
 
 /** A body that must be one JSON object of at most `maxBytes`. */
 export function decodeJsonObject(body: Buffer | string, maxBytes: number): ParseResult<Record<string, unknown>> {
-  const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  const size = typeof body === 'string' ? utf8Length(body) : body.length;
   if (size > maxBytes) {
     return fail(RejectionCode.PAYLOAD_TOO_LARGE, `payload is ${size} bytes; the limit is ${maxBytes}`);
   }
@@ -117,7 +118,7 @@ export function parseOutgoing(body: Buffer | string, maxBytes = DEFAULT_MAX_PAYL
   // Measured again as the engine delivers it: re-encoding can grow a body (1e20 is written out in
   // full, an invalid UTF-8 byte becomes U+FFFD), and the broker takes MAX_PAYLOAD_BYTES plus the
   // engine's envelope at most (src/config/message-size.ts).
-  const encoded = Buffer.byteLength(JSON.stringify(value));
+  const encoded = utf8Length(JSON.stringify(value));
   if (encoded > maxBytes) {
     return fail(RejectionCode.PAYLOAD_TOO_LARGE, `payload is ${encoded} bytes as the engine encodes it; the limit is ${maxBytes}`, echoId);
   }
