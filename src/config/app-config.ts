@@ -18,6 +18,8 @@ export class AppConfig {
   readonly logLevel: string;
   /** `bodyLimitBytes`: the admin API's largest request body, as sent and once inflated. */
   readonly http: { host: string; port: number; swagger: boolean; bodyLimitBytes: number };
+  /** POST /v1/dev/sign-in exists (DEV_SIGN_IN; never in production). */
+  readonly devSignIn: boolean;
   readonly broker: {
     host: string;
     port: number;
@@ -29,6 +31,8 @@ export class AppConfig {
     tls?: { caFile?: string; certFile?: string; keyFile?: string };
     managementUrl?: string;
     mqttUrl: string;
+    /** MQTT over WebSocket, for browsers (MQTT_WS_URL). */
+    mqttWsUrl?: string;
   };
   readonly jwt: { audience: string; activeKey: SigningKey; keys: SigningKey[] };
   /** Lifetimes of users' broker tokens, in seconds. */
@@ -96,6 +100,7 @@ export class AppConfig {
     this.nodeEnv = env.NODE_ENV;
     this.logLevel = env.LOG_LEVEL;
     this.http = { host: env.HTTP_HOST, port: env.HTTP_PORT, swagger: env.SWAGGER_ENABLED, bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES };
+    this.devSignIn = env.DEV_SIGN_IN;
     const tlsFiles = { caFile: env.RABBITMQ_TLS_CA_FILE, certFile: env.RABBITMQ_TLS_CERT_FILE, keyFile: env.RABBITMQ_TLS_KEY_FILE };
     const tls = Object.values(tlsFiles).some(Boolean) ? tlsFiles : undefined;
     this.broker = {
@@ -107,6 +112,7 @@ export class AppConfig {
       tls,
       managementUrl: env.RABBITMQ_MANAGEMENT_URL,
       mqttUrl: env.MQTT_URL,
+      mqttWsUrl: env.MQTT_WS_URL,
     };
     const activeKey = { kid: env.JWT_KEY_ID, secret: env.JWT_SECRET };
     const previous = (env.JWT_PREVIOUS_KEYS ?? '')

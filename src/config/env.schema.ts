@@ -97,6 +97,14 @@ export class EnvSchema {
   @Matches(/^(mqtts?|wss?):\/\/[^\s]+$/, { message: 'MQTT_URL must be an mqtt://, mqtts://, ws:// or wss:// URL' })
   MQTT_URL: string = 'mqtt://localhost:1883';
 
+  /**
+   * The MQTT-over-WebSocket URL given to clients with their tokens beside MQTT_URL (browsers, the
+   * web app at /app); the HTTP answers' Content-Security-Policy lets pages of the engine connect to it.
+   */
+  @IsOptional()
+  @Matches(/^wss?:\/\/[^\s'";,]+$/, { message: 'MQTT_WS_URL must be a ws:// or wss:// URL' })
+  MQTT_WS_URL?: string;
+
   @IsString()
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
   JWT_SECRET!: string;
@@ -250,6 +258,14 @@ export class EnvSchema {
   @Transform(toBool)
   @IsBoolean()
   SWAGGER_ENABLED: boolean = true;
+
+  /**
+   * For trying the engine locally: POST /v1/dev/sign-in {userId} registers anyone and hands out
+   * their token, with no credential. Refused at boot with NODE_ENV=production (docs/web-client.md).
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  DEV_SIGN_IN: boolean = false;
 
   /** Refuse messages to users that are not registered (UNKNOWN_RECIPIENT); false where users are not registered. */
   @Transform(toBool)

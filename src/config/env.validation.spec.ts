@@ -125,4 +125,20 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ ...base, NODE_ENV: 'development' })).not.toThrow();
     expect(() => validateEnv({ ...base, ADMIN_JWT_ISSUER: 'ops' })).toThrow(/set ADMIN_JWT_SECRET too/);
   });
+
+  it('turns the development sign-in on only when asked, and never in production', () => {
+    expect(new AppConfig(validateEnv({ ...base })).devSignIn).toBe(false);
+    expect(new AppConfig(validateEnv({ ...base, DEV_SIGN_IN: 'true' })).devSignIn).toBe(true);
+    const production = { ...base, NODE_ENV: 'production', ADMIN_API_KEY: 'k'.repeat(32) };
+    expect(() => validateEnv({ ...production, DEV_SIGN_IN: 'true' })).toThrow(/DEV_SIGN_IN=true is refused with NODE_ENV=production/);
+    expect(() => validateEnv({ ...production, DEV_SIGN_IN: 'false' })).not.toThrow();
+  });
+
+  it('takes a ws:// or wss:// MQTT_WS_URL, nothing else', () => {
+    expect(new AppConfig(validateEnv({ ...base, MQTT_WS_URL: 'ws://127.0.0.1:15675/ws' })).broker.mqttWsUrl).toBe('ws://127.0.0.1:15675/ws');
+    expect(new AppConfig(validateEnv({ ...base })).broker.mqttWsUrl).toBeUndefined();
+    for (const bad of ['mqtt://host:1883', 'http://host/ws', "ws://host/ws'; script-src *", 'ws://a b']) {
+      expect(() => validateEnv({ ...base, MQTT_WS_URL: bad })).toThrow(/MQTT_WS_URL/);
+    }
+  });
 });

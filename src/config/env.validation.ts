@@ -85,6 +85,9 @@ function crossChecks(env: EnvSchema): string[] {
       `DEAD_LETTER_MAX_BYTES (${env.DEAD_LETTER_MAX_BYTES}) must hold at least one message of the largest size the broker takes (${largest} bytes: MAX_PAYLOAD_BYTES plus the engine's envelope)`,
     );
   }
+  if (env.NODE_ENV === 'production' && env.DEV_SIGN_IN) {
+    problems.push('DEV_SIGN_IN=true is refused with NODE_ENV=production: the development sign-in gives anyone a token for any user (docs/web-client.md)');
+  }
   if (env.NODE_ENV === 'production' && !env.ADMIN_API_KEY && !env.ADMIN_JWT_SECRET) {
     problems.push('ADMIN_API_KEY or ADMIN_JWT_SECRET (not set): in production the admin API needs a credential (docs/tokens.md)');
   }

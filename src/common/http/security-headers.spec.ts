@@ -30,7 +30,7 @@ describe('useSecurityHeaders', () => {
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({ controllers: [PingController] }).compile();
     app = moduleRef.createNestApplication<NestExpressApplication>({ logger: false, forceCloseConnections: true });
-    useSecurityHeaders(app);
+    useSecurityHeaders(app, ['ws://127.0.0.1:15675/ws']);
     SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, new DocumentBuilder().build()));
     await app.listen(0, '127.0.0.1');
     base = await app.getUrl();
@@ -47,6 +47,11 @@ describe('useSecurityHeaders', () => {
     const csp = policy(res.headers.get('content-security-policy'));
     expect(csp.get('default-src')).toEqual(["'self'"]);
     expect(csp.has('upgrade-insecure-requests')).toBe(false);
+  });
+
+  it("lets pages connect to the engine and to the broker's WebSocket origin only", async () => {
+    const csp = policy((await fetch(`${base}/ping`)).headers.get('content-security-policy'));
+    expect(csp.get('connect-src')).toEqual(["'self'", 'ws://127.0.0.1:15675']);
   });
 
   it('lets the Swagger UI load: every script it needs is a same-origin file the policy allows', async () => {

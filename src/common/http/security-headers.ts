@@ -6,13 +6,17 @@ import helmet from 'helmet';
  * - no `upgrade-insecure-requests`: the engine speaks plain HTTP (TLS, if any, ends at a proxy),
  *   so a browser told to upgrade would fetch the Swagger UI's scripts from an https:// that is not
  *   there. The UI itself fits the default policy: its scripts are files served from /docs, its
- *   inline <style> is allowed by style-src.
+ *   inline <style> is allowed by style-src. So does the web app at /app (scripts are files).
+ * - `connect-src`: the engine itself, plus `connectTo` (the origins of the broker's MQTT over
+ *   WebSocket, MQTT_WS_URL), so the web app's own scripts may open the broker's WebSocket, and
+ *   nothing else.
  * - no `strict-transport-security`: the same reason; HSTS is for whoever terminates TLS.
  */
-export function useSecurityHeaders(app: INestApplication): void {
+export function useSecurityHeaders(app: INestApplication, connectTo: string[] = []): void {
+  const origins = connectTo.map((url) => new URL(url).origin);
   app.use(
     helmet({
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, connectSrc: ["'self'", ...origins] } },
       strictTransportSecurity: false,
     }),
   );
