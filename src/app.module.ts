@@ -10,6 +10,7 @@ import { AppConfig, ConfigModule } from './config';
 import { ConnectionsModule } from './connections';
 import { DatabaseModule } from './database';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
+import { DevSignInModule } from './dev-sign-in/dev-sign-in.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { MessageEditsModule } from './message-edits/message-edits.module';
@@ -47,6 +48,8 @@ export class AppModule {
         PresenceModule,
         TokensModule,
         DeadLettersModule,
+        // Not mounted at all unless asked for: without it POST /v1/dev/sign-in is a 404.
+        ...(config.devSignIn ? [DevSignInModule] : []),
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpExceptionFilter },

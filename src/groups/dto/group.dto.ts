@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
-import { GROUP_ID_PATTERN, groupAttributesProblem, groupNameProblem, isValidUserId, memberListProblem, USER_ID_RULE } from '@app/protocol';
+import { GROUP_ID_PATTERN, groupAttributesProblem, groupNameProblem, memberListProblem, userIdProblem } from '@app/protocol';
 import { Satisfies } from '../../common/validation';
 import { PageQueryDto } from '../../common/pagination';
 import { HistoryQueryDto } from '../../messages/dto/history-query.dto';
@@ -8,7 +8,6 @@ import { HistoryQueryDto } from '../../messages/dto/history-query.dto';
 /** The schema's ceiling; GROUP_MAX_MEMBERS (lower) is enforced with GROUP_FULL. */
 const MEMBER_LIST_CEILING = 100_000;
 const members = (v: unknown) => memberListProblem(v, MEMBER_LIST_CEILING);
-const userId = (v: unknown, field: string) => (isValidUserId(v) ? null : `${field} must be a user id: ${USER_ID_RULE}`);
 const membersOrEmpty = (v: unknown) => (Array.isArray(v) && v.length === 0 ? null : members(v));
 
 export class CreateGroupDto {
@@ -21,7 +20,7 @@ export class CreateGroupDto {
   name!: string;
 
   /** The user who owns the group. */
-  @Satisfies(userId)
+  @Satisfies(userIdProblem)
   owner!: string;
 
   /** Free-form JSON object, at most 8 KiB. */
@@ -65,7 +64,7 @@ export class MemberRoleDto {
 
 export class TransferOwnershipDto {
   /** The member who becomes the owner (the old owner becomes an admin). */
-  @Satisfies(userId)
+  @Satisfies(userIdProblem)
   member_id!: string;
 }
 
@@ -73,7 +72,7 @@ export class ListGroupsQueryDto extends PageQueryDto {
   /** Only the groups this user is a member of. */
   @ApiPropertyOptional()
   @IsOptional()
-  @Satisfies(userId)
+  @Satisfies(userIdProblem)
   member?: string;
 }
 
@@ -81,6 +80,6 @@ export class GroupHistoryQueryDto extends HistoryQueryDto {
   /** A member's view: with GROUP_HISTORY_FOR_NEW_MEMBERS=since_join, from when they joined. */
   @ApiPropertyOptional()
   @IsOptional()
-  @Satisfies(userId)
+  @Satisfies(userIdProblem)
   member?: string;
 }
