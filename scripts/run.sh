@@ -30,6 +30,8 @@ if [ -z "${RABBITMQ_HOST:-}" ]; then
   export RABBITMQ_TLS_KEY_FILE=$STACK_DIR/rabbitmq/tls/engine.key
   export RABBITMQ_MANAGEMENT_URL=${RABBITMQ_MANAGEMENT_URL:-http://127.0.0.1:$STACK_MGMT_PORT}
   export MQTT_URL=${MQTT_URL:-mqtt://127.0.0.1:$STACK_MQTT_PORT}
+  # Browsers (the web app at /app) speak MQTT over WebSocket.
+  export MQTT_WS_URL=${MQTT_WS_URL:-ws://127.0.0.1:$STACK_WS_MQTT_PORT/ws}
 else
   log "using the broker at $RABBITMQ_HOST:${RABBITMQ_PORT:-5672}"
 fi
@@ -43,4 +45,9 @@ fi
 build_app
 log "starting the engine on http://${HTTP_HOST:-127.0.0.1}:${HTTP_PORT:-3000} (Swagger UI at /docs)"
 log "admin API: send 'Authorization: Bearer <ADMIN_API_KEY>'; the key is in $ROOT/.env"
+if [ "${DEV_SIGN_IN:-false}" = true ]; then
+  log "web chat client: open http://${HTTP_HOST:-127.0.0.1}:${HTTP_PORT:-3000}/app and sign in as any user id (DEV_SIGN_IN=true in .env)"
+else
+  log "web chat client at http://${HTTP_HOST:-127.0.0.1}:${HTTP_PORT:-3000}/app (its sign-in needs DEV_SIGN_IN=true: docs/web-client.md)"
+fi
 exec node dist/src/main.js

@@ -9,6 +9,7 @@ import { AppModule } from './app.module';
 import { answerClientErrors, useJsonBody, useSecurityHeaders } from './common/http';
 import { checkEngineConfig, ConfigError, loadConfig } from './config';
 import { setupSwagger } from './swagger';
+import { serveWebApp } from './web-app/web-app';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -29,7 +30,8 @@ async function bootstrap(): Promise<void> {
     abortOnError: false,
     bodyParser: false,
   });
-  useSecurityHeaders(app);
+  useSecurityHeaders(app, config.broker.mqttWsUrl ? [config.broker.mqttWsUrl] : []);
+  serveWebApp(app);
   useJsonBody(app, config.http.bodyLimitBytes);
   answerClientErrors(app.getHttpServer());
   app.useLogger(app.get(PinoLogger));

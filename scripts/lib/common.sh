@@ -26,14 +26,16 @@ load_dotenv() {
 random_secret() { head -c 36 /dev/urandom | base64 | tr '+/' '-_' | tr -d '\n'; }
 
 # ensure_secrets ENV_FILE EXAMPLE: creates ENV_FILE from EXAMPLE with a fresh JWT_SECRET and
-# ADMIN_API_KEY (mode 600), or adds an ADMIN_API_KEY to an existing one that has no admin credential
+# ADMIN_API_KEY (mode 600) and DEV_SIGN_IN=true, or adds an ADMIN_API_KEY to an existing one that has no admin credential
 # (one made before the admin API needed one). Names the file, never prints a value.
 ensure_secrets() {
   local file=$1 example=$2
   if [ ! -f "$file" ]; then
+    # DEV_SIGN_IN=true: the web app at /app signs anyone in on a development machine (docs/web-client.md).
     (umask 077; sed -e "s|^JWT_SECRET=.*|JWT_SECRET=$(random_secret)|" \
-      -e "s|^ADMIN_API_KEY=.*|ADMIN_API_KEY=$(random_secret)|" "$example" >"$file")
-    log "created $file with a fresh JWT_SECRET and ADMIN_API_KEY (edit it to change settings)"
+      -e "s|^ADMIN_API_KEY=.*|ADMIN_API_KEY=$(random_secret)|" \
+      -e "s|^DEV_SIGN_IN=.*|DEV_SIGN_IN=true|" "$example" >"$file")
+    log "created $file with a fresh JWT_SECRET and ADMIN_API_KEY, and the development sign-in on (edit it to change settings)"
   elif ! grep -Eq '^(ADMIN_API_KEY|ADMIN_JWT_SECRET)=[^[:space:]]' "$file"; then
     sed -i '/^ADMIN_API_KEY=[[:space:]]*$/d' "$file"
     printf '\n# Added by npm start: the admin API key (Authorization: Bearer <key> on /admin/v1).\nADMIN_API_KEY=%s\n' \

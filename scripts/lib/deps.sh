@@ -19,9 +19,10 @@ ensure_node_modules() {
   fi
 }
 
+# The engine (nest build) and the web app (vite build): package.json's build script.
 build_app() {
-  log "building the engine"
-  (cd "$ROOT" && npx --no-install nest build) || die "build failed"
+  log "building the engine and the web app"
+  (cd "$ROOT" && npm run --silent build) || die "build failed"
 }
 
 # The compose check of docker/docker.spec.ts needs `docker compose` wherever a docker client is.

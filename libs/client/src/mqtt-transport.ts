@@ -1,4 +1,4 @@
-import mqtt, { ErrorWithReasonCode, MqttClient } from 'mqtt';
+import mqtt, { MqttClient } from 'mqtt';
 import { Qos, Transport, TransportEvents, TransportFactory, TransportOptions } from './transport';
 import { TypedEmitter } from './typed-emitter';
 
@@ -12,6 +12,15 @@ import { TypedEmitter } from './typed-emitter';
 function disableNagle(stream: unknown): void {
   const socket = stream as { setNoDelay?: unknown } | null;
   if (typeof socket?.setNoDelay === 'function') (socket as { setNoDelay(noDelay: boolean): void }).setNoDelay(true);
+}
+
+/**
+ * A refused CONNACK's return code: mqtt.js's ErrorWithReasonCode carries it as a number `code`
+ * (socket errors carry a string one). Read by shape: mqtt.js's browser build does not export the class.
+ */
+function reasonCode(err: Error): number | undefined {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
 }
 
 /**
@@ -42,7 +51,7 @@ class MqttJsTransport extends TypedEmitter<TransportEvents> implements Transport
       this.emit('connect');
     });
     this.client.on('close', () => this.emit('close'));
-    this.client.on('error', (err) => this.emit('error', err, err instanceof ErrorWithReasonCode ? err.code : undefined));
+    this.client.on('error', (err) => this.emit('error', err, reasonCode(err)));
     this.client.on('message', (topic, payload) => this.emit('message', topic, payload));
   }
 
