@@ -329,7 +329,7 @@ export class ChatApp {
         {},
         h('b', {}, 'messaging-engine'),
         h('span', { 'data-testid': 'me' }, this.chat.userId),
-        h('span', { class: 'connection', 'data-testid': 'connection' }, this.chat.state),
+        h('span', { class: 'connection', 'data-testid': 'connection', 'data-state': this.chat.state }, this.chat.state),
         h('button', { onclick: () => this.signOut() }, 'Sign out'),
       ),
       h('aside', {}, newChat, newGroup, h('ul', { class: 'conversations', 'data-testid': 'conversations' })),

@@ -52,6 +52,8 @@ describe('useSecurityHeaders', () => {
   it("lets pages connect to the engine and to the broker's WebSocket origin only", async () => {
     const csp = policy((await fetch(`${base}/ping`)).headers.get('content-security-policy'));
     expect(csp.get('connect-src')).toEqual(["'self'", 'ws://127.0.0.1:15675']);
+    expect(csp.get('worker-src')).toEqual(["'self'", 'blob:']); // mqtt.js's timer worker
+    expect(csp.get('script-src')).toEqual(["'self'"]);
   });
 
   it('lets the Swagger UI load: every script it needs is a same-origin file the policy allows', async () => {

@@ -10,13 +10,16 @@ import helmet from 'helmet';
  * - `connect-src`: the engine itself, plus `connectTo` (the origins of the broker's MQTT over
  *   WebSocket, MQTT_WS_URL), so the web app's own scripts may open the broker's WebSocket, and
  *   nothing else.
+ * - `worker-src 'self' blob:`: mqtt.js in a browser runs its keepalive timers in a worker made from
+ *   a blob (timers of a background tab are throttled to one a minute, a worker's are not). Only a
+ *   script the policy already let run can make such a blob.
  * - no `strict-transport-security`: the same reason; HSTS is for whoever terminates TLS.
  */
 export function useSecurityHeaders(app: INestApplication, connectTo: string[] = []): void {
   const origins = connectTo.map((url) => new URL(url).origin);
   app.use(
     helmet({
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, connectSrc: ["'self'", ...origins] } },
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, connectSrc: ["'self'", ...origins], workerSrc: ["'self'", 'blob:'] } },
       strictTransportSecurity: false,
     }),
   );
