@@ -54,8 +54,8 @@ rabbit_ensure_installed() {
   if [ ! -e $policy ]; then
     printf '#!/bin/sh\nexit 101\n' | $sudo tee $policy >/dev/null && $sudo chmod +x $policy && added=1
   fi
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq rabbitmq-server >/dev/null
-  local rc=$?
+  local rc=0
+  apt_install rabbitmq-server || rc=$?
   [ -n "$added" ] && $sudo rm -f $policy
   [ $rc = 0 ] && [ -x "$RABBIT_LIB/rabbitmq-server" ] || die "could not install rabbitmq-server (apt-get exit $rc)"
 }
