@@ -51,6 +51,15 @@ export class EnvSchema {
   @Max(16 * 1024 * 1024)
   HTTP_BODY_LIMIT_BYTES: number = 256 * 1024;
 
+  /**
+   * Browser origins (comma-separated, e.g. `https://chat.example.com,http://localhost:5173`) allowed
+   * to call the user API (/v1/...) from a page (CORS); empty: none (the default). Never the admin API.
+   */
+  @Matches(/^$|^https?:\/\/[^\s,/]+(,https?:\/\/[^\s,/]+)*$/, {
+    message: 'CORS_ORIGINS must be empty or origins like https://app.example.com, comma-separated, without a path or spaces',
+  })
+  CORS_ORIGINS: string = '';
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
 
