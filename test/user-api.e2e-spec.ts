@@ -4,6 +4,7 @@
 // rules; token refresh; CORS on and off; the per-user rate limit; hostile input.
 import jwt from 'jsonwebtoken';
 import { MqttClient } from 'mqtt';
+import { refreshTokenFrom } from '@app/client';
 import { userGrants } from '@app/protocol';
 import { AdminApi, adminApi, ApiReply } from './support/admin-api';
 import { layout, mqttConnect, signToken, uid, userToken } from './support/broker';
@@ -199,6 +200,14 @@ describe('user API', () => {
       return r.status === 401 && r;
     }, 5000, 'refresh refused');
     expect(refused.body.code).toBe('USER_DISABLED');
+  });
+
+  it("refreshes through the SDK's refreshTokenFrom, twice in a row, each fresh token working", async () => {
+    const getToken = refreshTokenFrom(engine.url, userToken(b));
+    const first = await getToken();
+    const second = await getToken();
+    expect(getToken.expiresAt).toBeGreaterThan(Date.now());
+    for (const token of [first, second]) expect((await meApi(engine.url, token).get('')).body.user_id).toBe(b);
   });
 
   it('pages a conversation both ways and around a message, with receipts', async () => {
