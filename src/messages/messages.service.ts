@@ -60,8 +60,8 @@ export class MessagesService {
   }
 
   /**
-   * The page centred on a message of the conversation: up to (limit - 1) / 2 older messages, it,
-   * and newer ones for the rest, in `order`. `next_cursor` goes on in `order`, `prev_cursor` the
+   * The page centred on a message of the conversation: (limit - 1) / 2 older messages, it, and
+   * newer ones for the rest (fewer on a side that has fewer, more on the other), in `order`. `next_cursor` goes on in `order`, `prev_cursor` the
    * other way (passed as `cursor` with the opposite order): a cursor is a position, not a direction.
    * MESSAGE_NOT_FOUND when the message is not one of this conversation that the reader may see.
    */
@@ -72,16 +72,18 @@ export class MessagesService {
     if (!target || target.pair !== pair || (floor !== undefined && target._id <= floor)) {
       throw new DomainError(ErrorCode.MESSAGE_NOT_FOUND, `message ${around} is not in this conversation`);
     }
-    const olderWanted = Math.floor((limit - 1) / 2);
-    const newerWanted = limit - 1 - olderWanted;
-    // One row more than wanted each way tells whether a page follows on that side.
+    // Up to a page each way (one row more tells whether a page follows on that side); a side that
+    // has fewer leaves its share to the other, so a page is short only when the whole conversation is.
     const [older, newer] = await Promise.all([
-      this.repository.history({ appId, pair, order: 'desc', before: around, after: floor, limit: olderWanted + 1 }),
-      this.repository.history({ appId, pair, order: 'asc', after: around, limit: newerWanted + 1 }),
+      this.repository.history({ appId, pair, order: 'desc', before: around, after: floor, limit }),
+      this.repository.history({ appId, pair, order: 'asc', after: around, limit }),
     ]);
-    const rows = [...older.slice(0, olderWanted).reverse(), target, ...newer.slice(0, newerWanted)];
-    const toOlder = older.length > olderWanted ? encodeCursor({ id: rows[0]._id }) : null;
-    const toNewer = newer.length > newerWanted ? encodeCursor({ id: rows[rows.length - 1]._id }) : null;
+    const others = limit - 1;
+    const olderCount = Math.min(older.length, Math.max(Math.floor(others / 2), others - newer.length));
+    const newerCount = Math.min(newer.length, others - olderCount);
+    const rows = [...older.slice(0, olderCount).reverse(), target, ...newer.slice(0, newerCount)];
+    const toOlder = older.length > olderCount ? encodeCursor({ id: rows[0]._id }) : null;
+    const toNewer = newer.length > newerCount ? encodeCursor({ id: rows[rows.length - 1]._id }) : null;
     const items = rows.map(toHistoryItem);
     return order === 'asc' ? { items, next_cursor: toNewer, prev_cursor: toOlder } : { items: items.reverse(), next_cursor: toOlder, prev_cursor: toNewer };
   }

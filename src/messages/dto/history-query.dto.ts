@@ -13,8 +13,9 @@ export class HistoryQueryDto extends PageQueryDto {
   order: 'asc' | 'desc' = 'asc';
 
   /**
-   * A message id: the page centred on that message (it, up to (limit - 1) / 2 older ones and newer
-   * ones for the rest, in `order`), with `prev_cursor` to page the other way. Not with `cursor`.
+   * A message id: the page centred on that message (it, (limit - 1) / 2 older ones and newer ones
+   * for the rest, the other side filling in near an end, in `order`), with `prev_cursor` to page the
+   * other way (as `cursor`, with the opposite `order`). Not with `cursor`.
    */
   @IsOptional()
   @Satisfies((v) => (isMessageId(v) ? null : 'around must be a message id (26 characters of Crockford base32)'))
