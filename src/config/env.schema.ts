@@ -42,7 +42,7 @@ export class EnvSchema {
   HTTP_PORT: number = 3000;
 
   /**
-   * Largest admin API request body, in bytes, as sent and once inflated (gzip, deflate, br): a
+   * Largest admin or user API request body, in bytes, as sent and once inflated (gzip, deflate, br): a
    * larger one answers 413 PAYLOAD_TOO_LARGE before it is parsed.
    */
   @Type(() => Number)
