@@ -157,7 +157,7 @@ export class EnvSchema {
   @Matches(/^\S{1,200}$/)
   ADMIN_JWT_ISSUER?: string;
 
-  /** Admin API requests per client address per minute (fixed window); 0: no limit. */
+  /** Admin API requests per client address per minute, and user API requests per user (fixed window); 0: no limit. */
   @Type(() => Number)
   @IsInt()
   @Min(0)
