@@ -234,6 +234,14 @@ describe('user API', () => {
     expect([both.status, both.body.code]).toEqual([400, 'VALIDATION_FAILED']);
     const elsewhere = await asA.get(`/conversations/${b}/messages?around=${direct[3].id}`);
     expect([elsewhere.status, elsewhere.body.code]).toEqual([404, 'MESSAGE_NOT_FOUND']);
+
+    // A group's timeline pages around a message too, for its members.
+    const latest = (await asC.get(`/conversations/${groupId}/messages?order=desc&limit=1`)).body.items[0];
+    const inGroup = await asC.get(`/conversations/${groupId}/messages?limit=5&around=${latest.message_id}`);
+    expect(inGroup.status).toBe(200);
+    expect(inGroup.body.items.map((m: { message_id: string }) => m.message_id)).toContain(latest.message_id);
+    expect(inGroup.body.next_cursor).toBeNull();
+    expect((await asA.get(`/conversations/${groupId}/messages?around=${direct[0].id}`)).body.code).toBe('MESSAGE_NOT_FOUND');
   });
 
   it('lists my conversations with the archived filter', async () => {
@@ -321,14 +329,17 @@ describe('user API', () => {
       ['DELETE', `/conversations/${groupId}/archive`],
       ['PUT', `/conversations/${c}/archive`],
       ['GET', `/groups?member=${a}`],
+      ['POST', '/groups', { name: 'b-group', members: [a] }],
       ['GET', `/groups/${groupId}`],
       ['PATCH', `/groups/${groupId}`, { name: 'taken over' }],
       ['POST', `/groups/${groupId}/members`, { members: [b] }],
       ['DELETE', `/groups/${groupId}/members/${c}`],
       ['DELETE', `/groups/${groupId}/members/${b}`],
       ['GET', `/blocks?user_id=${a}`],
+      ['PUT', `/blocks/${a}`],
       ['DELETE', `/blocks/${a}`],
       ['GET', `/presence?user_id=${a}`],
+      ['PUT', `/presence?user_id=${a}`, { status: 'away' }],
       ['POST', '/presence/query', { users: [a, c] }],
       ['GET', `/connections?user_id=${a}`],
       ['DELETE', `/connections/${encodeURIComponent(conn.id)}`],
@@ -346,7 +357,8 @@ describe('user API', () => {
     expect((await asA.get('/connections')).body.connections.map((x: { id: string }) => x.id)).toContain(conn.id);
     expect((await asA.get(`/conversations/${c}/messages`)).body.items).toHaveLength(7);
     // B's own views hold nothing of A's either.
-    expect((await asB.get('/conversations')).body.items).toEqual([]);
+    const bPeers = (await asB.get('/conversations')).body.items.map((x: { peer: string }) => x.peer);
+    for (const peer of [a, c, groupId]) expect(bPeers).not.toContain(peer);
     expect((await asB.delete(`/connections/${encodeURIComponent(conn.id)}`)).body.code).toBe('NOT_FOUND');
   });
 
