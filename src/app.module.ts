@@ -12,6 +12,7 @@ import { DatabaseModule } from './database';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { DevSignInModule } from './dev-sign-in/dev-sign-in.module';
 import { HealthModule } from './health/health.module';
+import { MeModule } from './me/me.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { MessageEditsModule } from './message-edits/message-edits.module';
 import { PipelineModule } from './pipeline/pipeline.module';
@@ -48,6 +49,7 @@ export class AppModule {
         PresenceModule,
         TokensModule,
         DeadLettersModule,
+        MeModule,
         // Not mounted at all unless asked for: without it POST /v1/dev/sign-in is a 404.
         ...(config.devSignIn ? [DevSignInModule] : []),
       ],

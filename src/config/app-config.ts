@@ -17,7 +17,14 @@ export class AppConfig {
   readonly nodeEnv: string;
   readonly logLevel: string;
   /** `bodyLimitBytes`: the admin API's largest request body, as sent and once inflated. */
-  readonly http: { host: string; port: number; swagger: boolean; bodyLimitBytes: number };
+  readonly http: {
+    host: string;
+    port: number;
+    swagger: boolean;
+    bodyLimitBytes: number;
+    /** Origins allowed to call the user API from a browser (CORS); empty: CORS off. */
+    corsOrigins: string[];
+  };
   /** POST /v1/dev/sign-in exists (DEV_SIGN_IN; never in production). */
   readonly devSignIn: boolean;
   readonly broker: {
@@ -99,7 +106,13 @@ export class AppConfig {
     this.appId = env.APP_ID;
     this.nodeEnv = env.NODE_ENV;
     this.logLevel = env.LOG_LEVEL;
-    this.http = { host: env.HTTP_HOST, port: env.HTTP_PORT, swagger: env.SWAGGER_ENABLED, bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES };
+    this.http = {
+      host: env.HTTP_HOST,
+      port: env.HTTP_PORT,
+      swagger: env.SWAGGER_ENABLED,
+      bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES,
+      corsOrigins: env.CORS_ORIGINS.split(',').filter(Boolean),
+    };
     this.devSignIn = env.DEV_SIGN_IN;
     const tlsFiles = { caFile: env.RABBITMQ_TLS_CA_FILE, certFile: env.RABBITMQ_TLS_CERT_FILE, keyFile: env.RABBITMQ_TLS_KEY_FILE };
     const tls = Object.values(tlsFiles).some(Boolean) ? tlsFiles : undefined;
