@@ -242,6 +242,8 @@ export class ChatApp {
     conversation.lines.push(line);
     this.render();
     this.scrollToEnd();
+    // A message ends the typing; the next key press says "typing" again at once.
+    this.chat.typing(conversation.peer, 'paused');
     try {
       await this.chat.send(conversation.peer, text, { clientMessageId: clientId });
     } catch (err) {
