@@ -1,10 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import jwt from 'jsonwebtoken';
 import { adminApi } from './support/admin-api';
 import { mqttConnectWithToken, uid } from './support/broker';
 import { closeTestDb } from './support/database';
 import { EngineProcess, spawnEngine, startEngine } from './support/engine';
-import { TEST_STACK } from './support/test-env';
+import { ROOT, TEST_STACK } from './support/test-env';
 
 const WS_URL = `ws://127.0.0.1:${TEST_STACK.STACK_WS_MQTT_PORT}/ws`;
 
@@ -127,5 +131,17 @@ describe('development sign-in off', () => {
     const engine = await spawnEngine('dev-sign-in-prod', { NODE_ENV: 'production', DEV_SIGN_IN: 'true' });
     expect(await engine.exited).toBe(1);
     expect(readFileSync(engine.logFile, 'utf8')).toMatch(/DEV_SIGN_IN=true is refused with NODE_ENV=production/);
+  });
+
+  it("is on in the .env that npm start creates, under a comment saying what it is; off in .env.example", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dev-env-'));
+    try {
+      await promisify(execFile)('bash', ['-c', 'source scripts/lib/common.sh && ensure_secrets "$1" .env.example', '_', `${dir}/.env`], { cwd: ROOT });
+      const created = readFileSync(`${dir}/.env`, 'utf8');
+      expect(created).toMatch(/^# Development sign-in: .*\n(#.*\n)*DEV_SIGN_IN=true$/m);
+      expect(readFileSync(join(ROOT, '.env.example'), 'utf8')).toMatch(/^DEV_SIGN_IN=false$/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

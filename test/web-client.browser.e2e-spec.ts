@@ -36,7 +36,7 @@ import { servers, TEST_ADMIN_API_KEY, TEST_STACK } from './support/test-env';
       TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS),
     });
     chromium = await launchChromium();
-  });
+  }, 900_000); // a fresh machine installs Chromium first (scripts/chromium.sh)
 
   afterAll(async () => {
     for (const [user, page] of Object.entries(pages)) await screenshot(page, `last-${user}`).catch(() => undefined);
@@ -212,7 +212,7 @@ import { servers, TEST_ADMIN_API_KEY, TEST_STACK } from './support/test-env';
     await line(b, 'back after the restart').waitFor({ timeout: 30_000 });
     await line(a, 'back after the restart').locator('[data-tick=read]').waitFor();
     await screenshot(a, 'reconnected');
-  });
+  }, 300_000);
 
   it('no page threw, and the Content-Security-Policy refused nothing', () => {
     expect(problems).toEqual([]);

@@ -42,6 +42,7 @@ export async function launchChromium(): Promise<TestBrowser> {
     args: [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, '--remote-debugging-pipe', 'about:blank'],
     timeout: 60_000,
   });
+  rmSync(SCREENSHOTS, { recursive: true, force: true });
   mkdirSync(SCREENSHOTS, { recursive: true });
   return {
     browser,

@@ -286,10 +286,15 @@ export class ChatApp {
     });
   }
 
+  private errorTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Shown until clicked, or for ten seconds. */
   private error(text: string): void {
     const box = $(this.root, '[data-testid=error]');
     box.textContent = text;
     box.hidden = false;
+    clearTimeout(this.errorTimer);
+    this.errorTimer = setTimeout(() => (box.hidden = true), 10_000);
   }
 
   // --- rendering -----------------------------------------------------------------------------
@@ -312,7 +317,7 @@ export class ChatApp {
     });
     const composer = h('form', { class: 'composer', 'data-testid': 'composer' }, h('input', { name: 'text', placeholder: 'Write a message', autocomplete: 'off' }), h('button', {}, 'Send'));
     const input = $<HTMLInputElement>(composer, 'input');
-    input.addEventListener('input', () => this.open && this.chat.typing(this.open.peer));
+    input.addEventListener('input', () => this.open && this.chat.typing(this.open.peer, input.value ? 'typing' : 'paused'));
     input.addEventListener('blur', () => this.open && this.chat.typing(this.open.peer, 'paused'));
     composer.addEventListener('submit', (e) => {
       e.preventDefault();
