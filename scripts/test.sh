@@ -19,8 +19,9 @@ rm -rf "$results" && mkdir -p "$results"
 rc=0
 if [ "$suites" != e2e ]; then
   ensure_compose
-  log "type check"
+  log "type check (the engine, then the web client)"
   npx --no-install tsc --noEmit -p tsconfig.json || rc=1
+  npx --no-install tsc --noEmit -p web/tsconfig.json || rc=1
   log "unit tests"
   npx --no-install jest --config jest.config.js --json --outputFile="$results/unit.json" "$@" || rc=1
 fi
