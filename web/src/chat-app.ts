@@ -375,7 +375,7 @@ export class ChatApp {
     main.hidden = !this.open;
     if (!this.open) return;
     const { peer, lines } = this.open;
-    $(this.root, '[data-testid=peer-bar]').replaceChildren(this.dot(peer) ?? '', h('b', {}, this.title(peer)), ...this.peerActions(peer));
+    this.renderPeerBar(peer);
     const box = $(this.root, '[data-testid=messages]');
     const atEnd = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
     box.replaceChildren(
@@ -395,21 +395,36 @@ export class ChatApp {
     $(this.root, '[data-testid=typing]').textContent = typing.length ? `${typing.join(', ')} ${typing.length > 1 ? 'are' : 'is'} typing…` : '';
   }
 
-  private peerActions(peer: string): HTMLElement[] {
-    if (!isValidGroupId(peer)) {
-      const blocking = this.blocked.has(peer);
-      return [h('button', { 'data-testid': 'block', onclick: () => void this.toggleBlock(peer) }, blocking ? 'Unblock' : 'Block')];
+  /**
+   * The open conversation's bar. Its forms are made once per conversation and only their labels
+   * updated after, so that what is typed in them survives the events that re-render the page.
+   */
+  private renderPeerBar(peer: string): void {
+    const bar = $(this.root, '[data-testid=peer-bar]');
+    if (bar.dataset.peer !== peer) {
+      bar.dataset.peer = peer;
+      bar.replaceChildren(h('span', { class: 'presence-slot' }), h('b', {}), ...this.peerActions(peer));
     }
+    $(bar, '.presence-slot').replaceChildren(this.dot(peer) ?? '');
+    $(bar, 'b').textContent = this.title(peer);
     const group = this.groups.get(peer);
-    const members = h('small', { class: 'members', 'data-testid': 'members' }, group?.members?.map((m) => m.user_id).join(', ') ?? `${group?.member_count ?? '?'} members`);
+    const members = bar.querySelector('[data-testid=members]');
+    if (members) members.textContent = group?.members?.map((m) => m.user_id).join(', ') ?? `${group?.member_count ?? '?'} members`;
+    const block = bar.querySelector('[data-testid=block]');
+    if (block) block.textContent = this.blocked.has(peer) ? 'Unblock' : 'Block';
+  }
+
+  private peerActions(peer: string): HTMLElement[] {
+    if (!isValidGroupId(peer)) return [h('button', { 'data-testid': 'block', onclick: () => void this.toggleBlock(peer) })];
     const add = h('form', { class: 'inline', 'data-testid': 'add-member' }, h('input', { name: 'member', placeholder: 'add member', required: true }), h('button', {}, 'Add'));
     add.addEventListener('submit', (e) => {
       e.preventDefault();
       const member = String(new FormData(add).get('member')).trim();
-      void this.act(`could not add ${member}`, () => this.chat.addMembers(peer, [member]));
+      add.reset();
+      void this.act(`could not add ${member}`, async () => this.groupUpdated(await this.chat.addMembers(peer, [member])));
     });
     const leave = h('button', { 'data-testid': 'leave', onclick: () => void this.act('could not leave the group', async () => (await this.chat.leaveGroup(peer), this.forget(peer))) }, 'Leave');
-    return [members, add, leave];
+    return [h('small', { class: 'members', 'data-testid': 'members' }), add, leave];
   }
 
   /** Watch the presence of everyone I talk with directly (the engine sends each one's state, then changes). */
