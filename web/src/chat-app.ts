@@ -139,7 +139,10 @@ export class ChatApp {
   }
 
   private groupEvent(m: GroupSystemMessage): void {
-    if (this.open?.peer === m.recipient) this.open.lines.push({ id: m.message_id, sender: m.sender, text: describeEvent(m), timestamp: m.timestamp, system: true });
+    if (this.open?.peer === m.recipient) {
+      this.open.lines.push({ id: m.message_id, sender: m.sender, text: describeEvent(m), timestamp: m.timestamp, system: true });
+      void this.chat.markRead(m.recipient, m.message_id).catch(() => undefined);
+    }
     if (!this.summaries.has(m.recipient)) this.summaries.set(m.recipient, { peer: m.recipient, text: describeEvent(m), at: m.timestamp, lastId: m.message_id, unread: 0 });
     this.render();
   }
