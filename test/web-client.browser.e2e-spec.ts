@@ -1,5 +1,7 @@
 import { BrowserContext, Page } from 'playwright-core';
+import { adminApi } from './support/admin-api';
 import { uid } from './support/broker';
+import { eventually } from './support/database';
 import { launchChromium, screenshot, TestBrowser } from './support/browser';
 import { closeTestDb } from './support/database';
 import { EngineProcess, startEngine, waitForStatus } from './support/engine';
@@ -174,6 +176,29 @@ import { servers, TEST_ADMIN_API_KEY, TEST_STACK } from './support/test-env';
     await screenshot(a, 'group-member-left');
   });
 
+  it('loads older history as the reader scrolls up (infinite scroll)', async () => {
+    const c = pages[carol];
+    const admin = adminApi(engine.url);
+    const n = 75; // two and a half pages of 30
+    for (let i = 1; i <= n; i++) {
+      const res = await admin.post('messages', { sender: alice, recipient: carol, text: `old ${String(i).padStart(3, '0')}`, client_message_id: `scroll-${i}` });
+      expect(res.status).toBe(202);
+    }
+    await eventually(async () => (await admin.get(`users/${carol}/conversations/${alice}/messages?limit=200`)).body.items.length === n, 30_000, 'messages stored');
+    await c.reload();
+    await connected(c);
+    await conversation(c, alice).click();
+    const shown = c.locator('[data-testid=messages] .line');
+    await line(c, `old ${String(n).padStart(3, '0')}`).waitFor();
+    expect(await shown.count()).toBe(30);
+    for (let page = 2; page <= 3; page++) {
+      await c.locator('[data-testid=messages]').evaluate((box) => (box.scrollTop = 0));
+      await eventually(async () => (await shown.count()) === Math.min(30 * page, n), 15_000, `page ${page} of the history`);
+    }
+    await line(c, 'old 001').waitFor();
+    await screenshot(c, 'history-scrolled-to-the-start');
+  });
+
   it('the Swagger UI works under the CSP: authorize with the admin key, run GET /admin/v1/users, see 200', async () => {
     const page = await newPage();
     await page.goto(`${engine.url}/docs`);
@@ -213,6 +238,15 @@ import { servers, TEST_ADMIN_API_KEY, TEST_STACK } from './support/test-env';
     await line(a, 'back after the restart').locator('[data-tick=read]').waitFor();
     await screenshot(a, 'reconnected');
   }, 300_000);
+
+  it('a person who signs out shows as offline to those who watch them', async () => {
+    const a = pages[alice];
+    await conversation(a, bob).click();
+    await a.locator('[data-testid=peer-bar] [data-testid=presence][data-status=online]').waitFor();
+    await pages[bob].click('header button');
+    await pages[bob].locator('[data-testid=sign-in]').waitFor();
+    await a.locator('[data-testid=peer-bar] [data-testid=presence][data-status=offline]').waitFor();
+  });
 
   it('no page threw, and the Content-Security-Policy refused nothing', () => {
     expect(problems).toEqual([]);
