@@ -39,7 +39,7 @@ export class ReadStateRepository {
       $set: { updated_at: now },
       $setOnInsert: { app_id: this.appId, owner: a.owner, peer: a.peer },
     };
-    const write = () => this.model.findOneAndUpdate({ _id }, update, { upsert: true, new: false }).lean<ReadState>().exec();
+    const write = () => this.model.findOneAndUpdate({ _id }, update, { upsert: true, returnDocument: 'before' }).lean<ReadState>().exec();
     try {
       return await write();
     } catch (err) {
