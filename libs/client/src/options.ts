@@ -49,7 +49,10 @@ export interface ChatClientOptions {
    * conversation: see receiptIntervalMs). Default true.
    */
   autoDelivered?: boolean;
-  /** Least time between two receipts of one kind in one conversation (ms); the highest in between goes out. Default 500. */
+  /**
+   * Least time between two receipts of one kind in one conversation (ms); the highest in between goes
+   * out. A delivered receipt also waits this long after it was asked for (a read one may replace it). Default 500.
+   */
   receiptIntervalMs?: number;
   /** Backoff between reconnect attempts, or false to stay closed after a lost connection. */
   reconnect?: ReconnectOptions | false;
