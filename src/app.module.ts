@@ -11,6 +11,7 @@ import { ConnectionsModule } from './connections';
 import { DatabaseModule } from './database';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { HealthModule } from './health/health.module';
+import { MeModule } from './me/me.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { MessageEditsModule } from './message-edits/message-edits.module';
 import { PipelineModule } from './pipeline/pipeline.module';
@@ -47,6 +48,7 @@ export class AppModule {
         PresenceModule,
         TokensModule,
         DeadLettersModule,
+        MeModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpExceptionFilter },

@@ -6,7 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AmqpServer } from '@app/amqp-transport';
 import { AppModule } from './app.module';
-import { answerClientErrors, useJsonBody, useSecurityHeaders } from './common/http';
+import { answerClientErrors, useCors, useJsonBody, useSecurityHeaders } from './common/http';
 import { checkEngineConfig, ConfigError, loadConfig } from './config';
 import { setupSwagger } from './swagger';
 
@@ -34,7 +34,7 @@ async function bootstrap(): Promise<void> {
   answerClientErrors(app.getHttpServer());
   app.useLogger(app.get(PinoLogger));
   const logger = new Logger('Main');
-  app.enableCors({ origin: false });
+  useCors(app, config.http.corsOrigins);
   if (config.http.swagger) setupSwagger(app);
 
   const server = app.get(AmqpServer);

@@ -8,6 +8,7 @@ import { AdminAuthGuard } from './admin-auth.guard';
 import { AdminAuthService } from './admin-auth.service';
 import { AdminRateLimitGuard, adminRateLimitOptions } from './admin-rate-limit.guard';
 import { Public } from './public.decorator';
+import { UserRoute } from './user-route.decorator';
 
 const KEY = 'admin-key-for-unit-tests-0123456789abcdef';
 
@@ -16,6 +17,8 @@ class Routes {
   other(): void {}
   @Public()
   open(): void {}
+  @UserRoute()
+  mine(): void {}
 }
 
 function context(type: string, handler: keyof Routes, authorization?: string) {
@@ -62,8 +65,9 @@ describe('AdminAuthGuard', () => {
     expect(wrong.headers['WWW-Authenticate']).toBe('Bearer realm="admin", error="invalid_token"');
   });
 
-  it('leaves @Public() routes and the message pipeline (not HTTP) alone', () => {
+  it('leaves @Public() routes, the user API (@UserRoute(): its own guard) and the message pipeline (not HTTP) alone', () => {
     expect(authGuard.canActivate(context('http', 'open').ctx)).toBe(true);
+    expect(authGuard.canActivate(context('http', 'mine').ctx)).toBe(true);
     expect(authGuard.canActivate(context('rpc', 'admin').ctx)).toBe(true);
   });
 });
@@ -110,6 +114,21 @@ describe('AdminRateLimitGuard', () => {
     const again = context('http', 'admin');
     expect(await refusal(g, again.ctx)).toBe(ErrorCode.RATE_LIMITED);
     expect(again.headers['Retry-After']).toBe('60');
+  });
+
+  it("counts the user API per authenticated user, apart from the address's admin budget", async () => {
+    const g = await guard(1);
+    const as = (user: string) => {
+      const c = context('http', 'mine');
+      (c.req as Record<string, unknown>).user = { userId: user, issuedAt: 0, expiresAt: 0 };
+      return c;
+    };
+    expect(await g.canActivate(as('ann').ctx)).toBe(true);
+    const again = as('ann');
+    expect(await refusal(g, again.ctx)).toBe(ErrorCode.RATE_LIMITED);
+    expect(again.headers['Retry-After']).toBe('60');
+    expect(await g.canActivate(as('bob').ctx)).toBe(true); // same address, another user
+    expect(await g.canActivate(context('http', 'admin').ctx)).toBe(true); // the address's own budget
   });
 
   it('never limits with a limit of 0', async () => {

@@ -4,6 +4,7 @@ import { Request, Response } from 'express';
 import { DomainError, ErrorCode } from '../common/errors';
 import { AdminAuthService, AdminPrincipal } from './admin-auth.service';
 import { IS_PUBLIC } from './public.decorator';
+import { isUserRoute } from './user-route.decorator';
 
 /** True for a route or controller marked @Public(). */
 export function isPublic(reflector: Reflector, context: ExecutionContext): boolean {
@@ -11,8 +12,9 @@ export function isPublic(reflector: Reflector, context: ExecutionContext): boole
 }
 
 /**
- * Global: every HTTP route needs an admin credential unless it is @Public(). The message
- * pipeline's handlers (not HTTP) are not concerned.
+ * Global: every HTTP route needs an admin credential unless it is @Public() or a @UserRoute()
+ * (the user API: the user's own token, UserAuthGuard). The message pipeline's handlers (not HTTP)
+ * are not concerned.
  */
 @Injectable()
 export class AdminAuthGuard implements CanActivate {
@@ -24,7 +26,7 @@ export class AdminAuthGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (context.getType() !== 'http' || isPublic(this.reflector, context)) return true;
+    if (context.getType() !== 'http' || isPublic(this.reflector, context) || isUserRoute(this.reflector, context)) return true;
     const http = context.switchToHttp();
     const req = http.getRequest<Request & { admin?: AdminPrincipal }>();
     try {

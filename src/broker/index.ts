@@ -3,4 +3,4 @@ export { BrokerCredentials } from './broker-credentials';
 export { BrokerChannels } from './broker-channels';
 export type { BrokerLink } from './broker-channels';
 export { BrokerManagementClient, hostPort } from './broker-management.client';
-export { BrokerJwtService } from './broker-jwt.service';
+export { BrokerJwtService, BrokerTokenRefused } from './broker-jwt.service';

@@ -17,7 +17,14 @@ export class AppConfig {
   readonly nodeEnv: string;
   readonly logLevel: string;
   /** `bodyLimitBytes`: the admin API's largest request body, as sent and once inflated. */
-  readonly http: { host: string; port: number; swagger: boolean; bodyLimitBytes: number };
+  readonly http: {
+    host: string;
+    port: number;
+    swagger: boolean;
+    bodyLimitBytes: number;
+    /** Origins allowed to call the user API from a browser (CORS); empty: CORS off. */
+    corsOrigins: string[];
+  };
   readonly broker: {
     host: string;
     port: number;
@@ -95,7 +102,13 @@ export class AppConfig {
     this.appId = env.APP_ID;
     this.nodeEnv = env.NODE_ENV;
     this.logLevel = env.LOG_LEVEL;
-    this.http = { host: env.HTTP_HOST, port: env.HTTP_PORT, swagger: env.SWAGGER_ENABLED, bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES };
+    this.http = {
+      host: env.HTTP_HOST,
+      port: env.HTTP_PORT,
+      swagger: env.SWAGGER_ENABLED,
+      bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES,
+      corsOrigins: env.CORS_ORIGINS.split(',').filter(Boolean),
+    };
     const tlsFiles = { caFile: env.RABBITMQ_TLS_CA_FILE, certFile: env.RABBITMQ_TLS_CERT_FILE, keyFile: env.RABBITMQ_TLS_KEY_FILE };
     const tls = Object.values(tlsFiles).some(Boolean) ? tlsFiles : undefined;
     this.broker = {

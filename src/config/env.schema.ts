@@ -42,7 +42,7 @@ export class EnvSchema {
   HTTP_PORT: number = 3000;
 
   /**
-   * Largest admin API request body, in bytes, as sent and once inflated (gzip, deflate, br): a
+   * Largest admin or user API request body, in bytes, as sent and once inflated (gzip, deflate, br): a
    * larger one answers 413 PAYLOAD_TOO_LARGE before it is parsed.
    */
   @Type(() => Number)
@@ -50,6 +50,15 @@ export class EnvSchema {
   @Min(1024)
   @Max(16 * 1024 * 1024)
   HTTP_BODY_LIMIT_BYTES: number = 256 * 1024;
+
+  /**
+   * Browser origins (comma-separated, e.g. `https://chat.example.com,http://localhost:5173`) allowed
+   * to call the user API (/v1/...) from a page (CORS); empty: none (the default). Never the admin API.
+   */
+  @Matches(/^$|^https?:\/\/[^\s,/]+(,https?:\/\/[^\s,/]+)*$/, {
+    message: 'CORS_ORIGINS must be empty or origins like https://app.example.com, comma-separated, without a path or spaces',
+  })
+  CORS_ORIGINS: string = '';
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
@@ -148,7 +157,7 @@ export class EnvSchema {
   @Matches(/^\S{1,200}$/)
   ADMIN_JWT_ISSUER?: string;
 
-  /** Admin API requests per client address per minute (fixed window); 0: no limit. */
+  /** Admin API requests per client address per minute, and user API requests per user (fixed window); 0: no limit. */
   @Type(() => Number)
   @IsInt()
   @Min(0)

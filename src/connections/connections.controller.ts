@@ -4,7 +4,7 @@ import { ApiErrorResponses } from '../common/errors';
 import { adminPath, UserIdPipe } from '../common/http';
 import { UsersService } from '../users/users.service';
 import { ConnectionsService } from './connections.service';
-import { ConnectionListResponse } from './dto/connection.response';
+import { ConnectionListResponse, toConnectionResponse } from './dto/connection.response';
 
 @ApiTags('connections')
 @Controller(adminPath('users'))
@@ -24,16 +24,7 @@ export class ConnectionsController {
   async list(@Param('userId', UserIdPipe) userId: string): Promise<ConnectionListResponse> {
     await this.users.assertRegistered(userId);
     const docs = await this.connections.list(userId);
-    return {
-      connections: docs.map((c) => ({
-        id: c.id,
-        user_id: c.user_id,
-        protocol: c.protocol,
-        client_id: c.client_id ?? null,
-        peer: c.peer ?? null,
-        connected_at: c.connected_at ?? null,
-      })),
-    };
+    return { connections: docs.map(toConnectionResponse) };
   }
 
   @Delete(':userId/connections/:connectionId')

@@ -25,6 +25,6 @@ import { ReadStatesModule } from '../receipts/read-states.module';
     ConversationArchivesService,
     GroupMemberships,
   ],
-  exports: [ConversationsRepository, ConversationWriter, GroupMemberships, ConversationArchivesService],
+  exports: [ConversationsRepository, ConversationWriter, GroupMemberships, ConversationArchivesService, ConversationsService],
 })
 export class ConversationsModule {}

@@ -117,12 +117,17 @@ export class GroupsController {
     description: 'With `member`: what that member may see (GROUP_HISTORY_FOR_NEW_MEMBERS=since_join: from when they joined).',
   })
   @ApiOkResponse({ type: MessagePageResponse })
-  @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid group id, member, limit, order or cursor', GROUP_NOT_FOUND: 'No such group', NOT_A_MEMBER: 'The user is not a member' })
+  @ApiErrorResponses({
+    VALIDATION_FAILED: 'Invalid group id, member, limit, order, cursor or around (or both cursor and around)',
+    GROUP_NOT_FOUND: 'No such group',
+    NOT_A_MEMBER: 'The user is not a member',
+    MESSAGE_NOT_FOUND: 'around: no such message in the group (for the member: that they may see)',
+  })
   history(
     @Param('groupId', GroupIdPipe) groupId: string,
     @Query() query: GroupHistoryQueryDto,
   ): Promise<MessagePageResponse> {
-    return this.groups.history(groupId, query.limit, query.order, query.cursor, query.member);
+    return this.groups.history(groupId, query, query.member);
   }
 
   /** A change made by the admin API that leaves a group (all but delete). */

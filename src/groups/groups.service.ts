@@ -4,7 +4,7 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { GroupMemberships } from '../conversations/group-memberships';
 import { decodeCursor, Page, readPage } from '../common/pagination';
 import { AppConfig } from '../config';
-import { MessagesService } from '../messages/messages.service';
+import { HistoryRequest, MessagesService } from '../messages/messages.service';
 import { PolicyEvents } from '../policy/events';
 import { UserDeletionHooks } from '../users/user-hooks';
 import { UsersRepository } from '../users/users.repository';
@@ -79,6 +79,13 @@ export class GroupsService implements OnModuleInit {
     return found.state;
   }
 
+  /** The group, for one of its members; GROUP_NOT_FOUND for anyone else (whether it exists is theirs to know only). */
+  async ofMember(member: string, groupId: string): Promise<GroupState> {
+    const found = await this.repository.find(this.config.appId, groupId);
+    if (!found?.state.members.some((m) => m.user_id === member)) throw new DomainError(ErrorCode.GROUP_NOT_FOUND, `group ${groupId} does not exist, or ${member} is not a member`);
+    return found.state;
+  }
+
   async list(limit: number, member?: string, cursor?: string): Promise<Page<GroupState>> {
     const after = cursor ? decodeCursor<{ id: string }>(cursor, { id: 'string' }).id : undefined;
     return readPage(
@@ -93,7 +100,7 @@ export class GroupsService implements OnModuleInit {
    * A page of the group's timeline. For a member (`member` given): what they may see, which with
    * GROUP_HISTORY_FOR_NEW_MEMBERS=since_join starts when they joined.
    */
-  async history(groupId: string, limit: number, order: 'asc' | 'desc', cursor?: string, member?: string) {
+  async history(groupId: string, request: HistoryRequest, member?: string) {
     const group = await this.get(groupId);
     // Never what an earlier group of the same id (deleted, its id taken again) said.
     let floor = messageIdFloor(group.created_at);
@@ -102,7 +109,7 @@ export class GroupsService implements OnModuleInit {
       if (!joined) throw new DomainError(ErrorCode.NOT_A_MEMBER, `${member} is not a member of ${groupId}`);
       if (this.config.groups.historyForNewMembers === 'since_join') floor = messageIdFloor(joined.joined_at);
     }
-    return this.messages.page(groupId, limit, order, cursor, floor);
+    return this.messages.page(groupId, request, floor);
   }
 
   /** A deleted user leaves every group; a group they owned passes on (or goes, when they were alone). */

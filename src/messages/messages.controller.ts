@@ -15,13 +15,13 @@ export class MessagesController {
   @Get(adminPath('users/:userId/conversations/:peerId/messages'))
   @ApiOperation({ summary: 'Page through the messages between two users, in time order, each with its receipt status (sent, delivered, read)' })
   @ApiOkResponse({ type: HistoryPageResponse })
-  @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid user id, limit, order or cursor' })
+  @ApiErrorResponses({ VALIDATION_FAILED: 'Invalid user id, limit, order, cursor or around (or both cursor and around)', MESSAGE_NOT_FOUND: 'around: no such message in this conversation' })
   history(
     @Param('userId', UserIdPipe) userId: string,
     @Param('peerId', UserIdPipe) peerId: string,
     @Query() query: HistoryQueryDto,
   ): Promise<HistoryPageResponse> {
-    return this.messages.history(userId, peerId, query.limit, query.order, query.cursor);
+    return this.messages.history(userId, peerId, query);
   }
 
   @Post(adminPath('messages'))

@@ -4,13 +4,22 @@ import { AmqpPublisher } from '@app/amqp-transport';
 import { MQTT_EXCHANGE, mqttToAmqp, pairKey, TopicLayout } from '@app/protocol';
 import { AppConfig } from '../config';
 import { DomainError, ErrorCode } from '../common/errors';
-import { decodeCursor, readPage } from '../common/pagination';
+import { decodeCursor, encodeCursor, readPage } from '../common/pagination';
 import { ReadStateRepository } from '../receipts/read-state.repository';
 import { ReadState } from '../receipts/read-state.schema';
 import { HistoryPageResponse, MessagePageResponse, SendMessageResponse } from './dto/message.response';
 import { SendMessageDto } from './dto/send-message.dto';
 import { toHistoryItem } from './message.mapper';
 import { MessagesRepository } from './messages.repository';
+
+/** Which page of a conversation: from a cursor in an order, or centred `around` a message. */
+export interface HistoryRequest {
+  limit: number;
+  order: 'asc' | 'desc';
+  cursor?: string;
+  /** A message id: the page centred on it (it, up to half a page older and the rest newer). */
+  around?: string;
+}
 
 @Injectable()
 export class MessagesService {
@@ -23,21 +32,22 @@ export class MessagesService {
   ) {}
 
   /** One page of the conversation between two users, in time order, each message with how far its recipient got. */
-  async history(user: string, peer: string, limit: number, order: 'asc' | 'desc', cursor?: string): Promise<HistoryPageResponse> {
+  async history(user: string, peer: string, request: HistoryRequest): Promise<HistoryPageResponse> {
     const [page, mine, theirs] = await Promise.all([
-      this.page(pairKey(user, peer), limit, order, cursor),
+      this.page(pairKey(user, peer), request),
       this.readStates.of(user, [peer]).then((m) => m.get(peer)),
       this.readStates.of(peer, [user]).then((m) => m.get(user)),
     ]);
     const items = page.items.map((m) => ({ ...m, receipt: receiptOf(m.message_id, m.sender === user ? theirs : mine) }));
-    return { items, next_cursor: page.next_cursor };
+    return { ...page, items };
   }
 
   /**
    * One page of a conversation's messages (`pair`: two users' pairKey, or a group's id), in time
    * order; with `floor`, only messages with a larger id (made after the time it stands for).
    */
-  page(pair: string, limit: number, order: 'asc' | 'desc', cursor?: string, floor?: string): Promise<MessagePageResponse> {
+  page(pair: string, { limit, order, cursor, around }: HistoryRequest, floor?: string): Promise<MessagePageResponse> {
+    if (around !== undefined) return this.pageAround(pair, { limit, order, cursor, around }, floor);
     const from = cursor ? decodeCursor<{ id: string }>(cursor, { id: 'string' }).id : undefined;
     const after = order === 'asc' ? maxId(from, floor) : floor;
     const before = order === 'desc' ? from : undefined;
@@ -47,6 +57,35 @@ export class MessagesService {
       toHistoryItem,
       (last) => ({ id: last._id }),
     );
+  }
+
+  /**
+   * The page centred on a message of the conversation: (limit - 1) / 2 older messages, it, and
+   * newer ones for the rest (fewer on a side that has fewer, more on the other), in `order`. `next_cursor` goes on in `order`, `prev_cursor` the
+   * other way (passed as `cursor` with the opposite order): a cursor is a position, not a direction.
+   * MESSAGE_NOT_FOUND when the message is not one of this conversation that the reader may see.
+   */
+  private async pageAround(pair: string, { limit, order, cursor, around }: Required<Omit<HistoryRequest, 'cursor'>> & { cursor?: string }, floor?: string): Promise<MessagePageResponse> {
+    if (cursor !== undefined) throw new DomainError(ErrorCode.VALIDATION_FAILED, 'around and cursor exclude each other: page on with the around page\'s next_cursor or prev_cursor');
+    const { appId } = this.config;
+    const target = await this.repository.findById(appId, around);
+    if (!target || target.pair !== pair || (floor !== undefined && target._id <= floor)) {
+      throw new DomainError(ErrorCode.MESSAGE_NOT_FOUND, `message ${around} is not in this conversation`);
+    }
+    // Up to a page each way (one row more tells whether a page follows on that side); a side that
+    // has fewer leaves its share to the other, so a page is short only when the whole conversation is.
+    const [older, newer] = await Promise.all([
+      this.repository.history({ appId, pair, order: 'desc', before: around, after: floor, limit }),
+      this.repository.history({ appId, pair, order: 'asc', after: around, limit }),
+    ]);
+    const others = limit - 1;
+    const olderCount = Math.min(older.length, Math.max(Math.floor(others / 2), others - newer.length));
+    const newerCount = Math.min(newer.length, others - olderCount);
+    const rows = [...older.slice(0, olderCount).reverse(), target, ...newer.slice(0, newerCount)];
+    const toOlder = older.length > olderCount ? encodeCursor({ id: rows[0]._id }) : null;
+    const toNewer = newer.length > newerCount ? encodeCursor({ id: rows[rows.length - 1]._id }) : null;
+    const items = rows.map(toHistoryItem);
+    return order === 'asc' ? { items, next_cursor: toNewer, prev_cursor: toOlder } : { items: items.reverse(), next_cursor: toOlder, prev_cursor: toNewer };
   }
 
   /**

@@ -17,6 +17,6 @@ import { UserStateCache } from './user-state.cache';
 @Module({
   imports: [UsersModule, BlocksModule, GroupsModule, PolicyEventsModule],
   providers: [PolicyService, UserStateCache, BlockPairCache, GroupMembershipCache],
-  exports: [PolicyService],
+  exports: [PolicyService, UserStateCache],
 })
 export class PolicyModule {}

@@ -30,5 +30,6 @@ import { PresenceService } from './presence.service';
     PresenceCommands,
     PresenceService,
   ],
+  exports: [PresenceService],
 })
 export class PresenceModule {}

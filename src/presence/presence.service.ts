@@ -8,8 +8,9 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { AppConfig } from '../config';
 import { MQTT_KINDS } from '../connections/connection-registry';
 import { ConnectionsRepository } from '../connections/connections.repository';
+import { PolicyService } from '../policy/policy.service';
 import { AdminStatusReply, AdminStatusRequest } from './admin-status';
-import { PresenceResponse } from './dto/presence.dto';
+import { PresenceResponse, SeenPresenceResponse } from './dto/presence.dto';
 import { ADMIN_SET_STATUS, DIRECT_REPLY_TO } from './presence-queue';
 import { PresenceRepository } from './presence.repository';
 
@@ -27,6 +28,7 @@ export class PresenceService {
     private readonly connections: ConnectionsRepository,
     private readonly store: PresenceRepository,
     private readonly broker: BrokerChannels,
+    private readonly policy: PolicyService,
   ) {}
 
   /** The users' presence as an admin sees it (a set `invisible` included), in the order given, repeats dropped. */
@@ -40,6 +42,20 @@ export class PresenceService {
       if (n > 0 && p.text) response.text = p.text;
       if (n === 0 && p.lastSeenAt !== undefined) response.last_seen_at = p.lastSeenAt;
       return response;
+    });
+  }
+
+  /**
+   * The users' presence as `viewer` may see it, as watchers are told (presence-notices.ts): a user
+   * in a block with the viewer (either way) and an invisible one show `offline`, with nothing
+   * more; no connection count (it would tell an invisible user online). The viewer sees their own as set.
+   */
+  async seenBy(viewer: string, userIds: string[]): Promise<SeenPresenceResponse[]> {
+    const [all, partners] = await Promise.all([this.query(userIds), this.policy.blockPartners(viewer)]);
+    return all.map(({ connection_count: _count, ...p }) => {
+      if (p.user_id === viewer) return p;
+      if (partners.has(p.user_id) || p.status === 'invisible') return { user_id: p.user_id, status: 'offline' };
+      return p;
     });
   }
 

@@ -19,6 +19,8 @@ export type { ChatClientOptions, ReconnectOptions } from './options';
 export type { SendOptions } from './outgoing';
 export type { Qos, Transport, TransportEvents, TransportFactory, TransportOptions } from './transport';
 export { mqttTransport } from './mqtt-transport';
+export { refreshTokenFrom, TokenRefreshError } from './token-refresh';
+export type { RefreshedToken, TokenRefresher, TokenRefreshOptions } from './token-refresh';
 // The wire types an app sees in events, re-exported so it needs only this package.
 export { ErrorCode, GroupEvent, isMessageId, isValidGroupId, MessageStatus, newGroupId, PRESENCE_STATUSES, RejectionCode, SYSTEM_SENDER } from '@app/protocol';
 export type {

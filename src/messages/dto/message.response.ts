@@ -25,14 +25,18 @@ export class HistoryMessageResponse extends MessageResponse {
 
 export class HistoryPageResponse {
   items!: HistoryMessageResponse[];
-  /** Pass as `cursor` for the next page; null on the last page. */
+  /** Pass as `cursor` (same `order`) for the next page; null on the last page. */
   next_cursor!: string | null;
+  /** Only on an `around` page: pass as `cursor` with the opposite `order` to page the other way; null when nothing is there. */
+  prev_cursor?: string | null;
 }
 
 export class MessagePageResponse {
   items!: MessageResponse[];
-  /** Pass as `cursor` for the next page; null on the last page. */
+  /** Pass as `cursor` (same `order`) for the next page; null on the last page. */
   next_cursor!: string | null;
+  /** Only on an `around` page: pass as `cursor` with the opposite `order` to page the other way; null when nothing is there. */
+  prev_cursor?: string | null;
 }
 
 export class SendMessageResponse {

@@ -41,3 +41,26 @@ export class PresenceListResponse {
   /** In the order asked, repeats dropped. */
   presence!: PresenceResponse[];
 }
+
+export class SeenPresenceQueryDto {
+  /** At most 1,000 user ids (repeats count once). */
+  @Satisfies((v: unknown) => watchListProblem(v, PRESENCE_QUERY_MAX))
+  users!: string[];
+}
+
+/** A user's presence as another user may see it (docs/user-api.md#presence). */
+export class SeenPresenceResponse {
+  user_id!: string;
+  /** `online`, `away`, `busy` or `offline` (also for an invisible user and one in a block with you); your own as set. */
+  @ApiProperty({ enum: ['online', 'away', 'busy', 'invisible', 'offline'] })
+  status!: PresenceStatus | 'offline';
+  /** The status text, while online. */
+  text?: string;
+  /** When the user's last connection closed (milliseconds since the epoch), when shown. */
+  last_seen_at?: number;
+}
+
+export class SeenPresenceListResponse {
+  /** In the order asked, repeats dropped. */
+  presence!: SeenPresenceResponse[];
+}
