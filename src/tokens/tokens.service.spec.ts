@@ -18,7 +18,7 @@ function setUp(opts: { canClose?: boolean; close?: () => Promise<number> } = {})
   const config = {
     jwt: { audience: 'rabbitmq', activeKey: { kid: 'k1', secret: SECRET } },
     tokens: { defaultTtlSeconds: 3600, maxTtlSeconds: 7200 },
-    broker: { mqttUrl: 'mqtt://broker:1883' },
+    broker: { mqttUrls: ['mqtts://broker:8883', 'mqtt://broker:1883'] },
   } as unknown as AppConfig;
   const stored: Record<string, Pick<UserResponse, 'user_id' | 'disabled'>> = {
     ann: { user_id: 'ann', disabled: false },
@@ -66,7 +66,7 @@ describe('TokensService', () => {
       token: answer.token,
       expires_at: (claims.exp as number) * 1000,
       expires_in: 3600,
-      mqtt_urls: ['mqtt://broker:1883'],
+      mqtt_urls: ['mqtts://broker:8883', 'mqtt://broker:1883'],
       client_id_prefix: 'ann~',
       publish: grants.publish,
       subscribe: grants.subscribe,

@@ -14,6 +14,8 @@ export const TEST_STACK: Record<string, string> = {
   STACK_AMQP_PORT: port(5683),
   STACK_MQTT_PORT: port(1894),
   STACK_WS_MQTT_PORT: port(15686),
+  STACK_MQTTS_PORT: port(8894),
+  STACK_WSS_MQTT_PORT: port(15687),
   STACK_MGMT_PORT: port(15683),
   STACK_DIST_PORT: port(25683),
   STACK_EPMD_PORT: port(4371),
