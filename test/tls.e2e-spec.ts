@@ -81,6 +81,19 @@ describe('encrypted transports: mqtts, wss and AMQPS', () => {
     const answered = nextEvent<DeliveredMessage>((l) => alice.on('message', l));
     await bob.send(alice.userId, 'and back');
     expect(await answered).toMatchObject({ sender: bob.userId, text: 'and back' });
+
+    // The engine tracks TLS connections like plain ones (presence, kicks, the per-user limit); it
+    // learns of them from the broker's events, on a queue of their own: wait for the listing.
+    const deadline = Date.now() + 10_000;
+    let listed = await api.get(`users/${alice.userId}/connections`);
+    while (listed.status === 200 && listed.body.connections.length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      listed = await api.get(`users/${alice.userId}/connections`);
+    }
+    expect(listed.status).toBe(200);
+    expect(listed.body.connections).toEqual([
+      expect.objectContaining({ client_id: alice.clientId, protocol: scheme === 'mqtts' ? 'mqtt' : 'web-mqtt' }),
+    ]);
   });
 
   describe('a client that does not trust the CA', () => {
