@@ -180,7 +180,7 @@ export class AppConfig {
 }
 
 /** A URL clients reach the broker over without TLS. */
-export function isPlainMqttUrl(url: string): boolean {
+function isPlainMqttUrl(url: string): boolean {
   return /^(mqtt|ws):/.test(url);
 }
 
