@@ -35,7 +35,8 @@ export class AppConfig {
     /** AMQP over TLS (amqps) with these files, read at every (re)connection; unset: plain AMQP. */
     tls?: { caFile?: string; certFile?: string; keyFile?: string };
     managementUrl?: string;
-    mqttUrl: string;
+    /** What tokens list (mqtt_urls): the TLS URLs first, the plain one only while MQTT_PLAIN_ENABLED. */
+    mqttUrls: string[];
   };
   readonly jwt: { audience: string; activeKey: SigningKey; keys: SigningKey[] };
   /** Lifetimes of users' broker tokens, in seconds. */
@@ -110,7 +111,7 @@ export class AppConfig {
       corsOrigins: env.CORS_ORIGINS.split(',').filter(Boolean),
     };
     const tlsFiles = { caFile: env.RABBITMQ_TLS_CA_FILE, certFile: env.RABBITMQ_TLS_CERT_FILE, keyFile: env.RABBITMQ_TLS_KEY_FILE };
-    const tls = Object.values(tlsFiles).some(Boolean) ? tlsFiles : undefined;
+    const tls = (env.RABBITMQ_TLS ?? Object.values(tlsFiles).some(Boolean)) ? tlsFiles : undefined;
     this.broker = {
       host: env.RABBITMQ_HOST,
       port: env.RABBITMQ_PORT ?? (tls ? 5671 : 5672),
@@ -119,7 +120,7 @@ export class AppConfig {
       password: env.RABBITMQ_PASSWORD,
       tls,
       managementUrl: env.RABBITMQ_MANAGEMENT_URL,
-      mqttUrl: env.MQTT_URL,
+      mqttUrls: clientUrls(env),
     };
     const activeKey = { kid: env.JWT_KEY_ID, secret: env.JWT_SECRET };
     const previous = (env.JWT_PREVIOUS_KEYS ?? '')
@@ -189,6 +190,17 @@ export class AppConfig {
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
     this.systemSenderId = env.SYSTEM_SENDER_ID;
   }
+}
+
+/** A URL clients reach the broker over without TLS. */
+function isPlainMqttUrl(url: string): boolean {
+  return /^(mqtt|ws):/.test(url);
+}
+
+/** The broker URLs tokens list: TLS ones first; plain ones only while MQTT_PLAIN_ENABLED (may be empty: crossChecks refuses that). */
+export function clientUrls(env: Pick<EnvSchema, 'MQTT_URL' | 'MQTT_TLS_URL' | 'MQTT_WSS_URL' | 'MQTT_PLAIN_ENABLED'>): string[] {
+  const urls = [env.MQTT_TLS_URL, env.MQTT_WSS_URL, env.MQTT_URL].filter((url): url is string => Boolean(url));
+  return [...new Set(urls)].filter((url) => env.MQTT_PLAIN_ENABLED || !isPlainMqttUrl(url));
 }
 
 /** The database a MongoDB URI names (the driver's default, `test`, when it names none). */

@@ -40,7 +40,7 @@ export class TokensService implements OnModuleInit {
       token,
       expires_at: expiresAt * 1000,
       expires_in: ttlSeconds,
-      mqtt_urls: [this.config.broker.mqttUrl],
+      mqtt_urls: this.config.broker.mqttUrls,
       client_id_prefix: grants.clientIdPrefix,
       publish: grants.publish,
       subscribe: grants.subscribe,

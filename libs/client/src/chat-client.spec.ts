@@ -175,6 +175,40 @@ describe('ChatClient', () => {
       await expect(ChatClient.connect({ url: 'mqtt://x', userId: 'alice', token: 't', transport, ...bad })).rejects.toThrow(message);
       expect(transport).not.toHaveBeenCalled();
     });
+
+    describe('a CA for mqtts:// and wss://', () => {
+      const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+      const other = '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n';
+
+      it.each([
+        ['mqtts://127.0.0.1:8883', pem, [pem]],
+        ['wss://127.0.0.1:15676/ws', [pem, other], [pem, other]],
+        ['MQTTS://broker.example', new TextEncoder().encode(pem), [new TextEncoder().encode(pem)]],
+      ])('hands %s the CA certificates (one or a list, text or bytes)', async (url, ca, expected) => {
+        const { broker } = await connected({ url, ca });
+        expect(broker.options.url).toBe(url);
+        expect(broker.options.ca).toEqual(expected);
+      });
+
+      it('hands no CA when none is given (the platform trust store)', async () => {
+        const { broker } = await connected({ url: 'mqtts://127.0.0.1:8883' });
+        expect(broker.options).not.toHaveProperty('ca');
+      });
+
+      it.each([
+        [{ url: 'mqtt://127.0.0.1:1883', ca: pem }, /ca applies to mqtts:\/\/ and wss:\/\/ URLs only/],
+        [{ url: 'ws://127.0.0.1:15675/ws', ca: pem }, /ca applies to mqtts:\/\/ and wss:\/\/ URLs only/],
+        [{ ca: [] }, /ca must hold at least one PEM certificate/],
+        [{ ca: '.stack/dev/rabbitmq/tls/ca.pem' }, /ca must be PEM certificates/],
+        [{ ca: '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n' }, /ca must be PEM certificates/],
+        [{ ca: [pem, 42 as unknown as string] }, /ca must be PEM certificates/],
+        [{ ca: { $gt: '' } as unknown as string }, /ca must be PEM certificates/],
+      ])('refuses a CA that cannot be one %p before connecting', async (bad, message) => {
+        const transport = jest.fn();
+        await expect(ChatClient.connect({ url: 'mqtts://x', userId: 'alice', token: 't', transport, ...bad })).rejects.toThrow(message);
+        expect(transport).not.toHaveBeenCalled();
+      });
+    });
   });
 
   describe('send', () => {
