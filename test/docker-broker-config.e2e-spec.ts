@@ -7,8 +7,8 @@ import { connect as amqpConnect, credentials } from 'amqplib';
 import mqtt, { MqttClient } from 'mqtt';
 import { userGrants } from '@app/protocol';
 import { layout, signToken, uid } from './support/broker';
-import { freePort } from './support/engine';
-import { ROOT, TEST_STACK } from './support/test-env';
+import { ownNodeSettings } from './support/own-node';
+import { ROOT } from './support/test-env';
 
 const run = promisify(execFile);
 
@@ -62,22 +62,8 @@ describe('the docker profile of the broker config', () => {
       cwd: ROOT,
       env: { PATH: process.env.PATH, ...DOCKER_ENV },
     });
-    const ports = new Set<number>();
-    while (ports.size < 8) ports.add(await freePort());
-    const [amqp, mqttPort, wsMqtt, mqtts, wss, management, dist, epmd] = [...ports].map(String);
-    const dir = `${TEST_STACK.STACK_DIR}-docker-broker`;
     node = {
-      STACK_DIR: dir,
-      STACK_NODE_NAME: `engine-${dir.split('/').pop()}@localhost`,
-      STACK_AMQP_PORT: amqp,
-      STACK_MQTT_PORT: mqttPort,
-      STACK_WS_MQTT_PORT: wsMqtt,
-      STACK_MQTTS_PORT: mqtts,
-      STACK_WSS_MQTT_PORT: wss,
-      STACK_MGMT_PORT: management,
-      STACK_DIST_PORT: dist,
-      STACK_EPMD_PORT: epmd,
-      STACK_ENV_FILE: '/dev/null',
+      ...(await ownNodeSettings('docker-broker')),
       STACK_BROKER_CONFIG_DIR: configDir,
       // The stack wants one to render its local profile; this node must not be using it.
       JWT_SECRET: 'the-local-profile-secret-that-this-node-ignores',

@@ -8,7 +8,8 @@ import { ChatClient, connect, ConnectError, DeliveredMessage } from '@app/client
 import { userGrants } from '@app/protocol';
 import { adminApi, AdminApi } from './support/admin-api';
 import { layout, signToken, uid } from './support/broker';
-import { EngineProcess, freePort, spawnEngine, startEngine } from './support/engine';
+import { EngineProcess, spawnEngine, startEngine } from './support/engine';
+import { ownNodeSettings } from './support/own-node';
 import { nextEvent } from './support/next-event';
 import { registerUser } from './support/sdk-users';
 import { ROOT, servers, TEST_STACK } from './support/test-env';
@@ -221,22 +222,8 @@ describe('a broker with MQTT_PLAIN_ENABLED=false', () => {
     run('bash', [`${ROOT}/scripts/stack.sh`, command, 'rabbitmq'], { cwd: ROOT, env: { ...process.env, ...node }, timeout: 180_000 });
 
   beforeAll(async () => {
-    const ports = new Set<number>();
-    while (ports.size < 8) ports.add(await freePort());
-    const [amqp, mqttPort, wsMqtt, mqtts, wss, management, dist, epmd] = [...ports].map(String);
-    const dir = `${TEST_STACK.STACK_DIR}-tls-only`;
     node = {
-      STACK_DIR: dir,
-      STACK_NODE_NAME: `engine-${dir.split('/').pop()}@localhost`,
-      STACK_AMQP_PORT: amqp,
-      STACK_MQTT_PORT: mqttPort,
-      STACK_WS_MQTT_PORT: wsMqtt,
-      STACK_MQTTS_PORT: mqtts,
-      STACK_WSS_MQTT_PORT: wss,
-      STACK_MGMT_PORT: management,
-      STACK_DIST_PORT: dist,
-      STACK_EPMD_PORT: epmd,
-      STACK_ENV_FILE: '/dev/null',
+      ...(await ownNodeSettings('tls-only')),
       JWT_SECRET: 'tls-only-node-secret-0123456789abcdefghij',
       JWT_KEY_ID: 'tls-only-1',
       MQTT_PLAIN_ENABLED: 'false',
