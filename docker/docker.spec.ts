@@ -158,11 +158,44 @@ describe('scripts/broker-config.js --profile docker', () => {
     expect(conf).toMatch(/^auth_mechanisms\.1 = EXTERNAL$/m);
     expect(conf).not.toMatch(/^auth_mechanisms\.2/m);
     expect(conf).toMatch(/^ssl_options\.verify = verify_peer$/m);
-    expect(conf).toMatch(/^ssl_options\.fail_if_no_peer_cert = true$/m);
+    // MQTT over TLS shares ssl_options (3.10) and logs in with tokens: a certificate-less TLS client
+    // gets through the handshake, then finds no login (EXTERNAL only) on AMQP.
+    expect(conf).toMatch(/^ssl_options\.fail_if_no_peer_cert = false$/m);
     expect(conf).toMatch(/^ssl_cert_login_from = common_name$/m);
     expect(files.enabled_plugins).toContain('rabbitmq_auth_mechanism_ssl');
     const defs = JSON.parse(files['definitions.json']) as { users: Array<{ name: string; password_hash: string; tags: string[] }> };
     expect(defs.users).toEqual([expect.objectContaining({ name: 'messaging-engine', password_hash: '', tags: [] })]);
+  });
+
+  it('serves MQTT over TLS and secure WebSocket with the broker certificate, and the plain listeners only while MQTT_PLAIN_ENABLED is not false', () => {
+    const tlsDir = brokerConfig.DOCKER_PATHS.tls;
+    const render = (extra: Record<string, string>) => brokerConfig.render({ JWT_SECRET: 'x'.repeat(32), ...extra }, 'docker')['rabbitmq.conf'];
+    const on = render({});
+    expect(on).toMatch(/^mqtt\.listeners\.ssl\.default = 0\.0\.0\.0:8883$/m);
+    expect(on).toMatch(/^web_mqtt\.ssl\.port = 15676$/m);
+    expect(on).toContain(`web_mqtt.ssl.certfile = ${tlsDir}/server.pem`);
+    expect(on).toContain(`web_mqtt.ssl.keyfile = ${tlsDir}/server.key`);
+    expect(on).toMatch(/^mqtt\.listeners\.tcp\.default = 0\.0\.0\.0:1883$/m);
+    expect(on).toMatch(/^web_mqtt\.tcp\.port = 15675$/m);
+    expect(render({ MQTT_PLAIN_ENABLED: 'true' })).toBe(on);
+
+    const off = render({ MQTT_PLAIN_ENABLED: 'false' });
+    expect(off).toMatch(/^mqtt\.listeners\.tcp = none$/m);
+    expect(off).toMatch(/^web_mqtt\.tcp\.listener = none$/m);
+    expect(off).not.toMatch(/^mqtt\.listeners\.tcp\.default/m);
+    expect(off).not.toMatch(/^web_mqtt\.tcp\.(port|ip)/m);
+    expect(off).toMatch(/^mqtt\.listeners\.ssl\.default = 0\.0\.0\.0:8883$/m);
+    expect(off).toMatch(/^web_mqtt\.ssl\.port = 15676$/m);
+  });
+
+  it('refuses an MQTT_PLAIN_ENABLED that is not a boolean', () => {
+    const result = spawnSync(process.execPath, ['scripts/broker-config.js', out, '--profile', 'docker'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, JWT_SECRET: 'x'.repeat(32), MQTT_PLAIN_ENABLED: 'maybe' },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('MQTT_PLAIN_ENABLED must be true or false');
   });
 });
 
@@ -255,7 +288,9 @@ type ComposeProject = { services: Record<string, ComposeService> };
     const broker = {
       amqp: port('listeners.ssl.default'),
       mqtt: port('mqtt.listeners.tcp.default'),
+      mqtts: port('mqtt.listeners.ssl.default'),
       webMqtt: port('web_mqtt.tcp.port'),
+      webMqttTls: port('web_mqtt.ssl.port'),
       management: port('management.tcp.port'),
     };
     const { rabbitmq, engine } = project.services;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Prints a broker token for one chat user, issued by the engine's own code (dist/, so build
-// first) with the engine's settings (JWT_*, PATH_PREFIX, MQTT_URL from the environment or .env):
-// for a first client, a smoke test, or support. Output: JSON with the token, the MQTT URL, the
+// first) with the engine's settings (JWT_*, PATH_PREFIX, MQTT_URL, MQTT_TLS_URL, MQTT_WSS_URL, MQTT_PLAIN_ENABLED from the environment or .env):
+// for a first client, a smoke test, or support. Output: JSON with the token, the broker URLs (as a token's mqtt_urls), the
 // client id prefix and the topics the token allows.
 //
 // Usage: node scripts/issue-token.js USER_ID [TTL_SECONDS]   (default: TOKEN_TTL_SECONDS)
@@ -43,7 +43,7 @@ process.stdout.write(
       userId,
       token,
       expiresAt: new Date(expiresAt * 1000).toISOString(),
-      mqttUrl: config.broker.mqttUrl,
+      mqttUrls: config.broker.mqttUrls,
       clientIdPrefix: grants.clientIdPrefix,
       publish: grants.publish,
       subscribe: grants.subscribe,

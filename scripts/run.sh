@@ -30,6 +30,9 @@ if [ -z "${RABBITMQ_HOST:-}" ]; then
   export RABBITMQ_TLS_KEY_FILE=$STACK_DIR/rabbitmq/tls/engine.key
   export RABBITMQ_MANAGEMENT_URL=${RABBITMQ_MANAGEMENT_URL:-http://127.0.0.1:$STACK_MGMT_PORT}
   export MQTT_URL=${MQTT_URL:-mqtt://127.0.0.1:$STACK_MQTT_PORT}
+  # MQTT over TLS and secure WebSocket, with the stack's certificate (clients trust its CA, docs/tls.md).
+  export MQTT_TLS_URL=${MQTT_TLS_URL:-mqtts://127.0.0.1:$STACK_MQTTS_PORT}
+  export MQTT_WSS_URL=${MQTT_WSS_URL:-wss://127.0.0.1:$STACK_WSS_MQTT_PORT/ws}
   # Browsers (the web app at /app) speak MQTT over WebSocket.
   export MQTT_WS_URL=${MQTT_WS_URL:-ws://127.0.0.1:$STACK_WS_MQTT_PORT/ws}
 else

@@ -39,6 +39,10 @@ case $cmd in
     echo "RABBITMQ_TLS_KEY_FILE=$STACK_DIR/rabbitmq/tls/engine.key"
     echo "RABBITMQ_MANAGEMENT_URL=http://127.0.0.1:$STACK_MGMT_PORT"
     echo "MQTT_URL=mqtt://127.0.0.1:$STACK_MQTT_PORT"
+    echo "MQTT_TLS_URL=mqtts://127.0.0.1:$STACK_MQTTS_PORT"
+    echo "MQTT_WSS_URL=wss://127.0.0.1:$STACK_WSS_MQTT_PORT/ws"
+    # What an MQTT client must trust for the two above: the stack's CA (docs/tls.md).
+    echo "# MQTT clients' CA: $STACK_DIR/rabbitmq/tls/ca.pem"
     echo "MONGODB_URI=mongodb://127.0.0.1:$STACK_MONGO_PORT/messaging"
     ;;
   *) die "usage: scripts/stack.sh start|stop|status|restart|build|env [rabbitmq|ferretdb|all]" ;;

@@ -7,7 +7,7 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { AmqpServer } from '@app/amqp-transport';
 import { AppModule } from './app.module';
 import { answerClientErrors, useCors, useJsonBody, useSecurityHeaders } from './common/http';
-import { checkEngineConfig, ConfigError, loadConfig } from './config';
+import { checkEngineConfig, ConfigError, loadConfig, webSocketUrls } from './config';
 import { setupSwagger } from './swagger';
 import { serveWebApp } from './web-app/web-app';
 
@@ -30,7 +30,7 @@ async function bootstrap(): Promise<void> {
     abortOnError: false,
     bodyParser: false,
   });
-  useSecurityHeaders(app, config.broker.mqttWsUrl ? [config.broker.mqttWsUrl] : []);
+  useSecurityHeaders(app, webSocketUrls(config.broker.mqttUrls));
   serveWebApp(app);
   useJsonBody(app, config.http.bodyLimitBytes);
   answerClientErrors(app.getHttpServer());

@@ -38,7 +38,7 @@ describe('development sign-in (DEV_SIGN_IN=true)', () => {
     const res = await signIn(engine.url, { userId: user });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ expires_in: 3600, client_id_prefix: `${user}~` });
-    expect(res.body.mqtt_urls).toEqual([expect.stringMatching(/^mqtt:\/\//), WS_URL]);
+    expect(res.body.mqtt_urls).toEqual([expect.stringMatching(/^mqtt:\/\//), WS_URL]); // MQTT_WS_URL last
     expect(jwt.decode(res.body.token)).toMatchObject({ sub: user });
     const registered = await adminApi(engine.url).get(`users/${user}`);
     expect([registered.status, registered.body.display_name, registered.body.disabled]).toEqual([200, user, false]);

@@ -7,8 +7,8 @@ import { connect as amqpConnect, credentials } from 'amqplib';
 import mqtt, { MqttClient } from 'mqtt';
 import { userGrants } from '@app/protocol';
 import { layout, signToken, uid } from './support/broker';
-import { freePort } from './support/engine';
-import { ROOT, TEST_STACK } from './support/test-env';
+import { ownNodeSettings } from './support/own-node';
+import { ROOT } from './support/test-env';
 
 const run = promisify(execFile);
 
@@ -38,8 +38,9 @@ describe('the docker profile of the broker config', () => {
       timeout: 180_000,
     });
 
-  async function connect(url: string, userId: string, token: string): Promise<MqttClient> {
+  async function connect(url: string, userId: string, token: string, ca?: Buffer): Promise<MqttClient> {
     const client = mqtt.connect(url, {
+      ...(ca && { ca }),
       username: userId,
       password: token,
       clientId: `${userId}~e2e`,
@@ -61,20 +62,8 @@ describe('the docker profile of the broker config', () => {
       cwd: ROOT,
       env: { PATH: process.env.PATH, ...DOCKER_ENV },
     });
-    const ports = new Set<number>();
-    while (ports.size < 6) ports.add(await freePort());
-    const [amqp, mqttPort, wsMqtt, management, dist, epmd] = [...ports].map(String);
-    const dir = `${TEST_STACK.STACK_DIR}-docker-broker`;
     node = {
-      STACK_DIR: dir,
-      STACK_NODE_NAME: `engine-${dir.split('/').pop()}@localhost`,
-      STACK_AMQP_PORT: amqp,
-      STACK_MQTT_PORT: mqttPort,
-      STACK_WS_MQTT_PORT: wsMqtt,
-      STACK_MGMT_PORT: management,
-      STACK_DIST_PORT: dist,
-      STACK_EPMD_PORT: epmd,
-      STACK_ENV_FILE: '/dev/null',
+      ...(await ownNodeSettings('docker-broker')),
       STACK_BROKER_CONFIG_DIR: configDir,
       // The stack wants one to render its local profile; this node must not be using it.
       JWT_SECRET: 'the-local-profile-secret-that-this-node-ignores',
@@ -94,15 +83,22 @@ describe('the docker profile of the broker config', () => {
     }
   });
 
-  it('accepts a token from scripts/issue-token.js over MQTT and MQTT over WebSocket, and its subscription', async () => {
+  it('accepts a token from scripts/issue-token.js over MQTT, MQTT over WebSocket and both over TLS, and its subscription', async () => {
     const userId = uid('docker');
     const { stdout } = await run(process.execPath, ['scripts/issue-token.js', userId, '300'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, ENV_FILE: '/dev/null', ...DOCKER_ENV },
     });
     const issued = JSON.parse(stdout) as { token: string; subscribe: string[] };
-    for (const url of [`mqtt://127.0.0.1:${node.STACK_MQTT_PORT}`, `ws://127.0.0.1:${node.STACK_WS_MQTT_PORT}/ws`]) {
-      const client = await connect(url, userId, issued.token);
+    // The TLS ones with the broker certificate of the profile's files (the node's own CA here).
+    const ca = readFileSync(`${node.STACK_DIR}/rabbitmq/tls/ca.pem`);
+    for (const [url, trusted] of [
+      [`mqtt://127.0.0.1:${node.STACK_MQTT_PORT}`],
+      [`ws://127.0.0.1:${node.STACK_WS_MQTT_PORT}/ws`],
+      [`mqtts://127.0.0.1:${node.STACK_MQTTS_PORT}`, ca],
+      [`wss://127.0.0.1:${node.STACK_WSS_MQTT_PORT}/ws`, ca],
+    ] as Array<[string, Buffer?]>) {
+      const client = await connect(url, userId, issued.token, trusted);
       // A subscription the token did not allow would close the connection instead.
       await expect(client.subscribeAsync(issued.subscribe[0], { qos: 1 })).resolves.toEqual([
         expect.objectContaining({ qos: 1 }),
@@ -141,8 +137,13 @@ describe('the docker profile of the broker config', () => {
       secret: DOCKER_ENV.JWT_SECRET,
     });
     await expect(amqpConnect({ protocol: 'amqp', ...target, username: userId, password: token })).rejects.toThrow();
+    // TLS without a client certificate gets through the handshake (the MQTT TLS listener shares
+    // these options and takes tokens), then finds no login: the only mechanism is EXTERNAL.
     await expect(amqpConnect({ protocol: 'amqps', ...target, username: userId, password: token }, { ca: readFileSync(`${tls}/ca.pem`) })).rejects.toThrow(
-      /certificate required/i,
+      /SASL mechanism PLAIN is not provided by the server/,
+    );
+    await expect(amqpConnect({ protocol: 'amqps', ...target }, { ca: readFileSync(`${tls}/ca.pem`), credentials: credentials.external() })).rejects.toThrow(
+      /ACCESS_REFUSED - Login was refused using authentication mechanism EXTERNAL/,
     );
   });
 });

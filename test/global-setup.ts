@@ -14,7 +14,13 @@ export default async function globalSetup(): Promise<void> {
     ['rabbitmq', servers.external.broker],
     ['ferretdb', servers.external.database],
   ] as const) {
-    if (external || (await stackRunning(service))) continue;
+    if (external) continue;
+    if (await stackRunning(service)) {
+      // Started again all the same: the broker restarts when its rendered config has changed since
+      // (new listeners or keys), which a stack kept running across a checkout would otherwise miss.
+      if (service === 'rabbitmq') await stack('start', service);
+      continue;
+    }
     await stack('start', service);
     started.push(service);
   }

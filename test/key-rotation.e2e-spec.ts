@@ -21,6 +21,8 @@ describe('signing key rotation on the broker', () => {
     STACK_AMQP_PORT: shifted('STACK_AMQP_PORT'),
     STACK_MQTT_PORT: shifted('STACK_MQTT_PORT'),
     STACK_WS_MQTT_PORT: shifted('STACK_WS_MQTT_PORT'),
+    STACK_MQTTS_PORT: shifted('STACK_MQTTS_PORT'),
+    STACK_WSS_MQTT_PORT: shifted('STACK_WSS_MQTT_PORT'),
     STACK_MGMT_PORT: shifted('STACK_MGMT_PORT'),
     STACK_DIST_PORT: shifted('STACK_DIST_PORT'),
     STACK_EPMD_PORT: shifted('STACK_EPMD_PORT'),

@@ -42,7 +42,7 @@ describe('receipts: delivered and read positions', () => {
     await closeTestDb();
   });
 
-  it('moves positions forward only, tells the sender and the reader\'s other device, and keeps unread counts exact', async () => {
+  it('moves positions forward only, tells the sender (both) and the reader\'s other device (read moves), and keeps unread counts exact', async () => {
     const alice = await party(await register(api, 'alice'));
     const bobId = await register(api, 'bob');
     const bob = await party(bobId);
@@ -54,11 +54,13 @@ describe('receipts: delivered and read positions', () => {
     await alice.inbox.waitFor(1, (m) => m.topic === layout.receiptsUpdated(alice.id, bob.id));
     expect(notices(alice, alice.id, bob.id).at(-1)).toMatchObject({ user: bob.id, delivered_up_to: m3 });
     expect(notices(alice, alice.id, bob.id).at(-1)).not.toHaveProperty('read_up_to');
+    // The reader's own devices hear of read moves only (their unread counts), not of deliveries.
+    expect(notices(bobTablet, bob.id, alice.id)).toEqual([]);
 
     await receipt(bob, alice.id, 'read', { message_id: m2 });
     await alice.inbox.waitFor(2, (m) => m.topic === layout.receiptsUpdated(alice.id, bob.id));
     expect(notices(alice, alice.id, bob.id).at(-1)).toMatchObject({ user: bob.id, delivered_up_to: m3, read_up_to: m2 });
-    await bobTablet.inbox.waitFor(2, (m) => m.topic === layout.receiptsUpdated(bob.id, alice.id));
+    await bobTablet.inbox.waitFor(1, (m) => m.topic === layout.receiptsUpdated(bob.id, alice.id));
     expect(notices(bobTablet, bob.id, alice.id).at(-1)).toMatchObject({ user: bob.id, read_up_to: m2 });
     expect(await unread(bob.id, alice.id)).toBe(1);
 
@@ -66,8 +68,9 @@ describe('receipts: delivered and read positions', () => {
     await receipt(bob, alice.id, 'read', { message_id: m1 });
     await receipt(bob, alice.id, 'delivered', { message_id: m2 });
     await receipt(bob, alice.id, 'read', { message_id: m2 });
-    await sleep(700);
+    await sleep(1_500);
     expect(notices(alice, alice.id, bob.id)).toHaveLength(2);
+    expect(notices(bobTablet, bob.id, alice.id)).toHaveLength(1);
     expect(await unread(bob.id, alice.id)).toBe(1);
 
     // The history shows each message's status for its recipient.
@@ -116,7 +119,7 @@ describe('receipts: delivered and read positions', () => {
     expect((await fetch(`${engine.url}/health/ready`)).status).toBe(200);
   });
 
-  it('in a group: a member\'s positions are stored and queryable per message; nobody else is told per receipt', async () => {
+  it('in a group: a member\'s positions are stored and queryable per message; nobody else is told per receipt, their own devices of read moves', async () => {
     const owner = await party(await register(api, 'gowner'));
     const m1 = await party(await register(api, 'gm1'));
     const m2 = await party(await register(api, 'gm2'));
@@ -136,7 +139,8 @@ describe('receipts: delivered and read positions', () => {
     expect(receipts).toEqual({ message_id: msg, read: [m1.id], delivered: [m2.id], pending: [] });
     await sleep(300);
     expect(owner.inbox.messages.filter((x) => x.topic.includes('/receipts/'))).toEqual([]);
-    expect(m2.inbox.messages.filter((x) => x.topic === layout.receiptsUpdated(m2.id, group)).map((x) => x.payload.user)).toEqual([m2.id]);
+    expect(m1.inbox.messages.filter((x) => x.topic === layout.receiptsUpdated(m1.id, group)).map((x) => x.payload.user)).toEqual([m1.id]);
+    expect(m2.inbox.messages.filter((x) => x.topic === layout.receiptsUpdated(m2.id, group))).toEqual([]);
 
     expect((await api.get(`groups/${group}/messages/01ZZZZZZZZZZZZZZZZZZZZZZZZ/receipts`)).body.code).toBe('MESSAGE_NOT_FOUND');
     expect((await api.get(`groups/${group}/messages/nope/receipts`)).status).toBe(404);

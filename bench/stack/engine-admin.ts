@@ -9,11 +9,11 @@ import { LocalStack } from './local-stack';
  * One call to the engine's admin API with its admin key; a 429 is waited out as its Retry-After
  * says, a 401 or 403 says which key to set. Returns the response of any other status.
  */
-async function adminCall(engineUrl: string, adminApiKey: string | undefined, method: string, path: string, body: unknown): Promise<Response> {
+async function adminCall(engineUrl: string, adminApiKey: string | undefined, method: string, path: string, body: unknown, timeoutMs = 30_000): Promise<Response> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (adminApiKey) headers.authorization = `Bearer ${adminApiKey}`;
   for (;;) {
-    const res = await fetch(`${engineUrl}/admin/v1/${path}`, { method, headers, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(`${engineUrl}/admin/v1/${path}`, { method, headers, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
     if (res.status === 429) {
       await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
       continue;
@@ -55,7 +55,8 @@ export async function unreadCounts(engineUrl: string, adminApiKey: string | unde
   let cursor: string | null = null;
   do {
     const query: string = `limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const res = await adminCall(engineUrl, adminApiKey, 'GET', `users/${encodeURIComponent(userId)}/conversations?${query}`, undefined);
+    // Counting unread messages scans them on FerretDB's SQLite backend: seconds at tens of thousands.
+    const res = await adminCall(engineUrl, adminApiKey, 'GET', `users/${encodeURIComponent(userId)}/conversations?${query}`, undefined, 180_000);
     if (!res.ok) throw new Error(`listing ${userId}'s conversations failed: ${res.status} ${(await res.text()).slice(0, 200)}`);
     const page = (await res.json()) as { items: Array<{ peer: string; unread_count: number }>; next_cursor: string | null };
     for (const item of page.items) counts.set(item.peer, item.unread_count);

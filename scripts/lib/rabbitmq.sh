@@ -35,8 +35,9 @@ rabbit_env() {
   RABBIT_TLS=$base/tls
 }
 
-# The AMQP listener's PKI (scripts/broker-certs.sh): made once, only what is missing. The engine
-# and the tests log in with tls/engine.pem (SASL EXTERNAL); `scripts/stack.sh env` names the files.
+# The broker's PKI (scripts/broker-certs.sh): made once, only what is missing. server.pem (for
+# localhost and 127.0.0.1) serves AMQP, MQTT over TLS and secure WebSocket; clients trust tls/ca.pem.
+# The engine and the tests log in with tls/engine.pem (SASL EXTERNAL); `scripts/stack.sh env` names the files.
 rabbit_ensure_certs() {
   command -v openssl >/dev/null 2>&1 || die "openssl is needed for the broker's TLS certificates (apt-get install openssl)"
   sh "$ROOT/scripts/broker-certs.sh" "$RABBIT_TLS" || die "could not make the broker's TLS certificates in $RABBIT_TLS"
@@ -99,8 +100,10 @@ rabbit_render_config() {
 
 # Conf.d files are read after rabbitmq.conf and the last value of a key wins, so these lines
 # replace the imported listeners and file paths while the imported file stays byte for byte as
-# rendered (its plain AMQP listener stays off: `listeners.tcp = none`).
+# rendered (its plain AMQP listener stays off: `listeners.tcp = none`). The plain MQTT and
+# Web-MQTT listeners move only when the imported file has them (MQTT_PLAIN_ENABLED).
 rabbit_listeners_conf() {
+  local conf=$STACK_BROKER_CONFIG_DIR/rabbitmq.conf
   cat <<EOF
 # Added by scripts/stack.sh: this node listens on loopback and the stack's ports, with its own certificates.
 listeners.ssl.default = 127.0.0.1:$STACK_AMQP_PORT
@@ -108,12 +111,21 @@ ssl_options.cacertfile = $RABBIT_TLS/ca.pem
 ssl_options.certfile = $RABBIT_TLS/server.pem
 ssl_options.keyfile = $RABBIT_TLS/server.key
 load_definitions = $RABBIT_BASE/etc/definitions.json
-mqtt.listeners.tcp.default = 127.0.0.1:$STACK_MQTT_PORT
-web_mqtt.tcp.ip = 127.0.0.1
-web_mqtt.tcp.port = $STACK_WS_MQTT_PORT
+mqtt.listeners.ssl.default = 127.0.0.1:$STACK_MQTTS_PORT
+web_mqtt.ssl.ip = 127.0.0.1
+web_mqtt.ssl.port = $STACK_WSS_MQTT_PORT
+web_mqtt.ssl.cacertfile = $RABBIT_TLS/ca.pem
+web_mqtt.ssl.certfile = $RABBIT_TLS/server.pem
+web_mqtt.ssl.keyfile = $RABBIT_TLS/server.key
 management.tcp.ip = 127.0.0.1
 management.tcp.port = $STACK_MGMT_PORT
 EOF
+  if grep -q '^mqtt\.listeners\.tcp\.default' "$conf"; then
+    echo "mqtt.listeners.tcp.default = 127.0.0.1:$STACK_MQTT_PORT"
+  fi
+  if grep -q '^web_mqtt\.tcp\.port' "$conf"; then
+    printf 'web_mqtt.tcp.ip = 127.0.0.1\nweb_mqtt.tcp.port = %s\n' "$STACK_WS_MQTT_PORT"
+  fi
 }
 
 # The node's administrator password: generated once, kept in the node's dir (mode 600).
@@ -149,11 +161,11 @@ rabbit_start() {
     fi
   fi
   local p
-  for p in "$STACK_AMQP_PORT" "$STACK_MQTT_PORT" "$STACK_MGMT_PORT" "$STACK_WS_MQTT_PORT" "$STACK_DIST_PORT"; do
+  for p in "$STACK_AMQP_PORT" "$STACK_MQTT_PORT" "$STACK_MQTTS_PORT" "$STACK_MGMT_PORT" "$STACK_WS_MQTT_PORT" "$STACK_WSS_MQTT_PORT" "$STACK_DIST_PORT"; do
     port_open "$p" && die "rabbitmq: port $p is already in use by another process (set the STACK_*_PORT variables)"
   done
   rm -f "$RABBIT_BASE/rabbitmq.pid"
-  log "rabbitmq: starting node $STACK_NODE_NAME (amqp $STACK_AMQP_PORT TLS only, mqtt $STACK_MQTT_PORT, management $STACK_MGMT_PORT)"
+  log "rabbitmq: starting node $STACK_NODE_NAME (amqp $STACK_AMQP_PORT TLS only, mqtt $STACK_MQTT_PORT, mqtts $STACK_MQTTS_PORT, wss $STACK_WSS_MQTT_PORT, management $STACK_MGMT_PORT)"
   # exec: no shell stays behind holding the caller's stdout open.
   (cd "$RABBIT_BASE" && exec setsid "$RABBIT_LIB/rabbitmq-server" >"$RABBIT_BASE/log/launcher.out" 2>&1 </dev/null) &
   echo $! >"$RABBIT_BASE/launcher.pid"
@@ -194,7 +206,7 @@ rabbit_stop() {
 rabbit_status() {
   rabbit_env
   if rabbit_running; then
-    echo "rabbitmq: running (node $STACK_NODE_NAME, pid $(rabbit_pid), amqp 127.0.0.1:$STACK_AMQP_PORT (TLS, client certificates in $RABBIT_TLS), mqtt 127.0.0.1:$STACK_MQTT_PORT, management 127.0.0.1:$STACK_MGMT_PORT)"
+    echo "rabbitmq: running (node $STACK_NODE_NAME, pid $(rabbit_pid), amqp 127.0.0.1:$STACK_AMQP_PORT (TLS, client certificates in $RABBIT_TLS), mqtt 127.0.0.1:$STACK_MQTT_PORT, mqtts 127.0.0.1:$STACK_MQTTS_PORT, ws 127.0.0.1:$STACK_WS_MQTT_PORT, wss 127.0.0.1:$STACK_WSS_MQTT_PORT (CA $RABBIT_TLS/ca.pem), management 127.0.0.1:$STACK_MGMT_PORT)"
   else
     echo "rabbitmq: stopped"
     return 1

@@ -27,9 +27,10 @@ export class UserAuthGuard implements CanActivate {
       req.user = await this.auth.authenticate(req.headers.authorization);
       return true;
     } catch (err) {
-      const code = err instanceof DomainError ? err.code : err instanceof HttpException ? ErrorCode.USER_DISABLED : undefined;
+      // UNAUTHORIZED as a DomainError, USER_DISABLED as a 401 HttpException carrying its code.
+      const code = err instanceof DomainError ? err.code : err instanceof HttpException ? (err.getResponse() as { code?: ErrorCode }).code : undefined;
       if (code) {
-        const invalid = !(err instanceof DomainError) || err.details?.invalidToken === true;
+        const invalid = code !== ErrorCode.UNAUTHORIZED || (err instanceof DomainError && err.details?.invalidToken === true);
         http.getResponse<Response>().setHeader('WWW-Authenticate', `Bearer realm="user"${invalid ? ', error="invalid_token"' : ''}`);
         // Never the token itself: only where the attempt came from and why it failed.
         this.logger.warn({ ip: req.ip, method: req.method, url: req.originalUrl, code }, `user request refused: ${(err as Error).message}`);

@@ -37,9 +37,8 @@ export class AppConfig {
     /** AMQP over TLS (amqps) with these files, read at every (re)connection; unset: plain AMQP. */
     tls?: { caFile?: string; certFile?: string; keyFile?: string };
     managementUrl?: string;
-    mqttUrl: string;
-    /** MQTT over WebSocket, for browsers (MQTT_WS_URL). */
-    mqttWsUrl?: string;
+    /** What tokens list (mqtt_urls): the TLS URLs first, the plain ones only while MQTT_PLAIN_ENABLED. */
+    mqttUrls: string[];
   };
   readonly jwt: { audience: string; activeKey: SigningKey; keys: SigningKey[] };
   /** Lifetimes of users' broker tokens, in seconds. */
@@ -115,7 +114,7 @@ export class AppConfig {
     };
     this.devSignIn = env.DEV_SIGN_IN;
     const tlsFiles = { caFile: env.RABBITMQ_TLS_CA_FILE, certFile: env.RABBITMQ_TLS_CERT_FILE, keyFile: env.RABBITMQ_TLS_KEY_FILE };
-    const tls = Object.values(tlsFiles).some(Boolean) ? tlsFiles : undefined;
+    const tls = (env.RABBITMQ_TLS ?? Object.values(tlsFiles).some(Boolean)) ? tlsFiles : undefined;
     this.broker = {
       host: env.RABBITMQ_HOST,
       port: env.RABBITMQ_PORT ?? (tls ? 5671 : 5672),
@@ -124,8 +123,7 @@ export class AppConfig {
       password: env.RABBITMQ_PASSWORD,
       tls,
       managementUrl: env.RABBITMQ_MANAGEMENT_URL,
-      mqttUrl: env.MQTT_URL,
-      mqttWsUrl: env.MQTT_WS_URL,
+      mqttUrls: clientUrls(env),
     };
     const activeKey = { kid: env.JWT_KEY_ID, secret: env.JWT_SECRET };
     const previous = (env.JWT_PREVIOUS_KEYS ?? '')
@@ -195,6 +193,25 @@ export class AppConfig {
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
     this.systemSenderId = env.SYSTEM_SENDER_ID;
   }
+}
+
+/** The broker's WebSocket URLs among those (browsers can use no other; the CSP lets the engine's pages reach them). */
+export function webSocketUrls(urls: readonly string[]): string[] {
+  return urls.filter((url) => /^wss?:\/\//.test(url));
+}
+
+/** A URL clients reach the broker over without TLS. */
+function isPlainMqttUrl(url: string): boolean {
+  return /^(mqtt|ws):/.test(url);
+}
+
+/**
+ * The broker URLs tokens list: TLS ones first, then MQTT_URL and the plain WebSocket one for
+ * browsers (MQTT_WS_URL); plain ones only while MQTT_PLAIN_ENABLED (may be empty: crossChecks refuses that).
+ */
+export function clientUrls(env: Pick<EnvSchema, 'MQTT_URL' | 'MQTT_TLS_URL' | 'MQTT_WSS_URL' | 'MQTT_WS_URL' | 'MQTT_PLAIN_ENABLED'>): string[] {
+  const urls = [env.MQTT_TLS_URL, env.MQTT_WSS_URL, env.MQTT_URL, env.MQTT_WS_URL].filter((url): url is string => Boolean(url));
+  return [...new Set(urls)].filter((url) => env.MQTT_PLAIN_ENABLED || !isPlainMqttUrl(url));
 }
 
 /** The database a MongoDB URI names (the driver's default, `test`, when it names none). */

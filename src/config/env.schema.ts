@@ -13,8 +13,14 @@ import {
   MinLength,
 } from 'class-validator';
 
-const toBool = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? ['true', '1', 'yes', 'on'].includes(value.toLowerCase()) : value;
+/** true/1/yes/on and false/0/no/off; any other string stays a string, which IsBoolean refuses. */
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const word = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(word)) return true;
+  if (['false', '0', 'no', 'off'].includes(word)) return false;
+  return value;
+};
 
 /** A TCP port number given as a string in the environment. */
 function Port(): PropertyDecorator {
@@ -67,10 +73,19 @@ export class EnvSchema {
   @IsNotEmpty()
   RABBITMQ_HOST: string = 'localhost';
 
-  /** Unset: 5671 (AMQP over TLS) when a RABBITMQ_TLS_* file is set, else 5672. */
+  /** Unset: 5671 (AMQP over TLS) when RABBITMQ_TLS is on, else 5672. */
   @IsOptional()
   @Port()
   RABBITMQ_PORT?: number;
+
+  /**
+   * AMQP over TLS (amqps). Unset: on when a RABBITMQ_TLS_* file is set. `true` without a CA file
+   * trusts the system's CAs; `false` with a RABBITMQ_TLS_* file set is refused at boot.
+   */
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  RABBITMQ_TLS?: boolean;
 
   @IsString()
   @IsNotEmpty()
@@ -103,16 +118,35 @@ export class EnvSchema {
   @Matches(/^https?:\/\/[^\s]+$/, { message: 'RABBITMQ_MANAGEMENT_URL must be an http(s) URL' })
   RABBITMQ_MANAGEMENT_URL?: string;
 
+  /** The broker URL given to clients with their tokens (docs/tls.md for the TLS ones below). */
   @Matches(/^(mqtts?|wss?):\/\/[^\s]+$/, { message: 'MQTT_URL must be an mqtt://, mqtts://, ws:// or wss:// URL' })
   MQTT_URL: string = 'mqtt://localhost:1883';
 
+  /** MQTT over TLS given to clients with their tokens (before MQTT_URL); unset: none. */
+  @IsOptional()
+  @Matches(/^mqtts:\/\/[^\s]+$/, { message: 'MQTT_TLS_URL must be an mqtts:// URL' })
+  MQTT_TLS_URL?: string;
+
+  /** MQTT over secure WebSocket given to clients with their tokens (before MQTT_URL); unset: none. */
+  @IsOptional()
+  @Matches(/^wss:\/\/[^\s]+$/, { message: 'MQTT_WSS_URL must be a wss:// URL' })
+  MQTT_WSS_URL?: string;
+
   /**
-   * The MQTT-over-WebSocket URL given to clients with their tokens beside MQTT_URL (browsers, the
-   * web app at /app); the HTTP answers' Content-Security-Policy lets pages of the engine connect to it.
+   * Plain MQTT over WebSocket given to clients with their tokens (after MQTT_URL): browsers on http://
+   * pages (the web app at /app). Pages of the engine may connect to its origin (CSP connect-src).
    */
   @IsOptional()
-  @Matches(/^wss?:\/\/[^\s'";,]+$/, { message: 'MQTT_WS_URL must be a ws:// or wss:// URL' })
+  @Matches(/^ws:\/\/[^\s'";,]+$/, { message: 'MQTT_WS_URL must be a ws:// URL (wss://: MQTT_WSS_URL)' })
   MQTT_WS_URL?: string;
+
+  /**
+   * false: the broker serves no plain MQTT or Web-MQTT (scripts/broker-config.js), and tokens list
+   * only the mqtts:// and wss:// URLs.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  MQTT_PLAIN_ENABLED: boolean = true;
 
   @IsString()
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppConfig } from './app-config';
+import { AppConfig, webSocketUrls } from './app-config';
 import { checkEngineConfig, ConfigError, validateEnv } from './env.validation';
 
 const base = { JWT_SECRET: 'x'.repeat(32) };
@@ -80,6 +80,45 @@ describe('validateEnv', () => {
       expect(() => checkEngineConfig(config(files))).not.toThrow();
       expect(() => checkEngineConfig(config({ RABBITMQ_USER: 'u', RABBITMQ_PASSWORD: 'p' }))).not.toThrow();
     });
+
+    it('turns TLS on with RABBITMQ_TLS=true alone (the system CAs, a password login), and refuses false beside TLS files', () => {
+      const broker = new AppConfig(validateEnv({ ...base, RABBITMQ_TLS: 'true', RABBITMQ_USER: 'u', RABBITMQ_PASSWORD: 'p' })).broker;
+      expect(broker.port).toBe(5671);
+      expect(broker.tls).toEqual({ caFile: undefined, certFile: undefined, keyFile: undefined });
+      // The CA alone (no client certificate: a password login over amqps).
+      const caOnly = new AppConfig(validateEnv({ ...base, RABBITMQ_TLS: 'true', RABBITMQ_TLS_CA_FILE: files.RABBITMQ_TLS_CA_FILE })).broker;
+      expect(caOnly.tls).toEqual({ caFile: files.RABBITMQ_TLS_CA_FILE, certFile: undefined, keyFile: undefined });
+      const off = new AppConfig(validateEnv({ ...base, RABBITMQ_TLS: 'false' })).broker;
+      expect([off.port, off.tls]).toEqual([5672, undefined]);
+      expect(() => validateEnv({ ...base, ...files, RABBITMQ_TLS: 'false' })).toThrow(/RABBITMQ_TLS \(false\)/);
+      expect(() => validateEnv({ ...base, RABBITMQ_TLS: 'maybe' })).toThrow(/RABBITMQ_TLS/);
+    });
+  });
+
+  describe('MQTT URLs given with tokens', () => {
+    const urls = (env: Record<string, string>) => new AppConfig(validateEnv({ ...base, ...env })).broker.mqttUrls;
+    const tls = { MQTT_TLS_URL: 'mqtts://chat.example:8883', MQTT_WSS_URL: 'wss://chat.example:15676/ws' };
+
+    it('lists MQTT_URL alone by default, and the TLS URLs first when set', () => {
+      expect(urls({})).toEqual(['mqtt://localhost:1883']);
+      expect(urls({ ...tls, MQTT_URL: 'mqtt://chat.example:1883' })).toEqual([tls.MQTT_TLS_URL, tls.MQTT_WSS_URL, 'mqtt://chat.example:1883']);
+      expect(urls({ MQTT_WSS_URL: tls.MQTT_WSS_URL })).toEqual([tls.MQTT_WSS_URL, 'mqtt://localhost:1883']);
+      expect(urls({ MQTT_TLS_URL: 'mqtts://same:8883', MQTT_URL: 'mqtts://same:8883' })).toEqual(['mqtts://same:8883']);
+    });
+
+    it('lists only the TLS URLs with MQTT_PLAIN_ENABLED=false, and refuses to boot with none', () => {
+      expect(urls({ ...tls, MQTT_PLAIN_ENABLED: 'false' })).toEqual([tls.MQTT_TLS_URL, tls.MQTT_WSS_URL]);
+      expect(urls({ MQTT_URL: 'wss://chat.example/ws', MQTT_PLAIN_ENABLED: 'false' })).toEqual(['wss://chat.example/ws']);
+      expect(urls({ MQTT_TLS_URL: tls.MQTT_TLS_URL, MQTT_URL: 'ws://chat.example/ws', MQTT_PLAIN_ENABLED: 'false' })).toEqual([tls.MQTT_TLS_URL]);
+      expect(() => validateEnv({ ...base, MQTT_PLAIN_ENABLED: 'false' })).toThrow(/MQTT_PLAIN_ENABLED \(false\): tokens would list no broker URL/);
+    });
+
+    it('takes only the scheme each setting is for', () => {
+      expect(() => validateEnv({ ...base, MQTT_TLS_URL: 'mqtt://chat.example:1883' })).toThrow(/MQTT_TLS_URL must be an mqtts:\/\/ URL/);
+      expect(() => validateEnv({ ...base, MQTT_TLS_URL: 'mqtts://a b' })).toThrow(/MQTT_TLS_URL/);
+      expect(() => validateEnv({ ...base, MQTT_WSS_URL: 'ws://chat.example/ws' })).toThrow(/MQTT_WSS_URL must be a wss:\/\/ URL/);
+      expect(() => validateEnv({ ...base, MQTT_PLAIN_ENABLED: 'sometimes' })).toThrow(/MQTT_PLAIN_ENABLED/);
+    });
   });
 
   it('requires RABBITMQ_USER and RABBITMQ_PASSWORD together', () => {
@@ -134,11 +173,15 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ ...production, DEV_SIGN_IN: 'false' })).not.toThrow();
   });
 
-  it('takes a ws:// or wss:// MQTT_WS_URL, nothing else', () => {
-    expect(new AppConfig(validateEnv({ ...base, MQTT_WS_URL: 'ws://127.0.0.1:15675/ws' })).broker.mqttWsUrl).toBe('ws://127.0.0.1:15675/ws');
-    expect(new AppConfig(validateEnv({ ...base })).broker.mqttWsUrl).toBeUndefined();
-    for (const bad of ['mqtt://host:1883', 'http://host/ws', "ws://host/ws'; script-src *", 'ws://a b']) {
+  it('takes a ws:// MQTT_WS_URL, listed last and only while plain MQTT is on', () => {
+    const urls = (env: Record<string, string>) => new AppConfig(validateEnv({ ...base, ...env })).broker.mqttUrls;
+    const ws = 'ws://127.0.0.1:15675/ws';
+    expect(urls({ MQTT_WS_URL: ws, MQTT_WSS_URL: 'wss://chat.example/ws' })).toEqual(['wss://chat.example/ws', 'mqtt://localhost:1883', ws]);
+    expect(urls({ MQTT_WS_URL: ws, MQTT_WSS_URL: 'wss://chat.example/ws', MQTT_PLAIN_ENABLED: 'false' })).toEqual(['wss://chat.example/ws']);
+    expect(webSocketUrls(urls({ MQTT_WS_URL: ws, MQTT_TLS_URL: 'mqtts://chat.example:8883' }))).toEqual([ws]);
+    for (const bad of ['mqtt://host:1883', 'wss://host/ws', 'http://host/ws', "ws://host/ws'; script-src *", 'ws://a b']) {
       expect(() => validateEnv({ ...base, MQTT_WS_URL: bad })).toThrow(/MQTT_WS_URL/);
     }
   });
+
 });

@@ -1,7 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
-import type { AppConfig } from './app-config';
+import { clientUrls, type AppConfig } from './app-config';
 import { EnvSchema } from './env.schema';
 import { brokerMaxMessageBytes } from './message-size';
 
@@ -64,9 +64,16 @@ function crossChecks(env: EnvSchema): string[] {
   if (Boolean(env.RABBITMQ_TLS_CERT_FILE) !== Boolean(env.RABBITMQ_TLS_KEY_FILE)) {
     problems.push('RABBITMQ_TLS_CERT_FILE and RABBITMQ_TLS_KEY_FILE: set both (client certificate) or neither');
   }
-  for (const name of ['RABBITMQ_TLS_CA_FILE', 'RABBITMQ_TLS_CERT_FILE', 'RABBITMQ_TLS_KEY_FILE'] as const) {
+  const tlsFiles = ['RABBITMQ_TLS_CA_FILE', 'RABBITMQ_TLS_CERT_FILE', 'RABBITMQ_TLS_KEY_FILE'] as const;
+  for (const name of tlsFiles) {
     const problem = env[name] && unreadableFile(env[name]);
     if (problem) problems.push(`${name} (${env[name]}): ${problem}`);
+  }
+  if (env.RABBITMQ_TLS === false && tlsFiles.some((name) => env[name])) {
+    problems.push('RABBITMQ_TLS (false): the RABBITMQ_TLS_* files are for AMQP over TLS; unset them, or set RABBITMQ_TLS=true');
+  }
+  if (clientUrls(env).length === 0) {
+    problems.push('MQTT_PLAIN_ENABLED (false): tokens would list no broker URL; set MQTT_TLS_URL (mqtts://) or MQTT_WSS_URL (wss://)');
   }
   if (env.TOKEN_TTL_SECONDS > env.TOKEN_MAX_TTL_SECONDS) {
     problems.push(`TOKEN_TTL_SECONDS (${env.TOKEN_TTL_SECONDS}) must not exceed TOKEN_MAX_TTL_SECONDS (${env.TOKEN_MAX_TTL_SECONDS})`);

@@ -1,4 +1,4 @@
-export { AppConfig } from './app-config';
+export { AppConfig, webSocketUrls } from './app-config';
 export type { BlockMode, SigningKey } from './app-config';
 export { ConfigModule } from './config.module';
 export { checkEngineConfig, ConfigError, validateEnv } from './env.validation';

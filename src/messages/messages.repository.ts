@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, mongo } from 'mongoose';
+import { mapInChunks } from '../common/async';
 import { DUPLICATE_KEY, insertAsIs, isTransientWriteError, transientCode, writeErrorsOf } from '../database/writes';
 import { Message } from './message.schema';
 import { MessageRecord } from './message.record';
@@ -118,20 +119,13 @@ export class MessagesRepository {
 
   /** The stored versions of these dedupe keys that `message_keys` knows, by `_id` lookups, a few at a time. */
   private async storedByKey(appId: string, dedupeKeys: string[]): Promise<MessageRecord[]> {
-    const found: MessageRecord[] = [];
-    for (let i = 0; i < dedupeKeys.length; i += KEY_LOOKUPS_AT_ONCE) {
-      const chunk = dedupeKeys.slice(i, i + KEY_LOOKUPS_AT_ONCE);
-      const records = await Promise.all(
-        chunk.map(async (key) => {
-          const entry = await this.keys.findOne<{ message_id: string }>({ _id: messageKeyId(appId, key) as never });
-          if (!entry) return null;
-          const doc = await this.model.findById(entry.message_id).lean<StoredMessage>().exec();
-          return doc && doc.dedupe_key === key ? fromDocument(doc) : null;
-        }),
-      );
-      for (const r of records) if (r) found.push(r);
-    }
-    return found;
+    const records = await mapInChunks(dedupeKeys, KEY_LOOKUPS_AT_ONCE, async (key) => {
+      const entry = await this.keys.findOne<{ message_id: string }>({ _id: messageKeyId(appId, key) as never });
+      if (!entry) return null;
+      const doc = await this.model.findById(entry.message_id).lean<StoredMessage>().exec();
+      return doc && doc.dedupe_key === key ? fromDocument(doc) : null;
+    });
+    return records.filter((r): r is MessageRecord => r !== null);
   }
 
   /** One stored message by its id (the only lookup FerretDB answers without a scan); null if none of this app. */

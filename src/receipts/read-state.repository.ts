@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { AppConfig } from '../config';
-import { insertUnlessTaken } from '../database/writes';
+import { DUPLICATE_KEY } from '../database/writes';
 import { ReadState, readStateId } from './read-state.schema';
 
 /** The positions a batch of receipts asks to move a user's conversation to (either may be absent). */
@@ -26,30 +26,26 @@ export class ReadStateRepository {
   }
 
   /**
-   * Moves a user's positions forward from `before` (as read), never back: a position is written only
-   * when it is higher, and each write is conditional (absent or lower), so a late or concurrent
-   * receipt cannot lower it. Returns the positions after, or null when nothing moved.
+   * Moves a user's positions in one conversation forward, never back (`$max`: a late or concurrent
+   * receipt cannot lower one), creating the document when it is the first. One write; returns the
+   * positions before it (null: there were none), from which the caller knows what moved. Two
+   * first writes of one document at once (two instances) may collide on its `_id`: the loser
+   * writes again, over the winner's document.
    */
-  async advance(a: Advance, before: ReadState | undefined, now: number): Promise<ReadState | null> {
+  async advance(a: Advance, now: number): Promise<ReadState | null> {
     const _id = readStateId(this.appId, a.owner, a.peer);
-    const higher = (to: string | undefined, from: string | undefined) => (to && (!from || to > from) ? to : undefined);
-    const delivered = higher(a.delivered, before?.delivered_up_to);
-    const read = higher(a.read, before?.read_up_to);
-    if (!delivered && !read) return null;
-    if (!before) {
-      const doc: ReadState = { _id, app_id: this.appId, owner: a.owner, peer: a.peer, updated_at: now, ...(delivered && { delivered_up_to: delivered }), ...(read && { read_up_to: read }) };
-      if (await insertUnlessTaken(this.model.collection, doc)) return doc;
+    const update = {
+      $max: { ...(a.delivered && { delivered_up_to: a.delivered }), ...(a.read && { read_up_to: a.read }) },
+      $set: { updated_at: now },
+      $setOnInsert: { app_id: this.appId, owner: a.owner, peer: a.peer },
+    };
+    const write = () => this.model.findOneAndUpdate({ _id }, update, { upsert: true, returnDocument: 'before' }).lean<ReadState>().exec();
+    try {
+      return await write();
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== DUPLICATE_KEY) throw err;
+      return write();
     }
-    for (const [field, to] of [['delivered_up_to', delivered], ['read_up_to', read]] as const) {
-      if (!to) continue;
-      await this.model.updateOne({ _id, $or: [{ [field]: { $exists: false } }, { [field]: null }, { [field]: { $lt: to } }] }, { $set: { [field]: to, updated_at: now } }).exec();
-    }
-    return {
-      ...(before ?? { _id, app_id: this.appId, owner: a.owner, peer: a.peer }),
-      updated_at: now,
-      ...(delivered && { delivered_up_to: delivered }),
-      ...(read && { read_up_to: read }),
-    } as ReadState;
   }
 
   /** A user's positions in these conversations, by peer (by `_id`: fast on every server). */

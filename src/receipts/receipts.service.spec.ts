@@ -16,16 +16,15 @@ function setup(stored: MessageRecord[]) {
   const advances: Advance[] = [];
   const published: Array<{ topic: string; body: Record<string, unknown> }> = [];
   const repo = {
-    of: async (owner: string, peers: string[]) => new Map(peers.flatMap((p) => (states.has(`${owner}:${p}`) ? [[p, { ...states.get(`${owner}:${p}`)! }]] : []))),
     advance: async (a: Advance) => {
       advances.push(a);
       const key = `${a.owner}:${a.peer}`;
-      const s = states.get(key) ?? ({ _id: key, app_id: 'app', owner: a.owner, peer: a.peer, updated_at: 0 } as ReadState);
-      const before = JSON.stringify(s);
+      const before = states.get(key);
+      const s = { ...(before ?? ({ _id: key, app_id: 'app', owner: a.owner, peer: a.peer, updated_at: 0 } as ReadState)) };
       if (a.delivered && !(s.delivered_up_to && s.delivered_up_to >= a.delivered)) s.delivered_up_to = a.delivered;
       if (a.read && !(s.read_up_to && s.read_up_to >= a.read)) s.read_up_to = a.read;
       states.set(key, s);
-      return JSON.stringify(s) === before ? null : { ...s };
+      return before ? { ...before } : null;
     },
   } as unknown as ReadStateRepository;
   const messages = {
@@ -56,11 +55,31 @@ describe('ReceiptsService', () => {
     expect(published[0].body).toMatchObject({ user: 'bob', delivered_up_to: '01C', read_up_to: '01B' });
   });
 
-  it('tells no one when nothing moved', async () => {
-    const { service, published } = setup([message('01A', pair), message('01B', pair)]);
+  it('tells no one and writes nothing when the positions it knows cover a receipt', async () => {
+    const { service, advances, published } = setup([message('01A', pair), message('01B', pair)]);
     await service.record({ owner: 'bob', peer: 'alice', kind: 'read', messageId: '01B', order: 1 });
     published.length = 0;
+    advances.length = 0;
     await service.record({ owner: 'bob', peer: 'alice', kind: 'read', messageId: '01A', order: 2 });
+    await service.record({ owner: 'bob', peer: 'alice', kind: 'delivered', messageId: '01B', order: 3 });
+    expect(advances).toEqual([]);
+    expect(published).toEqual([]);
+  });
+
+  it('tells only the other party when only the delivered position moved', async () => {
+    const { service, published } = setup([message('01A', pair)]);
+    await service.record({ owner: 'bob', peer: 'alice', kind: 'delivered', messageId: '01A', order: 1 });
+    expect(published.map((p) => p.topic)).toEqual([layout.receiptsUpdated('alice', 'bob')]);
+    expect(published[0].body).toMatchObject({ user: 'bob', delivered_up_to: '01A' });
+    expect(published[0].body.read_up_to).toBeUndefined();
+  });
+
+  it('after a restart (nothing known), a receipt below the stored positions is written but tells no one', async () => {
+    const { service, states, advances, published } = setup([message('01A', pair), message('01B', pair)]);
+    states.set('bob:alice', { _id: 'bob:alice', app_id: 'app', owner: 'bob', peer: 'alice', delivered_up_to: '01B', read_up_to: '01B', updated_at: 1 });
+    await service.record({ owner: 'bob', peer: 'alice', kind: 'read', messageId: '01A', order: 1 });
+    expect(advances).toHaveLength(1);
+    expect(states.get('bob:alice')).toMatchObject({ read_up_to: '01B' });
     expect(published).toEqual([]);
   });
 

@@ -14,11 +14,11 @@ import { TokensService } from './tokens.service';
 const SECRET = 'a-test-secret-of-more-than-32-characters';
 const layout = new TopicLayout('apps/tilechat/users');
 
-function setUp(opts: { canClose?: boolean; close?: () => Promise<number>; mqttWsUrl?: string } = {}) {
+function setUp(opts: { canClose?: boolean; close?: () => Promise<number> } = {}) {
   const config = {
     jwt: { audience: 'rabbitmq', activeKey: { kid: 'k1', secret: SECRET } },
     tokens: { defaultTtlSeconds: 3600, maxTtlSeconds: 7200 },
-    broker: { mqttUrl: 'mqtt://broker:1883', mqttWsUrl: opts.mqttWsUrl },
+    broker: { mqttUrls: ['mqtts://broker:8883', 'mqtt://broker:1883'] },
   } as unknown as AppConfig;
   const stored: Record<string, Pick<UserResponse, 'user_id' | 'disabled'>> = {
     ann: { user_id: 'ann', disabled: false },
@@ -66,16 +66,11 @@ describe('TokensService', () => {
       token: answer.token,
       expires_at: (claims.exp as number) * 1000,
       expires_in: 3600,
-      mqtt_urls: ['mqtt://broker:1883'],
+      mqtt_urls: ['mqtts://broker:8883', 'mqtt://broker:1883'],
       client_id_prefix: 'ann~',
       publish: grants.publish,
       subscribe: grants.subscribe,
     });
-  });
-
-  it('names the MQTT over WebSocket URL after the MQTT one when MQTT_WS_URL is set', async () => {
-    const { service } = setUp({ mqttWsUrl: 'ws://broker:15675/ws' });
-    expect((await service.issue('ann')).mqtt_urls).toEqual(['mqtt://broker:1883', 'ws://broker:15675/ws']);
   });
 
   it('takes a lifetime up to TOKEN_MAX_TTL_SECONDS, and refuses a longer one before looking the user up', async () => {

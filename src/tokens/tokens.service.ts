@@ -40,17 +40,11 @@ export class TokensService implements OnModuleInit {
       token,
       expires_at: expiresAt * 1000,
       expires_in: ttlSeconds,
-      mqtt_urls: this.mqttUrls,
+      mqtt_urls: this.config.broker.mqttUrls,
       client_id_prefix: grants.clientIdPrefix,
       publish: grants.publish,
       subscribe: grants.subscribe,
     };
-  }
-
-  /** MQTT_URL, then MQTT_WS_URL when set (browsers can only use a WebSocket one). */
-  private get mqttUrls(): string[] {
-    const { mqttUrl, mqttWsUrl } = this.config.broker;
-    return mqttWsUrl ? [mqttUrl, mqttWsUrl] : [mqttUrl];
   }
 
   /** Closes the live broker connections made with the user's token (it may still be valid: see docs/tokens.md). */

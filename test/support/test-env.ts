@@ -14,6 +14,8 @@ export const TEST_STACK: Record<string, string> = {
   STACK_AMQP_PORT: port(5683),
   STACK_MQTT_PORT: port(1894),
   STACK_WS_MQTT_PORT: port(15686),
+  STACK_MQTTS_PORT: port(8894),
+  STACK_WSS_MQTT_PORT: port(15687),
   STACK_MGMT_PORT: port(15683),
   STACK_DIST_PORT: port(25683),
   STACK_EPMD_PORT: port(4371),
@@ -44,6 +46,11 @@ export const servers = {
     keyFile: process.env.TEST_RABBITMQ_TLS_KEY_FILE ?? `${TEST_STACK.STACK_DIR}/rabbitmq/tls/engine.key`,
   },
   mqttUrl: process.env.TEST_MQTT_URL ?? `mqtt://127.0.0.1:${TEST_STACK.STACK_MQTT_PORT}`,
+  /** MQTT over TLS and over secure WebSocket, with the stack's server certificate (docs/tls.md). */
+  mqttsUrl: process.env.TEST_MQTTS_URL ?? `mqtts://127.0.0.1:${TEST_STACK.STACK_MQTTS_PORT}`,
+  wssUrl: process.env.TEST_WSS_URL ?? `wss://127.0.0.1:${TEST_STACK.STACK_WSS_MQTT_PORT}/ws`,
+  /** The CA MQTT clients trust for the two above: the stack's (the one that signed the broker's certificate). */
+  mqttCaFile: process.env.TEST_MQTT_TLS_CA_FILE ?? `${TEST_STACK.STACK_DIR}/rabbitmq/tls/ca.pem`,
   managementUrl: process.env.TEST_RABBITMQ_MANAGEMENT_URL ?? `http://127.0.0.1:${TEST_STACK.STACK_MGMT_PORT}`,
   mongoUri: process.env.TEST_MONGODB_URI ?? `mongodb://127.0.0.1:${TEST_STACK.STACK_MONGO_PORT}/e2e`,
 };

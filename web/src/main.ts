@@ -39,7 +39,7 @@ async function start(userId: string, token: BrokerToken): Promise<void> {
   const api = userApi(() => session.token());
   const session = new Session(userId, token, api.refreshToken, (err) => signOut(`signed out: ${readable(err)}`));
   const url = session.webSocketUrl;
-  if (!url) return signOut('the engine gives no MQTT over WebSocket URL: set MQTT_WS_URL (docs/web-client.md)');
+  if (!url) return signOut('the engine gives no MQTT over WebSocket URL this page can use: set MQTT_WS_URL or MQTT_WSS_URL (docs/web-client.md)');
   root.replaceChildren(h('p', { class: 'connecting' }, `connecting as ${userId}…`));
   try {
     // The SDK asks for a token before every reconnect: the session's, renewed when due.

@@ -32,9 +32,16 @@ export class Session {
     }
   }
 
-  /** The broker's MQTT over WebSocket URL (the engine's MQTT_WS_URL): the only kind a browser can use. */
+  /**
+   * The broker's MQTT over WebSocket URL, the only kind a browser can use: `wss://` on an https://
+   * page (a browser refuses `ws://` there); on an http:// page `ws://` first (MQTT_WS_URL), as a
+   * browser trusts no development CA for `wss://`.
+   */
   get webSocketUrl(): string | undefined {
-    return this.current.mqtt_urls.find((url) => /^wss?:\/\//.test(url));
+    const urls = this.current.mqtt_urls;
+    const secure = urls.find((url) => url.startsWith('wss://'));
+    if (location.protocol === 'https:') return secure;
+    return urls.find((url) => url.startsWith('ws://')) ?? secure;
   }
 
   /** The engine's PATH_PREFIX, read off the token's inbox subscription (`{prefix}/{me}/#`). */

@@ -175,6 +175,40 @@ describe('ChatClient', () => {
       await expect(ChatClient.connect({ url: 'mqtt://x', userId: 'alice', token: 't', transport, ...bad })).rejects.toThrow(message);
       expect(transport).not.toHaveBeenCalled();
     });
+
+    describe('a CA for mqtts:// and wss://', () => {
+      const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+      const other = '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n';
+
+      it.each([
+        ['mqtts://127.0.0.1:8883', pem, [pem]],
+        ['wss://127.0.0.1:15676/ws', [pem, other], [pem, other]],
+        ['MQTTS://broker.example', new TextEncoder().encode(pem), [new TextEncoder().encode(pem)]],
+      ])('hands %s the CA certificates (one or a list, text or bytes)', async (url, ca, expected) => {
+        const { broker } = await connected({ url, ca });
+        expect(broker.options.url).toBe(url);
+        expect(broker.options.ca).toEqual(expected);
+      });
+
+      it('hands no CA when none is given (the platform trust store)', async () => {
+        const { broker } = await connected({ url: 'mqtts://127.0.0.1:8883' });
+        expect(broker.options).not.toHaveProperty('ca');
+      });
+
+      it.each([
+        [{ url: 'mqtt://127.0.0.1:1883', ca: pem }, /ca applies to mqtts:\/\/ and wss:\/\/ URLs only/],
+        [{ url: 'ws://127.0.0.1:15675/ws', ca: pem }, /ca applies to mqtts:\/\/ and wss:\/\/ URLs only/],
+        [{ ca: [] }, /ca must hold at least one PEM certificate/],
+        [{ ca: '.stack/dev/rabbitmq/tls/ca.pem' }, /ca must be PEM certificates/],
+        [{ ca: '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n' }, /ca must be PEM certificates/],
+        [{ ca: [pem, 42 as unknown as string] }, /ca must be PEM certificates/],
+        [{ ca: { $gt: '' } as unknown as string }, /ca must be PEM certificates/],
+      ])('refuses a CA that cannot be one %p before connecting', async (bad, message) => {
+        const transport = jest.fn();
+        await expect(ChatClient.connect({ url: 'mqtts://x', userId: 'alice', token: 't', transport, ...bad })).rejects.toThrow(message);
+        expect(transport).not.toHaveBeenCalled();
+      });
+    });
   });
 
   describe('send', () => {
@@ -907,25 +941,28 @@ describe('ChatClient', () => {
       jest.useFakeTimers();
       for (let n = 1; n <= 5; n++) broker.deliver(layout.clientAdded('alice', 'bob'), fromBob(n));
       broker.deliver(layout.clientAdded('alice', G), inGroup(6));
+      // Each waits an interval (a read would replace it), then the highest of the conversation goes.
+      expect(receiptsOut(broker)).toEqual([]);
+      expect(client.pendingReceipts).toBe(2);
+      jest.advanceTimersByTime(500);
       expect(receiptsOut(broker)).toEqual([
-        [layout.delivered('alice', 'bob'), id(1)],
+        [layout.delivered('alice', 'bob'), id(5)],
         [layout.delivered('alice', G), id(6)],
       ]);
       expect(broker.published.at(-1)?.qos).toBe(1);
-      expect(client.pendingReceipts).toBe(1);
-      jest.advanceTimersByTime(500);
-      expect(receiptsOut(broker).slice(2)).toEqual([[layout.delivered('alice', 'bob'), id(5)]]);
       expect(client.pendingReceipts).toBe(0);
     });
 
     it("reports nothing for the user's own sent copies, a group's replayed history, duplicates, or ids not of the engine's making", async () => {
-      const { broker } = await connected();
+      const { broker } = await connected({ receiptIntervalMs: 20 });
       broker.deliver(layout.clientAdded('alice', 'bob'), copy({ text: 'mine' }, { message_id: id(1) }));
       broker.deliver(layout.clientAdded('alice', G), inGroup(2, { history: true }));
       broker.deliver(layout.clientAdded('alice', 'bob'), fromBob(3, { message_id: 'not-an-id' }));
+      await new Promise((r) => setTimeout(r, 50));
       expect(receiptsOut(broker)).toEqual([]);
       broker.deliver(layout.clientAdded('alice', 'bob'), fromBob(4));
       broker.deliver(layout.clientAdded('alice', 'bob'), fromBob(4));
+      await new Promise((r) => setTimeout(r, 50));
       expect(receiptsOut(broker)).toHaveLength(1);
     });
 
@@ -1021,9 +1058,10 @@ describe('ChatClient', () => {
     });
 
     it('holds receipts while reconnecting; once back, they go out, with the last unconfirmed one again', async () => {
-      const { client, broker } = await connected({ reconnect: { initialDelayMs: 10, maxDelayMs: 10 } });
+      const { client, broker } = await connected({ reconnect: { initialDelayMs: 10, maxDelayMs: 10 }, receiptIntervalMs: 20 });
       broker.deliver(layout.clientAdded('alice', 'bob'), fromBob(1)); // out, no notice: perhaps lost
       broker.deliver(layout.clientAdded('alice', 'carol'), fromBob(2, { sender: 'carol' }));
+      await new Promise((r) => setTimeout(r, 50));
       broker.deliver(layout.receiptsUpdated('alice', 'carol'), { user: 'alice', delivered_up_to: id(2), timestamp: 1 });
       broker.drop();
       const reading = client.markRead('dan', id(3));

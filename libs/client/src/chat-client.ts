@@ -203,6 +203,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     const factory = options.transport ?? mqttTransport;
     const transport = factory({
       url: resolved.url,
+      ...(resolved.ca && { ca: resolved.ca }),
       clientId: resolved.clientId,
       username: resolved.userId,
       password: resolved.token,

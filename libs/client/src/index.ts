@@ -15,7 +15,7 @@ export type { ConversationCommandErrorCode, GroupCommandErrorCode, MessageUpdate
 export type { ReceiptRefusal, ReceiptUpdate, Rejection } from './inbox-router';
 export type { ReceiptKind } from './pending-receipts';
 export { DEFAULT_MAX_WATCHED_USERS, DEFAULT_PATH_PREFIX, DEFAULT_RECEIPT_INTERVAL_MS, DEFAULT_RECONNECT } from './options';
-export type { ChatClientOptions, ReconnectOptions } from './options';
+export type { ChatClientOptions, PemCertificate, ReconnectOptions } from './options';
 export type { SendOptions } from './outgoing';
 export type { Qos, Transport, TransportEvents, TransportFactory, TransportOptions } from './transport';
 export { mqttTransport } from './mqtt-transport';

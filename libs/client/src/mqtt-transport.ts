@@ -45,6 +45,9 @@ class MqttJsTransport extends TypedEmitter<TransportEvents> implements Transport
       connectTimeout: options.connectTimeoutMs,
       reconnectPeriod: 0,
       resubscribe: false,
+      // mqtt.js hands it to TLS (mqtts) and, in Node, to the WebSocket (wss); certificates are
+      // always verified (rejectUnauthorized stays on).
+      ...(options.ca && { ca: options.ca.map((pem) => Buffer.from(pem)) }),
     });
     this.client.on('connect', () => {
       disableNagle(this.client.stream);

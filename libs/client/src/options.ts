@@ -11,9 +11,18 @@ export interface ReconnectOptions {
   maxDelayMs: number;
 }
 
+/** A PEM certificate (text or bytes). */
+export type PemCertificate = string | Uint8Array;
+
 export interface ChatClientOptions {
-  /** Broker URL: `mqtt://host:1883`, `mqtts://...`, `ws://host:15675/ws`. */
+  /** Broker URL: `mqtt://host:1883`, `mqtts://host:8883`, `ws://host:15675/ws`, `wss://host:15676/ws` (a token's `mqtt_urls`). */
   url: string;
+  /**
+   * For `mqtts://` and `wss://` in Node: the CA certificate(s) (PEM) the broker's certificate must
+   * chain to, instead of Node's built-in list; e.g. the local stack's `.stack/dev/rabbitmq/tls/ca.pem`.
+   * Unset: Node's CAs. Browsers ignore it and use the system's trust store (libs/client/README.md).
+   */
+  ca?: PemCertificate | PemCertificate[];
   userId: string;
   /** The user's broker token (a JWT issued by the engine). */
   token: string;
@@ -49,7 +58,10 @@ export interface ChatClientOptions {
    * conversation: see receiptIntervalMs). Default true.
    */
   autoDelivered?: boolean;
-  /** Least time between two receipts of one kind in one conversation (ms); the highest in between goes out. Default 500. */
+  /**
+   * Least time between two receipts of one kind in one conversation (ms); the highest in between goes
+   * out. A delivered receipt also waits this long after it was asked for (a read one may replace it). Default 500.
+   */
   receiptIntervalMs?: number;
   /** Backoff between reconnect attempts, or false to stay closed after a lost connection. */
   reconnect?: ReconnectOptions | false;
@@ -61,6 +73,7 @@ export interface ChatClientOptions {
 
 export interface ResolvedOptions {
   url: string;
+  ca: PemCertificate[] | undefined;
   userId: string;
   token: string;
   getToken: (() => string | Promise<string>) | undefined;
@@ -91,6 +104,23 @@ function randomSuffix(): string {
   return globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 12);
 }
 
+const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
+
+/** The CA option as a list, refused when it cannot be a CA for this URL. */
+function caList(url: string, ca: ChatClientOptions['ca']): PemCertificate[] | undefined {
+  if (ca === undefined) return undefined;
+  if (!/^(mqtts|wss):/i.test(url)) throw new TypeError('ca applies to mqtts:// and wss:// URLs only');
+  const list = Array.isArray(ca) ? ca : [ca];
+  if (list.length === 0) throw new TypeError('ca must hold at least one PEM certificate');
+  for (const pem of list) {
+    const text = typeof pem === 'string' ? pem : pem instanceof Uint8Array ? new TextDecoder().decode(pem) : undefined;
+    if (text === undefined || !text.includes(PEM_CERTIFICATE)) {
+      throw new TypeError(`ca must be PEM certificates (text or bytes with "${PEM_CERTIFICATE}"), not a file name or a key`);
+    }
+  }
+  return list;
+}
+
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value <= 0) throw new TypeError(`${name} must be a positive integer, got ${value}`);
   return value;
@@ -117,6 +147,7 @@ export function resolveOptions(options: ChatClientOptions): ResolvedOptions {
   }
   return {
     url,
+    ca: caList(url, options.ca),
     userId,
     token,
     getToken: options.getToken,

@@ -14,22 +14,51 @@ describe('PendingReceipts', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  it('publishes the first receipt at once, then at most one per interval: the highest of those in between', () => {
+  it('publishes the first read receipt at once, then at most one per interval: the highest of those in between', () => {
     const { r, published } = receipts();
     r.connected(false);
-    r.add('bob', 'delivered', id(1));
-    expect(published).toEqual([['bob', 'delivered', id(1)]]);
-    for (const n of [3, 2, 5, 4]) r.add('bob', 'delivered', id(n));
+    r.add('bob', 'read', id(1));
+    expect(published).toEqual([['bob', 'read', id(1)]]);
+    for (const n of [3, 2, 5, 4]) r.add('bob', 'read', id(n));
     expect(published).toHaveLength(1);
     jest.advanceTimersByTime(499);
     expect(published).toHaveLength(1);
     jest.advanceTimersByTime(1);
     expect(published).toEqual([
-      ['bob', 'delivered', id(1)],
-      ['bob', 'delivered', id(5)],
+      ['bob', 'read', id(1)],
+      ['bob', 'read', id(5)],
     ]);
     jest.advanceTimersByTime(5000);
     expect(published).toHaveLength(2);
+  });
+
+  it('publishes a delivered receipt an interval after it was asked for, the highest asked for by then', () => {
+    const { r, published } = receipts();
+    r.connected(false);
+    r.add('bob', 'delivered', id(1));
+    jest.advanceTimersByTime(300);
+    r.add('bob', 'delivered', id(2));
+    jest.advanceTimersByTime(199);
+    expect(published).toEqual([]);
+    jest.advanceTimersByTime(1);
+    expect(published).toEqual([['bob', 'delivered', id(2)]]);
+    // The next one waits an interval from the last one out, or from when it was asked for, whichever is later.
+    jest.advanceTimersByTime(2000);
+    r.add('bob', 'delivered', id(3));
+    jest.advanceTimersByTime(499);
+    expect(published).toHaveLength(1);
+    jest.advanceTimersByTime(1);
+    expect(published.at(-1)).toEqual(['bob', 'delivered', id(3)]);
+  });
+
+  it('sends a read receipt instead of a delivered one when the message is read within the interval', () => {
+    const { r, published } = receipts();
+    r.connected(false);
+    r.add('bob', 'delivered', id(1));
+    jest.advanceTimersByTime(200);
+    r.add('bob', 'read', id(1));
+    jest.advanceTimersByTime(2000);
+    expect(published).toEqual([['bob', 'read', id(1)]]);
   });
 
   it('keeps 100 messages in one second to at most 3 receipts, the last one the highest', () => {
@@ -50,7 +79,9 @@ describe('PendingReceipts', () => {
     r.add('bob', 'delivered', id(1));
     r.add('carol', 'delivered', id(2));
     r.add('group-01j0team', 'delivered', id(3));
-    r.add('bob', 'read', id(1));
+    r.add('bob', 'read', id(0));
+    expect(published).toEqual([['bob', 'read', id(0)]]);
+    jest.advanceTimersByTime(500);
     expect(published).toHaveLength(4);
   });
 
@@ -73,6 +104,7 @@ describe('PendingReceipts', () => {
     r.add('bob', 'delivered', id(3));
     expect(published).toEqual([['bob', 'read', id(5)]]);
     r.add('bob', 'delivered', id(6));
+    jest.advanceTimersByTime(500);
     expect(published.at(-1)).toEqual(['bob', 'delivered', id(6)]);
   });
 
@@ -80,6 +112,7 @@ describe('PendingReceipts', () => {
     const { r, published } = receipts();
     r.connected(false);
     r.add('bob', 'delivered', id(1));
+    jest.advanceTimersByTime(500);
     r.add('bob', 'delivered', id(4)); // waits for its turn
     r.add('bob', 'read', id(4));
     jest.advanceTimersByTime(1000);
@@ -140,6 +173,7 @@ describe('PendingReceipts', () => {
     r.connected(false);
     r.add('bob', 'delivered', id(1)); // out, never confirmed: perhaps lost with the connection
     r.add('carol', 'delivered', id(2)); // out and confirmed
+    jest.advanceTimersByTime(500);
     r.confirmed('carol', { delivered_up_to: id(2) });
     r.disconnected();
     jest.advanceTimersByTime(1000);

@@ -21,6 +21,8 @@ interface Slot {
   pending?: string;
   /** When the last one was published (ms), for the interval. */
   lastAt: number;
+  /** When the pending one was first asked for (ms): a delivered receipt waits an interval from it. */
+  askedAt: number;
   timer: ReturnType<typeof setTimeout> | null;
   /** markRead calls waiting for the pending id to be published. */
   waiters: Waiter[];
@@ -45,7 +47,8 @@ function max(a: string | undefined, b: string | undefined): string | undefined {
  * - coalesced: of the receipts that come while one waits for its turn, only the highest goes out;
  * - monotonic: one at or below what was published, or what the engine told this user's devices it
  *   holds, is not published (a read position also covers the delivered one);
- * - paced: at most one per `intervalMs` per conversation and kind; the first goes out at once;
+ * - paced: at most one per `intervalMs` per conversation and kind; the first read receipt goes out
+ *   at once, a delivered one an interval after it was asked for (a read in between replaces it);
  * - kept across a reconnect: what waits goes out once the connection is back, and so does the last
  *   one published that no notice confirmed (a clean session drops what was in flight; sending it
  *   twice does no harm).
@@ -63,6 +66,7 @@ export class PendingReceipts {
   add(peer: string, kind: ReceiptKind, messageId: string): void {
     const slot = this.conversation(peer)[kind];
     if (this.covered(peer, kind, messageId) || (slot.pending !== undefined && slot.pending >= messageId)) return;
+    if (slot.pending === undefined) slot.askedAt = Date.now();
     slot.pending = messageId;
     this.schedule(peer, kind);
   }
@@ -167,7 +171,10 @@ export class PendingReceipts {
   private schedule(peer: string, kind: ReceiptKind): void {
     const slot = this.conversation(peer)[kind];
     if (!this.online || slot.timer || slot.pending === undefined) return;
-    const wait = slot.lastAt + this.intervalMs - Date.now();
+    // A delivered receipt waits an interval even when it is the first: a read one asked for in the
+    // meantime (the conversation is open) covers it, and one receipt goes out instead of two.
+    const from = kind === 'delivered' ? Math.max(slot.lastAt, slot.askedAt) : slot.lastAt;
+    const wait = from + this.intervalMs - Date.now();
     if (wait <= 0) return this.flush(peer, kind);
     slot.timer = setTimeout(() => {
       slot.timer = null;
@@ -207,5 +214,5 @@ export class PendingReceipts {
 }
 
 function emptySlot(): Slot {
-  return { lastAt: 0, timer: null, waiters: [] };
+  return { lastAt: 0, askedAt: 0, timer: null, waiters: [] };
 }

@@ -7,6 +7,8 @@ export type Qos = 0 | 1;
 
 export interface TransportOptions {
   url: string;
+  /** CA certificates (PEM) for an mqtts:// or wss:// URL; unset: the platform's. */
+  ca?: Array<string | Uint8Array>;
   clientId: string;
   username: string;
   password: string;

@@ -8,7 +8,7 @@ import helmet from 'helmet';
  *   there. The UI itself fits the default policy: its scripts are files served from /docs, its
  *   inline <style> is allowed by style-src. So does the web app at /app (scripts are files).
  * - `connect-src`: the engine itself, plus `connectTo` (the origins of the broker's MQTT over
- *   WebSocket, MQTT_WS_URL), so the web app's own scripts may open the broker's WebSocket, and
+ *   WebSocket: MQTT_WSS_URL, MQTT_WS_URL), so the web app's own scripts may open the broker's WebSocket, and
  *   nothing else.
  * - `worker-src 'self' blob:`: mqtt.js in a browser runs its keepalive timers in a worker made from
  *   a blob (timers of a background tab are throttled to one a minute, a worker's are not). Only a

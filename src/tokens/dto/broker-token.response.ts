@@ -5,7 +5,7 @@ export class BrokerTokenResponse {
   expires_at!: number;
   /** Seconds from now until it expires. */
   expires_in!: number;
-  /** Where clients connect (MQTT 3.1.1): MQTT_URL, then MQTT_WS_URL (MQTT over WebSocket, for browsers) when it is set. */
+  /** Where clients connect (MQTT 3.1.1): the TLS URLs (mqtts://, wss://) first; only those when plain MQTT is off (docs/tls.md). */
   mqtt_urls!: string[];
   /** Every MQTT client id of this user must start with this (`<user id>~`). */
   client_id_prefix!: string;
