@@ -46,8 +46,9 @@ class MqttJsTransport extends TypedEmitter<TransportEvents> implements Transport
       reconnectPeriod: 0,
       resubscribe: false,
       // mqtt.js hands it to TLS (mqtts) and, in Node, to the WebSocket (wss); certificates are
-      // always verified (rejectUnauthorized stays on).
-      ...(options.ca && { ca: options.ca.map((pem) => Buffer.from(pem)) }),
+      // always verified (rejectUnauthorized stays on). PEM is text: bytes are decoded, not wrapped in
+      // a Buffer, which browsers do not have (the SDK runs there too).
+      ...(options.ca && { ca: options.ca.map((pem) => (typeof pem === 'string' ? pem : new TextDecoder().decode(pem))) }),
     });
     this.client.on('connect', () => {
       disableNagle(this.client.stream);
