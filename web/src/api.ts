@@ -99,8 +99,6 @@ const enc = encodeURIComponent;
 export function userApi(token: () => Promise<string>) {
   const call = async <T>(method: string, path: string, body?: unknown) => request<T>(method, `/v1/me${path}`, await token(), body);
   return {
-    /** A fresh token, same grants, new expiry: called with the current one only (see Session). */
-    refreshToken: (current: string) => request<BrokerToken>('POST', '/v1/me/token', current),
     conversations: () => call<Page<Conversation>>('GET', '/conversations?limit=100'),
     /** Newest first; `cursor` continues to older ones. */
     messages: (peer: string, cursor?: string | null) =>

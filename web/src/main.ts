@@ -37,7 +37,7 @@ async function start(userId: string, token: BrokerToken): Promise<void> {
     signInScreen(message);
   };
   const api = userApi(() => session.token());
-  const session = new Session(userId, token, api.refreshToken, (err) => signOut(`signed out: ${readable(err)}`));
+  const session = new Session(userId, token, (err) => signOut(`signed out: ${readable(err)}`));
   const url = session.webSocketUrl;
   if (!url) return signOut('the engine gives no MQTT over WebSocket URL this page can use: set MQTT_WS_URL or MQTT_WSS_URL (docs/web-client.md)');
   root.replaceChildren(h('p', { class: 'connecting' }, `connecting as ${userId}…`));

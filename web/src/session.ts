@@ -1,25 +1,28 @@
-import { ApiError, BrokerToken } from './api';
+import { refreshTokenFrom, TokenRefresher, TokenRefreshError } from '@app/client';
+import { BrokerToken } from './api';
 
 const STORAGE_KEY = 'messaging-engine.session';
 const RETRY_MS = 10_000;
 
 /**
- * The signed-in user and their broker token, kept fresh: refreshed over the user API
- * (POST /v1/me/token) a fifth of its lifetime before it expires (at most five minutes before),
- * and at once when asked for a token that is about to expire (the SDK asks before every
+ * The signed-in user and their broker token, kept fresh: traded for a new one over the user API
+ * (POST /v1/me/token, the SDK's refreshTokenFrom) a fifth of its lifetime before it expires (at most
+ * five minutes before), and at once when asked for a token that is due (the SDK asks before every
  * reconnect). Kept in sessionStorage, so a reload stays signed in and each tab may be someone else.
  */
 export class Session {
+  private readonly refresher: TokenRefresher;
+  private expiresAt: number;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private refreshing: Promise<string> | undefined;
 
   constructor(
     readonly userId: string,
-    private current: BrokerToken,
-    private readonly renew: (token: string) => Promise<BrokerToken>,
+    private readonly issued: BrokerToken,
     private readonly expired: (error: Error) => void,
   ) {
-    sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ userId, token: current }));
+    this.refresher = refreshTokenFrom(location.origin, issued.token);
+    this.expiresAt = issued.expires_at;
+    this.save();
     this.schedule();
   }
 
@@ -38,7 +41,7 @@ export class Session {
    * browser trusts no development CA for `wss://`.
    */
   get webSocketUrl(): string | undefined {
-    const urls = this.current.mqtt_urls;
+    const urls = this.issued.mqtt_urls;
     const secure = urls.find((url) => url.startsWith('wss://'));
     if (location.protocol === 'https:') return secure;
     return urls.find((url) => url.startsWith('ws://')) ?? secure;
@@ -46,16 +49,16 @@ export class Session {
 
   /** The engine's PATH_PREFIX, read off the token's inbox subscription (`{prefix}/{me}/#`). */
   get pathPrefix(): string {
-    return this.current.subscribe[0].slice(0, -`/${this.userId}/#`.length);
+    return this.issued.subscribe[0].slice(0, -`/${this.userId}/#`.length);
   }
 
   get rawToken(): string {
-    return this.current.token;
+    return this.refresher.token;
   }
 
   /** The token, renewed first when it is due. */
   async token(): Promise<string> {
-    return Date.now() >= this.renewAt() ? this.refresh() : this.current.token;
+    return Date.now() >= this.renewAt() ? this.refresh() : this.refresher.token;
   }
 
   end(): void {
@@ -63,9 +66,9 @@ export class Session {
     sessionStorage.removeItem(STORAGE_KEY);
   }
 
+  /** A refresh keeps the lifetime: the same lead before each expiry. */
   private renewAt(): number {
-    const lead = Math.min(5 * 60_000, (this.current.expires_in * 1000) / 5);
-    return this.current.expires_at - lead;
+    return this.expiresAt - Math.min(5 * 60_000, (this.issued.expires_in * 1000) / 5);
   }
 
   private schedule(delay = this.renewAt() - Date.now()): void {
@@ -73,21 +76,23 @@ export class Session {
     this.timer = setTimeout(() => void this.refresh().catch(() => undefined), Math.max(0, delay));
   }
 
-  private refresh(): Promise<string> {
-    this.refreshing ??= this.renew(this.current.token)
-      .then((fresh) => {
-        this.current = fresh;
-        sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ userId: this.userId, token: fresh }));
-        this.schedule();
-        return fresh.token;
-      })
-      .catch((err: unknown) => {
-        // 401: expired or refused (a disabled user): signed out. Anything else: try again soon.
-        if (err instanceof ApiError && (err.status === 401 || err.status === 409)) this.expired(err);
-        else this.schedule(RETRY_MS);
-        throw err;
-      })
-      .finally(() => (this.refreshing = undefined));
-    return this.refreshing;
+  private async refresh(): Promise<string> {
+    try {
+      const token = await this.refresher();
+      this.expiresAt = this.refresher.expiresAt ?? this.expiresAt;
+      this.save();
+      this.schedule();
+      return token;
+    } catch (err) {
+      // 401: expired, or the user is disabled: signed out. Anything else (the engine away, 429): try again soon.
+      if (err instanceof TokenRefreshError && err.status === 401) this.expired(err);
+      else this.schedule(RETRY_MS);
+      throw err;
+    }
+  }
+
+  private save(): void {
+    const token: BrokerToken = { ...this.issued, token: this.refresher.token, expires_at: this.expiresAt };
+    sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ userId: this.userId, token }));
   }
 }
