@@ -33,6 +33,9 @@ interface OpenConversation {
   loading: boolean;
 }
 
+/** What the page shows of a group: from the SDK's notices, or the user API's list. */
+type GroupView = Pick<GroupNotice, 'group_id' | 'name' | 'member_count'> & { members?: Array<{ user_id: string }> };
+
 const TYPING_SHOWN_MS = 6000;
 
 /** Who wrote a group event, in a sentence. */
@@ -60,7 +63,7 @@ function describeEvent(m: GroupSystemMessage): string {
  */
 export class ChatApp {
   private readonly summaries = new Map<string, Summary>();
-  private readonly groups = new Map<string, GroupNotice>();
+  private readonly groups = new Map<string, GroupView>();
   private readonly presence = new Map<string, string>();
   private readonly blocked = new Set<string>();
   /** peer -> users typing there, each with the timer that hides them. */
@@ -103,7 +106,7 @@ export class ChatApp {
   private async sync(): Promise<void> {
     try {
       const [conversations, groups, blocks] = await Promise.all([this.api.conversations(), this.api.groups(), this.api.blocks()]);
-      for (const g of groups.items) this.groups.set(g.group_id, { ...g, member_count: g.members.length } as GroupNotice);
+      for (const g of groups.items) this.groups.set(g.group_id, { ...g, member_count: g.members.length });
       this.blocked.clear();
       for (const b of blocks.items) this.blocked.add(b.blocked);
       for (const c of conversations.items) {
@@ -307,7 +310,7 @@ export class ChatApp {
     const newChat = h('form', { 'data-testid': 'new-chat' }, field('peer', 'user id'), h('button', {}, 'Chat'));
     newChat.addEventListener('submit', (e) => {
       e.preventDefault();
-      this.startChat(new FormData(newChat).get('peer') as string);
+      this.startChat(String(new FormData(newChat).get('peer')).trim());
       newChat.reset();
     });
     const newGroup = h('form', { 'data-testid': 'new-group' }, field('name', 'group name'), h('input', { name: 'members', placeholder: 'members: bob, carol', autocomplete: 'off' }), h('button', {}, 'Create group'));

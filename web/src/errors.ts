@@ -24,7 +24,7 @@ const MEANINGS: Record<string, string> = {
 
 /** Any failure (an SDK error with `code` and `reason`, an ApiError, anything else) as a sentence. */
 export function readable(error: unknown): string {
-  const { code, reason } = error as { code?: unknown; reason?: unknown };
+  const { code, reason } = (error ?? {}) as { code?: unknown; reason?: unknown };
   const detail = error instanceof ApiError ? error.message : typeof reason === 'string' ? reason : error instanceof Error ? error.message : String(error);
   if (typeof code !== 'string') return detail;
   const meaning = MEANINGS[code];
