@@ -34,7 +34,8 @@ fi
 # One plain summary line over every suite that ran.
 node -e '
   const fs = require("fs"); let p = 0, f = 0, s = 0;
-  for (const name of fs.readdirSync(process.argv[1])) {
+  // The JSON reports of the suites (the browser tests keep their screenshots in a folder beside them).
+  for (const name of fs.readdirSync(process.argv[1]).filter((n) => n.endsWith(".json"))) {
     const r = JSON.parse(fs.readFileSync(process.argv[1] + "/" + name, "utf8"));
     p += r.numPassedTests; f += r.numFailedTests + (r.numRuntimeErrorTestSuites || 0); s += r.numPendingTests;
   }
