@@ -6,6 +6,7 @@ import { Topology } from '../load/topology';
 import { percentiles, Percentiles } from '../measure/stats';
 import { adminGet, storedMessages } from '../stack/engine-admin';
 import { connectDirectUsers, pidsFor, prepareEngine, RunContext } from './targets';
+import { warmUp } from './phase';
 import { runTrial, TrialContext, TrialResult } from './trial';
 
 /** `--history`: 100 users, each in 20 conversations of two, 1,000 conversations in all (the issue's data shape). */
@@ -106,6 +107,7 @@ export async function runHistory(run: RunContext, history: HistoryConfig, onEngi
   }
 
   progress.log(`history: the hot path at ${HOT_RATE} msg/s for ${HOT_MS / 1000} s, alone and then beside history queries in a loop`);
+  await warmUp(ctx, HISTORY_USERS, config.window);
   const hotAlone = await runTrial(ctx, { label: `${HOT_RATE} msg/s alone`, rate: HOT_RATE, window: config.window, durationMs: HOT_MS });
   let querying = true;
   let queriesBeside = 0;
