@@ -37,7 +37,11 @@ function processes(): Array<{ pid: number; user: string; cmd: string }> {
     });
 }
 
-const ours = () => processes().filter((p) => p.cmd.includes('stack-script-test') || p.cmd.includes(`-port ${env.STACK_EPMD_PORT}`));
+/** The stack's processes: by its dir, its port mapper's port, or (FerretDB on PostgreSQL names no dir) its listen address. */
+const ours = () =>
+  processes().filter(
+    (p) => p.cmd.includes('stack-script-test') || p.cmd.includes(`-port ${env.STACK_EPMD_PORT}`) || p.cmd.includes(`-listen 127.0.0.1:${env.STACK_MONGO_PORT} `),
+  );
 
 /** The keys of the GIN indexes on a collection made now through the stack's FerretDB (read from PostgreSQL). */
 async function equalityIndexKeys(db: string, collection: string): Promise<string[]> {
@@ -70,6 +74,7 @@ describe('scripts/stack.sh', () => {
       await stack('start');
       const first = ours().map((p) => p.pid).sort();
       expect(first.length).toBeGreaterThanOrEqual(3); // broker VM (+ epmd), PostgreSQL and FerretDB
+      expect(ours().filter((p) => p.cmd.includes(`-handler postgresql`))).toHaveLength(1);
       // The cluster of the stack's own: its data dir, its port, loopback only.
       const postmaster = ours().filter((p) => p.cmd.includes('stack-script-test/postgres/data'));
       expect(postmaster).toHaveLength(1);

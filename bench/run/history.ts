@@ -88,7 +88,8 @@ export async function runHistory(run: RunContext, history: HistoryConfig, onEngi
   const sample = Array.from({ length: CALLS }, (_, i) => conversations[Math.floor((i * conversations.length) / CALLS)]);
   const messagesOf = ([a, b]: [number, number]) => `users/${userIds[a]}/conversations/${userIds[b]}/messages`;
   // The deep page: the second page from the oldest end, by the cursor of the first (ascending).
-  const deepCursors = await Promise.all(sample.map(async (c) => (await call(`${messagesOf(c)}?order=asc&limit=${PAGE}`)).next_cursor ?? undefined));
+  const deepCursors: Array<string | undefined> = [];
+  for (const c of sample) deepCursors.push((await call(`${messagesOf(c)}?order=asc&limit=${PAGE}`)).next_cursor ?? undefined);
   const queries = [
     (i: number) => call(`${messagesOf(sample[i])}?order=desc&limit=${PAGE}`),
     (i: number) => call(`${messagesOf(sample[i])}?order=asc&limit=${PAGE}${deepCursors[i] ? `&cursor=${encodeURIComponent(deepCursors[i]!)}` : ''}`),
