@@ -22,20 +22,12 @@ ferret_pid() { read_pid "$STACK_DIR/ferretdb/ferretdb.pid"; }
 
 ferret_running() { pid_alive "$(ferret_pid)" && port_open "$STACK_MONGO_PORT"; }
 
-# The backend FerretDB runs on, from STACK_DATABASE.
-ferret_backend() {
-  case ${STACK_DATABASE:-postgresql} in
-    postgresql | sqlite) echo "${STACK_DATABASE:-postgresql}" ;;
-    *) die "STACK_DATABASE must be postgresql or sqlite (is '$STACK_DATABASE')" ;;
-  esac
-}
-
 ferret_start() {
-  local base=$STACK_DIR/ferretdb backend
-  backend=$(ferret_backend)
+  # STACK_DATABASE: postgresql or sqlite (checked by stack_defaults).
+  local base=$STACK_DIR/ferretdb backend=$STACK_DATABASE
   mkdir -p "$base/data"
-  # FerretDB needs its backend: the stack's PostgreSQL starts first (already running: nothing happens).
-  if [ "$backend" = postgresql ]; then pg_start; fi
+  # FerretDB needs its backend: the stack's PostgreSQL starts first when it is not running.
+  if [ "$backend" = postgresql ] && ! pg_running; then pg_start; fi
   if ferret_running; then
     if [ "$(cat "$base/backend" 2>/dev/null || echo sqlite)" = "$backend" ]; then
       log "ferretdb: already running (127.0.0.1:$STACK_MONGO_PORT, $backend)"
