@@ -57,6 +57,8 @@ case $cmd in
     # What an MQTT client must trust for the two above: the stack's CA (docs/tls.md).
     echo "# MQTT clients' CA: $STACK_DIR/rabbitmq/tls/ca.pem"
     echo "MONGODB_URI=mongodb://127.0.0.1:$STACK_MONGO_PORT/messaging"
+    # For psql: FerretDB's own database in the stack's PostgreSQL (docs/database.md).
+    if [ "$STACK_DATABASE" = postgresql ]; then echo "# FerretDB's PostgreSQL: $(pg_url)"; fi
     ;;
   *) die "usage: scripts/stack.sh start|stop|status|restart|build|env [rabbitmq|postgres|ferretdb|all]" ;;
 esac
