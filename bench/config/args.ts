@@ -6,7 +6,7 @@ export const USAGE = `Usage: npm run bench -- [options]
 
 Measures the raw broker path (MQTT publish -> MQTT subscriber) and then the engine path (MQTT
 publish -> engine -> MQTT subscriber, persisted) with the same load, and prints both with ratios.
-By default it starts its own broker node and FerretDB (.stack/bench, ports shifted by +20 from the
+By default it starts its own broker node, PostgreSQL and FerretDB (.stack/bench, ports shifted by +20 from the
 dev stack), builds the engine if dist/ is stale, spawns it, and stops what it started.
 
 Scenario
