@@ -53,7 +53,8 @@ async function main(argv: string[]): Promise<number> {
     write('figures (JSON)', parsed.config.jsonFile, (file) => (writeJsonReport(file, result), file));
     write('picture (SVG)', parsed.config.pictureFile, (file) => (writePicture(file, result) ? file : 'none (no latency samples)'));
     process.stdout.write(textReport(result, files));
-    const phases = [...Object.values(result.phases), ...(result.receipts ? [result.receipts.phase] : [])];
+    const history = result.history ? [{ trials: [result.history.load, result.history.hotAlone, result.history.hotBeside].flatMap((t) => (t ? [t] : [])) }] : [];
+    const phases = [...Object.values(result.phases), ...(result.receipts ? [result.receipts.phase] : []), ...history];
     const bad =
       phases.some((p) => p.trials.some((t) => t.counts.lost > 0 || t.counts.misrouted > 0)) ||
       fanoutLost(result) ||

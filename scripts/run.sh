@@ -4,8 +4,8 @@
 #   - creates .env with fresh secrets (JWT_SECRET, ADMIN_API_KEY) when there is none, and adds an
 #     ADMIN_API_KEY to an older .env without an admin credential;
 #   - starts the project's own RabbitMQ node unless RABBITMQ_HOST is set (AMQP over TLS; the
-#     engine logs in with the client certificate the stack made), and FerretDB unless
-#     MONGODB_URI is set (scripts/stack.sh; they keep running after the engine stops:
+#     engine logs in with the client certificate the stack made), and FerretDB on the stack's own
+#     PostgreSQL (STACK_DATABASE) unless MONGODB_URI is set (scripts/stack.sh; they keep running after the engine stops:
 #     `npm run stack stop` stops them);
 #   - builds and runs the engine (Ctrl-C stops it gracefully).
 set -euo pipefail

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The local stack: the project's own RabbitMQ node and FerretDB.
-#   scripts/stack.sh start|stop|status|restart [rabbitmq|ferretdb|all]
+# The local stack: the project's own RabbitMQ node, FerretDB, and FerretDB's PostgreSQL cluster
+# (STACK_DATABASE=postgresql, the default; with sqlite FerretDB keeps its data in SQLite files).
+#   scripts/stack.sh start|stop|status|restart [rabbitmq|postgres|ferretdb|all]
+# `start ferretdb` starts its PostgreSQL first; `stop ferretdb` leaves PostgreSQL running.
 #   scripts/stack.sh env     # prints the engine settings that point at this stack
 # Idempotent; every port and the data dir come from STACK_* variables (see README).
 set -euo pipefail
@@ -8,6 +10,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 # shellcheck source=lib/rabbitmq.sh
 source "$ROOT/scripts/lib/rabbitmq.sh"
+# shellcheck source=lib/postgres.sh
+source "$ROOT/scripts/lib/postgres.sh"
 # shellcheck source=lib/ferretdb.sh
 source "$ROOT/scripts/lib/ferretdb.sh"
 
@@ -16,12 +20,21 @@ stack_defaults
 
 cmd=${1:-status}
 what=${2:-all}
-case $what in rabbitmq | ferretdb | all) ;; *) die "unknown service '$what' (rabbitmq, ferretdb or all)" ;; esac
+case $what in rabbitmq | postgres | ferretdb | all) ;; *) die "unknown service '$what' (rabbitmq, postgres, ferretdb or all)" ;; esac
 
 run() { # run ACTION: for each selected service, in a subshell so rabbit_env's HOME stays local
   local action=$1 rc=0
   if [ "$what" = all ] || [ "$what" = rabbitmq ]; then ( "rabbit_$action" ) || rc=$?; fi
+  # PostgreSQL is FerretDB's backend: started before it, stopped after it. On SQLite it is not used.
+  local pg=
+  if [ "$what" = all ] || [ "$what" = postgres ]; then pg=1; fi
+  if [ -n "$pg" ] && [ "$STACK_DATABASE" != postgresql ] && [ "$action" != stop ]; then
+    pg=
+    [ "$what" = postgres ] && echo "postgres: not used (STACK_DATABASE=$STACK_DATABASE)"
+  fi
+  if [ -n "$pg" ] && [ "$action" != stop ]; then ( "pg_$action" ) || rc=$?; fi
   if [ "$what" = all ] || [ "$what" = ferretdb ]; then ( "ferret_$action" ) || rc=$?; fi
+  if [ -n "$pg" ] && [ "$action" = stop ]; then ( "pg_$action" ) || rc=$?; fi
   return $rc
 }
 
@@ -44,6 +57,8 @@ case $cmd in
     # What an MQTT client must trust for the two above: the stack's CA (docs/tls.md).
     echo "# MQTT clients' CA: $STACK_DIR/rabbitmq/tls/ca.pem"
     echo "MONGODB_URI=mongodb://127.0.0.1:$STACK_MONGO_PORT/messaging"
+    # For psql: FerretDB's own database in the stack's PostgreSQL (docs/database.md).
+    if [ "$STACK_DATABASE" = postgresql ]; then echo "# FerretDB's PostgreSQL: $(pg_url)"; fi
     ;;
-  *) die "usage: scripts/stack.sh start|stop|status|restart|build|env [rabbitmq|ferretdb|all]" ;;
+  *) die "usage: scripts/stack.sh start|stop|status|restart|build|env [rabbitmq|postgres|ferretdb|all]" ;;
 esac

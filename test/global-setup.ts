@@ -4,7 +4,7 @@ import { stack, stackRunning } from './support/stack';
 import { servers, TEST_STACK } from './support/test-env';
 
 /**
- * Starts the test stack's broker node and FerretDB when they are not already running (and no
+ * Starts the test stack's broker node, PostgreSQL and FerretDB when they are not already running (and no
  * external TEST_RABBITMQ_HOST / TEST_MONGODB_URI is given), then empties the test database.
  * Records what it started so global-teardown stops exactly that.
  */
@@ -12,6 +12,8 @@ export default async function globalSetup(): Promise<void> {
   const started: string[] = [];
   for (const [service, external] of [
     ['rabbitmq', servers.external.broker],
+    // FerretDB's PostgreSQL (STACK_DATABASE=postgresql, the default; with sqlite its status is "not used").
+    ['postgres', servers.external.database],
     ['ferretdb', servers.external.database],
   ] as const) {
     if (external) continue;

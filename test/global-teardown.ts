@@ -9,5 +9,6 @@ export default async function globalTeardown(): Promise<void> {
   const started = JSON.parse(readFileSync(file, 'utf8')) as string[];
   rmSync(file);
   if (process.env.KEEP_TEST_STACK) return;
-  for (const service of started) await stack('stop', service);
+  // FerretDB before its PostgreSQL.
+  for (const service of started.reverse()) await stack('stop', service);
 }

@@ -191,6 +191,24 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(argv)).toThrow(message);
   });
 
+  it('reads --history N: a run of its own on the bench stack', () => {
+    const c = config(['--history', '100_000', '--keep-stack', '--keep-database']);
+    expect(c.history).toEqual({ messages: 100_000 });
+    expect(describeLoad(c)).toBe('history: 100,000 stored messages, 100 users, 1,000 conversations (database kept from earlier runs), QoS 1, 100 B bodies');
+    expect(config([]).history).toBeUndefined();
+  });
+
+  it.each([
+    [['--history', '1000', '--scenario', 'fanout'], /--history is a run of its own/],
+    [['--history', '1000', '--receipts'], /--history is a run of its own/],
+    [['--history', '1000', '--find-max-rate'], /--history is a run of its own/],
+    [['--history', '1000', '--mqtt-url', 'mqtt://127.0.0.1:1884'], /bench's own stack/],
+    [['--history', '1000', '--phases', 'raw'], /needs the engine phase/],
+    [['--history', 'lots'], /--history/],
+  ])('refuses %p', (argv, message) => {
+    expect(() => parseBenchArgs(argv)).toThrow(message);
+  });
+
   it('answers --help without a config', () => {
     expect(parseBenchArgs(['--help'])).toEqual({ help: true });
   });

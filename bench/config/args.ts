@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
-import { BenchConfig, ConnectionsConfig, ExternalTarget, FanoutConfig, GroupClass, LocalTarget, PathName, ReceiptsConfig, SearchConfig } from './bench-config';
+import { BenchConfig, ConnectionsConfig, ExternalTarget, FanoutConfig, GroupClass, HistoryConfig, LocalTarget, PathName, ReceiptsConfig, SearchConfig } from './bench-config';
 import { formatDuration, parseCount, parseDuration } from './units';
 
 export const USAGE = `Usage: npm run bench -- [options]
 
 Measures the raw broker path (MQTT publish -> MQTT subscriber) and then the engine path (MQTT
 publish -> engine -> MQTT subscriber, persisted) with the same load, and prints both with ratios.
-By default it starts its own broker node and FerretDB (.stack/bench, ports shifted by +20 from the
+By default it starts its own broker node, PostgreSQL and FerretDB (.stack/bench, ports shifted by +20 from the
 dev stack), builds the engine if dist/ is stale, spawns it, and stops what it started.
 
 Scenario
@@ -95,6 +95,15 @@ Receipts (direct scenario, bench stack, no rate search)
                          message read ~200 ms after it arrived; report throughput and p50/p99 with
                          receipts against without, and check the stored read positions and the
                          admin list's unread counts at the end (exit 2 on any mismatch)
+
+History (bench stack, engine path)
+  --history N            load the database to N stored messages through the pipeline (100 users,
+                         1,000 conversations of two; resumable with --keep-stack --keep-database:
+                         only what is missing is sent, at the closed loop's --window), then report
+                         the load rate, the summaries' lag (one message per conversation until both
+                         sides' summaries show it), median and p99 of 50 calls each of a
+                         conversation's newest page, a page deep in it and a user's conversation
+                         list, and the hot path's p99 at 200 msg/s alone and beside those queries
 
 Output
   --json FILE            also write every figure as JSON
@@ -246,6 +255,7 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
       preload: { type: 'string', default: '0' },
       'kill-engine-at': { type: 'string' },
       receipts: { type: 'boolean' },
+      history: { type: 'string' },
       json: { type: 'string' },
       picture: { type: 'string' },
     },
@@ -351,6 +361,7 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
     search,
     target,
     killEngineAtMs: v['kill-engine-at'] === undefined ? undefined : killEngineAt(v['kill-engine-at'], { scenario, search, external, phases, rate, stop }),
+    history: v.history === undefined ? undefined : historyConfig(v.history, { scenario, search, external, phases, receipts: Boolean(v.receipts), killEngineAt: v['kill-engine-at'] !== undefined }),
     receipts: v.receipts ? receiptsConfig({ scenario, search, external, phases, killEngineAt: v['kill-engine-at'] !== undefined, drainTimeoutMs }) : undefined,
   };
   return { help: false, config };
@@ -384,6 +395,20 @@ function receiptsConfig(c: Pick<BenchConfig, 'scenario' | 'search' | 'phases' | 
   return { readDelayMs: READ_DELAY_MS, settleTimeoutMs: c.drainTimeoutMs };
 }
 
+/** `--history N`: its own run on the bench stack's engine (no other scenario, search, receipts or kill). */
+function historyConfig(
+  text: string,
+  c: Pick<BenchConfig, 'scenario' | 'search' | 'phases'> & { external: boolean; receipts: boolean; killEngineAt: boolean },
+): HistoryConfig {
+  const messages = parseCount(text, '--history');
+  if (c.scenario !== 'direct' || c.search || c.receipts || c.killEngineAt) {
+    throw new Error('--history is a run of its own (no --scenario, --find-max-rate, --receipts or --kill-engine-at)');
+  }
+  if (c.external) throw new Error('--history needs the bench\'s own stack (not --mqtt-url): it counts and reads the stored messages');
+  if (!c.phases.includes('engine')) throw new Error('--history needs the engine phase in --phases');
+  return { messages };
+}
+
 function stackName(name: string): string {
   if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(name)) throw new Error(`--stack-name must be lower case letters, digits and "-"; got "${name}"`);
   return name;
@@ -391,6 +416,10 @@ function stackName(name: string): string {
 
 /** One line that says what load was run, for the report's header. */
 export function describeLoad(c: BenchConfig): string {
+  if (c.history) {
+    const kept = c.target.kind === 'local' && c.target.keepDatabase ? 'kept from earlier runs' : 'emptied first';
+    return `history: ${c.history.messages.toLocaleString('en-US')} stored messages, 100 users, 1,000 conversations (database ${kept}), QoS ${c.qos}, ${c.payloadBytes} B bodies`;
+  }
   if (c.fanout) return describeFanout(c, c.fanout);
   if (c.connections) return describeConnections(c, c.connections);
   const graph = c.topology === 'pairs' ? 'pairs' : `random graph, ${c.degree} peers each`;

@@ -124,6 +124,13 @@ export interface BenchConfig {
   killEngineAtMs?: number;
   /** `--receipts`: the engine phase runs again, every recipient reporting delivered on arrival and read after `readDelayMs`. */
   receipts?: ReceiptsConfig;
+  /** `--history N`: instead of the one-to-one trial (engine path, bench stack). */
+  history?: HistoryConfig;
+}
+
+/** `--history N`: the database loaded to N messages through the pipeline, then the history endpoints measured. */
+export interface HistoryConfig {
+  messages: number;
 }
 
 /** The second engine phase of `--receipts`, and its end check of the stored read positions. */

@@ -8,6 +8,16 @@ describe('Topology', () => {
     expect([0, 1, 2, 3].map((s) => t.recipient(s))).toEqual([1, 0, 3, 2]);
   });
 
+  it('builds a circulant graph: each user with the `reach` users on either side, every conversation once', () => {
+    const t = Topology.circulant(100, 10, seededRandom(1));
+    expect([...t.peers[0]].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99]);
+    const conversations = t.conversations();
+    expect(conversations).toHaveLength(1000);
+    expect(new Set(conversations.map(([a, b]) => `${a}|${b}`)).size).toBe(1000);
+    t.peers.forEach((peers, self) => peers.forEach((p) => expect(t.peers[p]).toContain(self)));
+    expect(() => Topology.circulant(10, 5, seededRandom(1))).toThrow(/more than 2 x reach/);
+  });
+
   it('gives every user of a random graph `degree` distinct peers other than itself', () => {
     const t = Topology.build('random', 50, 5, seededRandom(7));
     t.peers.forEach((peers, self) => {

@@ -28,6 +28,25 @@ export class Topology {
     return new Topology(peers, random);
   }
 
+  /**
+   * Each user with the `reach` users after it and the `reach` before it (mod users): users x reach
+   * conversations of two, every user in 2 x reach of them (`--history`: 100 users, 1,000 conversations).
+   */
+  static circulant(users: number, reach: number, random: () => number): Topology {
+    if (2 * reach >= users) throw new Error('a circulant graph needs more than 2 x reach users');
+    const peers = Array.from({ length: users }, (_, self) =>
+      Array.from({ length: 2 * reach }, (_, j) => (self + users + (j < reach ? j + 1 : reach - j - 1)) % users),
+    );
+    return new Topology(peers, random);
+  }
+
+  /** The conversations of two in the graph, each once (a < b). */
+  conversations(): Array<[number, number]> {
+    const seen: Array<[number, number]> = [];
+    this.peers.forEach((list, a) => list.forEach((b) => a < b && seen.push([a, b])));
+    return seen;
+  }
+
   get users(): number {
     return this.peers.length;
   }

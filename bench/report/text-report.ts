@@ -2,6 +2,8 @@ import { describeLoad } from '../config/args';
 import { PathName } from '../config/bench-config';
 import { formatDuration } from '../config/units';
 import { BenchResult } from '../run/bench';
+import { HistoryResult } from '../run/history';
+import { Percentiles } from '../measure/stats';
 import { FanoutTrialResult } from '../run/fanout-trial';
 import { TrialResult } from '../run/trial';
 import { SeriesStats } from '../measure/engine-metrics';
@@ -87,6 +89,7 @@ function allTrials(result: BenchResult): AnyTrial[] {
     }
   }
   if (result.connections) trials.push(result.connections.alone, result.connections.beside);
+  if (result.history) trials.push(...[result.history.load, result.history.hotAlone, result.history.hotBeside].filter((t): t is TrialResult => t !== null));
   return trials;
 }
 
@@ -186,6 +189,22 @@ export function receiptsSection(result: BenchResult): string[] {
   return lines;
 }
 
+function historySection(h: HistoryResult): string[] {
+  const ms = (p: Percentiles | null) => (p ? `median ${num(p.p50, 1)} ms, p99 ${num(p.p99, 1)} ms (${p.count} calls)` : 'n/a');
+  const hot = (t: TrialResult) =>
+    `p50 ${t.latency ? num(t.latency.p50, 1) : 'n/a'} ms, p99 ${t.latency ? num(t.latency.p99, 1) : 'n/a'} ms, ${num(t.counts.delivered)}/${num(t.counts.offered)} delivered, ${num(t.counts.lost)} lost`;
+  return [
+    `stored messages: ${num(h.storedBefore)} before, ${num(h.loaded)} loaded through the pipeline, ${num(h.storedAfter)} after (${num(h.conversations)} conversations)`,
+    h.load ? `load rate: ${num(h.load.deliveredRate)} msg/s delivered (${num(h.load.counts.lost)} lost)` : 'load rate: n/a (nothing to load)',
+    `summaries' lag: ${h.summariesLagMs === null ? 'not current within the timeout' : `${num(h.summariesLagMs)} ms`} from the last of one message per conversation until both sides' summaries showed it`,
+    `a conversation's newest page:        ${ms(h.firstPage)}`,
+    `a page deep in it (2nd from oldest): ${ms(h.deepPage)}`,
+    `a user's conversation list:          ${ms(h.conversationList)}`,
+    `hot path alone (${h.hotAlone.label}):  ${hot(h.hotAlone)}`,
+    `hot path beside history queries:     ${hot(h.hotBeside)} (${num(h.queriesBeside)} queries meanwhile)`,
+  ];
+}
+
 function warnings(result: BenchResult): string[] {
   const out: string[] = [];
   const perCore = result.machine.loadBefore[0] / result.machine.cpus;
@@ -236,7 +255,8 @@ export function textReport(result: BenchResult, files: string[] = []): string {
     `load: ${describeLoad(result.config)}`,
     '',
   ];
-  if (result.fanout) lines.push(...fanoutSection(result));
+  if (result.history) lines.push(...historySection(result.history));
+  else if (result.fanout) lines.push(...fanoutSection(result));
   else if (result.connections) lines.push(...connectionsSection(result));
   else {
     if (result.config.search) {

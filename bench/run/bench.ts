@@ -12,6 +12,7 @@ import { signingIssuer } from '../tokens';
 import { ConnectionsResult, runConnections } from './connections';
 import { ScheduledRestart } from './engine-restart';
 import { FanoutPhaseResult, runFanout } from './fanout';
+import { HistoryResult, runHistory } from './history';
 import { PhaseResult, runPhase } from './phase';
 import { Resources } from './resources';
 import { checkReadState } from './read-state-check';
@@ -29,6 +30,8 @@ export interface BenchResult {
   connections?: ConnectionsResult;
   /** `--receipts`: the engine phase again with receipts (`phases.engine` is the one without), and the end check. */
   receipts?: ReceiptsResult;
+  /** `--history`: the history endpoints at the loaded size. */
+  history?: HistoryResult;
   engineLog?: string;
 }
 
@@ -54,6 +57,7 @@ export async function runBench(config: BenchConfig, progress: Progress, resource
   const layout = layouts(target.settings);
   const run: RunContext = { config, root, target, layout, tokens: signingIssuer(target.settings, layout.engine), runId: randomBytes(3).toString('hex'), resources, progress };
   if (config.fanout) result.fanout = await runFanout(run, config.fanout, (log) => (result.engineLog = log));
+  else if (config.history) result.history = await runHistory(run, config.history, (log) => (result.engineLog = log));
   else if (config.connections) result.connections = await runConnections(run, config.connections, (log) => (result.engineLog = log));
   else await runDirect(run, result);
   result.machine.loadAfter = loadavg();

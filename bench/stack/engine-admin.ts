@@ -25,6 +25,13 @@ async function adminCall(engineUrl: string, adminApiKey: string | undefined, met
   }
 }
 
+/** A GET of the admin API (path below /admin/v1/) and its JSON body; throws on any status but 200. */
+export async function adminGet<T>(engineUrl: string, adminApiKey: string | undefined, path: string): Promise<T> {
+  const res = await adminCall(engineUrl, adminApiKey, 'GET', path, undefined);
+  if (res.status !== 200) throw new Error(`GET /admin/v1/${path}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
+  return (await res.json()) as T;
+}
+
 /**
  * Registers the bench's users through the engine's admin API (with its admin key), so the engine
  * path runs with the default policy (recipients must be registered). An engine without the

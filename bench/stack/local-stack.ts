@@ -5,7 +5,7 @@ import { DEFAULT_PATH_PREFIX } from '@app/client';
 import { LocalTarget } from '../config/bench-config';
 import { BrokerSettings } from '../config/settings';
 
-type Service = 'rabbitmq' | 'ferretdb';
+type Service = 'rabbitmq' | 'postgres' | 'ferretdb';
 
 export interface LocalStack {
   dir: string;
@@ -33,6 +33,7 @@ const DEV_PORTS = {
   STACK_DIST_PORT: 25673,
   STACK_EPMD_PORT: 4370,
   STACK_MONGO_PORT: 27027,
+  STACK_PG_PORT: 5433,
 };
 
 const KEY_ID = 'bench-1';
@@ -65,7 +66,7 @@ function runStack(root: string, env: Record<string, string>, args: string[]): Pr
 }
 
 /**
- * The bench's own broker node and FerretDB (scripts/stack.sh, in .stack/NAME on shifted ports, so
+ * The bench's own broker node, PostgreSQL and FerretDB (scripts/stack.sh, in .stack/NAME on shifted ports, so
  * it never disturbs the dev or test stacks): started when not running, and stopped afterwards
  * only if this run started them.
  */
@@ -83,7 +84,8 @@ export async function ensureLocalStack(root: string, target: LocalTarget, log: (
     JWT_KEY_ID: KEY_ID,
   };
   const started: Service[] = [];
-  for (const service of ['rabbitmq', 'ferretdb'] as const) {
+  // postgres: FerretDB's backend (its status is "not used" when STACK_DATABASE=sqlite).
+  for (const service of ['rabbitmq', 'postgres', 'ferretdb'] as const) {
     if ((await runStack(root, env, ['status', service])).ok) continue;
     log(`starting ${service} of the ${target.stackName} stack (${dir})`);
     const result = await runStack(root, env, ['start', service]);

@@ -86,6 +86,9 @@ stack_defaults() {
   export STACK_DIST_PORT=${STACK_DIST_PORT:-25673}
   export STACK_EPMD_PORT=${STACK_EPMD_PORT:-4370}
   export STACK_MONGO_PORT=${STACK_MONGO_PORT:-27027}
+  export STACK_PG_PORT=${STACK_PG_PORT:-5433}
+  export STACK_DATABASE=${STACK_DATABASE:-postgresql}
+  case $STACK_DATABASE in postgresql | sqlite) ;; *) die "STACK_DATABASE must be postgresql or sqlite (is '$STACK_DATABASE')" ;; esac
   export STACK_NODE_NAME=${STACK_NODE_NAME:-engine-$(basename "$STACK_DIR")@localhost}
   export JWT_SECRET=${JWT_SECRET:-}
   [ -n "$JWT_SECRET" ] || die "JWT_SECRET is not set (see .env.example); the broker's key is derived from it"

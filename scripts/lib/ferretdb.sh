@@ -1,4 +1,5 @@
-# FerretDB 1.24 (SQLite backend) for development and tests, built from tools/ferretdb.
+# FerretDB 1.24 for development and tests, built from tools/ferretdb: on the stack's own PostgreSQL
+# (STACK_DATABASE=postgresql, the default; scripts/lib/postgres.sh) or on SQLite files (sqlite).
 # shellcheck shell=bash
 
 FERRET_BIN=$ROOT/.stack/bin/ferretdb
@@ -22,18 +23,31 @@ ferret_pid() { read_pid "$STACK_DIR/ferretdb/ferretdb.pid"; }
 ferret_running() { pid_alive "$(ferret_pid)" && port_open "$STACK_MONGO_PORT"; }
 
 ferret_start() {
-  local base=$STACK_DIR/ferretdb
+  # STACK_DATABASE: postgresql or sqlite (checked by stack_defaults).
+  local base=$STACK_DIR/ferretdb backend=$STACK_DATABASE
   mkdir -p "$base/data"
+  # FerretDB needs its backend: the stack's PostgreSQL starts first when it is not running.
+  if [ "$backend" = postgresql ] && ! pg_running; then pg_start; fi
   if ferret_running; then
-    log "ferretdb: already running (127.0.0.1:$STACK_MONGO_PORT)"
-    return 0
+    if [ "$(cat "$base/backend" 2>/dev/null || echo sqlite)" = "$backend" ]; then
+      log "ferretdb: already running (127.0.0.1:$STACK_MONGO_PORT, $backend)"
+      return 0
+    fi
+    log "ferretdb: running on another backend; restarting it on $backend"
+    ferret_stop
   fi
   ferret_build
   port_open "$STACK_MONGO_PORT" && die "ferretdb: port $STACK_MONGO_PORT is already in use by another process (set STACK_MONGO_PORT)"
-  log "ferretdb: starting on 127.0.0.1:$STACK_MONGO_PORT (data in $base/data)"
-  setsid "$FERRET_BIN" -listen "127.0.0.1:$STACK_MONGO_PORT" -dir "$base/data" -log-level warn \
+  local args=(-handler sqlite -dir "$base/data") where="data in $base/data"
+  if [ "$backend" = postgresql ]; then
+    args=(-handler postgresql -postgresql-url "$(pg_url)")
+    where="on PostgreSQL 127.0.0.1:$STACK_PG_PORT"
+  fi
+  log "ferretdb: starting on 127.0.0.1:$STACK_MONGO_PORT ($where)"
+  setsid "$FERRET_BIN" -listen "127.0.0.1:$STACK_MONGO_PORT" "${args[@]}" -log-level warn \
     >>"$base/ferretdb.log" 2>&1 </dev/null &
   echo $! >"$base/ferretdb.pid"
+  echo "$backend" >"$base/backend"
   local pid=$! deadline=$((SECONDS + 30))
   until port_open "$STACK_MONGO_PORT"; do
     if ! pid_alive "$pid"; then
@@ -60,7 +74,7 @@ ferret_stop() {
 
 ferret_status() {
   if ferret_running; then
-    echo "ferretdb: running (pid $(ferret_pid), mongodb://127.0.0.1:$STACK_MONGO_PORT)"
+    echo "ferretdb: running (pid $(ferret_pid), mongodb://127.0.0.1:$STACK_MONGO_PORT, on $(cat "$STACK_DIR/ferretdb/backend" 2>/dev/null || echo sqlite))"
   else
     echo "ferretdb: stopped"
     return 1

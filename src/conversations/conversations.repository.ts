@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { AnyBulkWriteOperation, Model } from 'mongoose';
+import { mapInChunks } from '../common/async';
 import { Conversation, conversationId, LastMessage } from './conversation.schema';
 
 /** A coalesced change to one conversation: the newest message and how many arrived unread. */
@@ -25,6 +26,9 @@ export interface ConversationRevision {
  * ends (docs/database.md): keep every bulk small.
  */
 export const MAX_STATEMENTS_PER_BULK = 40;
+
+/** Summaries read by `_id` at once for a page of given ones (a user's groups, archived conversations). */
+const LOOKUPS_AT_ONCE = 8;
 
 export interface ConversationPageQuery {
   appId: string;
@@ -75,7 +79,8 @@ export class ConversationsRepository {
 
   async page(q: ConversationPageQuery): Promise<Conversation[]> {
     const ids = q.ids ?? q.groups?.map((g) => conversationId(q.appId, g, g));
-    const filter: Record<string, unknown> = ids === undefined ? { app_id: q.appId, owner: q.owner } : { _id: { $in: ids } };
+    if (ids !== undefined) return this.pageOf(ids, q);
+    const filter: Record<string, unknown> = { app_id: q.appId, owner: q.owner };
     if (q.cursor) {
       filter.$or = [
         { updated_at: { $lt: q.cursor.updatedAt } },
@@ -85,7 +90,26 @@ export class ConversationsRepository {
     return this.model.find(filter).sort({ updated_at: -1, _id: -1 }).limit(q.limit).lean<Conversation[]>().exec();
   }
 
+  /**
+   * A page of these summaries: each read by its `_id` (an index lookup on every server; FerretDB
+   * does not push `_id: { $in }` down, so that would read every summary), then ordered as `page`.
+   */
+  private async pageOf(ids: string[], q: ConversationPageQuery): Promise<Conversation[]> {
+    const found = await mapInChunks(ids, LOOKUPS_AT_ONCE, (id) => this.model.findById(id).lean<Conversation>().exec());
+    const { cursor } = q;
+    const older = (c: Conversation) => !cursor || c.updated_at < cursor.updatedAt || (c.updated_at === cursor.updatedAt && c._id < cursor.id);
+    return found
+      .filter((c): c is Conversation => c !== null && older(c))
+      .sort(byRecency)
+      .slice(0, q.limit);
+  }
+
   async findOne(appId: string, owner: string, peer: string): Promise<Conversation | null> {
     return this.model.findById(conversationId(appId, owner, peer)).lean<Conversation>().exec();
   }
+}
+
+/** Most recent first; ties by id, as `page` orders them. */
+export function byRecency(a: Conversation, b: Conversation): number {
+  return b.updated_at - a.updated_at || (a._id < b._id ? 1 : a._id > b._id ? -1 : 0);
 }

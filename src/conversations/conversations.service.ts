@@ -5,7 +5,7 @@ import { decodeCursor, readKept, readPage } from '../common/pagination';
 import { MessagesRepository } from '../messages/messages.repository';
 import { Conversation, conversationId } from './conversation.schema';
 import { ConversationArchivesRepository } from './conversation-archives.repository';
-import { ConversationsRepository } from './conversations.repository';
+import { byRecency, ConversationsRepository } from './conversations.repository';
 import { ConversationPageResponse, ConversationResponse } from './dto/conversation.response';
 import { GroupMemberships, MemberGroup } from './group-memberships';
 import { ReadStateRepository } from '../receipts/read-state.repository';
@@ -92,9 +92,4 @@ type PageReader = (cursor: PageKey | undefined, rows: number) => Promise<Convers
 
 function keyOf(c: Conversation): PageKey {
   return { updatedAt: c.updated_at, id: c._id };
-}
-
-/** Most recent first; ties by id, as the repository pages them. */
-function byRecency(a: Conversation, b: Conversation): number {
-  return b.updated_at - a.updated_at || (a._id < b._id ? 1 : a._id > b._id ? -1 : 0);
 }

@@ -20,6 +20,7 @@ export const TEST_STACK: Record<string, string> = {
   STACK_DIST_PORT: port(25683),
   STACK_EPMD_PORT: port(4371),
   STACK_MONGO_PORT: port(27037),
+  STACK_PG_PORT: port(5443),
   STACK_ENV_FILE: '/dev/null',
 };
 

@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import mongoose from 'mongoose';
+import { HistoryConfig } from '../config/bench-config';
+import { seededRandom } from '../load/random';
+import { Topology } from '../load/topology';
+import { percentiles, Percentiles } from '../measure/stats';
+import { adminGet, storedMessages } from '../stack/engine-admin';
+import { connectDirectUsers, pidsFor, prepareEngine, RunContext } from './targets';
+import { warmUp } from './phase';
+import { runTrial, TrialContext, TrialResult } from './trial';
+
+/** `--history`: 100 users, each in 20 conversations of two, 1,000 conversations in all (the issue's data shape). */
+export const HISTORY_USERS = 100;
+const REACH = 10;
+/** Calls of each history endpoint measured. */
+const CALLS = 50;
+const PAGE = 20;
+/** The hot path's trials beside the history queries: their rate and length. */
+const HOT_RATE = 200;
+const HOT_MS = 20_000;
+const LAG_TIMEOUT_MS = 180_000;
+
+export interface HistoryResult {
+  /** Messages stored before, loaded by this run (through the pipeline), and stored at the end. */
+  storedBefore: number;
+  loaded: number;
+  storedAfter: number;
+  conversations: number;
+  /** The load's trial (null when the database held enough already). */
+  load: TrialResult | null;
+  /** From the last of one message per conversation sent until every summary (both sides) showed it (ms); null: not within the timeout. */
+  summariesLagMs: number | null;
+  /** Time per call (ms) of a conversation's newest page, a page deep in it (from its oldest end), a user's conversation list. */
+  firstPage: Percentiles | null;
+  deepPage: Percentiles | null;
+  conversationList: Percentiles | null;
+  /** The hot path at HOT_RATE msg/s, alone and while the three queries run in a loop (with how many ran meanwhile). */
+  hotAlone: TrialResult;
+  hotBeside: TrialResult;
+  queriesBeside: number;
+}
+
+interface Page {
+  items: Array<{ message_id?: string }>;
+  next_cursor?: string | null;
+}
+
+/**
+ * Loads the database to `messages` stored messages through the real pipeline (MQTT -> engine ->
+ * database; resumable: only what is missing is sent), then measures the history endpoints, the
+ * summaries' lag, and the hot path beside history queries.
+ */
+export async function runHistory(run: RunContext, history: HistoryConfig, onEngineLog: (file: string) => void): Promise<HistoryResult> {
+  const { config, target, progress } = run;
+  const engine = await prepareEngine(config, run.root, target, run.resources, progress);
+  if (engine.logFile) onEngineLog(engine.logFile);
+  const userIds = Array.from({ length: HISTORY_USERS }, (_, i) => `history-${i}`);
+  const topology = Topology.circulant(HISTORY_USERS, REACH, seededRandom(config.seed));
+  const conversations = topology.conversations();
+  const { driver, sink, disconnect } = await connectDirectUsers(run, 'engine', userIds, engine);
+  const ctx: TrialContext = {
+    path: 'engine',
+    driver,
+    sink,
+    topology,
+    payloadBytes: config.payloadBytes,
+    drainTimeoutMs: config.drainTimeoutMs,
+    pids: pidsFor(config, target, engine),
+    engineUrl: engine.url,
+    progress,
+  };
+  const mongoUri = target.stack!.mongoUri;
+
+  const storedBefore = await storedMessages(mongoUri);
+  // The summaries' check sends one message per conversation at the end: part of the N.
+  const loaded = Math.max(0, history.messages - conversations.length - storedBefore);
+  let load: TrialResult | null = null;
+  if (loaded > 0) {
+    progress.log(`history: ${storedBefore.toLocaleString('en-US')} messages stored; loading ${loaded.toLocaleString('en-US')} more`);
+    load = await runTrial(ctx, { label: 'load', rate: 'max', window: config.window, total: loaded });
+  } else {
+    progress.log(`history: ${storedBefore.toLocaleString('en-US')} messages stored already; nothing to load`);
+  }
+  const derivedDb = config.target.kind === 'local' ? config.target.engineEnv.MONGODB_DERIVED_DB : undefined;
+  const summariesLagMs = await summariesLag(mongoUri, derivedDb, ctx, conversations, (l) => progress.log(l));
+
+  const call = (path: string) => adminGet<Page>(engine.url!, target.settings.adminApiKey, path);
+  const sample = Array.from({ length: CALLS }, (_, i) => conversations[Math.floor((i * conversations.length) / CALLS)]);
+  const messagesOf = ([a, b]: [number, number]) => `users/${userIds[a]}/conversations/${userIds[b]}/messages`;
+  // The deep page: the second page from the oldest end, by the cursor of the first (ascending).
+  const deepCursors: Array<string | undefined> = [];
+  for (const c of sample) deepCursors.push((await call(`${messagesOf(c)}?order=asc&limit=${PAGE}`)).next_cursor ?? undefined);
+  const queries = [
+    (i: number) => call(`${messagesOf(sample[i])}?order=desc&limit=${PAGE}`),
+    (i: number) => call(`${messagesOf(sample[i])}?order=asc&limit=${PAGE}${deepCursors[i] ? `&cursor=${encodeURIComponent(deepCursors[i]!)}` : ''}`),
+    (i: number) => call(`users/${userIds[sample[i][0]]}/conversations?limit=${PAGE}`),
+  ];
+  progress.log(`history: ${CALLS} calls of each endpoint`);
+  const timings: Array<Percentiles | null> = [];
+  for (const query of queries) {
+    const times = new Float64Array(CALLS);
+    for (let i = 0; i < CALLS; i++) {
+      const start = performance.now();
+      await query(i);
+      times[i] = performance.now() - start;
+    }
+    timings.push(percentiles(times));
+  }
+
+  progress.log(`history: the hot path at ${HOT_RATE} msg/s for ${HOT_MS / 1000} s, alone and then beside history queries in a loop`);
+  await warmUp(ctx, HISTORY_USERS, config.window);
+  const hotAlone = await runTrial(ctx, { label: `${HOT_RATE} msg/s alone`, rate: HOT_RATE, window: config.window, durationMs: HOT_MS });
+  let querying = true;
+  let queriesBeside = 0;
+  const loop = (async () => {
+    for (let i = 0; querying; i++) {
+      await queries[i % queries.length](Math.floor(i / queries.length) % CALLS);
+      queriesBeside++;
+    }
+  })();
+  const hotBeside = await runTrial(ctx, { label: `${HOT_RATE} msg/s beside history queries`, rate: HOT_RATE, window: config.window, durationMs: HOT_MS }).finally(() => {
+    querying = false;
+  });
+  await loop;
+  await disconnect();
+  const storedAfter = await storedMessages(mongoUri);
+  await engine.release();
+  return {
+    storedBefore,
+    loaded,
+    storedAfter,
+    conversations: conversations.length,
+    load,
+    summariesLagMs,
+    firstPage: timings[0],
+    deepPage: timings[1],
+    conversationList: timings[2],
+    hotAlone,
+    hotBeside,
+    queriesBeside,
+  };
+}
+
+/**
+ * Sends one message in each conversation (a text of this check's own), then polls the summaries
+ * until both sides of every conversation show it: the time from the last send (ms), or null.
+ */
+async function summariesLag(mongoUri: string, derivedDb: string | undefined, ctx: TrialContext, conversations: Array<[number, number]>, log: (line: string) => void): Promise<number | null> {
+  const text = `summary check ${randomBytes(4).toString('hex')}`;
+  const conn = await mongoose.createConnection(mongoUri, { serverSelectionTimeoutMS: 10_000 }).asPromise();
+  try {
+    const summaries = conn.useDb(derivedDb ?? `${conn.name}_derived`).db!.collection('conversations');
+    log(`history: one message in each of the ${conversations.length} conversations; waiting for every summary to show it`);
+    conversations.forEach(([a, b], k) => ctx.driver.send(k % 2 ? b : a, k % 2 ? a : b, `${text.replace(/ /g, '-')}-${k}`, text));
+    const sentAt = performance.now();
+    while (performance.now() - sentAt < LAG_TIMEOUT_MS) {
+      if ((await summaries.countDocuments({ 'last_message.text': text })) >= 2 * conversations.length) return performance.now() - sentAt;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return null;
+  } finally {
+    await conn.close();
+  }
+}
