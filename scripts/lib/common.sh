@@ -51,6 +51,19 @@ apt_install() {
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
 }
 
+# apt_install_no_service PACKAGE...: as apt_install, but keeps the packages' own system services
+# from starting (policy-rc.d): the project runs servers of its own, never the machine's.
+apt_install_no_service() {
+  local sudo= policy=/usr/sbin/policy-rc.d added= rc=0
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  if [ ! -e $policy ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee $policy >/dev/null && $sudo chmod +x $policy && added=1
+  fi
+  apt_install "$@" || rc=$?
+  [ -n "$added" ] && $sudo rm -f $policy
+  return $rc
+}
+
 # True when something accepts TCP connections on 127.0.0.1:$1.
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 

@@ -16,16 +16,8 @@ pg_bin_dir() {
 pg_ensure_installed() {
   [ -n "$(pg_bin_dir)" ] && return 0
   log "postgresql is not installed; installing it from Debian's packages"
-  local sudo=
-  [ "$(id -u)" = 0 ] || sudo=sudo
-  # Keep the package's own cluster from starting: the project runs its own.
-  local policy=/usr/sbin/policy-rc.d added=
-  if [ ! -e $policy ]; then
-    printf '#!/bin/sh\nexit 101\n' | $sudo tee $policy >/dev/null && $sudo chmod +x $policy && added=1
-  fi
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
-  local rc=$?
-  [ -n "$added" ] && $sudo rm -f $policy
+  local rc=0
+  apt_install_no_service postgresql || rc=$?
   [ $rc = 0 ] && [ -n "$(pg_bin_dir)" ] || die "could not install postgresql (apt-get exit $rc)"
 }
 

@@ -48,16 +48,8 @@ rabbit_ctl() { "$RABBIT_LIB/rabbitmqctl" -n "$STACK_NODE_NAME" "$@"; }
 rabbit_ensure_installed() {
   [ -x "$RABBIT_LIB/rabbitmq-server" ] && return 0
   log "rabbitmq-server is not installed; installing it from Debian's packages"
-  local sudo=
-  [ "$(id -u)" = 0 ] || sudo=sudo
-  # Keep the package's own system service from starting: the project runs its own node.
-  local policy=/usr/sbin/policy-rc.d added=
-  if [ ! -e $policy ]; then
-    printf '#!/bin/sh\nexit 101\n' | $sudo tee $policy >/dev/null && $sudo chmod +x $policy && added=1
-  fi
   local rc=0
-  apt_install rabbitmq-server || rc=$?
-  [ -n "$added" ] && $sudo rm -f $policy
+  apt_install_no_service rabbitmq-server || rc=$?
   [ $rc = 0 ] && [ -x "$RABBIT_LIB/rabbitmq-server" ] || die "could not install rabbitmq-server (apt-get exit $rc)"
 }
 
