@@ -42,12 +42,17 @@ describe('presence when its leader is killed', () => {
     devices.push(laptop);
     await phone.client.endAsync();
     await sleep(1000);
-    expect(w.statuses(ann)).toEqual(['offline', 'online']); // two devices, one gone: still online
+    // Killed after its notice and before its store, a leader leaves its batch to the next one,
+    // which tells the same status again (at least once, docs/presence.md): a repeat, never a flap.
+    const changes = () => w.statuses(ann).filter((s, i, all) => i === 0 || s !== all[i - 1]);
+    expect(changes()).toEqual(['offline', 'online']); // two devices, one gone: still online
     const t = Date.now();
     await laptop.client.endAsync();
     await w.waitFor(ann, 'offline', 10_000, t);
     await sleep(500);
-    expect(w.statuses(ann)).toEqual(['offline', 'online', 'offline']);
+    expect(changes()).toEqual(['offline', 'online', 'offline']);
+    // Later changes reach the watcher once: only the handed-over batch may repeat.
+    expect(w.statuses(ann).slice(-2)).toEqual(['online', 'offline']);
     expect(await api.get(`users/${ann}/presence`)).toMatchObject({ body: { status: 'offline', connection_count: 0 } });
     process.stdout.write(`presence leader killed: the other instance led ${tookOver} ms later\n`);
     expect(tookOver).toBeLessThan(5000);
