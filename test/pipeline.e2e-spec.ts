@@ -126,12 +126,11 @@ describe('message pipeline', () => {
     // the broker confirms a large persistent message (kept in its message store) later than small ones.
     const rejections = await a.inbox.waitFor(cases.length, (m) => m.topic.endsWith('/clientrejected'));
     expect(rejections.map((r) => r.payload.code).sort()).toEqual(cases.map(([, , code]) => code).sort());
-    const only = (code: RejectionCode, clientMessageId?: string) =>
-      rejections.filter((r) => r.payload.code === code && (clientMessageId === undefined || r.payload.client_message_id === clientMessageId));
+    const withCode = (code: RejectionCode) => rejections.filter((r) => r.payload.code === code);
     // An oversized body is refused unread (so it carries no client_message_id).
-    expect(only(RejectionCode.PAYLOAD_TOO_LARGE).map((r) => r.payload.client_message_id)).toEqual([undefined]);
-    expect(only(RejectionCode.INVALID_PAYLOAD, 'typed')).toHaveLength(1);
-    expect(only(RejectionCode.INVALID_TOPIC).map((r) => r.topic)).toEqual([`${layout.prefix}/${a.id}/_invalid/messages/clientrejected`]);
+    expect(withCode(RejectionCode.PAYLOAD_TOO_LARGE).map((r) => r.payload.client_message_id)).toEqual([undefined]);
+    expect(withCode(RejectionCode.INVALID_PAYLOAD).filter((r) => r.payload.client_message_id === 'typed')).toHaveLength(1);
+    expect(withCode(RejectionCode.INVALID_TOPIC).map((r) => r.topic)).toEqual([`${layout.prefix}/${a.id}/_invalid/messages/clientrejected`]);
     for (const r of rejections) expect(typeof r.payload.reason).toBe('string');
 
     const dead = await deadLetters((key) => key.includes(`.${a.id}.`), cases.length);
