@@ -1,5 +1,5 @@
-import { ConversationWriter } from './conversation-writer';
-import { ConversationChange, ConversationRevision, ConversationsRepository, MAX_STATEMENTS_PER_BULK } from './conversations.repository';
+import { BULKS_AT_ONCE, ConversationWriter, STATEMENTS_PER_BULK } from './conversation-writer';
+import { ConversationChange, ConversationRevision, ConversationsRepository } from './conversations.repository';
 
 const last = (id: string, ts: number) => ({ message_id: id, sender: 'a', type: 'text', text: id, timestamp: ts });
 
@@ -36,11 +36,44 @@ describe('ConversationWriter', () => {
     expect(byOwner.b).toMatchObject({ peer: 'a', unreadIncrement: 3, last: { message_id: '01C' } });
   });
 
-  it('writes in bulks of at most MAX_STATEMENTS_PER_BULK', async () => {
-    const { writer, bulks } = setup();
-    for (let i = 0; i < MAX_STATEMENTS_PER_BULK; i++) writer.recordMessage('app', `u${i}`, 'peer', last(`01${i}`, i));
+  it('writes in bulks of STATEMENTS_PER_BULK, BULKS_AT_ONCE at once', async () => {
+    const { writer, bulks, repository } = setup();
+    let inFlight = 0;
+    let peak = 0;
+    const write = repository.applyBulk.getMockImplementation()!;
+    repository.applyBulk.mockImplementation(async (changes) => {
+      peak = Math.max(peak, ++inFlight);
+      await new Promise((r) => setImmediate(r));
+      await write(changes);
+      inFlight--;
+    });
+    const conversations = STATEMENTS_PER_BULK * BULKS_AT_ONCE; // two sides each: twice as many bulks as lanes
+    for (let i = 0; i < conversations; i++) writer.recordMessage('app', `u${i}`, 'peer', last(`01${i}`, i));
     await writer.flush();
-    expect(bulks.map((b) => b.length)).toEqual([MAX_STATEMENTS_PER_BULK, MAX_STATEMENTS_PER_BULK]);
+    expect(bulks.map((b) => b.length)).toEqual(new Array(2 * BULKS_AT_ONCE).fill(STATEMENTS_PER_BULK));
+    expect(peak).toBe(BULKS_AT_ONCE);
+  });
+
+  it('after a failed bulk keeps what was not written and writes it once at the next flush, not what was', async () => {
+    const { writer, bulks, repository } = setup();
+    const write = repository.applyBulk.getMockImplementation()!;
+    let calls = 0;
+    repository.applyBulk.mockImplementation(async (changes) => {
+      await new Promise((r) => setImmediate(r));
+      if (++calls === 2) throw new Error('database down');
+      await write(changes);
+    });
+    const conversations = 3 * STATEMENTS_PER_BULK; // 6 bulks
+    for (let i = 0; i < conversations; i++) writer.recordMessage('app', `u${i}`, 'peer', last(`01${i}`, i));
+    await expect(writer.flush()).rejects.toThrow('database down');
+    const firstFlush = bulks.flat().map((c) => `${c.owner}:${c.peer}`);
+    expect(firstFlush.length).toBeGreaterThan(0);
+    expect(writer.pendingCount).toBe(2 * conversations - firstFlush.length);
+    await writer.flush();
+    const all = bulks.flat().map((c) => `${c.owner}:${c.peer}`);
+    expect(all).toHaveLength(2 * conversations); // each side written exactly once
+    expect(new Set(all).size).toBe(2 * conversations);
+    await writer.onModuleDestroy();
   });
 
   it('keeps what failed and merges it with newer changes, counting each message once', async () => {
@@ -92,7 +125,7 @@ describe('ConversationWriter', () => {
     expect(bulks[0]).toEqual([expect.objectContaining({ owner: 'a', peer: 'a', unreadIncrement: 0 })]);
   });
 
-  it('rests three times as long as its last flush took before the next scheduled one', async () => {
+  it('rests as long as its last flush took before the next scheduled one', async () => {
     jest.useFakeTimers({ now: 0 });
     try {
       const bulks: number[] = [];
@@ -107,10 +140,10 @@ describe('ConversationWriter', () => {
       await jest.advanceTimersByTimeAsync(1000); // the first flush starts after the 1 s window...
       expect(bulks).toEqual([1000]);
       writer.recordMessage('app', 'a', 'b', last('01B', 2)); // ...and ends at 3 s
-      await jest.advanceTimersByTimeAsync(7999);
-      expect(bulks).toEqual([1000]); // resting until 3 s + 3 x 2 s
+      await jest.advanceTimersByTimeAsync(3999);
+      expect(bulks).toEqual([1000]); // resting until 3 s + 2 s
       await jest.advanceTimersByTimeAsync(1);
-      expect(bulks).toEqual([1000, 9000]);
+      expect(bulks).toEqual([1000, 5000]);
       await jest.advanceTimersByTimeAsync(2000);
     } finally {
       jest.useRealTimers();
