@@ -1,4 +1,5 @@
-import { BULKS_AT_ONCE, ConversationWriter, STATEMENTS_PER_BULK } from './conversation-writer';
+import { ConversationWriter } from './conversation-writer';
+import { BulkUpdates, STATEMENTS_PER_BULK, UPDATE_SLOTS } from '../database';
 import { ConversationChange, ConversationRevision, ConversationsRepository } from './conversations.repository';
 
 const last = (id: string, ts: number) => ({ message_id: id, sender: 'a', type: 'text', text: id, timestamp: ts });
@@ -20,7 +21,7 @@ function setup(failFirst = 0) {
       writes.push('revise');
     }),
   };
-  return { writer: new ConversationWriter(repository as unknown as ConversationsRepository), bulks, revised, writes, repository };
+  return { writer: new ConversationWriter(repository as unknown as ConversationsRepository, new BulkUpdates()), bulks, revised, writes, repository };
 }
 
 describe('ConversationWriter', () => {
@@ -36,7 +37,7 @@ describe('ConversationWriter', () => {
     expect(byOwner.b).toMatchObject({ peer: 'a', unreadIncrement: 3, last: { message_id: '01C' } });
   });
 
-  it('writes in bulks of STATEMENTS_PER_BULK, BULKS_AT_ONCE at once', async () => {
+  it('writes in bulks of STATEMENTS_PER_BULK, as many at once as the database budget allows', async () => {
     const { writer, bulks, repository } = setup();
     let inFlight = 0;
     let peak = 0;
@@ -47,11 +48,12 @@ describe('ConversationWriter', () => {
       await write(changes);
       inFlight--;
     });
-    const conversations = STATEMENTS_PER_BULK * BULKS_AT_ONCE; // two sides each: twice as many bulks as lanes
+    const lanes = Math.floor(UPDATE_SLOTS / (STATEMENTS_PER_BULK + 1));
+    const conversations = STATEMENTS_PER_BULK * lanes; // two sides each: twice as many bulks as lanes
     for (let i = 0; i < conversations; i++) writer.recordMessage('app', `u${i}`, 'peer', last(`01${i}`, i));
     await writer.flush();
-    expect(bulks.map((b) => b.length)).toEqual(new Array(2 * BULKS_AT_ONCE).fill(STATEMENTS_PER_BULK));
-    expect(peak).toBe(BULKS_AT_ONCE);
+    expect(bulks.map((b) => b.length)).toEqual(new Array(2 * lanes).fill(STATEMENTS_PER_BULK));
+    expect(peak).toBe(lanes);
   });
 
   it('after a failed bulk keeps what was not written and writes it once at the next flush, not what was', async () => {
@@ -135,7 +137,7 @@ describe('ConversationWriter', () => {
           await new Promise((r) => setTimeout(r, 2000)); // a slow database: each flush takes 2 s
         }),
       };
-      const writer = new ConversationWriter(repository as unknown as ConversationsRepository);
+      const writer = new ConversationWriter(repository as unknown as ConversationsRepository, new BulkUpdates());
       writer.recordMessage('app', 'a', 'b', last('01A', 1));
       await jest.advanceTimersByTimeAsync(1000); // the first flush starts after the 1 s window...
       expect(bulks).toEqual([1000]);

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { runInLanes } from '../common/async';
+import { BulkUpdates } from '../database';
 import { ConversationChange, ConversationRevision, ConversationsRepository } from './conversations.repository';
 import { LastMessage } from './conversation.schema';
 
@@ -15,15 +15,6 @@ const FLUSH_INTERVAL_MS = 1000;
  * longer (and lag more) instead.
  */
 const REST_FACTOR = 1;
-/**
- * A flush writes its upserts in bulks of this many, this many bulks at once. FerretDB runs a bulk's
- * statements one after the other, each a round of its own to PostgreSQL, so a few small bulks at
- * once use both cores where one large bulk used one (2,000 upserts: ~700/s against ~400/s,
- * docs/benchmarks.md); 4 x 5 statements hold 20 of FerretDB's 50 backend connections and 4 of the
- * driver's 10, leaving the rest to the message inserts and history reads.
- */
-export const STATEMENTS_PER_BULK = 5;
-export const BULKS_AT_ONCE = 4;
 const MAX_RETRY_DELAY_MS = 10_000;
 
 /**
@@ -45,7 +36,10 @@ export class ConversationWriter implements OnModuleDestroy {
   /** No scheduled flush starts before this time (ms since epoch). */
   private restUntil = 0;
 
-  constructor(private readonly repository: ConversationsRepository) {}
+  constructor(
+    private readonly repository: ConversationsRepository,
+    private readonly bulkUpdates: BulkUpdates,
+  ) {}
 
   /** Records a message in the sender's and the recipient's conversation. */
   recordMessage(appId: string, sender: string, recipient: string, last: LastMessage): void {
@@ -131,35 +125,31 @@ export class ConversationWriter implements OnModuleDestroy {
     const revisions = [...this.revisions];
     this.pending = new Map();
     this.revisions = new Map();
-    const changed = await runInLanes(inBulks(changes), BULKS_AT_ONCE, (bulk) => this.repository.applyBulk(bulk));
+    // Small bulks side by side, under the engine's budget of FerretDB connections (BulkUpdates).
+    const changed = await this.bulkUpdates.inBulks(changes, (bulk) => this.repository.applyBulk(bulk));
     // After the changes: a message recorded and revised in the same window ends up revised.
     const revised = changed.error
-      ? { undone: inBulks(revisions) }
-      : await runInLanes(inBulks(revisions), BULKS_AT_ONCE, (bulk) => this.repository.reviseBulk(bulk.map(([, revision]) => revision)));
+      ? { undone: revisions }
+      : await this.bulkUpdates.inBulks(revisions, (bulk) => this.repository.reviseBulk(bulk.map(([, revision]) => revision)));
     const error = changed.error ?? revised.error;
     if (error) {
       // Put back what was not written (under anything newer) and try again later.
-      const unwritten = changed.undone.flat();
-      for (const change of unwritten) this.merge(change);
-      const unrevised = revised.undone.flat();
-      for (const [key, revision] of unrevised) if (!this.revisions.has(key)) this.revisions.set(key, revision);
+      for (const change of changed.undone) this.merge(change);
+      for (const [key, revision] of revised.undone) if (!this.revisions.has(key)) this.revisions.set(key, revision);
       this.failures++;
       const delay = Math.min(MAX_RETRY_DELAY_MS, FLUSH_INTERVAL_MS * 2 ** this.failures);
       this.logger.warn(
-        { error: (error as Error).message, conversations: unwritten.length, revisions: unrevised.length, retryInMs: delay },
+        { error: (error as Error).message, conversations: changed.undone.length, revisions: revised.undone.length, retryInMs: delay },
         'conversation summaries not written; retrying',
       );
       this.schedule(delay);
       throw error;
     }
     this.failures = 0;
-    this.restUntil = Date.now() + REST_FACTOR * (Date.now() - started);
+    const took = Date.now() - started;
+    this.restUntil = Date.now() + REST_FACTOR * took;
+    this.logger.debug({ conversations: changes.length, revisions: revisions.length, ms: took, waiting: this.pendingCount }, 'conversation summaries written');
     if (this.pendingCount > 0) this.schedule(FLUSH_INTERVAL_MS);
   }
 }
 
-function inBulks<T>(items: T[]): T[][] {
-  const bulks: T[][] = [];
-  for (let i = 0; i < items.length; i += STATEMENTS_PER_BULK) bulks.push(items.slice(i, i + STATEMENTS_PER_BULK));
-  return bulks;
-}

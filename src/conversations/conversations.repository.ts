@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { AnyBulkWriteOperation, Model } from 'mongoose';
 import { mapInChunks } from '../common/async';
+import { STATEMENTS_PER_BULK } from '../database';
 import { Conversation, conversationId, LastMessage } from './conversation.schema';
 
 /** A coalesced change to one conversation: the newest message and how many arrived unread. */
@@ -21,12 +22,6 @@ export interface ConversationRevision {
   last: LastMessage;
 }
 
-/**
- * FerretDB holds a backend connection per statement of an update command until the whole command
- * ends (docs/database.md): keep every bulk small.
- */
-export const MAX_STATEMENTS_PER_BULK = 40;
-
 /** Summaries read by `_id` at once for a page of given ones (a user's groups, archived conversations). */
 const LOOKUPS_AT_ONCE = 8;
 
@@ -45,9 +40,9 @@ export interface ConversationPageQuery {
 export class ConversationsRepository {
   constructor(@InjectModel(Conversation.name) private readonly model: Model<Conversation>) {}
 
-  /** Applies at most MAX_STATEMENTS_PER_BULK changes in one bulk of upserts. */
+  /** Applies at most STATEMENTS_PER_BULK changes in one bulk of upserts (BulkUpdates makes the bulks). */
   async applyBulk(changes: ConversationChange[]): Promise<void> {
-    if (changes.length > MAX_STATEMENTS_PER_BULK) throw new Error(`at most ${MAX_STATEMENTS_PER_BULK} changes per bulk`);
+    if (changes.length > STATEMENTS_PER_BULK) throw new Error(`at most ${STATEMENTS_PER_BULK} changes per bulk`);
     const ops: AnyBulkWriteOperation<Conversation>[] = changes.map((c) => ({
       updateOne: {
         filter: { _id: conversationId(c.appId, c.owner, c.peer) },
@@ -67,7 +62,7 @@ export class ConversationsRepository {
    * id); a summary that moved on to a newer message, or that does not exist, is left as it is.
    */
   async reviseBulk(revisions: ConversationRevision[]): Promise<void> {
-    if (revisions.length > MAX_STATEMENTS_PER_BULK) throw new Error(`at most ${MAX_STATEMENTS_PER_BULK} revisions per bulk`);
+    if (revisions.length > STATEMENTS_PER_BULK) throw new Error(`at most ${STATEMENTS_PER_BULK} revisions per bulk`);
     const ops: AnyBulkWriteOperation<Conversation>[] = revisions.map((r) => ({
       updateOne: {
         filter: { _id: conversationId(r.appId, r.owner, r.peer), 'last_message.message_id': r.last.message_id },

@@ -1,13 +1,16 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AppConfig } from '../config';
+import { BulkUpdates } from './bulk-updates';
 import { DatabaseIndexes } from './database-indexes';
 
 /**
  * The MongoDB connection (FerretDB on development machines). Every call is bounded: server
  * selection and sockets time out, and commands are not buffered while disconnected, so a stopped
- * database shows as "not ready" and failed calls instead of callers waiting forever.
+ * database shows as "not ready" and failed calls instead of callers waiting forever. Global for
+ * BulkUpdates, the one budget of FerretDB's connections that every bulk writer shares.
  */
+@Global()
 @Module({
   imports: [
     MongooseModule.forRootAsync({
@@ -27,7 +30,7 @@ import { DatabaseIndexes } from './database-indexes';
       }),
     }),
   ],
-  providers: [DatabaseIndexes],
-  exports: [DatabaseIndexes],
+  providers: [DatabaseIndexes, BulkUpdates],
+  exports: [DatabaseIndexes, BulkUpdates],
 })
 export class DatabaseModule {}

@@ -2,14 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, mongo } from 'mongoose';
 import { AppConfig } from '../config';
+import { BulkUpdates } from '../database';
 import { UserPresence } from './presence-model';
 import { PresenceDoc, PresenceWatchDoc } from './presence.schema';
-
-/**
- * FerretDB holds a backend connection per statement of an update command until the command ends
- * (docs/database.md); the conversation writer's bulks share the same database file: keep these small.
- */
-const MAX_STATEMENTS_PER_BULK = 20;
 
 type StringKeyed = { _id: string };
 
@@ -22,6 +17,7 @@ export class PresenceRepository {
     @InjectModel(PresenceDoc.name) private readonly presence: Model<PresenceDoc>,
     @InjectModel(PresenceWatchDoc.name) private readonly watches: Model<PresenceWatchDoc>,
     config: AppConfig,
+    private readonly bulkUpdates: BulkUpdates,
   ) {
     this.appId = config.appId;
   }
@@ -44,7 +40,7 @@ export class PresenceRepository {
     return new Map(docs.map((d) => [d.user_id, fromDoc(d)]));
   }
 
-  /** Stores each user's presence as given (an empty one deletes it), in small sequential bulks. */
+  /** Stores each user's presence as given (an empty one deletes it), in small bulks under the engine's budget (BulkUpdates). */
   async savePresence(entries: Array<[string, UserPresence]>): Promise<void> {
     const ops: mongo.AnyBulkWriteOperation<StringKeyed>[] = entries.map(([user, p]) =>
       p.status === undefined && p.lastSeenAt === undefined
@@ -57,7 +53,7 @@ export class PresenceRepository {
             },
           },
     );
-    await inBulks(this.presence, ops);
+    await this.inBulks(this.presence, ops);
   }
 
   /** Stores each watcher's list as given (an empty one deletes it). */
@@ -67,13 +63,14 @@ export class PresenceRepository {
         ? { deleteOne: { filter: { _id: this.key(watcher) } } }
         : { replaceOne: { filter: { _id: this.key(watcher) }, replacement: { _id: this.key(watcher), watcher, users }, upsert: true } },
     );
-    await inBulks(this.watches, ops);
+    await this.inBulks(this.watches, ops);
   }
-}
 
-async function inBulks(model: Model<PresenceDoc> | Model<PresenceWatchDoc>, ops: mongo.AnyBulkWriteOperation<StringKeyed>[]): Promise<void> {
-  for (let i = 0; i < ops.length; i += MAX_STATEMENTS_PER_BULK) {
-    await (model.collection as unknown as mongo.Collection<StringKeyed>).bulkWrite(ops.slice(i, i + MAX_STATEMENTS_PER_BULK), { ordered: true });
+  /** Each user's key is once in `ops`, so bulks may run side by side; throws the first failure. */
+  private async inBulks(model: Model<PresenceDoc> | Model<PresenceWatchDoc>, ops: mongo.AnyBulkWriteOperation<StringKeyed>[]): Promise<void> {
+    const collection = model.collection as unknown as mongo.Collection<StringKeyed>;
+    const { error } = await this.bulkUpdates.inBulks(ops, async (bulk) => void (await collection.bulkWrite(bulk, { ordered: true })));
+    if (error) throw error;
   }
 }
 
