@@ -127,28 +127,46 @@ describe('ConversationWriter', () => {
     expect(bulks[0]).toEqual([expect.objectContaining({ owner: 'a', peer: 'a', unreadIncrement: 0 })]);
   });
 
-  it('rests as long as its last flush took before the next scheduled one', async () => {
-    jest.useFakeTimers({ now: 0 });
-    try {
+  describe('rest', () => {
+    beforeEach(() => jest.useFakeTimers({ now: 0 }));
+    afterEach(() => jest.useRealTimers());
+
+    /** A slow database: each flush takes 2 s; the first one starts after the 1 s window and ends at 3 s. */
+    async function slowWriter() {
       const bulks: number[] = [];
       const repository = {
         applyBulk: jest.fn(async () => {
           bulks.push(Date.now());
-          await new Promise((r) => setTimeout(r, 2000)); // a slow database: each flush takes 2 s
+          await new Promise((r) => setTimeout(r, 2000));
         }),
       };
       const writer = new ConversationWriter(repository as unknown as ConversationsRepository, new BulkUpdates());
       writer.recordMessage('app', 'a', 'b', last('01A', 1));
-      await jest.advanceTimersByTimeAsync(1000); // the first flush starts after the 1 s window...
+      await jest.advanceTimersByTimeAsync(1000);
       expect(bulks).toEqual([1000]);
-      writer.recordMessage('app', 'a', 'b', last('01B', 2)); // ...and ends at 3 s
-      await jest.advanceTimersByTimeAsync(3999);
-      expect(bulks).toEqual([1000]); // resting until 3 s + 2 s
-      await jest.advanceTimersByTimeAsync(1);
-      expect(bulks).toEqual([1000, 5000]);
-      await jest.advanceTimersByTimeAsync(2000);
-    } finally {
-      jest.useRealTimers();
+      return { writer, bulks };
     }
+
+    it('while messages keep arriving, rests three times as long as its last flush took', async () => {
+      const { writer, bulks } = await slowWriter();
+      for (let t = 1000; t < 9000; t += 100) {
+        writer.recordMessage('app', 'a', 'b', last(`01B${t}`, t)); // the pipeline stays busy
+        await jest.advanceTimersByTimeAsync(100);
+        if (t < 8900) expect(bulks).toEqual([1000]); // resting until 3 s + 3 x 2 s
+      }
+      await jest.advanceTimersByTimeAsync(250);
+      expect(bulks).toEqual([1000, 9000]);
+      await jest.advanceTimersByTimeAsync(2000);
+    });
+
+    it('cuts the rest short once no message arrived for 250 ms', async () => {
+      const { writer, bulks } = await slowWriter();
+      writer.recordMessage('app', 'a', 'b', last('01B', 2)); // at 1 s; none after: its window ends at 2 s
+      await jest.advanceTimersByTimeAsync(1999);
+      expect(bulks).toEqual([1000]);
+      await jest.advanceTimersByTimeAsync(1); // the first flush ends at 3 s, quiet since 1 s: no rest
+      expect(bulks).toEqual([1000, 3000]);
+      await jest.advanceTimersByTimeAsync(2000);
+    });
   });
 });
