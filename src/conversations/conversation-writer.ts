@@ -12,8 +12,8 @@ const FLUSH_INTERVAL_MS = 1000;
 /**
  * While messages keep arriving, the writer rests this many times as long as its last flush took,
  * so summaries never take more than a quarter of the database's time from the message inserts:
- * with many busy conversations they coalesce longer (and lag more) instead. (At 1, the hot path's
- * p99 at 200 msg/s over 1,000 conversations rose from 155 to 420-750 ms: docs/benchmarks.md.)
+ * with many busy conversations they coalesce longer (and lag more) instead (docs/benchmarks.md,
+ * "The summaries' lag").
  */
 const REST_FACTOR = 3;
 /**
@@ -25,8 +25,9 @@ const MAX_RETRY_DELAY_MS = 10_000;
 
 /**
  * Writes conversation summaries behind the message pipeline. Changes are coalesced per
- * conversation (last message wins, unread counts add up) and flushed by one writer, so each
- * conversation gets at most one update per flush and never two at once. Summaries are derived from
+ * conversation (last message wins, unread counts add up) and flushed by one writer (in small bulks
+ * side by side, under BulkUpdates), so each conversation gets at most one update per flush and
+ * never two at once. Summaries are derived from
  * the stored messages, so a crash loses at most one window of summary updates, never a message.
  */
 @Injectable()
