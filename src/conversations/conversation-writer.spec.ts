@@ -1,5 +1,5 @@
 import { ConversationWriter } from './conversation-writer';
-import { BulkUpdates, STATEMENTS_PER_BULK, UPDATE_SLOTS } from '../database';
+import { BulkUpdates, MAX_BULKS_AT_ONCE, STATEMENTS_PER_BULK } from '../database';
 import { ConversationChange, ConversationRevision, ConversationsRepository } from './conversations.repository';
 
 const last = (id: string, ts: number) => ({ message_id: id, sender: 'a', type: 'text', text: id, timestamp: ts });
@@ -37,23 +37,40 @@ describe('ConversationWriter', () => {
     expect(byOwner.b).toMatchObject({ peer: 'a', unreadIncrement: 3, last: { message_id: '01C' } });
   });
 
-  it('writes in bulks of STATEMENTS_PER_BULK, as many at once as the database budget allows', async () => {
-    const { writer, bulks, repository } = setup();
-    let inFlight = 0;
-    let peak = 0;
-    const write = repository.applyBulk.getMockImplementation()!;
-    repository.applyBulk.mockImplementation(async (changes) => {
-      peak = Math.max(peak, ++inFlight);
-      await new Promise((r) => setImmediate(r));
-      await write(changes);
-      inFlight--;
+  describe('bulks', () => {
+    beforeEach(() => jest.useFakeTimers({ now: 0, doNotFake: ['setImmediate'] }));
+    afterEach(() => jest.useRealTimers());
+
+    /** Records both sides of twice as many conversations as fit in the bulks that may run at once; counts bulks in flight. */
+    function busyWriter() {
+      const t = setup();
+      const seen = { peak: 0, inFlight: 0 };
+      const write = t.repository.applyBulk.getMockImplementation()!;
+      t.repository.applyBulk.mockImplementation(async (changes) => {
+        seen.peak = Math.max(seen.peak, ++seen.inFlight);
+        await new Promise((r) => setImmediate(r));
+        await write(changes);
+        seen.inFlight--;
+      });
+      for (let i = 0; i < STATEMENTS_PER_BULK * MAX_BULKS_AT_ONCE; i++) t.writer.recordMessage('app', `u${i}`, 'peer', last(`01${i}`, i));
+      return { ...t, seen };
+    }
+
+    it('once no message arrived for 250 ms, writes bulks of STATEMENTS_PER_BULK side by side, as many as the budget allows', async () => {
+      const { writer, bulks, seen } = busyWriter();
+      jest.setSystemTime(250);
+      await writer.flush();
+      expect(bulks.map((b) => b.length)).toEqual(new Array(2 * MAX_BULKS_AT_ONCE).fill(STATEMENTS_PER_BULK));
+      expect(seen.peak).toBe(MAX_BULKS_AT_ONCE);
     });
-    const lanes = Math.floor(UPDATE_SLOTS / (STATEMENTS_PER_BULK + 1));
-    const conversations = STATEMENTS_PER_BULK * lanes; // two sides each: twice as many bulks as lanes
-    for (let i = 0; i < conversations; i++) writer.recordMessage('app', `u${i}`, 'peer', last(`01${i}`, i));
-    await writer.flush();
-    expect(bulks.map((b) => b.length)).toEqual(new Array(2 * lanes).fill(STATEMENTS_PER_BULK));
-    expect(peak).toBe(lanes);
+
+    it('while messages arrive, writes one bulk at a time (the inserts never wait behind several)', async () => {
+      const { writer, bulks, seen } = busyWriter();
+      jest.setSystemTime(249);
+      await writer.flush();
+      expect(bulks).toHaveLength(2 * MAX_BULKS_AT_ONCE);
+      expect(seen.peak).toBe(1);
+    });
   });
 
   it('after a failed bulk keeps what was not written and writes it once at the next flush, not what was', async () => {

@@ -138,12 +138,14 @@ export class ConversationWriter implements OnModuleDestroy {
     const revisions = [...this.revisions];
     this.pending = new Map();
     this.revisions = new Map();
-    // Small bulks side by side, under the engine's budget of FerretDB connections (BulkUpdates).
-    const changed = await this.bulkUpdates.inBulks(changes, (bulk) => this.repository.applyBulk(bulk));
+    // Small bulks under the engine's budget of FerretDB connections (BulkUpdates): one at a time
+    // while messages arrive, so the inserts never wait behind several; side by side when none do.
+    const atOnce = Date.now() - this.lastRecordedAt < QUIET_MS ? 1 : undefined;
+    const changed = await this.bulkUpdates.inBulks(changes, (bulk) => this.repository.applyBulk(bulk), atOnce);
     // After the changes: a message recorded and revised in the same window ends up revised.
     const revised = changed.error
       ? { undone: revisions }
-      : await this.bulkUpdates.inBulks(revisions, (bulk) => this.repository.reviseBulk(bulk.map(([, revision]) => revision)));
+      : await this.bulkUpdates.inBulks(revisions, (bulk) => this.repository.reviseBulk(bulk.map(([, revision]) => revision)), atOnce);
     const error = changed.error ?? revised.error;
     if (error) {
       // Put back what was not written (under anything newer) and try again later.

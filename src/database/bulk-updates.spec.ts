@@ -25,6 +25,24 @@ describe('BulkUpdates', () => {
     expect(updates.freeSlots).toBe(UPDATE_SLOTS);
   });
 
+  it('runs at most `atMostAtOnce` bulks of one call at once', async () => {
+    const updates = new BulkUpdates();
+    let inFlight = 0;
+    let peak = 0;
+    const items = Array.from({ length: 6 * STATEMENTS_PER_BULK }, (_, i) => i);
+    const outcome = await updates.inBulks(
+      items,
+      async () => {
+        peak = Math.max(peak, ++inFlight);
+        await tick();
+        inFlight--;
+      },
+      1,
+    );
+    expect(outcome).toEqual({ undone: [] });
+    expect(peak).toBe(1);
+  });
+
   it('returns what a failed bulk and the bulks not started held, and frees its slots', async () => {
     const updates = new BulkUpdates();
     let calls = 0;

@@ -10,6 +10,8 @@ export const STATEMENTS_PER_BULK = 5;
  * and the driver's other 6 connections at 2 each for single updates and reads, 36 of the 50.
  */
 export const UPDATE_SLOTS = 24;
+/** Bulks one writer runs at once when it may use the whole budget. */
+export const MAX_BULKS_AT_ONCE = Math.floor(UPDATE_SLOTS / (STATEMENTS_PER_BULK + 1));
 
 /**
  * Runs every bulk update command of the engine (conversation summaries, presence) under one budget
@@ -22,14 +24,14 @@ export class BulkUpdates {
   private readonly waiting: Array<() => void> = [];
 
   /**
-   * `write` over the items in bulks of STATEMENTS_PER_BULK, as many at once as the slots allow
-   * (bulks of other writers included). After a failed bulk no new one starts; what was not
+   * `write` over the items in bulks of STATEMENTS_PER_BULK, up to `atMostAtOnce` at once as far
+   * as the slots allow (bulks of other writers included). After a failed bulk no new one starts; what was not
    * written (the failed bulk and those not started) is returned with the first error.
    */
-  async inBulks<T>(items: readonly T[], write: (bulk: T[]) => Promise<void>): Promise<LanesOutcome<T>> {
+  async inBulks<T>(items: readonly T[], write: (bulk: T[]) => Promise<void>, atMostAtOnce = MAX_BULKS_AT_ONCE): Promise<LanesOutcome<T>> {
     const bulks: T[][] = [];
     for (let i = 0; i < items.length; i += STATEMENTS_PER_BULK) bulks.push(items.slice(i, i + STATEMENTS_PER_BULK));
-    const lanes = Math.floor(UPDATE_SLOTS / (STATEMENTS_PER_BULK + 1));
+    const lanes = Math.min(atMostAtOnce, MAX_BULKS_AT_ONCE);
     const outcome = await runInLanes(bulks, lanes, (bulk) => this.withSlots(bulk.length + 1, () => write(bulk)));
     return { ...outcome, undone: outcome.undone.flat() };
   }
