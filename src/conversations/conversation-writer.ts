@@ -26,9 +26,9 @@ const MAX_RETRY_DELAY_MS = 10_000;
 /**
  * Writes conversation summaries behind the message pipeline. Changes are coalesced per
  * conversation (last message wins, unread counts add up) and flushed by one writer (in small bulks
- * side by side, under BulkUpdates), so each conversation gets at most one update per flush and
- * never two at once. Summaries are derived from
- * the stored messages, so a crash loses at most one window of summary updates, never a message.
+ * under BulkUpdates), so each conversation gets at most one update per flush and never two at
+ * once. Summaries are derived from the stored messages, so a crash loses at most one window of
+ * summary updates, never a message.
  */
 @Injectable()
 export class ConversationWriter implements OnModuleDestroy {
@@ -167,4 +167,3 @@ export class ConversationWriter implements OnModuleDestroy {
     if (this.pendingCount > 0) this.schedule(FLUSH_INTERVAL_MS);
   }
 }
-

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { LanesOutcome, runInLanes } from '../common/async';
 
-/** Statements per bulk of updates: FerretDB runs them one after the other, so small bulks side by side go faster than one large one. */
+/**
+ * Statements per bulk of updates: FerretDB runs a bulk's statements one after the other, so small
+ * bulks side by side go faster than one large one, and one small bulk holds the database briefly.
+ */
 export const STATEMENTS_PER_BULK = 5;
 /**
  * FerretDB holds a backend connection per statement of an update command, plus one, until the
@@ -25,8 +28,8 @@ export class BulkUpdates {
 
   /**
    * `write` over the items in bulks of STATEMENTS_PER_BULK, up to `atMostAtOnce` at once as far
-   * as the slots allow (bulks of other writers included). After a failed bulk no new one starts; what was not
-   * written (the failed bulk and those not started) is returned with the first error.
+   * as the slots allow (bulks of other writers included). After a failed bulk no new one starts;
+   * what was not written (the failed bulk and those not started) is returned with the first error.
    */
   async inBulks<T>(items: readonly T[], write: (bulk: T[]) => Promise<void>, atMostAtOnce = MAX_BULKS_AT_ONCE): Promise<LanesOutcome<T>> {
     const bulks: T[][] = [];
@@ -36,7 +39,7 @@ export class BulkUpdates {
     return { ...outcome, undone: outcome.undone.flat() };
   }
 
-  /** Slots free now (for tests and metrics). */
+  /** Slots free now (for tests). */
   get freeSlots(): number {
     return this.free;
   }
