@@ -71,6 +71,13 @@ describe('ConversationWriter', () => {
       expect(bulks).toHaveLength(2 * MAX_BULKS_AT_ONCE);
       expect(seen.peak).toBe(1);
     });
+
+    it('at shutdown writes side by side at once, the pipeline having stopped', async () => {
+      const { writer, bulks, seen } = busyWriter();
+      await writer.onModuleDestroy();
+      expect(bulks).toHaveLength(2 * MAX_BULKS_AT_ONCE);
+      expect(seen.peak).toBe(MAX_BULKS_AT_ONCE);
+    });
   });
 
   it('after a failed bulk keeps what was not written and writes it once at the next flush, not what was', async () => {

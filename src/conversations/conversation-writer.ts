@@ -139,8 +139,9 @@ export class ConversationWriter implements OnModuleDestroy {
     this.pending = new Map();
     this.revisions = new Map();
     // Small bulks under the engine's budget of FerretDB connections (BulkUpdates): one at a time
-    // while messages arrive, so the inserts never wait behind several; side by side when none do.
-    const atOnce = Date.now() - this.lastRecordedAt < QUIET_MS ? 1 : undefined;
+    // while messages arrive, so the inserts never wait behind several; side by side when none do
+    // and at shutdown (the pipeline has stopped).
+    const atOnce = !this.stopped && Date.now() - this.lastRecordedAt < QUIET_MS ? 1 : undefined;
     const changed = await this.bulkUpdates.inBulks(changes, (bulk) => this.repository.applyBulk(bulk), atOnce);
     // After the changes: a message recorded and revised in the same window ends up revised.
     const revised = changed.error
