@@ -54,7 +54,7 @@ export class ConversationWriter implements OnModuleDestroy {
   recordMessage(appId: string, sender: string, recipient: string, last: LastMessage): void {
     this.merge({ appId, owner: sender, peer: recipient, last, unreadIncrement: 0 });
     if (sender !== recipient) this.merge({ appId, owner: recipient, peer: sender, last, unreadIncrement: 1 });
-    this.schedule(FLUSH_INTERVAL_MS);
+    this.arrived();
   }
 
   /**
@@ -64,7 +64,7 @@ export class ConversationWriter implements OnModuleDestroy {
    */
   recordGroupMessage(appId: string, groupId: string, last: LastMessage): void {
     this.merge({ appId, owner: groupId, peer: groupId, last, unreadIncrement: 1 });
-    this.schedule(FLUSH_INTERVAL_MS);
+    this.arrived();
   }
 
   /**
@@ -77,8 +77,7 @@ export class ConversationWriter implements OnModuleDestroy {
     const pending = this.pending.get(key);
     if (pending?.last.message_id === last.message_id) pending.last = last;
     this.revisions.set(`${key}:${last.message_id}`, { appId, owner, peer, last });
-    this.lastRecordedAt = Date.now();
-    this.schedule(FLUSH_INTERVAL_MS);
+    this.arrived();
   }
 
   get pendingCount(): number {
@@ -103,8 +102,13 @@ export class ConversationWriter implements OnModuleDestroy {
     }
   }
 
-  private merge(change: ConversationChange): void {
+  /** A message (or a revision) was recorded: the pipeline is busy, and a flush is due. */
+  private arrived(): void {
     this.lastRecordedAt = Date.now();
+    this.schedule(FLUSH_INTERVAL_MS);
+  }
+
+  private merge(change: ConversationChange): void {
     const key = `${change.appId}:${change.owner}:${change.peer}`;
     const prev = this.pending.get(key);
     if (!prev) {

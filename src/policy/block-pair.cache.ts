@@ -22,7 +22,12 @@ export class BlockPairCache implements PolicyChangeListener, OnModuleInit {
   }
 
   async isBlocked(a: string, b: string): Promise<boolean> {
-    return (await this.partners.get(a)).has(b);
+    return (await this.partnersOf(a)).has(b);
+  }
+
+  /** The users in a block with this one, either way. */
+  partnersOf(user: string): Promise<ReadonlySet<string>> {
+    return this.partners.get(user);
   }
 
   onPolicyChange(change: PolicyChange): void {

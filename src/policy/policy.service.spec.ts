@@ -1,4 +1,3 @@
-import { BlocksRepository } from '../blocks/blocks.repository';
 import { UsersRepository } from '../users/users.repository';
 import { RejectionCode } from '@app/protocol';
 import { BlockPairCache } from './block-pair.cache';
@@ -31,7 +30,6 @@ function policy(
     blocks as unknown as BlockPairCache,
     groups as unknown as GroupMembershipCache,
     {} as UsersRepository,
-    {} as BlocksRepository,
   );
   return { service, users, blocks };
 }

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { BlocksRepository } from '../blocks/blocks.repository';
 import { UsersRepository } from '../users/users.repository';
 import { RejectionCode } from '@app/protocol';
 import { BlockPairCache } from './block-pair.cache';
@@ -47,7 +46,6 @@ export class PolicyService {
     private readonly blocks: BlockPairCache,
     private readonly groups: GroupMembershipCache,
     private readonly usersRepository: UsersRepository,
-    private readonly blocksRepository: BlocksRepository,
   ) {
     this.rateLimiter = new RateLimiter(config.pipeline.rateLimitPerSecond, config.pipeline.rateLimitBurst);
   }
@@ -92,12 +90,9 @@ export class PolicyService {
     return this.blocks.isBlocked(a, b);
   }
 
-  /**
-   * The users in a block with this one, either way, read at once (presence: a watch list's first
-   * states). One query, not a cache read per pair: a list of hundreds would be hundreds of reads.
-   */
-  blockPartners(userId: string): Promise<Set<string>> {
-    return this.blocksRepository.partnersOf(this.config.appId, userId);
+  /** The users in a block with this one, either way (presence: a watch list's first states), from the block cache. */
+  blockPartners(userId: string): Promise<ReadonlySet<string>> {
+    return this.blocks.partnersOf(userId);
   }
 
   /** Which of these users are registered (one read; a watch list says which of its users are not). */
