@@ -319,7 +319,7 @@ export class EnvSchema {
   @IsIn(['reject', 'silent'])
   BLOCK_MODE: 'reject' | 'silent' = 'reject';
 
-  /** Entries per policy cache (user states, block pairs) of each engine instance. */
+  /** Entries per policy cache (user states, users' block partners, group memberships) of each engine instance. */
   @Type(() => Number)
   @IsInt()
   @Min(100)
