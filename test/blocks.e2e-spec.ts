@@ -3,7 +3,7 @@ import { MqttClient } from 'mqtt';
 import { MessageStatus, RejectionCode } from '@app/protocol';
 import { AdminApi, adminApi, registeredUser, TestUser } from './support/admin-api';
 import { deadLetters, layout, uid } from './support/broker';
-import { closeTestDb, eventually, testDb, testDerivedDb } from './support/database';
+import { closeTestDb, eventually, testDb } from './support/database';
 import { EngineProcess, startEngine } from './support/engine';
 
 type Received = { topic: string; payload: Record<string, unknown> };
@@ -199,8 +199,11 @@ describe('blocks in silent mode', () => {
     expect(i.inbox.messages.filter((m) => m.payload.status === MessageStatus.DELIVERED)).toEqual([]);
     await eventually(async () => (await storedTexts(h, i)).length === 1, 10_000, 'stored messages');
     expect(await storedTexts(h, i)).toEqual(['visible']);
-    const derived = await testDerivedDb();
-    const conversation = await eventually(() => derived.collection('conversations').findOne({ owner: h.id, peer: i.id }), 10_000, 'conversation');
+    const conversation = await eventually(
+      async () => ((await api.get(`users/${h.id}/conversations`)).body.items as Array<{ peer: string }>).find((c) => c.peer === i.id),
+      10_000,
+      'conversation',
+    );
     expect(conversation).toMatchObject({ last_message: { text: 'visible' }, unread_count: 1 });
 
     const log = readFileSync(engine.logFile, 'utf8');

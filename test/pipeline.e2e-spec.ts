@@ -3,6 +3,7 @@ import { DeliveredMessage, MessageStatus, RejectionCode } from '@app/protocol';
 import { collectInbox, deadLetters, Inbox, layout, mqttConnect, uid } from './support/broker';
 import { closeTestDb, eventually, testDb, testDerivedDb } from './support/database';
 import { EngineProcess, startEngine } from './support/engine';
+import { adminApi } from './support/admin-api';
 
 describe('message pipeline', () => {
   let engine: EngineProcess;
@@ -64,13 +65,28 @@ describe('message pipeline', () => {
     const stored = await db.collection('messages').findOne({ _id: delivered.message_id as never });
     expect(stored).toMatchObject({ sender: a.id, recipient: b.id, text: 'hello bob', client_message_id: 'c-1' });
 
-    const conversations = await eventually(async () => {
-      const found = await (await testDerivedDb()).collection('conversations').find({ owner: { $in: [a.id, b.id] } }).toArray();
-      return found.length === 2 ? found : null;
-    }, 10_000, 'both conversations');
-    const byOwner = Object.fromEntries(conversations.map((c) => [c.owner, c]));
-    expect(byOwner[a.id]).toMatchObject({ peer: b.id, unread_count: 0, last_message: { message_id: delivered.message_id, text: 'hello bob' } });
-    expect(byOwner[b.id]).toMatchObject({ peer: a.id, unread_count: 1, last_message: { message_id: delivered.message_id } });
+    // Both sides' lists show it within about a second (a change record merged over the summaries)...
+    const api = adminApi(engine.url);
+    const listOf = async (owner: string) => ((await api.get(`users/${owner}/conversations`)).body.items as Array<Record<string, unknown>>) ?? [];
+    const listed = async () => {
+      const [ofA, ofB] = await Promise.all([listOf(a.id), listOf(b.id)]);
+      return ofA.length === 1 && ofB.length === 1 ? { [a.id]: ofA[0], [b.id]: ofB[0] } : null;
+    };
+    const expected = {
+      [a.id]: { peer: b.id, unread_count: 0, last_message: { message_id: delivered.message_id, text: 'hello bob' } },
+      [b.id]: { peer: a.id, unread_count: 1, last_message: { message_id: delivered.message_id } },
+    };
+    expect(await eventually(listed, 5_000, 'both conversations listed')).toMatchObject(expected);
+
+    // ...and the folder writes them into the stored summaries (10 s later) and deletes the records, counting each message once.
+    const derived = await testDerivedDb();
+    const folded = await eventually(async () => {
+      const found = await derived.collection('conversations').find({ owner: { $in: [a.id, b.id] } }).toArray();
+      const left = await derived.collection('conversation_changes').countDocuments({ owner: { $in: [a.id, b.id] } });
+      return found.length === 2 && left === 0 ? found : null;
+    }, 30_000, 'both summaries folded');
+    expect(Object.fromEntries(folded.map((c) => [c.owner, c]))).toMatchObject(expected);
+    expect(await listed()).toMatchObject(expected);
   });
 
   it('delivers 1,000 messages A -> B in the order sent and stores them in that order', async () => {

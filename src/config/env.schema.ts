@@ -215,7 +215,7 @@ export class EnvSchema {
   MONGODB_URI: string = 'mongodb://localhost:27017/messaging';
 
   /**
-   * Database of derived data (conversation summaries); unset: the main database's name + `_derived`.
+   * Database of derived data (conversation summaries and their change records); unset: the main database's name + `_derived`.
    * Apart from the messages because FerretDB's SQLite backend has one writer per database file.
    */
   @IsOptional()

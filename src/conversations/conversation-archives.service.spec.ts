@@ -5,7 +5,7 @@ import { AppConfig } from '../config';
 import { DeliveryPublisher } from '../messages/delivery.publisher';
 import { ConversationArchivesRepository } from './conversation-archives.repository';
 import { ConversationArchivesService } from './conversation-archives.service';
-import { ConversationsRepository } from './conversations.repository';
+import { ConversationSummaries } from './conversation-summaries';
 import { GroupMemberships } from './group-memberships';
 
 const GROUP = 'group-team';
@@ -28,7 +28,7 @@ function setup(summaries: Record<string, number>, members: Record<string, string
   const delivery = { publishTo: jest.fn(async (topic: string, notice: unknown) => void published.push({ topic, notice })) };
   const service = new ConversationArchivesService(
     archives as unknown as ConversationArchivesRepository,
-    conversations as unknown as ConversationsRepository,
+    conversations as unknown as ConversationSummaries,
     memberships,
     delivery as unknown as DeliveryPublisher,
     new TopicLayout('p'),

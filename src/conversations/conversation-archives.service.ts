@@ -4,7 +4,7 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { AppConfig } from '../config';
 import { DeliveryPublisher } from '../messages/delivery.publisher';
 import { ConversationArchivesRepository } from './conversation-archives.repository';
-import { ConversationsRepository } from './conversations.repository';
+import { ConversationSummaries } from './conversation-summaries';
 import { GroupMemberships } from './group-memberships';
 
 /**
@@ -19,7 +19,7 @@ export class ConversationArchivesService {
 
   constructor(
     private readonly archives: ConversationArchivesRepository,
-    private readonly conversations: ConversationsRepository,
+    private readonly conversations: ConversationSummaries,
     private readonly groups: GroupMemberships,
     private readonly delivery: DeliveryPublisher,
     private readonly topics: TopicLayout,

@@ -1,60 +1,48 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { BulkUpdates } from '../database';
-import { ConversationChange, ConversationRevision, ConversationsRepository } from './conversations.repository';
+import { Types } from 'mongoose';
+import { ConversationChangeRecord } from './conversation-change.schema';
+import { ConversationChangesRepository } from './conversation-changes.repository';
+import { ConversationFolder } from './conversation-folder';
+import { ConversationChange, ConversationRevision } from './conversations.repository';
 import { LastMessage } from './conversation.schema';
 
 /**
- * How long changes coalesce before a flush. Each flush costs one upsert per changed conversation,
- * and on FerretDB's SQLite backend upserts run at a few hundred per second: with 200 ms, 100 busy
- * conversations kept the database busy with summaries alone; with 1 s they take a fifth of that.
+ * How long changes coalesce before they are inserted: the lists show a message this long after it
+ * at most (plus the insert, milliseconds), and each conversation gets one record per window.
  */
-const FLUSH_INTERVAL_MS = 1000;
-/**
- * While messages keep arriving, the writer rests this many times as long as its last flush took,
- * so summaries never take more than a quarter of the database's time from the message inserts:
- * with many busy conversations they coalesce longer (and lag more) instead (docs/benchmarks.md,
- * "The summaries' lag").
- */
-const REST_FACTOR = 3;
-/**
- * The rest is for the inserts: once no message has been recorded for this long, there are none to
- * leave the database to, and the writer flushes (a burst's summaries show seconds sooner).
- */
-const QUIET_MS = 250;
+const FLUSH_INTERVAL_MS = 500;
 const MAX_RETRY_DELAY_MS = 10_000;
 
 /**
- * Writes conversation summaries behind the message pipeline. Changes are coalesced per
- * conversation (last message wins, unread counts add up) and flushed by one writer (in small bulks
- * under BulkUpdates), so each conversation gets at most one update per flush and never two at
- * once. Summaries are derived from the stored messages, so a crash loses at most one window of
- * summary updates, never a message.
+ * Records conversation summaries' changes behind the message pipeline. Changes are coalesced per
+ * conversation (last message wins, unread counts add up) and inserted, all of a window in one
+ * `insertMany`, as change records that readers merge over the summaries (ConversationSummaries);
+ * the folder writes them into the summaries later. Summaries are derived from the stored messages,
+ * so a crash loses at most one window of changes, never a message.
  */
 @Injectable()
 export class ConversationWriter implements OnModuleDestroy {
   private readonly logger = new Logger(ConversationWriter.name);
   private pending = new Map<string, ConversationChange>();
-  /** Edited and deleted messages, by conversation and message, written after the changes of the same flush. */
+  /** Edited and deleted messages, by conversation and message. */
   private revisions = new Map<string, ConversationRevision>();
+  /** Records of a failed insert, inserted again as they are (same `_id`s) before anything newer. */
+  private unsent: ConversationChangeRecord[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private failures = 0;
   private stopped = false;
-  /** No scheduled flush starts before this time (ms since epoch) while messages keep arriving. */
-  private restUntil = 0;
-  /** When the last message, revision included, was recorded (ms since epoch). */
-  private lastRecordedAt = 0;
 
   constructor(
-    private readonly repository: ConversationsRepository,
-    private readonly bulkUpdates: BulkUpdates,
+    private readonly changes: ConversationChangesRepository,
+    private readonly folder: ConversationFolder,
   ) {}
 
   /** Records a message in the sender's and the recipient's conversation. */
   recordMessage(appId: string, sender: string, recipient: string, last: LastMessage): void {
     this.merge({ appId, owner: sender, peer: recipient, last, unreadIncrement: 0 });
     if (sender !== recipient) this.merge({ appId, owner: recipient, peer: sender, last, unreadIncrement: 1 });
-    this.arrived();
+    this.schedule(FLUSH_INTERVAL_MS);
   }
 
   /**
@@ -64,31 +52,31 @@ export class ConversationWriter implements OnModuleDestroy {
    */
   recordGroupMessage(appId: string, groupId: string, last: LastMessage): void {
     this.merge({ appId, owner: groupId, peer: groupId, last, unreadIncrement: 1 });
-    this.arrived();
+    this.schedule(FLUSH_INTERVAL_MS);
   }
 
   /**
    * A message was edited or deleted: the summaries (`owner`/`peer`, as recorded) whose last message
-   * it is show it as it is now. Written conditionally (only where it is still the last message),
-   * after the flush's other changes, by this one writer; a change not yet written is written revised.
+   * it is show it as it is now. A change not inserted yet is inserted revised; the revision itself
+   * is a record of its own, which replaces the last message only where it is the same message.
    */
   reviseMessage(appId: string, owner: string, peer: string, last: LastMessage): void {
     const key = `${appId}:${owner}:${peer}`;
     const pending = this.pending.get(key);
     if (pending?.last.message_id === last.message_id) pending.last = last;
     this.revisions.set(`${key}:${last.message_id}`, { appId, owner, peer, last });
-    this.arrived();
+    this.schedule(FLUSH_INTERVAL_MS);
   }
 
   get pendingCount(): number {
-    return this.pending.size + this.revisions.size;
+    return this.pending.size + this.revisions.size + this.unsent.length;
   }
 
-  /** Writes everything pending now (used at shutdown and by tests). */
+  /** Inserts everything pending now (used at shutdown and by tests). */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
     if (this.pendingCount === 0) return;
-    this.flushing = this.writePending().finally(() => (this.flushing = null));
+    this.flushing = this.insertPending().finally(() => (this.flushing = null));
     await this.flushing;
   }
 
@@ -98,14 +86,8 @@ export class ConversationWriter implements OnModuleDestroy {
     try {
       await this.flush();
     } catch (err) {
-      this.logger.warn({ error: (err as Error).message, conversations: this.pendingCount }, 'conversation summaries not written at shutdown');
+      this.logger.warn({ error: (err as Error).message, conversations: this.pendingCount }, 'conversation changes not written at shutdown');
     }
-  }
-
-  /** A message (or a revision) was recorded: the pipeline is busy, and a flush is due. */
-  private arrived(): void {
-    this.lastRecordedAt = Date.now();
-    this.schedule(FLUSH_INTERVAL_MS);
   }
 
   private merge(change: ConversationChange): void {
@@ -123,52 +105,45 @@ export class ConversationWriter implements OnModuleDestroy {
     if (this.timer || this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.flushWhenRested().catch(() => undefined);
+      void this.flush().catch(() => undefined);
     }, delay);
   }
 
-  private async flushWhenRested(): Promise<void> {
-    while (this.flushing) await this.flushing;
-    const now = Date.now();
-    const rest = this.restUntil - now;
-    const quietFor = now - this.lastRecordedAt;
-    if (rest > 0 && quietFor < QUIET_MS) return this.schedule(Math.min(rest, QUIET_MS - quietFor));
-    await this.flush();
-  }
-
-  private async writePending(): Promise<void> {
+  private async insertPending(): Promise<void> {
     const started = Date.now();
-    const changes = [...this.pending.values()];
-    const revisions = [...this.revisions];
+    this.unsent.push(
+      ...[...this.pending.values()].map((c) => toRecord(c, c.unreadIncrement, false, started)),
+      ...[...this.revisions.values()].map((r) => toRecord(r, 0, true, started)),
+    );
     this.pending = new Map();
     this.revisions = new Map();
-    // Small bulks under the engine's budget of FerretDB connections (BulkUpdates): one at a time
-    // while messages arrive, so the inserts never wait behind several; side by side when none do
-    // and at shutdown (the pipeline has stopped).
-    const atOnce = !this.stopped && Date.now() - this.lastRecordedAt < QUIET_MS ? 1 : undefined;
-    const changed = await this.bulkUpdates.inBulks(changes, (bulk) => this.repository.applyBulk(bulk), atOnce);
-    // After the changes: a message recorded and revised in the same window ends up revised.
-    const revised = changed.error
-      ? { undone: revisions }
-      : await this.bulkUpdates.inBulks(revisions, (bulk) => this.repository.reviseBulk(bulk.map(([, revision]) => revision)), atOnce);
-    const error = changed.error ?? revised.error;
-    if (error) {
-      // Put back what was not written (under anything newer) and try again later.
-      for (const change of changed.undone) this.merge(change);
-      for (const [key, revision] of revised.undone) if (!this.revisions.has(key)) this.revisions.set(key, revision);
+    const records = this.unsent;
+    try {
+      await this.changes.insert(records);
+    } catch (error) {
       this.failures++;
       const delay = Math.min(MAX_RETRY_DELAY_MS, FLUSH_INTERVAL_MS * 2 ** this.failures);
-      this.logger.warn(
-        { error: (error as Error).message, conversations: changed.undone.length, revisions: revised.undone.length, retryInMs: delay },
-        'conversation summaries not written; retrying',
-      );
+      this.logger.warn({ error: (error as Error).message, records: records.length, retryInMs: delay }, 'conversation changes not written; retrying');
       this.schedule(delay);
       throw error;
     }
+    this.unsent = [];
     this.failures = 0;
-    const took = Date.now() - started;
-    this.restUntil = Date.now() + REST_FACTOR * took;
-    this.logger.debug({ conversations: changes.length, revisions: revisions.length, ms: took, waiting: this.pendingCount }, 'conversation summaries written');
+    this.folder.track(records);
+    this.logger.debug({ records: records.length, ms: Date.now() - started, waiting: this.pendingCount }, 'conversation changes written');
     if (this.pendingCount > 0) this.schedule(FLUSH_INTERVAL_MS);
   }
+}
+
+function toRecord(c: ConversationRevision, unreadIncrement: number, revised: boolean, now: number): ConversationChangeRecord {
+  return {
+    _id: new Types.ObjectId().toHexString(),
+    app_id: c.appId,
+    owner: c.owner,
+    peer: c.peer,
+    last_message: c.last,
+    unread_increment: unreadIncrement,
+    revised,
+    created_at: now,
+  };
 }

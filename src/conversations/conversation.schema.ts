@@ -15,7 +15,8 @@ export class LastMessage {
 /**
  * One user's view of a direct conversation with a peer: the last message and how many messages
  * from the peer arrived since. `_id` is `app:owner:peer`, so updates go by `_id`. Derived data:
- * written behind the message pipeline and rebuildable from the messages.
+ * written behind the message pipeline (changes first, folded in later: conversation-folder.ts) and
+ * rebuildable from the messages.
  */
 @Schema({ collection: 'conversations', versionKey: false, _id: false })
 export class Conversation {
@@ -40,6 +41,13 @@ export class Conversation {
 
   @Prop({ required: true, default: 0 })
   unread_count!: number;
+
+  /**
+   * The newest change record (conversation-change.schema.ts) its engine folded in: readers skip that
+   * engine's records up to it, which are in the summary already while they wait to be deleted.
+   */
+  @Prop({ type: String })
+  folded_through?: string;
 }
 
 export const ConversationSchema = SchemaFactory.createForClass(Conversation);

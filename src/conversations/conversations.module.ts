@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
 import { derivedModel } from '../database/derived-model';
 import { Conversation, ConversationSchema } from './conversation.schema';
+import { ConversationChangeRecord, ConversationChangeRecordSchema } from './conversation-change.schema';
+import { ConversationChangesRepository } from './conversation-changes.repository';
+import { ConversationFolder } from './conversation-folder';
+import { ConversationSummaries } from './conversation-summaries';
 import { ConversationArchive, ConversationArchiveSchema } from './conversation-archive.schema';
 import { ConversationArchivesRepository } from './conversation-archives.repository';
 import { ConversationArchivesService } from './conversation-archives.service';
@@ -18,13 +22,17 @@ import { ReadStatesModule } from '../receipts/read-states.module';
   providers: [
     derivedModel(Conversation.name, ConversationSchema),
     derivedModel(ConversationArchive.name, ConversationArchiveSchema),
+    derivedModel(ConversationChangeRecord.name, ConversationChangeRecordSchema),
     ConversationsRepository,
+    ConversationChangesRepository,
+    ConversationSummaries,
+    ConversationFolder,
     ConversationArchivesRepository,
     ConversationWriter,
     ConversationsService,
     ConversationArchivesService,
     GroupMemberships,
   ],
-  exports: [ConversationsRepository, ConversationWriter, GroupMemberships, ConversationArchivesService, ConversationsService],
+  exports: [ConversationWriter, GroupMemberships, ConversationArchivesService, ConversationsService],
 })
 export class ConversationsModule {}

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { AnyBulkWriteOperation, Model } from 'mongoose';
-import { mapInChunks } from '../common/async';
 import { STATEMENTS_PER_BULK } from '../database';
 import { Conversation, conversationId, LastMessage } from './conversation.schema';
 
@@ -12,6 +11,8 @@ export interface ConversationChange {
   peer: string;
   last: LastMessage;
   unreadIncrement: number;
+  /** The newest change record it folds (conversation-change.schema.ts), kept as the summary's `folded_through`. */
+  through?: string;
 }
 
 /** A changed (edited, deleted) message, for the summaries whose last message it still is. */
@@ -22,20 +23,24 @@ export interface ConversationRevision {
   last: LastMessage;
 }
 
-/** Summaries read by `_id` at once for a page of given ones (a user's groups, archived conversations). */
-const LOOKUPS_AT_ONCE = 8;
+/** Pages go on from the last one read: older, or as old with a smaller `_id`. */
+export interface PageCursor {
+  updatedAt: number;
+  id: string;
+}
 
 export interface ConversationPageQuery {
   appId: string;
-  /** A user's conversations; or, with `groups`, the summaries of these groups instead; or, with `ids`, these summaries (by `_id`). */
   owner: string;
-  groups?: string[];
-  ids?: string[];
   limit: number;
   /** Only conversations last updated before this time (ms), or at it with a smaller _id. */
-  cursor?: { updatedAt: number; id: string };
+  cursor?: PageCursor;
 }
 
+/**
+ * The stored summaries. Readers read them through ConversationSummaries, which merges the changes
+ * not folded in yet; the folder (one per engine) is their one writer.
+ */
 @Injectable()
 export class ConversationsRepository {
   constructor(@InjectModel(Conversation.name) private readonly model: Model<Conversation>) {}
@@ -47,7 +52,7 @@ export class ConversationsRepository {
       updateOne: {
         filter: { _id: conversationId(c.appId, c.owner, c.peer) },
         update: {
-          $set: { last_message: c.last, updated_at: c.last.timestamp },
+          $set: { last_message: c.last, updated_at: c.last.timestamp, ...(c.through && { folded_through: c.through }) },
           $inc: { unread_count: c.unreadIncrement },
           $setOnInsert: { app_id: c.appId, owner: c.owner, peer: c.peer },
         },
@@ -72,9 +77,27 @@ export class ConversationsRepository {
     await this.model.bulkWrite(ops, { ordered: true });
   }
 
+  /**
+   * Writes these summaries as they are (at most STATEMENTS_PER_BULK, in one bulk of upserts): for
+   * changes merged over a summary read just before, which add up in no other way.
+   */
+  async replaceBulk(summaries: Conversation[]): Promise<void> {
+    if (summaries.length > STATEMENTS_PER_BULK) throw new Error(`at most ${STATEMENTS_PER_BULK} summaries per bulk`);
+    const ops: AnyBulkWriteOperation<Conversation>[] = summaries.map((c) => ({
+      updateOne: {
+        filter: { _id: c._id },
+        update: {
+          $set: { last_message: c.last_message, updated_at: c.updated_at, unread_count: c.unread_count },
+          $setOnInsert: { app_id: c.app_id, owner: c.owner, peer: c.peer },
+        },
+        upsert: true,
+      },
+    }));
+    await this.model.bulkWrite(ops, { ordered: true });
+  }
+
+  /** A page of the owner's stored summaries, most recent first. */
   async page(q: ConversationPageQuery): Promise<Conversation[]> {
-    const ids = q.ids ?? q.groups?.map((g) => conversationId(q.appId, g, g));
-    if (ids !== undefined) return this.pageOf(ids, q);
     const filter: Record<string, unknown> = { app_id: q.appId, owner: q.owner };
     if (q.cursor) {
       filter.$or = [
@@ -83,20 +106,6 @@ export class ConversationsRepository {
       ];
     }
     return this.model.find(filter).sort({ updated_at: -1, _id: -1 }).limit(q.limit).lean<Conversation[]>().exec();
-  }
-
-  /**
-   * A page of these summaries: each read by its `_id` (an index lookup on every server; FerretDB
-   * does not push `_id: { $in }` down, so that would read every summary), then ordered as `page`.
-   */
-  private async pageOf(ids: string[], q: ConversationPageQuery): Promise<Conversation[]> {
-    const found = await mapInChunks(ids, LOOKUPS_AT_ONCE, (id) => this.model.findById(id).lean<Conversation>().exec());
-    const { cursor } = q;
-    const older = (c: Conversation) => !cursor || c.updated_at < cursor.updatedAt || (c.updated_at === cursor.updatedAt && c._id < cursor.id);
-    return found
-      .filter((c): c is Conversation => c !== null && older(c))
-      .sort(byRecency)
-      .slice(0, q.limit);
   }
 
   async findOne(appId: string, owner: string, peer: string): Promise<Conversation | null> {

@@ -3,6 +3,9 @@ import { MessagesRepository } from '../messages/messages.repository';
 import { Conversation, conversationId } from './conversation.schema';
 import { ConversationArchivesRepository } from './conversation-archives.repository';
 import { ConversationPageQuery, ConversationsRepository } from './conversations.repository';
+import { ConversationChangeRecord } from './conversation-change.schema';
+import { ConversationChangesRepository } from './conversation-changes.repository';
+import { ConversationSummaries } from './conversation-summaries';
 import { ConversationsService } from './conversations.service';
 import { ReadStateRepository } from '../receipts/read-state.repository';
 import { GroupMemberships } from './group-memberships';
@@ -15,23 +18,31 @@ function summary(owner: string, peer: string, updatedAt: number): Conversation {
   return { _id: conversationId(APP, owner, peer), app_id: APP, owner, peer, last_message: last, updated_at: updatedAt, unread_count: 0 };
 }
 
-/** The repository's page query over an array, as the database answers it. */
-function fakeConversations(rows: Conversation[]) {
-  const reads: ConversationPageQuery[] = [];
+/** The stored summaries' page and lookups over an array, as the database answers them, and change records not folded in. */
+function fakeSummaries(rows: Conversation[], changes: ConversationChangeRecord[] = []) {
+  const reads: Array<ConversationPageQuery | string> = [];
   const page = async (q: ConversationPageQuery) => {
     reads.push(q);
-    const ids = q.ids ?? q.groups?.map((g) => conversationId(q.appId, g, g));
     return rows
-      .filter((c) => (ids ? ids.includes(c._id) : c.app_id === q.appId && c.owner === q.owner))
+      .filter((c) => c.app_id === q.appId && c.owner === q.owner)
       .filter((c) => !q.cursor || c.updated_at < q.cursor.updatedAt || (c.updated_at === q.cursor.updatedAt && c._id < q.cursor.id))
       .sort((a, b) => b.updated_at - a.updated_at || (a._id < b._id ? 1 : -1))
       .slice(0, q.limit);
   };
-  return { repository: { page } as unknown as ConversationsRepository, reads };
+  const findOne = async (appId: string, owner: string, peer: string) => {
+    reads.push(conversationId(appId, owner, peer));
+    return rows.find((c) => c._id === conversationId(appId, owner, peer)) ?? null;
+  };
+  const changesRepository = {
+    ofOwner: async (appId: string, owner: string) => changes.filter((c) => c.app_id === appId && c.owner === owner),
+    ofConversation: async (appId: string, owner: string, peer: string) => changes.filter((c) => c.app_id === appId && c.owner === owner && c.peer === peer),
+  };
+  const summaries = new ConversationSummaries({ page, findOne } as unknown as ConversationsRepository, changesRepository as unknown as ConversationChangesRepository);
+  return { summaries, reads };
 }
 
-function setup(rows: Conversation[], marks: Record<string, number>, groups: string[] = []) {
-  const { repository, reads } = fakeConversations(rows);
+function setup(rows: Conversation[], marks: Record<string, number>, groups: string[] = [], changes: ConversationChangeRecord[] = []) {
+  const { summaries: repository, reads } = fakeSummaries(rows, changes);
   const archives = { of: async () => new Map(Object.entries(marks)) } as unknown as ConversationArchivesRepository;
   const messages = { countInConversation: async () => 0 } as unknown as MessagesRepository;
   const memberships = new GroupMemberships();
@@ -101,5 +112,28 @@ describe('ConversationsService.list and archived conversations', () => {
     expect(empty.reads).toEqual([]);
     const left = setup(rows, { [GROUP]: 100 }, []);
     expect((await left.service.list('me', 10, undefined, true)).items).toEqual([]);
+  });
+
+  it('lists a message as soon as its change record is inserted: merged over the summary, moved to its place, unread added', async () => {
+    const change = (peer: string, t: number, unread: number): ConversationChangeRecord => ({
+      _id: `65a0000000000000000000${String(t).padStart(2, '0')}`,
+      app_id: APP,
+      owner: 'me',
+      peer,
+      last_message: { message_id: `n${t}`, sender: peer, type: 'text', text: 'new', timestamp: t },
+      unread_increment: unread,
+      revised: false,
+      created_at: t,
+    });
+    // Message ids order as stored ones do ('n…' after 'm…'). u1 (the oldest) has two new messages; u11 is a conversation no summary holds yet; u3's change is the sender's side.
+    const { service } = setup(rows, { u9: 100 }, [], [change('u1', 20, 1), change('u1', 21, 1), change('u11', 15, 1), change('u3', 12, 0)]);
+    const first = await service.list('me', 3);
+    expect(first.items.map((c) => [c.peer, c.unread_count, c.last_message.message_id])).toEqual([
+      ['u1', 2, 'n21'],
+      ['u11', 1, 'n15'],
+      ['u3', 0, 'n12'],
+    ]);
+    const pages = await allPages(service, 3);
+    expect(pages.flat().map((c) => c.peer)).toEqual(['u1', 'u11', 'u3', 'u10', 'u8', 'u7', 'u6', 'u5', 'u4', 'u2']);
   });
 });

@@ -3,9 +3,10 @@ import { isValidGroupId, messageIdFloor, pairKey } from '@app/protocol';
 import { AppConfig } from '../config';
 import { decodeCursor, readKept, readPage } from '../common/pagination';
 import { MessagesRepository } from '../messages/messages.repository';
-import { Conversation, conversationId } from './conversation.schema';
+import { Conversation } from './conversation.schema';
 import { ConversationArchivesRepository } from './conversation-archives.repository';
-import { byRecency, ConversationsRepository } from './conversations.repository';
+import { byRecency, PageCursor } from './conversations.repository';
+import { ConversationKey, ConversationSummaries } from './conversation-summaries';
 import { ConversationPageResponse, ConversationResponse } from './dto/conversation.response';
 import { GroupMemberships, MemberGroup } from './group-memberships';
 import { ReadStateRepository } from '../receipts/read-state.repository';
@@ -15,7 +16,7 @@ import { unreadCount } from '../receipts/unread';
 @Injectable()
 export class ConversationsService {
   constructor(
-    private readonly repository: ConversationsRepository,
+    private readonly summaries: ConversationSummaries,
     private readonly archives: ConversationArchivesRepository,
     private readonly messages: MessagesRepository,
     private readonly groups: GroupMemberships,
@@ -56,10 +57,10 @@ export class ConversationsService {
   private allOf(owner: string, memberOf: Map<string, MemberGroup>): PageReader {
     const { appId } = this.config;
     return async (cursor, rows) => {
-      const query = { appId, owner, limit: rows, cursor };
+      const groups = [...memberOf.keys()].map((g) => ({ owner: g, peer: g }));
       const [direct, grouped] = await Promise.all([
-        this.repository.page(query),
-        memberOf.size > 0 ? this.repository.page({ ...query, groups: [...memberOf.keys()] }) : [],
+        this.summaries.page(appId, owner, rows, cursor),
+        groups.length > 0 ? this.summaries.pageOf(appId, groups, rows, cursor) : [],
       ]);
       return [...direct, ...grouped].sort(byRecency).slice(0, rows);
     };
@@ -68,10 +69,10 @@ export class ConversationsService {
   /** Only the conversations the user has marks for (read by `_id`): their groups', and direct ones. */
   private archivedOnes(owner: string, marks: Map<string, number>, memberOf: Map<string, MemberGroup>): PageReader {
     const { appId } = this.config;
-    const ids = [...marks.keys()].flatMap((peer) =>
-      isValidGroupId(peer) ? (memberOf.has(peer) ? [conversationId(appId, peer, peer)] : []) : [conversationId(appId, owner, peer)],
+    const keys = [...marks.keys()].flatMap((peer): ConversationKey[] =>
+      isValidGroupId(peer) ? (memberOf.has(peer) ? [{ owner: peer, peer }] : []) : [{ owner, peer }],
     );
-    return async (cursor, rows) => (ids.length === 0 ? [] : this.repository.page({ appId, owner, ids, limit: rows, cursor }));
+    return async (cursor, rows) => (keys.length === 0 ? [] : this.summaries.pageOf(appId, keys, rows, cursor));
   }
 
   private async toResponse(owner: string, c: Conversation, group: MemberGroup | undefined, state: ReadState | undefined, archived: boolean): Promise<ConversationResponse> {
@@ -87,9 +88,8 @@ export class ConversationsService {
 /** Rows read beyond a page to make up for archived ones left out, at most (further reads follow when needed). */
 const MAX_SLACK = 200;
 
-type PageKey = { updatedAt: number; id: string };
-type PageReader = (cursor: PageKey | undefined, rows: number) => Promise<Conversation[]>;
+type PageReader = (cursor: PageCursor | undefined, rows: number) => Promise<Conversation[]>;
 
-function keyOf(c: Conversation): PageKey {
+function keyOf(c: Conversation): PageCursor {
   return { updatedAt: c.updated_at, id: c._id };
 }

@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model } from 'mongoose';
+import { mapInChunks } from '../common/async';
+import { DUPLICATE_KEY, insertAsIs, writeErrorsOf } from '../database/writes';
+import { ConversationChangeRecord } from './conversation-change.schema';
+
+/** Changes to conversation summaries not folded in yet (conversation-change.schema.ts). */
+@Injectable()
+export class ConversationChangesRepository {
+  constructor(@InjectModel(ConversationChangeRecord.name) private readonly model: Model<ConversationChangeRecord>) {}
+
+  /**
+   * Inserts the changes (unordered). Their `_id`s are given, so inserting them again after a
+   * failure is safe: those that landed the first time are duplicates, and count as inserted.
+   */
+  async insert(records: ConversationChangeRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    try {
+      await insertAsIs(this.model.collection, records, { ordered: false });
+    } catch (err) {
+      const perDocument = writeErrorsOf(err);
+      if (perDocument.length === 0 || perDocument.some((e) => e.code !== DUPLICATE_KEY)) throw err;
+    }
+  }
+
+  /** A user's (or a group's) changes, by the `owner` index. */
+  async ofOwner(appId: string, owner: string): Promise<ConversationChangeRecord[]> {
+    return this.model.find({ app_id: appId, owner }).lean<ConversationChangeRecord[]>().exec();
+  }
+
+  /** One conversation's changes, by the `owner` and `peer` indexes. */
+  async ofConversation(appId: string, owner: string, peer: string): Promise<ConversationChangeRecord[]> {
+    return this.model.find({ app_id: appId, owner, peer }).lean<ConversationChangeRecord[]>().exec();
+  }
+
+  /**
+   * Changes inserted before `time` (ms), of every app: those an engine stopped before folding. The
+   * collection holds only what is not folded yet, so reading it through is cheap.
+   */
+  async insertedBefore(time: number): Promise<ConversationChangeRecord[]> {
+    return this.model.find({ created_at: { $lt: time } }).lean<ConversationChangeRecord[]>().exec();
+  }
+
+  /**
+   * Deletes the changes, one statement per owner: the `owner` equality narrows each to a few rows
+   * on FerretDB, which never pushes `_id: { $in }` down (a statement for all would read them all).
+   */
+  async delete(records: readonly ChangeKey[]): Promise<void> {
+    const byOwner = new Map<string, ChangeKey[]>();
+    for (const r of records) {
+      const key = `${r.app_id.length}:${r.app_id}:${r.owner}`;
+      const owned = byOwner.get(key);
+      if (owned) owned.push(r);
+      else byOwner.set(key, [r]);
+    }
+    await mapInChunks([...byOwner.values()], DELETES_AT_ONCE, async (owned) => {
+      const { app_id, owner } = owned[0];
+      await this.model.deleteMany({ app_id, owner, _id: { $in: owned.map((r) => r._id) } }).exec();
+    });
+  }
+}
+
+export type ChangeKey = Pick<ConversationChangeRecord, '_id' | 'app_id' | 'owner'>;
+
+/** Delete statements at once (each holds a FerretDB connection while it runs). */
+const DELETES_AT_ONCE = 2;

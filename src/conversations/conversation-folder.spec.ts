@@ -1,0 +1,147 @@
+import { BulkUpdates, STATEMENTS_PER_BULK } from '../database';
+import { ConversationChangeRecord } from './conversation-change.schema';
+import { ChangeKey, ConversationChangesRepository } from './conversation-changes.repository';
+import { ConversationFolder } from './conversation-folder';
+import { Conversation, conversationId, LastMessage } from './conversation.schema';
+import { ConversationChange, ConversationRevision, ConversationsRepository } from './conversations.repository';
+
+const ENGINE = '00000000aa';
+const OTHER_ENGINE = '00000000bb';
+let counter = 0;
+const nextId = (engine = ENGINE) => `65a00000${engine}${(++counter).toString(16).padStart(6, '0')}`;
+const message = (id: string, ts: number, more: Partial<LastMessage> = {}): LastMessage => ({ message_id: id, sender: 'a', type: 'text', text: id, timestamp: ts, ...more });
+
+function record(owner: string, peer: string, last: LastMessage, unread: number, more: Partial<ConversationChangeRecord> = {}): ConversationChangeRecord {
+  return { _id: nextId(), app_id: 'app', owner, peer, last_message: last, unread_increment: unread, revised: false, created_at: Date.now(), ...more };
+}
+
+function setup(opts: { stored?: ConversationChangeRecord[]; summaries?: Conversation[] } = {}) {
+  const calls: string[] = [];
+  const applied: ConversationChange[][] = [];
+  const revised: ConversationRevision[][] = [];
+  const replaced: Conversation[][] = [];
+  const deleted: string[][][] = [];
+  const fail = { apply: 0, revise: 0, delete: 0 };
+  const inFlight = { now: 0, peak: 0 };
+  const step = async <T>(name: keyof typeof fail, list: T[][], items: T[]) => {
+    inFlight.peak = Math.max(inFlight.peak, ++inFlight.now);
+    await new Promise((r) => setImmediate(r));
+    inFlight.now--;
+    calls.push(name);
+    if (fail[name]-- > 0) throw new Error(`${name} failed`);
+    list.push(items.map((i) => structuredClone(i)));
+  };
+  const summaries = {
+    applyBulk: jest.fn((changes: ConversationChange[]) => step('apply', applied, changes)),
+    reviseBulk: jest.fn((revisions: ConversationRevision[]) => step('revise', revised, revisions)),
+    replaceBulk: jest.fn(async (rows: Conversation[]) => void replaced.push(rows)),
+    findOne: jest.fn(async (appId: string, owner: string, peer: string) => opts.summaries?.find((s) => s._id === conversationId(appId, owner, peer)) ?? null),
+  };
+  const changes = {
+    delete: jest.fn(async (records: ChangeKey[]) => step('delete', deleted, [records.map((r) => r._id)]).then(() => undefined)),
+    insertedBefore: jest.fn(async (time: number) => (opts.stored ?? []).filter((r) => r.created_at < time)),
+  };
+  const folder = new ConversationFolder(summaries as unknown as ConversationsRepository, changes as unknown as ConversationChangesRepository, new BulkUpdates());
+  return { folder, calls, applied, revised, replaced, deleted: () => deleted.flat(2), fail, inFlight, summaries, changes };
+}
+
+describe('ConversationFolder', () => {
+  beforeEach(() => jest.useFakeTimers({ now: 1_000_000, doNotFake: ['setImmediate'] }));
+  afterEach(() => jest.useRealTimers());
+
+  it('folds a conversation’s records into one change (unread added, newest message and record), then its revisions, then deletes the records', async () => {
+    const t = setup();
+    const r1 = record('b', 'a', message('01A', 1), 1);
+    const r2 = record('b', 'a', message('01C', 3), 2);
+    const r3 = record('b', 'a', message('01B', 2), 1);
+    const edit = record('b', 'a', message('01C', 3, { text: 'edited', edited_at: 9 }), 0, { revised: true });
+    t.folder.track([r1, r2]);
+    t.folder.track([r3, edit]);
+    await t.folder.fold();
+    expect(t.applied).toEqual([[expect.objectContaining({ owner: 'b', peer: 'a', unreadIncrement: 4, last: expect.objectContaining({ message_id: '01C' }), through: r3._id })]]);
+    expect(t.revised).toEqual([[expect.objectContaining({ last: expect.objectContaining({ text: 'edited' }) })]]);
+    expect(t.calls).toEqual(['apply', 'revise', 'delete']);
+    expect(t.deleted().sort()).toEqual([r1, r2, r3, edit].map((r) => r._id).sort());
+    expect(t.folder.unfoldedCount).toBe(0);
+  });
+
+  it('folds one bulk at a time, in bulks of STATEMENTS_PER_BULK', async () => {
+    const t = setup();
+    t.folder.track(Array.from({ length: 3 * STATEMENTS_PER_BULK }, (_, i) => record(`u${i}`, 'p', message(`01${i}`, i), 1)));
+    await t.folder.fold();
+    expect(t.applied.map((b) => b.length)).toEqual([STATEMENTS_PER_BULK, STATEMENTS_PER_BULK, STATEMENTS_PER_BULK]);
+    expect(t.inFlight.peak).toBe(1);
+  });
+
+  it('folds ten seconds after records arrive', async () => {
+    const t = setup();
+    t.folder.track([record('b', 'a', message('01A', 1), 1)]);
+    await jest.advanceTimersByTimeAsync(9_999);
+    expect(t.summaries.applyBulk).not.toHaveBeenCalled();
+    await jest.advanceTimersByTimeAsync(1);
+    expect(t.summaries.applyBulk).toHaveBeenCalledTimes(1);
+    await t.folder.onModuleDestroy();
+  });
+
+  it('after a failed change keeps it (deleting none of its records) and folds it once with what came since', async () => {
+    const t = setup();
+    t.fail.apply = 1;
+    const first = record('b', 'a', message('01A', 1), 1);
+    t.folder.track([first]);
+    await expect(t.folder.fold()).rejects.toThrow('apply failed');
+    expect(t.deleted()).toEqual([]);
+    const second = record('b', 'a', message('01B', 2), 1);
+    t.folder.track([second]);
+    await t.folder.fold();
+    expect(t.applied).toEqual([[expect.objectContaining({ unreadIncrement: 2, last: expect.objectContaining({ message_id: '01B' }), through: second._id })]]);
+    expect(t.deleted().sort()).toEqual([first._id, second._id].sort());
+    await t.folder.onModuleDestroy();
+  });
+
+  it('after a failed revision retries the revision only, never the change again', async () => {
+    const t = setup();
+    t.fail.revise = 1;
+    const change = record('b', 'a', message('01A', 1), 1);
+    const edit = record('b', 'a', message('01A', 1, { text: 'edited', edited_at: 2 }), 0, { revised: true });
+    t.folder.track([change, edit]);
+    await expect(t.folder.fold()).rejects.toThrow('revise failed');
+    await t.folder.fold();
+    expect(t.applied).toHaveLength(1);
+    expect(t.revised).toHaveLength(1);
+    expect(t.deleted().sort()).toEqual([change._id, edit._id].sort());
+    await t.folder.onModuleDestroy();
+  });
+
+  it('after a failed delete deletes those records at the next fold without folding them again', async () => {
+    const t = setup();
+    t.fail.delete = 1;
+    const r = record('b', 'a', message('01A', 1), 1);
+    t.folder.track([r]);
+    await expect(t.folder.fold()).rejects.toThrow('delete failed');
+    await t.folder.fold();
+    expect(t.applied).toHaveLength(1);
+    expect(t.deleted()).toEqual([r._id]);
+    await t.folder.onModuleDestroy();
+  });
+
+  it("folds records an engine left (older than two minutes) over the summary as readers merge them, not this engine's own", async () => {
+    const old = Date.now() - 121_000;
+    const left = [
+      record('b', 'a', message('01B', 2), 1, { _id: nextId(OTHER_ENGINE), created_at: old }),
+      record('b', 'a', message('01C', 3), 1, { _id: nextId(OTHER_ENGINE), created_at: old }),
+    ];
+    const recent = record('c', 'a', message('01D', 4), 1, { _id: nextId(OTHER_ENGINE), created_at: Date.now() - 1_000 });
+    const mine = record('d', 'a', message('01E', 5), 1, { created_at: old });
+    const stored: Conversation = { _id: conversationId('app', 'b', 'a'), app_id: 'app', owner: 'b', peer: 'a', last_message: message('01A', 1), updated_at: 1, unread_count: 5 };
+    const t = setup({ stored: [...left, recent, mine], summaries: [stored] });
+    t.folder.track([mine]);
+    await t.folder.fold();
+    expect(t.replaced).toEqual([[expect.objectContaining({ _id: stored._id, unread_count: 7, updated_at: 3, last_message: expect.objectContaining({ message_id: '01C' }) })]]);
+    expect(t.applied).toEqual([[expect.objectContaining({ owner: 'd', unreadIncrement: 1 })]]); // its own, folded once, by change
+    expect(t.deleted().sort()).toEqual([...left, mine].map((r) => r._id).sort());
+    // Swept once a minute: the next fold reads no orphans.
+    t.folder.track([record('d', 'a', message('01F', 6), 1)]);
+    await t.folder.fold();
+    expect(t.changes.insertedBefore).toHaveBeenCalledTimes(1);
+  });
+});

@@ -1,0 +1,224 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { mapInChunks } from '../common/async';
+import { BulkUpdates } from '../database';
+import { ConversationChangeRecord } from './conversation-change.schema';
+import { ChangeKey, ConversationChangesRepository } from './conversation-changes.repository';
+import { mergeChanges } from './conversation-summaries';
+import { Conversation } from './conversation.schema';
+import { ConversationChange, ConversationRevision, ConversationsRepository } from './conversations.repository';
+
+/**
+ * How long change records wait before they are folded into the summaries. Readers merge them
+ * meanwhile, so this costs the lists nothing: a longer wait folds more of a busy conversation's
+ * records into one upsert (FerretDB runs a few hundred a second) and leaves the database to the
+ * message inserts.
+ */
+const FOLD_INTERVAL_MS = 10_000;
+/** Records older than this that no engine folded belong to an engine that stopped: any engine folds them. */
+const ORPHAN_AGE_MS = 120_000;
+const ORPHAN_SWEEP_MS = 60_000;
+const MAX_RETRY_DELAY_MS = 60_000;
+/** Summaries read at once to fold stopped engines' records. */
+const LOOKUPS_AT_ONCE = 4;
+
+/** One conversation's records waiting to be folded, as one change and its revisions. */
+interface Unfolded {
+  key: string;
+  change?: ConversationChange;
+  revisions: Map<string, ConversationRevision>;
+  records: ChangeKey[];
+}
+
+/**
+ * Folds the change records this engine inserted (ConversationWriter) into the conversation
+ * summaries: per conversation one upsert (newest message, unread increments added, `folded_through`
+ * its newest record), then the revisions (only where the revised message is still the last), then
+ * deletes the records. It is the summaries' one writer in this engine, and folds one bulk at a time
+ * under the engine's budget of bulk updates (BulkUpdates). Records another engine left (older than
+ * two minutes) are folded too, merged over the summary as readers merge them.
+ */
+@Injectable()
+export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(ConversationFolder.name);
+  private unfolded = new Map<string, Unfolded>();
+  /** Records folded in and not deleted yet (a failed delete is tried again). */
+  private undeleted: ChangeKey[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private sweeper: NodeJS.Timeout | null = null;
+  private folding: Promise<void> | null = null;
+  private failures = 0;
+  private stopped = false;
+  private nextSweepAt = 0;
+
+  constructor(
+    private readonly summaries: ConversationsRepository,
+    private readonly changes: ConversationChangesRepository,
+    private readonly bulkUpdates: BulkUpdates,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // Records left by an engine that stopped are folded even while this one has none of its own.
+    this.sweeper = setInterval(() => this.schedule(0), ORPHAN_SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.sweeper) clearInterval(this.sweeper);
+    // Nothing is lost by stopping here: the records stay, readers merge them, and another engine
+    // (or this one, started again) folds them once they are old enough.
+    while (this.folding) await this.folding.catch(() => undefined);
+  }
+
+  /** Records inserted by this engine's writer, to fold at the next fold. */
+  track(records: readonly ConversationChangeRecord[]): void {
+    for (const r of records) {
+      const key = `${r.app_id}:${r.owner}:${r.peer}`;
+      let entry = this.unfolded.get(key);
+      if (!entry) this.unfolded.set(key, (entry = { key, revisions: new Map(), records: [] }));
+      entry.records.push(r);
+      const last = r.last_message;
+      if (r.revised) {
+        entry.revisions.set(last.message_id, { appId: r.app_id, owner: r.owner, peer: r.peer, last });
+        continue;
+      }
+      const change = { appId: r.app_id, owner: r.owner, peer: r.peer, last, unreadIncrement: r.unread_increment, through: r._id };
+      if (entry.change) addTo(entry.change, change);
+      else entry.change = change;
+    }
+    this.schedule(FOLD_INTERVAL_MS);
+  }
+
+  get unfoldedCount(): number {
+    return this.unfolded.size;
+  }
+
+  /** Folds what is waiting now (used by tests; the timer does it otherwise). */
+  async fold(): Promise<void> {
+    while (this.folding) await this.folding;
+    this.folding = this.foldOnce().finally(() => (this.folding = null));
+    await this.folding;
+  }
+
+  private schedule(delay: number): void {
+    if (this.timer || this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.fold().catch(() => undefined);
+    }, delay);
+  }
+
+  private async foldOnce(): Promise<void> {
+    const started = Date.now();
+    let folded = 0;
+    try {
+      await this.deleteFolded();
+      if (started >= this.nextSweepAt) {
+        await this.foldOrphans(started - ORPHAN_AGE_MS);
+        this.nextSweepAt = started + ORPHAN_SWEEP_MS;
+      }
+      folded = await this.foldOwn();
+    } catch (error) {
+      this.failures++;
+      const delay = Math.min(MAX_RETRY_DELAY_MS, FOLD_INTERVAL_MS * 2 ** (this.failures - 1));
+      this.logger.warn({ error: (error as Error).message, conversations: this.unfolded.size, retryInMs: delay }, 'conversation changes not folded; retrying');
+      this.schedule(delay);
+      throw error;
+    }
+    this.failures = 0;
+    if (folded > 0) this.logger.debug({ conversations: folded, ms: Date.now() - started, waiting: this.unfolded.size }, 'conversation changes folded');
+    if (this.unfolded.size > 0) this.schedule(FOLD_INTERVAL_MS);
+  }
+
+  /** Folds this engine's records: the changes, then the revisions, then deletes the records of what is folded. */
+  private async foldOwn(): Promise<number> {
+    const entries = [...this.unfolded.values()];
+    this.unfolded = new Map();
+    const changed = await this.bulkUpdates.inBulks(
+      entries.filter((e) => e.change),
+      (bulk) => this.summaries.applyBulk(bulk.map((e) => e.change!)),
+      1,
+    );
+    const unchanged = new Set(changed.undone);
+    // After the changes: a message recorded and revised in the same window ends up revised.
+    const revisions = entries.filter((e) => !unchanged.has(e)).flatMap((e) => [...e.revisions.values()].map((revision) => ({ entry: e, revision })));
+    const revised = changed.error
+      ? { undone: revisions, error: undefined }
+      : await this.bulkUpdates.inBulks(revisions, (bulk) => this.summaries.reviseBulk(bulk.map((r) => r.revision)), 1);
+    const unrevised = new Set(revised.undone.map((r) => r.entry));
+    for (const entry of entries) {
+      if (unchanged.has(entry)) this.putBack(entry);
+      // Its change is in the summary (and its records marked so by `folded_through`): only the revisions are left.
+      else if (unrevised.has(entry)) this.putBack({ ...entry, change: undefined });
+      else this.undeleted.push(...entry.records);
+    }
+    const error = changed.error ?? revised.error;
+    if (error) throw error;
+    await this.deleteFolded();
+    return entries.length;
+  }
+
+  /** An entry not folded goes back, under anything tracked since. */
+  private putBack(entry: Unfolded): void {
+    const newer = this.unfolded.get(entry.key);
+    if (!newer) {
+      this.unfolded.set(entry.key, entry);
+      return;
+    }
+    newer.records.unshift(...entry.records);
+    for (const [id, revision] of entry.revisions) if (!newer.revisions.has(id)) newer.revisions.set(id, revision);
+    if (!entry.change) return;
+    if (newer.change) addTo(newer.change, entry.change);
+    else newer.change = entry.change;
+  }
+
+  private async deleteFolded(): Promise<void> {
+    const records = this.undeleted;
+    if (records.length === 0) return;
+    this.undeleted = [];
+    try {
+      await this.changes.delete(records);
+    } catch (error) {
+      this.undeleted.unshift(...records);
+      throw error;
+    }
+  }
+
+  /**
+   * Folds the records older than `before` that no engine folded (their engine stopped first): each
+   * summary read, the records merged over it as readers merge them, written as it is, then the
+   * records deleted. A summary is written by this engine's fold alone, one after the other.
+   */
+  private async foldOrphans(before: number): Promise<void> {
+    const mine = new Set([...this.unfolded.values()].flatMap((e) => e.records).concat(this.undeleted).map((r) => r._id));
+    const orphans = (await this.changes.insertedBefore(before)).filter((r) => !mine.has(r._id));
+    if (orphans.length === 0) return;
+    const byConversation = new Map<string, ConversationChangeRecord[]>();
+    for (const r of orphans) {
+      const key = `${r.app_id.length}:${r.app_id}:${r.owner}:${r.peer}`;
+      const of = byConversation.get(key);
+      if (of) of.push(r);
+      else byConversation.set(key, [r]);
+    }
+    const merged = await mapInChunks([...byConversation.values()], LOOKUPS_AT_ONCE, async (records) => {
+      const { app_id, owner, peer } = records[0];
+      return mergeChanges(await this.summaries.findOne(app_id, owner, peer), records);
+    });
+    const written = await this.bulkUpdates.inBulks(
+      merged.filter((c): c is Conversation => c !== null),
+      (bulk) => this.summaries.replaceBulk(bulk),
+      1,
+    );
+    if (written.error) throw written.error;
+    await this.changes.delete(orphans);
+    this.logger.log({ records: orphans.length, conversations: byConversation.size }, 'folded conversation changes an engine left');
+  }
+}
+
+/** Adds one change of a conversation to another: unread increments add up, the newest message and record win. */
+function addTo(change: ConversationChange, other: ConversationChange): void {
+  change.unreadIncrement += other.unreadIncrement;
+  if (other.last.message_id > change.last.message_id) change.last = other.last;
+  if (other.through && (!change.through || other.through > change.through)) change.through = other.through;
+}
