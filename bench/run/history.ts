@@ -30,6 +30,8 @@ export interface HistoryResult {
   load: TrialResult | null;
   /** From the last of one message per conversation sent until every summary (both sides) showed it (ms); null: not within the timeout. */
   summariesLagMs: number | null;
+  /** From the same send until the last copy of those messages reached its user (ms): the pipeline's share of the lag. */
+  summariesDeliveredMs: number | null;
   /** Time per call (ms) of a conversation's newest page, a page deep in it (from its oldest end), a user's conversation list. */
   firstPage: Percentiles | null;
   deepPage: Percentiles | null;
@@ -82,7 +84,7 @@ export async function runHistory(run: RunContext, history: HistoryConfig, onEngi
     progress.log(`history: ${storedBefore.toLocaleString('en-US')} messages stored already; nothing to load`);
   }
   const derivedDb = config.target.kind === 'local' ? config.target.engineEnv.MONGODB_DERIVED_DB : undefined;
-  const summariesLagMs = await summariesLag(mongoUri, derivedDb, ctx, conversations, (l) => progress.log(l));
+  const { lagMs: summariesLagMs, deliveredMs: summariesDeliveredMs } = await summariesLag(mongoUri, derivedDb, ctx, conversations, (l) => progress.log(l));
 
   const call = (path: string) => adminGet<Page>(engine.url!, target.settings.adminApiKey, path);
   const sample = Array.from({ length: CALLS }, (_, i) => conversations[Math.floor((i * conversations.length) / CALLS)]);
@@ -132,6 +134,7 @@ export async function runHistory(run: RunContext, history: HistoryConfig, onEngi
     conversations: conversations.length,
     load,
     summariesLagMs,
+    summariesDeliveredMs,
     firstPage: timings[0],
     deepPage: timings[1],
     conversationList: timings[2],
@@ -143,9 +146,16 @@ export async function runHistory(run: RunContext, history: HistoryConfig, onEngi
 
 /**
  * Sends one message in each conversation (a text of this check's own), then polls the summaries
- * until both sides of every conversation show it: the time from the last send (ms), or null.
+ * until both sides of every conversation show it: the time from the last send (ms), or null; and
+ * when the last copy of those messages arrived (the check runs alone, so the last one is theirs).
  */
-async function summariesLag(mongoUri: string, derivedDb: string | undefined, ctx: TrialContext, conversations: Array<[number, number]>, log: (line: string) => void): Promise<number | null> {
+async function summariesLag(
+  mongoUri: string,
+  derivedDb: string | undefined,
+  ctx: TrialContext,
+  conversations: Array<[number, number]>,
+  log: (line: string) => void,
+): Promise<{ lagMs: number | null; deliveredMs: number | null }> {
   const text = `summary check ${randomBytes(4).toString('hex')}`;
   const conn = await mongoose.createConnection(mongoUri, { serverSelectionTimeoutMS: 10_000 }).asPromise();
   try {
@@ -153,11 +163,12 @@ async function summariesLag(mongoUri: string, derivedDb: string | undefined, ctx
     log(`history: one message in each of the ${conversations.length} conversations; waiting for every summary to show it`);
     conversations.forEach(([a, b], k) => ctx.driver.send(k % 2 ? b : a, k % 2 ? a : b, `${text.replace(/ /g, '-')}-${k}`, text));
     const sentAt = performance.now();
+    const delivered = () => (ctx.sink.lastEventAt > sentAt ? ctx.sink.lastEventAt - sentAt : null);
     while (performance.now() - sentAt < LAG_TIMEOUT_MS) {
-      if ((await conversationsShowing(derived, text)) >= 2 * conversations.length) return performance.now() - sentAt;
+      if ((await conversationsShowing(derived, text)) >= 2 * conversations.length) return { lagMs: performance.now() - sentAt, deliveredMs: delivered() };
       await new Promise((r) => setTimeout(r, 100));
     }
-    return null;
+    return { lagMs: null, deliveredMs: delivered() };
   } finally {
     await conn.close();
   }

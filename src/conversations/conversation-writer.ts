@@ -10,7 +10,7 @@ import { LastMessage } from './conversation.schema';
  * How long changes coalesce before they are inserted: the lists show a message this long after it
  * at most (plus the insert, milliseconds), and each conversation gets one record per window.
  */
-const FLUSH_INTERVAL_MS = 500;
+const FLUSH_INTERVAL_MS = 250;
 const MAX_RETRY_DELAY_MS = 10_000;
 
 /**
