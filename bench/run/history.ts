@@ -180,8 +180,12 @@ async function summariesLag(
  */
 async function conversationsShowing(derived: mongo.Db, text: string): Promise<number> {
   const sides = new Set<string>();
-  const project = { projection: { owner: 1, peer: 1 } };
-  for (const doc of await derived.collection('conversations').find({ 'last_message.text': text }, project).toArray()) sides.add(`${doc.owner}:${doc.peer}`);
-  for (const doc of await derived.collection('conversation_changes').find({ 'last_message.text': text, revised: false }, project).toArray()) sides.add(`${doc.owner}:${doc.peer}`);
+  for (const doc of await derived.collection('conversations').find({ 'last_message.text': text }, { projection: { owner: 1, peer: 1 } }).toArray()) sides.add(`${doc.owner}:${doc.peer}`);
+  const records = await derived.collection('conversation_changes').find({ 'changes.last_message.text': text }, { projection: { owner: 1, changes: 1 } }).toArray();
+  for (const record of records) {
+    for (const change of record.changes as Array<{ peer: string; revised: boolean; last_message: { text: string } }>) {
+      if (!change.revised && change.last_message.text === text) sides.add(`${record.owner}:${change.peer}`);
+    }
+  }
   return sides.size;
 }

@@ -1,17 +1,31 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { LastMessage } from './conversation.schema';
 
+/** One conversation's change in a record: the peer (or the group, in a group's record) and what changed. */
+export class ConversationChangeItem {
+  peer!: string;
+  /** The newest message of the change; with `revised`, a message as edited or deleted. */
+  last_message!: LastMessage;
+  /** Messages that arrived unread (0 for a revision, and on the sender's side). */
+  unread_increment!: number;
+  /** An edit or deletion: replaces the summary's last message only where it is the same message. */
+  revised!: boolean;
+}
+
 /**
- * A change to one conversation summary not folded into it yet: one per conversation per flush of
- * the writer, inserted in one `insertMany` (thousands a second, where upserts of the summaries run
- * a few hundred). Readers merge a summary's changes over it (conversation-summaries.ts), so a
- * message shows in the lists as soon as its change is inserted; the folder writes the changes into
- * the summaries behind, one upsert per conversation per fold, and deletes them. Derived data, in
- * the derived database.
+ * Changes to one owner's conversation summaries (a user's, or a group's one summary) not folded into
+ * them yet: one record per owner per flush of the writer, all of a flush inserted in one
+ * `insertMany` (thousands of documents a second, where upserts of the summaries run a few hundred).
+ * Readers merge an owner's records over the summaries (conversation-summaries.ts), so a message shows
+ * in the lists as soon as its record is inserted; the folder writes them into the summaries behind,
+ * one upsert per conversation per fold, and deletes them. Derived data, in the derived database.
  */
 @Schema({ collection: 'conversation_changes', versionKey: false, _id: false })
 export class ConversationChangeRecord {
-  /** Unique across engines and flushes (an ObjectId's hex), given before the insert so a retry is idempotent. */
+  /**
+   * An ObjectId's hex, given before the insert (so a retry is idempotent): seconds, 5 bytes of the
+   * engine process, a counter, so one engine's records order by `_id` (see `isFoldedIn`).
+   */
   @Prop({ type: String, required: true })
   _id!: string;
 
@@ -21,27 +35,28 @@ export class ConversationChangeRecord {
   @Prop({ required: true })
   owner!: string;
 
-  @Prop({ required: true })
-  peer!: string;
+  @Prop({ type: [Object], required: true })
+  changes!: ConversationChangeItem[];
 
-  /** The newest message of the change; with `revised`, a message as edited or deleted. */
-  @Prop({ type: Object, required: true })
-  last_message!: LastMessage;
-
-  /** Messages that arrived unread (0 for a revision, and on the sender's side). */
-  @Prop({ required: true })
-  unread_increment!: number;
-
-  /** An edit or deletion: replaces the summary's last message only where it is the same message. */
-  @Prop({ required: true })
-  revised!: boolean;
-
-  /** When it was inserted (ms): changes an engine did not fold (it stopped) are folded by another later. */
+  /** When it was inserted (ms): records an engine did not fold (it stopped) are folded by another later. */
   @Prop({ required: true })
   created_at!: number;
 }
 
 export const ConversationChangeRecordSchema = SchemaFactory.createForClass(ConversationChangeRecord);
 
-// Serves: a user's changes (the conversation list) and one conversation's (lookups by owner and peer).
-ConversationChangeRecordSchema.index({ app_id: 1, owner: 1, peer: 1 });
+// Serves: an owner's records (the conversation list, a conversation's summary, the folder's deletes).
+ConversationChangeRecordSchema.index({ app_id: 1, owner: 1 });
+
+/** One conversation's change with the record it came in (the unit readers and the folder merge). */
+export interface ConversationChangeEntry extends ConversationChangeItem {
+  /** The record's `_id`. */
+  record: string;
+  app_id: string;
+  owner: string;
+}
+
+/** A record's changes, one entry per conversation. */
+export function entriesOf(record: ConversationChangeRecord): ConversationChangeEntry[] {
+  return record.changes.map((c) => ({ ...c, record: record._id, app_id: record.app_id, owner: record.owner }));
+}

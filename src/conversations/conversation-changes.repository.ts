@@ -3,7 +3,12 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { mapInChunks } from '../common/async';
 import { DUPLICATE_KEY, insertAsIs, writeErrorsOf } from '../database/writes';
-import { ConversationChangeRecord } from './conversation-change.schema';
+import { ConversationChangeEntry, ConversationChangeRecord, entriesOf } from './conversation-change.schema';
+
+export type ChangeKey = Pick<ConversationChangeRecord, '_id' | 'app_id' | 'owner'>;
+
+/** Delete statements at once (each holds a FerretDB connection while it runs). */
+const DELETES_AT_ONCE = 2;
 
 /** Changes to conversation summaries not folded in yet (conversation-change.schema.ts). */
 @Injectable()
@@ -11,7 +16,7 @@ export class ConversationChangesRepository {
   constructor(@InjectModel(ConversationChangeRecord.name) private readonly model: Model<ConversationChangeRecord>) {}
 
   /**
-   * Inserts the changes (unordered). Their `_id`s are given, so inserting them again after a
+   * Inserts the records (unordered). Their `_id`s are given, so inserting them again after a
    * failure is safe: those that landed the first time are duplicates, and count as inserted.
    */
   async insert(records: ConversationChangeRecord[]): Promise<void> {
@@ -24,18 +29,19 @@ export class ConversationChangesRepository {
     }
   }
 
-  /** A user's (or a group's) changes, by the `owner` index. */
-  async ofOwner(appId: string, owner: string): Promise<ConversationChangeRecord[]> {
-    return this.model.find({ app_id: appId, owner }).lean<ConversationChangeRecord[]>().exec();
+  /** The changes of an owner's conversations (a user's, or a group's one), by the `owner` index. */
+  async ofOwner(appId: string, owner: string): Promise<ConversationChangeEntry[]> {
+    const records = await this.model.find({ app_id: appId, owner }).lean<ConversationChangeRecord[]>().exec();
+    return records.flatMap(entriesOf);
   }
 
-  /** One conversation's changes, by the `owner` and `peer` indexes. */
-  async ofConversation(appId: string, owner: string, peer: string): Promise<ConversationChangeRecord[]> {
-    return this.model.find({ app_id: appId, owner, peer }).lean<ConversationChangeRecord[]>().exec();
+  /** One conversation's changes (the owner's, for that peer). */
+  async ofConversation(appId: string, owner: string, peer: string): Promise<ConversationChangeEntry[]> {
+    return (await this.ofOwner(appId, owner)).filter((c) => c.peer === peer);
   }
 
   /**
-   * Changes inserted before `time` (ms), of every app: those an engine stopped before folding. The
+   * Records inserted before `time` (ms), of every app: those an engine stopped before folding. The
    * collection holds only what is not folded yet, so reading it through is cheap.
    */
   async insertedBefore(time: number): Promise<ConversationChangeRecord[]> {
@@ -43,7 +49,7 @@ export class ConversationChangesRepository {
   }
 
   /**
-   * Deletes the changes, one statement per owner: the `owner` equality narrows each to a few rows
+   * Deletes the records, one statement per owner: the `owner` equality narrows each to a few rows
    * on FerretDB, which never pushes `_id: { $in }` down (a statement for all would read them all).
    */
   async delete(records: readonly ChangeKey[]): Promise<void> {
@@ -60,8 +66,3 @@ export class ConversationChangesRepository {
     });
   }
 }
-
-export type ChangeKey = Pick<ConversationChangeRecord, '_id' | 'app_id' | 'owner'>;
-
-/** Delete statements at once (each holds a FerretDB connection while it runs). */
-const DELETES_AT_ONCE = 2;

@@ -1,5 +1,5 @@
 import { BulkUpdates, STATEMENTS_PER_BULK } from '../database';
-import { ConversationChangeRecord } from './conversation-change.schema';
+import { ConversationChangeItem, ConversationChangeRecord } from './conversation-change.schema';
 import { ChangeKey, ConversationChangesRepository } from './conversation-changes.repository';
 import { ConversationFolder } from './conversation-folder';
 import { Conversation, conversationId, LastMessage } from './conversation.schema';
@@ -11,8 +11,16 @@ let counter = 0;
 const nextId = (engine = ENGINE) => `65a00000${engine}${(++counter).toString(16).padStart(6, '0')}`;
 const message = (id: string, ts: number, more: Partial<LastMessage> = {}): LastMessage => ({ message_id: id, sender: 'a', type: 'text', text: id, timestamp: ts, ...more });
 
-function record(owner: string, peer: string, last: LastMessage, unread: number, more: Partial<ConversationChangeRecord> = {}): ConversationChangeRecord {
-  return { _id: nextId(), app_id: 'app', owner, peer, last_message: last, unread_increment: unread, revised: false, created_at: Date.now(), ...more };
+/** A record of one conversation's change (`revised`: a revision), or of several (`also`). */
+function record(
+  owner: string,
+  peer: string,
+  last: LastMessage,
+  unread: number,
+  more: Partial<ConversationChangeRecord> & { revised?: boolean; also?: ConversationChangeItem[] } = {},
+): ConversationChangeRecord {
+  const { revised = false, also = [], ...fields } = more;
+  return { _id: nextId(), app_id: 'app', owner, changes: [{ peer, last_message: last, unread_increment: unread, revised }, ...also], created_at: Date.now(), ...fields };
 }
 
 function setup(opts: { stored?: ConversationChangeRecord[]; summaries?: Conversation[] } = {}) {
@@ -95,6 +103,33 @@ describe('ConversationFolder', () => {
     await t.folder.fold();
     expect(t.applied).toEqual([[expect.objectContaining({ unreadIncrement: 2, last: expect.objectContaining({ message_id: '01B' }), through: second._id })]]);
     expect(t.deleted().sort()).toEqual([first._id, second._id].sort());
+    await t.folder.onModuleDestroy();
+  });
+
+  it('deletes a record of several conversations only once all of them are folded', async () => {
+    const t = setup();
+    const both = record('b', 'a', message('01A', 1), 1, { also: [{ peer: 'c', last_message: message('01B', 2), unread_increment: 1, revised: false }] });
+    t.folder.track([both]);
+    t.fail.apply = 1; // the bulk with both conversations fails
+    await expect(t.folder.fold()).rejects.toThrow('apply failed');
+    expect(t.deleted()).toEqual([]);
+    await t.folder.fold();
+    expect(t.applied.flat().map((c) => c.peer).sort()).toEqual(['a', 'c']);
+    expect(t.deleted()).toEqual([both._id]);
+    await t.folder.onModuleDestroy();
+  });
+
+  it('keeps a record while one of its conversations waits (its revision failed), though the other is folded', async () => {
+    const t = setup();
+    const edit = { peer: 'c', last_message: message('01B', 2, { text: 'edited', edited_at: 3 }), unread_increment: 0, revised: true };
+    const both = record('b', 'a', message('01A', 1), 1, { also: [edit] });
+    t.folder.track([both]);
+    t.fail.revise = 1;
+    await expect(t.folder.fold()).rejects.toThrow('revise failed');
+    expect(t.deleted()).toEqual([]);
+    await t.folder.fold();
+    expect(t.applied).toHaveLength(1); // conversation a was folded once
+    expect(t.deleted()).toEqual([both._id]);
     await t.folder.onModuleDestroy();
   });
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { mapInChunks } from '../common/async';
 import { BulkUpdates } from '../database';
-import { ConversationChangeRecord } from './conversation-change.schema';
+import { ConversationChangeEntry, ConversationChangeRecord, entriesOf } from './conversation-change.schema';
 import { ChangeKey, ConversationChangesRepository } from './conversation-changes.repository';
 import { mergeChanges } from './conversation-summaries';
 import { Conversation } from './conversation.schema';
@@ -73,21 +73,26 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
 
   /** Records inserted by this engine's writer, to fold at the next fold. */
   track(records: readonly ConversationChangeRecord[]): void {
-    for (const r of records) {
-      const key = `${r.app_id}:${r.owner}:${r.peer}`;
-      let entry = this.unfolded.get(key);
-      if (!entry) this.unfolded.set(key, (entry = { key, revisions: new Map(), records: [] }));
-      entry.records.push(r);
-      const last = r.last_message;
-      if (r.revised) {
-        entry.revisions.set(last.message_id, { appId: r.app_id, owner: r.owner, peer: r.peer, last });
-        continue;
-      }
-      const change = { appId: r.app_id, owner: r.owner, peer: r.peer, last, unreadIncrement: r.unread_increment, through: r._id };
-      if (entry.change) addTo(entry.change, change);
-      else entry.change = change;
+    for (const record of records) {
+      const key: ChangeKey = { _id: record._id, app_id: record.app_id, owner: record.owner };
+      for (const c of entriesOf(record)) this.add(c, key);
     }
     this.schedule(FOLD_INTERVAL_MS);
+  }
+
+  private add(c: ConversationChangeEntry, key: ChangeKey): void {
+    const conversation = `${c.app_id}:${c.owner}:${c.peer}`;
+    let entry = this.unfolded.get(conversation);
+    if (!entry) this.unfolded.set(conversation, (entry = { key: conversation, revisions: new Map(), records: [] }));
+    if (entry.records[entry.records.length - 1]?._id !== key._id) entry.records.push(key);
+    const last = c.last_message;
+    if (c.revised) {
+      entry.revisions.set(last.message_id, { appId: c.app_id, owner: c.owner, peer: c.peer, last });
+      return;
+    }
+    const change = { appId: c.app_id, owner: c.owner, peer: c.peer, last, unreadIncrement: c.unread_increment, through: c.record };
+    if (entry.change) addTo(entry.change, change);
+    else entry.change = change;
   }
 
   get unfoldedCount(): number {
@@ -147,12 +152,16 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
       ? { undone: revisions, error: undefined }
       : await this.bulkUpdates.inBulks(revisions, (bulk) => this.summaries.reviseBulk(bulk.map((r) => r.revision)), 1);
     const unrevised = new Set(revised.undone.map((r) => r.entry));
+    const folded = new Map<string, ChangeKey>();
     for (const entry of entries) {
       if (unchanged.has(entry)) this.putBack(entry);
       // Its change is in the summary (and its records marked so by `folded_through`): only the revisions are left.
       else if (unrevised.has(entry)) this.putBack({ ...entry, change: undefined });
-      else this.undeleted.push(...entry.records);
+      else for (const r of entry.records) folded.set(r._id, r);
     }
+    // A record holds an owner's conversations: it goes once none of them waits to be folded.
+    for (const entry of this.unfolded.values()) for (const r of entry.records) folded.delete(r._id);
+    this.undeleted.push(...folded.values());
     const error = changed.error ?? revised.error;
     if (error) throw error;
     await this.deleteFolded();
@@ -194,16 +203,16 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
     const mine = new Set([...this.unfolded.values()].flatMap((e) => e.records).concat(this.undeleted).map((r) => r._id));
     const orphans = (await this.changes.insertedBefore(before)).filter((r) => !mine.has(r._id));
     if (orphans.length === 0) return;
-    const byConversation = new Map<string, ConversationChangeRecord[]>();
-    for (const r of orphans) {
-      const key = `${r.app_id.length}:${r.app_id}:${r.owner}:${r.peer}`;
+    const byConversation = new Map<string, ConversationChangeEntry[]>();
+    for (const c of orphans.flatMap(entriesOf)) {
+      const key = `${c.app_id.length}:${c.app_id}:${c.owner}:${c.peer}`;
       const of = byConversation.get(key);
-      if (of) of.push(r);
-      else byConversation.set(key, [r]);
+      if (of) of.push(c);
+      else byConversation.set(key, [c]);
     }
-    const merged = await mapInChunks([...byConversation.values()], LOOKUPS_AT_ONCE, async (records) => {
-      const { app_id, owner, peer } = records[0];
-      return mergeChanges(await this.summaries.findOne(app_id, owner, peer), records);
+    const merged = await mapInChunks([...byConversation.values()], LOOKUPS_AT_ONCE, async (changes) => {
+      const { app_id, owner, peer } = changes[0];
+      return mergeChanges(await this.summaries.findOne(app_id, owner, peer), changes);
     });
     const written = await this.bulkUpdates.inBulks(
       merged.filter((c): c is Conversation => c !== null),

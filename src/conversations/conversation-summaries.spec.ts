@@ -1,4 +1,4 @@
-import { ConversationChangeRecord } from './conversation-change.schema';
+import { ConversationChangeEntry } from './conversation-change.schema';
 import { ConversationChangesRepository } from './conversation-changes.repository';
 import { ConversationSummaries, isFoldedIn, mergeChanges } from './conversation-summaries';
 import { Conversation, conversationId, LastMessage } from './conversation.schema';
@@ -16,8 +16,9 @@ function summary(owner: string, peer: string, updatedAt: number, more: Partial<C
   return { _id: conversationId(APP, owner, peer), app_id: APP, owner, peer, last_message: message(`m${updatedAt}`, updatedAt), updated_at: updatedAt, unread_count: 0, ...more };
 }
 
-function record(id: string, last: LastMessage, unread: number, revised = false, owner = 'me', peer = 'peer'): ConversationChangeRecord {
-  return { _id: id, app_id: APP, owner, peer, last_message: last, unread_increment: unread, revised, created_at: 0 };
+/** A conversation's change, as it came in the record `id`. */
+function record(id: string, last: LastMessage, unread: number, revised = false, owner = 'me', peer = 'peer'): ConversationChangeEntry {
+  return { record: id, app_id: APP, owner, peer, last_message: last, unread_increment: unread, revised };
 }
 
 describe('mergeChanges', () => {
@@ -67,7 +68,7 @@ describe('mergeChanges', () => {
 });
 
 /** Stored summaries answering lookups by `_id` (and the owner's page), and change records. */
-function setup(rows: Conversation[], changes: ConversationChangeRecord[] = []) {
+function setup(rows: Conversation[], changes: ConversationChangeEntry[] = []) {
   const byId = new Map(rows.map((r) => [r._id, r]));
   const findOne = jest.fn(async (appId: string, owner: string, peer: string) => byId.get(conversationId(appId, owner, peer)) ?? null);
   const page = jest.fn(async () => {
@@ -113,7 +114,7 @@ describe('ConversationSummaries.pageOf (groups, archived ones)', () => {
 describe('ConversationSummaries.page (an owner’s list)', () => {
   /** Ten stored conversations of `me`, t=1..10, and a page query that answers as the database does. */
   const rows = Array.from({ length: 10 }, (_, i) => summary('me', `u${i + 1}`, i + 1));
-  function owner(changes: ConversationChangeRecord[]) {
+  function owner(changes: ConversationChangeEntry[]) {
     const page = jest.fn(async (q: { limit: number; cursor?: { updatedAt: number; id: string } }) =>
       rows
         .filter((c) => !q.cursor || c.updated_at < q.cursor.updatedAt || (c.updated_at === q.cursor.updatedAt && c._id < q.cursor.id))

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { mapInChunks } from '../common/async';
-import { ConversationChangeRecord } from './conversation-change.schema';
+import { ConversationChangeEntry } from './conversation-change.schema';
 import { ConversationChangesRepository } from './conversation-changes.repository';
 import { Conversation, conversationId, LastMessage } from './conversation.schema';
 import { byRecency, ConversationsRepository, PageCursor } from './conversations.repository';
@@ -68,10 +68,10 @@ export class ConversationSummaries {
  * edit) replaces it. Changes the summary's engine folded in already (up to its `folded_through`)
  * are skipped. Null when there is no summary and no change that makes one.
  */
-export function mergeChanges(summary: Conversation | null, changes: readonly ConversationChangeRecord[]): Conversation | null {
+export function mergeChanges(summary: Conversation | null, changes: readonly ConversationChangeEntry[]): Conversation | null {
   let merged: Conversation | null = summary && { ...summary };
   for (const c of changes) {
-    if (c.revised || isFoldedIn(c._id, summary?.folded_through)) continue;
+    if (c.revised || isFoldedIn(c.record, summary?.folded_through)) continue;
     if (!merged) {
       merged = { _id: conversationId(c.app_id, c.owner, c.peer), app_id: c.app_id, owner: c.owner, peer: c.peer, last_message: c.last_message, updated_at: c.last_message.timestamp, unread_count: c.unread_increment };
       continue;
@@ -90,9 +90,9 @@ export function mergeChanges(summary: Conversation | null, changes: readonly Con
 }
 
 /**
- * Change records are ObjectIds (hex): seconds, then 5 bytes of the engine process, then a counter,
- * so one engine's records order by `_id`; another engine's (one that stopped before folding its
- * own) are never taken as folded by this one's mark.
+ * Change records' ids are ObjectIds (hex): seconds, then 5 bytes of the engine process, then a
+ * counter, so one engine's records order by `_id`; another engine's (one that stopped before
+ * folding its own) are never taken as folded by this one's mark.
  */
 export function isFoldedIn(recordId: string, foldedThrough: string | undefined): boolean {
   return foldedThrough !== undefined && recordId.slice(8, 18) === foldedThrough.slice(8, 18) && recordId <= foldedThrough;

@@ -1,5 +1,5 @@
 import { ConversationWriter } from './conversation-writer';
-import { ConversationChangeRecord } from './conversation-change.schema';
+import { ConversationChangeRecord, entriesOf } from './conversation-change.schema';
 import { ConversationChangesRepository } from './conversation-changes.repository';
 import { ConversationFolder } from './conversation-folder';
 
@@ -11,7 +11,7 @@ function setup(failFirst = 0) {
   let failures = failFirst;
   const changes = {
     insert: jest.fn(async (records: ConversationChangeRecord[]) => {
-      inserts.push(records.map((r) => ({ ...r, last_message: { ...r.last_message } })));
+      inserts.push(structuredClone(records));
       if (failures-- > 0) throw new Error('database down');
     }),
   };
@@ -20,23 +20,28 @@ function setup(failFirst = 0) {
   return { writer, inserts, tracked };
 }
 
-const side = (records: ConversationChangeRecord[], owner: string) => records.filter((r) => r.owner === owner);
+/** The changes of one owner's conversations in these records. */
+const side = (records: ConversationChangeRecord[], owner: string) => records.flatMap(entriesOf).filter((c) => c.owner === owner);
 
 describe('ConversationWriter', () => {
-  it('coalesces per conversation (the newest message wins, unread counts add up) into one insert of one record per side', async () => {
+  it('coalesces per conversation (the newest message wins, unread counts add up) into one insert of one record per owner', async () => {
     const { writer, inserts, tracked } = setup();
     writer.recordMessage('app', 'a', 'b', last('01B', 2));
     writer.recordMessage('app', 'a', 'b', last('01A', 1)); // older, arrives later
     writer.recordMessage('app', 'a', 'b', last('01C', 3));
+    writer.recordMessage('app', 'a', 'c', last('01E', 5));
     writer.recordGroupMessage('app', 'g', last('01D', 4));
     await writer.flush();
     expect(inserts).toHaveLength(1);
     const [records] = inserts;
-    expect(records).toHaveLength(3);
-    expect(side(records, 'a')).toEqual([expect.objectContaining({ peer: 'b', unread_increment: 0, revised: false, last_message: expect.objectContaining({ message_id: '01C' }) })]);
+    expect(records.map((r) => r.owner).sort()).toEqual(['a', 'b', 'c', 'g']);
+    expect(side(records, 'a')).toEqual([
+      expect.objectContaining({ peer: 'b', unread_increment: 0, revised: false, last_message: expect.objectContaining({ message_id: '01C' }) }),
+      expect.objectContaining({ peer: 'c', unread_increment: 0, last_message: expect.objectContaining({ message_id: '01E' }) }),
+    ]);
     expect(side(records, 'b')).toEqual([expect.objectContaining({ peer: 'a', unread_increment: 3, last_message: expect.objectContaining({ message_id: '01C' }) })]);
     expect(side(records, 'g')).toEqual([expect.objectContaining({ peer: 'g', unread_increment: 1 })]);
-    expect(new Set(records.map((r) => r._id)).size).toBe(3);
+    expect(new Set(records.map((r) => r._id)).size).toBe(4);
     expect(tracked).toEqual([records]); // handed to the folder once inserted
     expect(writer.pendingCount).toBe(0);
   });
@@ -45,7 +50,7 @@ describe('ConversationWriter', () => {
     const { writer, inserts } = setup();
     writer.recordMessage('app', 'a', 'a', last('01A', 1));
     await writer.flush();
-    expect(inserts[0]).toEqual([expect.objectContaining({ owner: 'a', peer: 'a', unread_increment: 0 })]);
+    expect(inserts[0].flatMap(entriesOf)).toEqual([expect.objectContaining({ owner: 'a', peer: 'a', unread_increment: 0 })]);
   });
 
   it('inserts a change not inserted yet revised, and each revision as a record of its own', async () => {
@@ -79,25 +84,25 @@ describe('ConversationWriter', () => {
     beforeEach(() => jest.useFakeTimers({ now: 0 }));
     afterEach(() => jest.useRealTimers());
 
-    it('inserts half a second after the first change of a window, and again for what came meanwhile', async () => {
+    it('inserts a quarter of a second after the first change of a window, and again for what came meanwhile', async () => {
       const { writer, inserts } = setup();
       writer.recordMessage('app', 'a', 'b', last('01A', 1));
-      await jest.advanceTimersByTimeAsync(300);
+      await jest.advanceTimersByTimeAsync(150);
       writer.recordMessage('app', 'a', 'c', last('01B', 2));
-      await jest.advanceTimersByTimeAsync(199);
+      await jest.advanceTimersByTimeAsync(99);
       expect(inserts).toHaveLength(0);
       await jest.advanceTimersByTimeAsync(1);
-      expect(inserts.map((r) => r.length)).toEqual([4]);
+      expect(inserts.map((r) => r.flatMap(entriesOf).length)).toEqual([4]);
       writer.recordMessage('app', 'a', 'b', last('01C', 3));
-      await jest.advanceTimersByTimeAsync(500);
-      expect(inserts.map((r) => r.length)).toEqual([4, 2]);
+      await jest.advanceTimersByTimeAsync(250);
+      expect(inserts.map((r) => r.flatMap(entriesOf).length)).toEqual([4, 2]);
     });
 
     it('at shutdown inserts what is pending at once', async () => {
       const { writer, inserts } = setup();
       writer.recordMessage('app', 'a', 'b', last('01A', 1));
       await writer.onModuleDestroy();
-      expect(inserts.map((r) => r.length)).toEqual([2]);
+      expect(inserts.map((r) => r.flatMap(entriesOf).length)).toEqual([2]);
     });
   });
 });

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Types } from 'mongoose';
-import { ConversationChangeRecord } from './conversation-change.schema';
+import { ConversationChangeItem, ConversationChangeRecord } from './conversation-change.schema';
 import { ConversationChangesRepository } from './conversation-changes.repository';
 import { ConversationFolder } from './conversation-folder';
 import { ConversationChange, ConversationRevision } from './conversations.repository';
@@ -16,7 +16,7 @@ const MAX_RETRY_DELAY_MS = 10_000;
 /**
  * Records conversation summaries' changes behind the message pipeline. Changes are coalesced per
  * conversation (last message wins, unread counts add up) and inserted, all of a window in one
- * `insertMany`, as change records that readers merge over the summaries (ConversationSummaries);
+ * `insertMany` of one record per owner, which readers merge over the summaries (ConversationSummaries);
  * the folder writes them into the summaries later. Summaries are derived from the stored messages,
  * so a crash loses at most one window of changes, never a message.
  */
@@ -111,10 +111,7 @@ export class ConversationWriter implements OnModuleDestroy {
 
   private async insertPending(): Promise<void> {
     const started = Date.now();
-    this.unsent.push(
-      ...[...this.pending.values()].map((c) => toRecord(c, c.unreadIncrement, false, started)),
-      ...[...this.revisions.values()].map((r) => toRecord(r, 0, true, started)),
-    );
+    this.unsent.push(...toRecords([...this.pending.values()], [...this.revisions.values()], started));
     this.pending = new Map();
     this.revisions = new Map();
     const records = this.unsent;
@@ -130,20 +127,21 @@ export class ConversationWriter implements OnModuleDestroy {
     this.unsent = [];
     this.failures = 0;
     this.folder.track(records);
-    this.logger.debug({ records: records.length, ms: Date.now() - started, waiting: this.pendingCount }, 'conversation changes written');
+    this.logger.debug({ records: records.length, changes: records.reduce((n, r) => n + r.changes.length, 0), ms: Date.now() - started, waiting: this.pendingCount }, 'conversation changes written');
     if (this.pendingCount > 0) this.schedule(FLUSH_INTERVAL_MS);
   }
 }
 
-function toRecord(c: ConversationRevision, unreadIncrement: number, revised: boolean, now: number): ConversationChangeRecord {
-  return {
-    _id: new Types.ObjectId().toHexString(),
-    app_id: c.appId,
-    owner: c.owner,
-    peer: c.peer,
-    last_message: c.last,
-    unread_increment: unreadIncrement,
-    revised,
-    created_at: now,
+/** One record per owner: their conversations' changes, then revisions (a revision applies over a change of the same window). */
+function toRecords(changes: ConversationChange[], revisions: ConversationRevision[], now: number): ConversationChangeRecord[] {
+  const byOwner = new Map<string, ConversationChangeRecord>();
+  const add = (c: ConversationRevision, item: ConversationChangeItem) => {
+    const key = `${c.appId.length}:${c.appId}:${c.owner}`;
+    const record = byOwner.get(key);
+    if (record) record.changes.push(item);
+    else byOwner.set(key, { _id: new Types.ObjectId().toHexString(), app_id: c.appId, owner: c.owner, changes: [item], created_at: now });
   };
+  for (const c of changes) add(c, { peer: c.peer, last_message: c.last, unread_increment: c.unreadIncrement, revised: false });
+  for (const r of revisions) add(r, { peer: r.peer, last_message: r.last, unread_increment: 0, revised: true });
+  return [...byOwner.values()];
 }

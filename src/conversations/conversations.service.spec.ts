@@ -3,7 +3,7 @@ import { MessagesRepository } from '../messages/messages.repository';
 import { Conversation, conversationId } from './conversation.schema';
 import { ConversationArchivesRepository } from './conversation-archives.repository';
 import { ConversationPageQuery, ConversationsRepository } from './conversations.repository';
-import { ConversationChangeRecord } from './conversation-change.schema';
+import { ConversationChangeEntry } from './conversation-change.schema';
 import { ConversationChangesRepository } from './conversation-changes.repository';
 import { ConversationSummaries } from './conversation-summaries';
 import { ConversationsService } from './conversations.service';
@@ -19,7 +19,7 @@ function summary(owner: string, peer: string, updatedAt: number): Conversation {
 }
 
 /** The stored summaries' page and lookups over an array, as the database answers them, and change records not folded in. */
-function fakeSummaries(rows: Conversation[], changes: ConversationChangeRecord[] = []) {
+function fakeSummaries(rows: Conversation[], changes: ConversationChangeEntry[] = []) {
   const reads: Array<ConversationPageQuery | string> = [];
   const page = async (q: ConversationPageQuery) => {
     reads.push(q);
@@ -41,7 +41,7 @@ function fakeSummaries(rows: Conversation[], changes: ConversationChangeRecord[]
   return { summaries, reads };
 }
 
-function setup(rows: Conversation[], marks: Record<string, number>, groups: string[] = [], changes: ConversationChangeRecord[] = []) {
+function setup(rows: Conversation[], marks: Record<string, number>, groups: string[] = [], changes: ConversationChangeEntry[] = []) {
   const { summaries: repository, reads } = fakeSummaries(rows, changes);
   const archives = { of: async () => new Map(Object.entries(marks)) } as unknown as ConversationArchivesRepository;
   const messages = { countInConversation: async () => 0 } as unknown as MessagesRepository;
@@ -115,15 +115,14 @@ describe('ConversationsService.list and archived conversations', () => {
   });
 
   it('lists a message as soon as its change record is inserted: merged over the summary, moved to its place, unread added', async () => {
-    const change = (peer: string, t: number, unread: number): ConversationChangeRecord => ({
-      _id: `65a0000000000000000000${String(t).padStart(2, '0')}`,
+    const change = (peer: string, t: number, unread: number): ConversationChangeEntry => ({
+      record: `65a0000000000000000000${String(t).padStart(2, '0')}`,
       app_id: APP,
       owner: 'me',
       peer,
       last_message: { message_id: `n${t}`, sender: peer, type: 'text', text: 'new', timestamp: t },
       unread_increment: unread,
       revised: false,
-      created_at: t,
     });
     // Message ids order as stored ones do ('n…' after 'm…'). u1 (the oldest) has two new messages; u11 is a conversation no summary holds yet; u3's change is the sender's side.
     const { service } = setup(rows, { u9: 100 }, [], [change('u1', 20, 1), change('u1', 21, 1), change('u11', 15, 1), change('u3', 12, 0)]);
