@@ -4,6 +4,7 @@ import { HistoryConfig } from '../config/bench-config';
 import { seededRandom } from '../load/random';
 import { Topology } from '../load/topology';
 import { percentiles, Percentiles } from '../measure/stats';
+import { inBatches } from '../load/path-driver';
 import { adminGet, storedMessages } from '../stack/engine-admin';
 import { connectDirectUsers, pidsFor, prepareEngine, RunContext } from './targets';
 import { warmUp } from './phase';
@@ -84,7 +85,7 @@ export async function runHistory(run: RunContext, history: HistoryConfig, onEngi
     progress.log(`history: ${storedBefore.toLocaleString('en-US')} messages stored already; nothing to load`);
   }
   const derivedDb = config.target.kind === 'local' ? config.target.engineEnv.MONGODB_DERIVED_DB : undefined;
-  const { lagMs: summariesLagMs, deliveredMs: summariesDeliveredMs } = await summariesLag(mongoUri, derivedDb, ctx, conversations, (l) => progress.log(l));
+  const { lagMs: summariesLagMs, deliveredMs: summariesDeliveredMs } = await summariesLag(mongoUri, derivedDb, ctx, conversations, userIds, (l) => progress.log(l));
 
   const call = (path: string) => adminGet<Page>(engine.url!, target.settings.adminApiKey, path);
   const sample = Array.from({ length: CALLS }, (_, i) => conversations[Math.floor((i * conversations.length) / CALLS)]);
@@ -154,18 +155,30 @@ async function summariesLag(
   derivedDb: string | undefined,
   ctx: TrialContext,
   conversations: Array<[number, number]>,
+  userIds: string[],
   log: (line: string) => void,
 ): Promise<{ lagMs: number | null; deliveredMs: number | null }> {
   const text = `summary check ${randomBytes(4).toString('hex')}`;
   const conn = await mongoose.createConnection(mongoUri, { serverSelectionTimeoutMS: 10_000 }).asPromise();
   try {
     const derived = conn.useDb(derivedDb ?? `${conn.name}_derived`).db!;
+    // Each user's peers, to check user by user (by the `owner` index), dropping those that show the text.
+    const waiting = new Map<string, Set<string>>();
+    const awaitSide = (owner: number, peer: number) => waiting.set(userIds[owner], (waiting.get(userIds[owner]) ?? new Set()).add(userIds[peer]));
+    for (const [a, b] of conversations) {
+      awaitSide(a, b);
+      awaitSide(b, a);
+    }
     log(`history: one message in each of the ${conversations.length} conversations; waiting for every summary to show it`);
     conversations.forEach(([a, b], k) => ctx.driver.send(k % 2 ? b : a, k % 2 ? a : b, `${text.replace(/ /g, '-')}-${k}`, text));
     const sentAt = performance.now();
     const delivered = () => (ctx.sink.lastEventAt > sentAt ? ctx.sink.lastEventAt - sentAt : null);
     while (performance.now() - sentAt < LAG_TIMEOUT_MS) {
-      if ((await conversationsShowing(derived, text)) >= 2 * conversations.length) return { lagMs: performance.now() - sentAt, deliveredMs: delivered() };
+      await inBatches([...waiting], LAG_CHECKS_AT_ONCE, async ([owner, peers]) => {
+        for (const peer of await peersShowing(derived, owner, text)) peers.delete(peer);
+        if (peers.size === 0) waiting.delete(owner);
+      });
+      if (waiting.size === 0) return { lagMs: performance.now() - sentAt, deliveredMs: delivered() };
       await new Promise((r) => setTimeout(r, 100));
     }
     return { lagMs: null, deliveredMs: delivered() };
@@ -174,18 +187,21 @@ async function summariesLag(
   }
 }
 
+/** Users' summaries read at once by the lag check (each a pair of small queries by the `owner` index). */
+const LAG_CHECKS_AT_ONCE = 4;
+
 /**
- * How many conversation sides show a message with this text, as the engine's readers see them: in
- * the stored summary, or in a change record not folded into it yet (docs/architecture.md).
+ * The peers whose conversation with `owner` shows a message with this text, as the engine's readers
+ * see it: in the stored summary, or in a change record not folded into it yet (docs/architecture.md).
  */
-async function conversationsShowing(derived: mongo.Db, text: string): Promise<number> {
-  const sides = new Set<string>();
-  for (const doc of await derived.collection('conversations').find({ 'last_message.text': text }, { projection: { owner: 1, peer: 1 } }).toArray()) sides.add(`${doc.owner}:${doc.peer}`);
-  const records = await derived.collection('conversation_changes').find({ 'changes.last_message.text': text }, { projection: { owner: 1, changes: 1 } }).toArray();
-  for (const record of records) {
-    for (const change of record.changes as Array<{ peer: string; revised: boolean; last_message: { text: string } }>) {
-      if (!change.revised && change.last_message.text === text) sides.add(`${record.owner}:${change.peer}`);
-    }
-  }
-  return sides.size;
+async function peersShowing(derived: mongo.Db, owner: string, text: string): Promise<string[]> {
+  const [summaries, records] = await Promise.all([
+    derived.collection('conversations').find({ owner }, { projection: { peer: 1, 'last_message.text': 1 } }).toArray(),
+    derived.collection('conversation_changes').find({ owner }, { projection: { changes: 1 } }).toArray(),
+  ]);
+  const changes = records.flatMap((r) => r.changes as Array<{ peer: string; revised: boolean; last_message: { text: string } }>);
+  return [
+    ...summaries.filter((s) => s.last_message?.text === text).map((s) => s.peer as string),
+    ...changes.filter((c) => !c.revised && c.last_message.text === text).map((c) => c.peer),
+  ];
 }
