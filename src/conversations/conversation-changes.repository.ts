@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { mapInChunks } from '../common/async';
-import { DUPLICATE_KEY, insertAsIs, writeErrorsOf } from '../database/writes';
+import { DUPLICATE_KEY, insertAsIs, isTransientWriteError, transientCode, writeErrorsOf } from '../database/writes';
 import { ConversationChangeEntry, ConversationChangeRecord, entriesOf } from './conversation-change.schema';
 
 export type ChangeKey = Pick<ConversationChangeRecord, '_id' | 'app_id' | 'owner'>;
@@ -16,17 +16,26 @@ export class ConversationChangesRepository {
   constructor(@InjectModel(ConversationChangeRecord.name) private readonly model: Model<ConversationChangeRecord>) {}
 
   /**
-   * Inserts the records (unordered). Their `_id`s are given, so inserting them again after a
-   * failure is safe: those that landed the first time are duplicates, and count as inserted.
+   * Inserts the records (unordered) and returns those the database refused (too large, say), so
+   * they cannot hold up the rest. Their `_id`s are given, so inserting them again after a failure
+   * is safe: those that landed the first time are duplicates, and count as inserted. A failure of
+   * the database (transient) is thrown, to try again later.
    */
-  async insert(records: ConversationChangeRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  async insert(records: ConversationChangeRecord[]): Promise<ConversationChangeRecord[]> {
+    if (records.length === 0) return [];
     try {
       await insertAsIs(this.model.collection, records, { ordered: false });
+      return [];
     } catch (err) {
       const perDocument = writeErrorsOf(err);
-      if (perDocument.length === 0 || perDocument.some((e) => e.code !== DUPLICATE_KEY)) throw err;
+      if (perDocument.some((e) => transientCode(e.code))) throw err;
+      if (perDocument.length > 0) return perDocument.filter((e) => e.code !== DUPLICATE_KEY).map((e) => records[e.index]);
+      if (isTransientWriteError(err)) throw err;
+      if (records.length === 1) return records;
     }
+    // Refused as a whole (a record the driver cannot encode): halves until each refused one is alone.
+    const half = Math.ceil(records.length / 2);
+    return [...(await this.insert(records.slice(0, half))), ...(await this.insert(records.slice(half)))];
   }
 
   /** The changes of an owner's conversations (a user's, or a group's one), by the `owner` index. */

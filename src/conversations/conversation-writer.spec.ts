@@ -13,11 +13,12 @@ function setup(failFirst = 0) {
     insert: jest.fn(async (records: ConversationChangeRecord[]) => {
       inserts.push(structuredClone(records));
       if (failures-- > 0) throw new Error('database down');
+      return [] as ConversationChangeRecord[];
     }),
   };
   const folder = { track: jest.fn((records: ConversationChangeRecord[]) => tracked.push(records)) };
   const writer = new ConversationWriter(changes as unknown as ConversationChangesRepository, folder as unknown as ConversationFolder);
-  return { writer, inserts, tracked };
+  return { writer, inserts, tracked, changes };
 }
 
 /** The changes of one owner's conversations in these records. */
@@ -78,6 +79,32 @@ describe('ConversationWriter', () => {
     expect(side(retried.slice(failed.length), 'b')).toEqual([expect.objectContaining({ unread_increment: 1, last_message: expect.objectContaining({ message_id: '01B' }) })]);
     expect(tracked).toEqual([retried]);
     await writer.onModuleDestroy();
+  });
+
+  it('splits an owner’s changes of one window into records of at most 1 MiB of text', async () => {
+    const { writer, inserts } = setup();
+    const long = (id: string, ts: number) => ({ ...last(id, ts), text: 'x'.repeat(600 * 1024) });
+    writer.recordMessage('app', 'a', 'b', long('01A', 1));
+    writer.recordMessage('app', 'c', 'b', long('01B', 2));
+    writer.recordMessage('app', 'd', 'b', last('01C', 3));
+    await writer.flush();
+    const ofB = inserts[0].filter((r) => r.owner === 'b');
+    expect(ofB.map((r) => r.changes.map((c) => c.peer))).toEqual([['a'], ['c', 'd']]);
+  });
+
+  it('leaves out records the database refuses, hands the rest to the folder, and never inserts those again', async () => {
+    const { writer, inserts, tracked, changes } = setup();
+    changes.insert.mockImplementationOnce(async (records: ConversationChangeRecord[]) => {
+      inserts.push(structuredClone(records));
+      return records.filter((r) => r.owner === 'b');
+    });
+    writer.recordMessage('app', 'a', 'b', last('01A', 1));
+    await writer.flush();
+    expect(tracked.map((records) => records.map((r) => r.owner))).toEqual([['a']]);
+    expect(writer.pendingCount).toBe(0);
+    writer.recordMessage('app', 'a', 'c', last('01B', 2));
+    await writer.flush();
+    expect(inserts[1].map((r) => r.owner).sort()).toEqual(['a', 'c']);
   });
 
   describe('timing', () => {

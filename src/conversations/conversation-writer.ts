@@ -115,8 +115,9 @@ export class ConversationWriter implements OnModuleDestroy {
     this.pending = new Map();
     this.revisions = new Map();
     const records = this.unsent;
+    let refused: ConversationChangeRecord[];
     try {
-      await this.changes.insert(records);
+      refused = await this.changes.insert(records);
     } catch (error) {
       this.failures++;
       const delay = Math.min(MAX_RETRY_DELAY_MS, FLUSH_INTERVAL_MS * 2 ** this.failures);
@@ -126,22 +127,41 @@ export class ConversationWriter implements OnModuleDestroy {
     }
     this.unsent = [];
     this.failures = 0;
-    this.folder.track(records);
+    if (refused.length > 0) {
+      // Derived data: what the database refuses is left out (the messages are stored), never retried forever.
+      this.logger.error({ records: refused.length, owners: refused.map((r) => r.owner) }, 'conversation changes refused by the database; left out of the summaries');
+    }
+    this.folder.track(refused.length > 0 ? records.filter((r) => !refused.includes(r)) : records);
     this.logger.debug({ records: records.length, changes: records.reduce((n, r) => n + r.changes.length, 0), ms: Date.now() - started, waiting: this.pendingCount }, 'conversation changes written');
     if (this.pendingCount > 0) this.schedule(FLUSH_INTERVAL_MS);
   }
 }
 
+/**
+ * The texts a record holds, at most (a record is one document): an owner's changes of one window go
+ * in one record, or in several when their last messages' texts are long (MAX_PAYLOAD_BYTES allows
+ * 16 MiB, a document at most that much).
+ */
+const RECORD_TEXT_BUDGET = 1024 * 1024;
+
 /** One record per owner: their conversations' changes, then revisions (a revision applies over a change of the same window). */
 function toRecords(changes: ConversationChange[], revisions: ConversationRevision[], now: number): ConversationChangeRecord[] {
-  const byOwner = new Map<string, ConversationChangeRecord>();
+  const records: ConversationChangeRecord[] = [];
+  const open = new Map<string, { record: ConversationChangeRecord; textLength: number }>();
   const add = (c: ConversationRevision, item: ConversationChangeItem) => {
     const key = `${c.appId.length}:${c.appId}:${c.owner}`;
-    const record = byOwner.get(key);
-    if (record) record.changes.push(item);
-    else byOwner.set(key, { _id: new Types.ObjectId().toHexString(), app_id: c.appId, owner: c.owner, changes: [item], created_at: now });
+    const textLength = item.last_message.text.length;
+    const current = open.get(key);
+    if (current && current.textLength + textLength <= RECORD_TEXT_BUDGET) {
+      current.record.changes.push(item);
+      current.textLength += textLength;
+      return;
+    }
+    const record = { _id: new Types.ObjectId().toHexString(), app_id: c.appId, owner: c.owner, changes: [item], created_at: now };
+    records.push(record);
+    open.set(key, { record, textLength });
   };
   for (const c of changes) add(c, { peer: c.peer, last_message: c.last, unread_increment: c.unreadIncrement, revised: false });
   for (const r of revisions) add(r, { peer: r.peer, last_message: r.last, unread_increment: 0, revised: true });
-  return [...byOwner.values()];
+  return records;
 }
