@@ -15,8 +15,8 @@ export interface ConversationKey {
 
 /**
  * Conversation summaries as users see them: each stored summary with the changes not folded into
- * it yet merged over it (the writer inserts a change within about a second of a message; the
- * folder writes them into the summaries later). Every reader of the summaries reads them here.
+ * it yet merged over it (the writer inserts a message's changes within a quarter of a second; the
+ * folder writes them into the summaries about ten seconds later). Every reader of the summaries reads them here.
  */
 @Injectable()
 export class ConversationSummaries {
@@ -43,8 +43,8 @@ export class ConversationSummaries {
     const changedPeers = groupBy(changes, (c) => c.peer);
     const rows = changedPeers.size <= limit || firstRows.length < 2 * limit ? firstRows : await read(limit + changedPeers.size);
     const stored = new Map(rows.filter((r) => changedPeers.has(r.peer)).map((r) => [r.peer, r]));
-    const unread = [...changedPeers.keys()].filter((peer) => !stored.has(peer));
-    const found = await mapInChunks(unread, LOOKUPS_AT_ONCE, (peer) => this.summaries.findOne(appId, owner, peer));
+    const missing = [...changedPeers.keys()].filter((peer) => !stored.has(peer));
+    const found = await mapInChunks(missing, LOOKUPS_AT_ONCE, (peer) => this.summaries.findOne(appId, owner, peer));
     found.forEach((summary) => summary && stored.set(summary.peer, summary));
     const changed = [...changedPeers].map(([peer, of]) => mergeChanges(stored.get(peer) ?? null, of));
     return [...rows.filter((r) => !changedPeers.has(r.peer)), ...changed.filter((c): c is Conversation => c !== null && olderThan(c, cursor))]

@@ -8,7 +8,7 @@ import { LastMessage } from './conversation.schema';
 
 /**
  * How long changes coalesce before they are inserted: the lists show a message this long after it
- * at most (plus the insert, milliseconds), and each conversation gets one record per window.
+ * at most (plus the insert, milliseconds), and each owner with changes gets one record per window.
  */
 const FLUSH_INTERVAL_MS = 250;
 const MAX_RETRY_DELAY_MS = 10_000;
@@ -129,7 +129,7 @@ export class ConversationWriter implements OnModuleDestroy {
     this.failures = 0;
     if (refused.length > 0) {
       // Derived data: what the database refuses is left out (the messages are stored), never retried forever.
-      this.logger.error({ records: refused.length, owners: refused.map((r) => r.owner) }, 'conversation changes refused by the database; left out of the summaries');
+      this.logger.error({ records: refused.length, owners: [...new Set(refused.map((r) => r.owner))].slice(0, 10) }, 'conversation changes refused by the database; left out of the summaries');
     }
     this.folder.track(refused.length > 0 ? records.filter((r) => !refused.includes(r)) : records);
     this.logger.debug({ records: records.length, changes: records.reduce((n, r) => n + r.changes.length, 0), ms: Date.now() - started, waiting: this.pendingCount }, 'conversation changes written');
