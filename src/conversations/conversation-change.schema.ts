@@ -38,6 +38,14 @@ export class ConversationChangeRecord {
   @Prop({ type: [Object], required: true })
   changes!: ConversationChangeItem[];
 
+  /**
+   * A compaction: this record holds, merged, every change not folded yet of its engine's records
+   * for this owner up to this `_id`, which readers skip from then on (`liveRecords`) and the folder
+   * deletes. Keeps an owner's records few while the folder's upserts fall behind.
+   */
+  @Prop({ type: String })
+  supersedes?: string;
+
   /** When it was inserted (ms): records an engine did not fold (it stopped) are folded by another later. */
   @Prop({ required: true })
   created_at!: number;
@@ -59,4 +67,19 @@ export interface ConversationChangeEntry extends ConversationChangeItem {
 /** A record's changes, one entry per conversation. */
 export function entriesOf(record: ConversationChangeRecord): ConversationChangeEntry[] {
   return record.changes.map((c) => ({ ...c, record: record._id, app_id: record.app_id, owner: record.owner }));
+}
+
+/** The engine process a record id (an ObjectId's hex) comes from: the 5 bytes after its seconds. */
+export function writerOf(recordId: string): string {
+  return recordId.slice(8, 18);
+}
+
+/** The records readers merge: all but those a compaction of the same engine superseded. */
+export function liveRecords<T extends Pick<ConversationChangeRecord, '_id' | 'supersedes'>>(records: readonly T[]): T[] {
+  const cut = new Map<string, string>();
+  for (const r of records) {
+    const writer = writerOf(r._id);
+    if (r.supersedes && r.supersedes > (cut.get(writer) ?? '')) cut.set(writer, r.supersedes);
+  }
+  return records.filter((r) => r._id > (cut.get(writerOf(r._id)) ?? ''));
 }

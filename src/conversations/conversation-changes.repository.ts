@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { mapInChunks } from '../common/async';
 import { DUPLICATE_KEY, insertAsIs, isTransientWriteError, transientCode, writeErrorsOf } from '../database/writes';
-import { ConversationChangeEntry, ConversationChangeRecord, entriesOf } from './conversation-change.schema';
+import { ConversationChangeEntry, ConversationChangeRecord, entriesOf, liveRecords } from './conversation-change.schema';
 
 export type ChangeKey = Pick<ConversationChangeRecord, '_id' | 'app_id' | 'owner'>;
 
@@ -41,7 +41,7 @@ export class ConversationChangesRepository {
   /** The changes of an owner's conversations (a user's, or a group's one), by the `owner` index. */
   async ofOwner(appId: string, owner: string): Promise<ConversationChangeEntry[]> {
     const records = await this.model.find({ app_id: appId, owner }).lean<ConversationChangeRecord[]>().exec();
-    return records.flatMap(entriesOf);
+    return liveRecords(records).flatMap(entriesOf);
   }
 
   /** One conversation's changes (the owner's, for that peer). */
@@ -50,11 +50,11 @@ export class ConversationChangesRepository {
   }
 
   /**
-   * Records inserted before `time` (ms), of every app: those an engine stopped before folding. The
-   * collection holds only what is not folded yet, so reading it through is cheap.
+   * Every record, of every app (to fold those an engine left when it stopped). The collection holds
+   * only what is not folded yet, and an owner's records are compacted, so it stays small.
    */
-  async insertedBefore(time: number): Promise<ConversationChangeRecord[]> {
-    return this.model.find({ created_at: { $lt: time } }).lean<ConversationChangeRecord[]>().exec();
+  async all(): Promise<ConversationChangeRecord[]> {
+    return this.model.find({}).lean<ConversationChangeRecord[]>().exec();
   }
 
   /**

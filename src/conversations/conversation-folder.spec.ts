@@ -29,6 +29,7 @@ function setup(opts: { stored?: ConversationChangeRecord[]; summaries?: Conversa
   const revised: ConversationRevision[][] = [];
   const replaced: Conversation[][] = [];
   const deleted: string[][][] = [];
+  const inserted: ConversationChangeRecord[] = [];
   const fail = { apply: 0, revise: 0, delete: 0 };
   const inFlight = { now: 0, peak: 0 };
   const step = async <T>(name: keyof typeof fail, list: T[][], items: T[]) => {
@@ -47,36 +48,96 @@ function setup(opts: { stored?: ConversationChangeRecord[]; summaries?: Conversa
   };
   const changes = {
     delete: jest.fn(async (records: ChangeKey[]) => step('delete', deleted, [records.map((r) => r._id)]).then(() => undefined)),
-    insertedBefore: jest.fn(async (time: number) => (opts.stored ?? []).filter((r) => r.created_at < time)),
+    all: jest.fn(async () => opts.stored ?? []),
+    insert: jest.fn(async (records: ConversationChangeRecord[]) => {
+      inserted.push(...structuredClone(records));
+      return [] as ConversationChangeRecord[];
+    }),
   };
   const folder = new ConversationFolder(summaries as unknown as ConversationsRepository, changes as unknown as ConversationChangesRepository, new BulkUpdates());
-  return { folder, calls, applied, revised, replaced, deleted: () => deleted.flat(2), fail, inFlight, summaries, changes };
+  /** Folds once what has waited the fold interval (ten seconds from now). */
+  const foldDue = async () => {
+    jest.setSystemTime(Date.now() + 10_000);
+    await folder.fold();
+  };
+  return { folder, foldDue, calls, applied, revised, replaced, inserted, deleted: () => deleted.flat(2), fail, inFlight, summaries, changes };
 }
 
 describe('ConversationFolder', () => {
-  beforeEach(() => jest.useFakeTimers({ now: 1_000_000, doNotFake: ['setImmediate'] }));
+  // Now in 2026: compactions get ObjectIds later than the records made below (65a0… is 2024).
+  beforeEach(() => jest.useFakeTimers({ now: Date.parse('2026-12-02T00:00:00Z'), doNotFake: ['setImmediate'] }));
   afterEach(() => jest.useRealTimers());
 
   it('folds a conversation’s records into one change (unread added, newest message and record), then its revisions, then deletes the records', async () => {
     const t = setup();
     const r1 = record('b', 'a', message('01A', 1), 1);
     const r2 = record('b', 'a', message('01C', 3), 2);
-    const r3 = record('b', 'a', message('01B', 2), 1);
-    const edit = record('b', 'a', message('01C', 3, { text: 'edited', edited_at: 9 }), 0, { revised: true });
+    const edit = { peer: 'a', last_message: message('01C', 3, { text: 'edited', edited_at: 9 }), unread_increment: 0, revised: true };
+    const r3 = record('b', 'a', message('01B', 2), 1, { also: [edit] });
     t.folder.track([r1, r2]);
-    t.folder.track([r3, edit]);
-    await t.folder.fold();
+    t.folder.track([r3]);
+    await t.foldDue();
     expect(t.applied).toEqual([[expect.objectContaining({ owner: 'b', peer: 'a', unreadIncrement: 4, last: expect.objectContaining({ message_id: '01C' }), through: r3._id })]]);
     expect(t.revised).toEqual([[expect.objectContaining({ last: expect.objectContaining({ text: 'edited' }) })]]);
     expect(t.calls).toEqual(['apply', 'revise', 'delete']);
-    expect(t.deleted().sort()).toEqual([r1, r2, r3, edit].map((r) => r._id).sort());
+    expect(t.deleted().sort()).toEqual([r1, r2, r3].map((r) => r._id).sort());
     expect(t.folder.unfoldedCount).toBe(0);
+  });
+
+  it('compacts an owner’s records into one once there are four, before they are due: the old ones deleted, the fold going by the compaction', async () => {
+    const t = setup();
+    const ofB = [
+      record('b', 'a', message('01A', 1), 1),
+      record('b', 'c', message('01B', 2), 1),
+      record('b', 'a', message('01C', 3), 1, { also: [{ peer: 'c', last_message: message('01B', 2, { text: 'edited', edited_at: 5 }), unread_increment: 0, revised: true }] }),
+      record('b', 'c', message('01D', 4), 0),
+    ];
+    const ofD = record('d', 'a', message('01E', 5), 1);
+    t.folder.track([...ofB, ofD]);
+    await t.folder.fold(); // nothing is due yet
+    expect(t.applied).toEqual([]);
+    expect(t.inserted).toHaveLength(1);
+    const [compaction] = t.inserted;
+    expect(compaction).toMatchObject({ owner: 'b', supersedes: ofB[3]._id });
+    expect(compaction._id > ofB[3]._id).toBe(true);
+    expect(compaction.changes).toEqual([
+      { peer: 'a', last_message: expect.objectContaining({ message_id: '01C' }), unread_increment: 2, revised: false },
+      { peer: 'c', last_message: expect.objectContaining({ message_id: '01D' }), unread_increment: 1, revised: false },
+      { peer: 'c', last_message: expect.objectContaining({ text: 'edited' }), unread_increment: 0, revised: true },
+    ]);
+    expect(t.deleted().sort()).toEqual(ofB.map((r) => r._id).sort());
+    await t.foldDue();
+    expect(t.applied.flat().map((c) => [c.owner, c.peer, c.unreadIncrement, c.through])).toEqual([
+      ['b', 'a', 2, compaction._id],
+      ['b', 'c', 1, compaction._id],
+      ['d', 'a', 1, ofD._id],
+    ]);
+    expect(t.deleted()).toEqual(expect.arrayContaining([compaction._id, ofD._id]));
+  });
+
+  it('after a failed compaction deletes what may have landed before compacting again', async () => {
+    const t = setup();
+    const ofB = Array.from({ length: 4 }, (_, i) => record('b', 'a', message(`01${i}`, i), 1));
+    t.folder.track(ofB);
+    const insert = t.changes.insert.getMockImplementation()!;
+    t.changes.insert.mockImplementationOnce(async (records) => {
+      await insert(records);
+      throw new Error('insert timed out');
+    });
+    await expect(t.folder.fold()).rejects.toThrow('insert timed out');
+    const [first] = t.inserted;
+    expect(t.deleted()).toEqual([]); // the old records stay
+    await t.folder.fold();
+    const second = t.inserted[1];
+    expect(t.deleted()[0]).toBe(first._id);
+    expect(t.deleted().slice(1).sort()).toEqual(ofB.map((r) => r._id).sort());
+    expect(second.changes).toEqual([expect.objectContaining({ peer: 'a', unread_increment: 4 })]);
   });
 
   it('folds one bulk at a time, in bulks of STATEMENTS_PER_BULK', async () => {
     const t = setup();
     t.folder.track(Array.from({ length: 3 * STATEMENTS_PER_BULK }, (_, i) => record(`u${i}`, 'p', message(`01${i}`, i), 1)));
-    await t.folder.fold();
+    await t.foldDue();
     expect(t.applied.map((b) => b.length)).toEqual([STATEMENTS_PER_BULK, STATEMENTS_PER_BULK, STATEMENTS_PER_BULK]);
     expect(t.inFlight.peak).toBe(1);
   });
@@ -96,11 +157,11 @@ describe('ConversationFolder', () => {
     t.fail.apply = 1;
     const first = record('b', 'a', message('01A', 1), 1);
     t.folder.track([first]);
-    await expect(t.folder.fold()).rejects.toThrow('apply failed');
+    await expect(t.foldDue()).rejects.toThrow('apply failed');
     expect(t.deleted()).toEqual([]);
     const second = record('b', 'a', message('01B', 2), 1);
     t.folder.track([second]);
-    await t.folder.fold();
+    await t.foldDue();
     expect(t.applied).toEqual([[expect.objectContaining({ unreadIncrement: 2, last: expect.objectContaining({ message_id: '01B' }), through: second._id })]]);
     expect(t.deleted().sort()).toEqual([first._id, second._id].sort());
     await t.folder.onModuleDestroy();
@@ -111,9 +172,9 @@ describe('ConversationFolder', () => {
     const both = record('b', 'a', message('01A', 1), 1, { also: [{ peer: 'c', last_message: message('01B', 2), unread_increment: 1, revised: false }] });
     t.folder.track([both]);
     t.fail.apply = 1; // the bulk with both conversations fails
-    await expect(t.folder.fold()).rejects.toThrow('apply failed');
+    await expect(t.foldDue()).rejects.toThrow('apply failed');
     expect(t.deleted()).toEqual([]);
-    await t.folder.fold();
+    await t.foldDue();
     expect(t.applied.flat().map((c) => c.peer).sort()).toEqual(['a', 'c']);
     expect(t.deleted()).toEqual([both._id]);
     await t.folder.onModuleDestroy();
@@ -125,9 +186,9 @@ describe('ConversationFolder', () => {
     const both = record('b', 'a', message('01A', 1), 1, { also: [edit] });
     t.folder.track([both]);
     t.fail.revise = 1;
-    await expect(t.folder.fold()).rejects.toThrow('revise failed');
+    await expect(t.foldDue()).rejects.toThrow('revise failed');
     expect(t.deleted()).toEqual([]);
-    await t.folder.fold();
+    await t.foldDue();
     expect(t.applied).toHaveLength(1); // conversation a was folded once
     expect(t.deleted()).toEqual([both._id]);
     await t.folder.onModuleDestroy();
@@ -139,8 +200,8 @@ describe('ConversationFolder', () => {
     const change = record('b', 'a', message('01A', 1), 1);
     const edit = record('b', 'a', message('01A', 1, { text: 'edited', edited_at: 2 }), 0, { revised: true });
     t.folder.track([change, edit]);
-    await expect(t.folder.fold()).rejects.toThrow('revise failed');
-    await t.folder.fold();
+    await expect(t.foldDue()).rejects.toThrow('revise failed');
+    await t.foldDue();
     expect(t.applied).toHaveLength(1);
     expect(t.revised).toHaveLength(1);
     expect(t.deleted().sort()).toEqual([change._id, edit._id].sort());
@@ -152,8 +213,8 @@ describe('ConversationFolder', () => {
     t.fail.delete = 1;
     const r = record('b', 'a', message('01A', 1), 1);
     t.folder.track([r]);
-    await expect(t.folder.fold()).rejects.toThrow('delete failed');
-    await t.folder.fold();
+    await expect(t.foldDue()).rejects.toThrow('delete failed');
+    await t.foldDue();
     expect(t.applied).toHaveLength(1);
     expect(t.deleted()).toEqual([r._id]);
     await t.folder.onModuleDestroy();
@@ -170,13 +231,24 @@ describe('ConversationFolder', () => {
     const stored: Conversation = { _id: conversationId('app', 'b', 'a'), app_id: 'app', owner: 'b', peer: 'a', last_message: message('01A', 1), updated_at: 1, unread_count: 5 };
     const t = setup({ stored: [...left, recent, mine], summaries: [stored] });
     t.folder.track([mine]);
-    await t.folder.fold();
+    await t.foldDue();
     expect(t.replaced).toEqual([[expect.objectContaining({ _id: stored._id, unread_count: 7, updated_at: 3, last_message: expect.objectContaining({ message_id: '01C' }) })]]);
     expect(t.applied).toEqual([[expect.objectContaining({ owner: 'd', unreadIncrement: 1 })]]); // its own, folded once, by change
     expect(t.deleted().sort()).toEqual([...left, mine].map((r) => r._id).sort());
     // Swept once a minute: the next fold reads no orphans.
     t.folder.track([record('d', 'a', message('01F', 6), 1)]);
-    await t.folder.fold();
-    expect(t.changes.insertedBefore).toHaveBeenCalledTimes(1);
+    await t.foldDue();
+    expect(t.changes.all).toHaveBeenCalledTimes(1);
+  });
+
+  it('folds what an engine left after its compaction: the compaction and later records, deleting the superseded ones unread', async () => {
+    const old = Date.now() - 121_000;
+    const b1 = record('b', 'a', message('01A', 1), 1, { _id: nextId(OTHER_ENGINE), created_at: old });
+    const compaction = record('b', 'a', message('01A', 1), 1, { _id: nextId(OTHER_ENGINE), created_at: old, supersedes: b1._id });
+    const b2 = record('b', 'a', message('01B', 2), 1, { _id: nextId(OTHER_ENGINE), created_at: old });
+    const t = setup({ stored: [b1, compaction, b2] });
+    await t.foldDue();
+    expect(t.replaced).toEqual([[expect.objectContaining({ owner: 'b', peer: 'a', unread_count: 2, last_message: expect.objectContaining({ message_id: '01B' }) })]]);
+    expect(t.deleted().sort()).toEqual([b1, compaction, b2].map((r) => r._id).sort());
   });
 });

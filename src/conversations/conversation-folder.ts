@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { mapInChunks } from '../common/async';
 import { BulkUpdates } from '../database';
-import { ConversationChangeEntry, ConversationChangeRecord, entriesOf } from './conversation-change.schema';
+import { Types } from 'mongoose';
+import { ConversationChangeEntry, ConversationChangeItem, ConversationChangeRecord, entriesOf, liveRecords } from './conversation-change.schema';
 import { ChangeKey, ConversationChangesRepository } from './conversation-changes.repository';
 import { mergeChanges } from './conversation-summaries';
 import { Conversation } from './conversation.schema';
@@ -14,6 +15,18 @@ import { ConversationChange, ConversationRevision, ConversationsRepository } fro
  * message inserts.
  */
 const FOLD_INTERVAL_MS = 10_000;
+/**
+ * Conversations folded per round, at most (one bulk of upserts at a time): between rounds each
+ * owner's records are compacted, so a slow fold (upserts beside a saturated pipeline ran at 30-50/s)
+ * never leaves readers many records to merge.
+ */
+const FOLD_SLICE = 100;
+/** An owner's records of this engine are compacted into one once there are this many. */
+const COMPACT_AT = 4;
+/** Rounds run at least this often while records wait (to compact them). */
+const ROUND_INTERVAL_MS = 1_000;
+/** A compaction holds at most this much text (one document; see the writer's record budget). */
+const COMPACTION_TEXT_BUDGET = 1024 * 1024;
 /** Records older than this that no engine folded belong to an engine that stopped: any engine folds them. */
 const ORPHAN_AGE_MS = 120_000;
 const ORPHAN_SWEEP_MS = 60_000;
@@ -24,6 +37,8 @@ const LOOKUPS_AT_ONCE = 4;
 /** One conversation's records waiting to be folded, as one change and its revisions. */
 interface Unfolded {
   key: string;
+  /** When its first record was tracked (ms): it is folded once it has waited FOLD_INTERVAL_MS. */
+  since: number;
   change?: ConversationChange;
   revisions: Map<string, ConversationRevision>;
   records: ChangeKey[];
@@ -74,16 +89,16 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
   /** Records inserted by this engine's writer, to fold at the next fold. */
   track(records: readonly ConversationChangeRecord[]): void {
     for (const record of records) {
-      const key: ChangeKey = { _id: record._id, app_id: record.app_id, owner: record.owner };
+      const key = keyOf(record);
       for (const c of entriesOf(record)) this.add(c, key);
     }
-    this.schedule(FOLD_INTERVAL_MS);
+    this.schedule(ROUND_INTERVAL_MS);
   }
 
   private add(c: ConversationChangeEntry, key: ChangeKey): void {
     const conversation = `${c.app_id}:${c.owner}:${c.peer}`;
     let entry = this.unfolded.get(conversation);
-    if (!entry) this.unfolded.set(conversation, (entry = { key: conversation, revisions: new Map(), records: [] }));
+    if (!entry) this.unfolded.set(conversation, (entry = { key: conversation, since: Date.now(), revisions: new Map(), records: [] }));
     if (entry.records[entry.records.length - 1]?._id !== key._id) entry.records.push(key);
     const last = c.last_message;
     if (c.revised) {
@@ -123,6 +138,7 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
         await this.foldOrphans(started - ORPHAN_AGE_MS);
         this.nextSweepAt = started + ORPHAN_SWEEP_MS;
       }
+      await this.compact();
       folded = await this.foldOwn();
     } catch (error) {
       this.failures++;
@@ -133,13 +149,72 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
     }
     this.failures = 0;
     if (folded > 0) this.logger.debug({ conversations: folded, ms: Date.now() - started, waiting: this.unfolded.size }, 'conversation changes folded');
-    if (this.unfolded.size > 0) this.schedule(FOLD_INTERVAL_MS);
+    if (this.unfolded.size > 0) this.schedule(this.hasDue(Date.now()) ? 0 : ROUND_INTERVAL_MS);
+  }
+
+  private hasDue(now: number): boolean {
+    for (const entry of this.unfolded.values()) if (entry.since <= now - FOLD_INTERVAL_MS) return true;
+    return false;
+  }
+
+  /**
+   * Compacts each owner's records of this engine into one once there are COMPACT_AT: a record with
+   * the owner's changes not folded yet, merged, that supersedes the others (readers skip them), which
+   * are deleted. Either state is whole for readers: the old records, or the compaction in their place.
+   */
+  private async compact(): Promise<void> {
+    const byOwner = new Map<string, Unfolded[]>();
+    for (const entry of this.unfolded.values()) {
+      const owner = ownerKey(entry.records[0]);
+      const entries = byOwner.get(owner);
+      if (entries) entries.push(entry);
+      else byOwner.set(owner, [entry]);
+    }
+    const compactions = [...byOwner.values()].flatMap((entries) => {
+      const compaction = this.compactionOf(entries);
+      return compaction ? [{ entries, ...compaction }] : [];
+    });
+    if (compactions.length === 0) return;
+    // Until a compaction is known to be in, it is one more record to delete (and to supersede next time).
+    const keys = compactions.map((c) => keyOf(c.record));
+    this.undeleted.push(...keys);
+    const refused = new Set(await this.changes.insert(compactions.map((c) => c.record)));
+    this.undeleted.splice(this.undeleted.length - keys.length, keys.length);
+    for (const { record, entries, superseded } of compactions) {
+      if (refused.has(record)) continue;
+      for (const entry of entries) {
+        entry.records = [keyOf(record)];
+        if (entry.change) entry.change.through = record._id;
+      }
+      this.undeleted.push(...superseded);
+    }
+    await this.deleteFolded();
+  }
+
+  /** One owner's compaction, or none (too few records, or too much text for one document). */
+  private compactionOf(entries: Unfolded[]): { record: ConversationChangeRecord; superseded: ChangeKey[] } | null {
+    const superseded = new Map<string, ChangeKey>();
+    for (const entry of entries) for (const r of entry.records) superseded.set(r._id, r);
+    if (superseded.size < COMPACT_AT) return null;
+    const { app_id, owner } = entries[0].records[0];
+    const changes = entries.flatMap(itemsOf);
+    if (changes.reduce((n, c) => n + c.last_message.text.length, 0) > COMPACTION_TEXT_BUDGET) return null;
+    // The owner's folded records waiting to be deleted are superseded too (their changes are in the summaries).
+    const ids = [...superseded.keys(), ...this.undeleted.filter((r) => r.app_id === app_id && r.owner === owner).map((r) => r._id)];
+    const supersedes = ids.reduce((max, id) => (id > max ? id : max));
+    const record = { _id: new Types.ObjectId().toHexString(), app_id, owner, changes, supersedes, created_at: Date.now() };
+    return { record, superseded: [...superseded.values()] };
   }
 
   /** Folds this engine's records: the changes, then the revisions, then deletes the records of what is folded. */
   private async foldOwn(): Promise<number> {
-    const entries = [...this.unfolded.values()];
-    this.unfolded = new Map();
+    const now = Date.now();
+    const entries: Unfolded[] = [];
+    for (const entry of this.unfolded.values()) {
+      if (entries.length === FOLD_SLICE) break;
+      if (entry.since <= now - FOLD_INTERVAL_MS) entries.push(entry);
+    }
+    for (const entry of entries) this.unfolded.delete(entry.key);
     const changed = await this.bulkUpdates.inBulks(
       entries.filter((e) => e.change),
       (bulk) => this.summaries.applyBulk(bulk.map((e) => e.change!)),
@@ -175,6 +250,7 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
       this.unfolded.set(entry.key, entry);
       return;
     }
+    newer.since = Math.min(newer.since, entry.since);
     newer.records.unshift(...entry.records);
     for (const [id, revision] of entry.revisions) if (!newer.revisions.has(id)) newer.revisions.set(id, revision);
     if (!entry.change) return;
@@ -201,8 +277,12 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
    */
   private async foldOrphans(before: number): Promise<void> {
     const mine = new Set([...this.unfolded.values()].flatMap((e) => e.records).concat(this.undeleted).map((r) => r._id));
-    const orphans = (await this.changes.insertedBefore(before)).filter((r) => !mine.has(r._id));
-    if (orphans.length === 0) return;
+    const records = await this.changes.all();
+    const live = new Set(liveRecords(records).map((r) => r._id));
+    const left = records.filter((r) => r.created_at < before && !mine.has(r._id));
+    if (left.length === 0) return;
+    // Superseded ones are only deleted: their changes are in the compaction that superseded them.
+    const orphans = left.filter((r) => live.has(r._id));
     const byConversation = new Map<string, ConversationChangeEntry[]>();
     for (const c of orphans.flatMap(entriesOf)) {
       const key = `${c.app_id.length}:${c.app_id}:${c.owner}:${c.peer}`;
@@ -220,8 +300,8 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
       1,
     );
     if (written.error) throw written.error;
-    await this.changes.delete(orphans);
-    this.logger.log({ records: orphans.length, conversations: byConversation.size }, 'folded conversation changes an engine left');
+    await this.changes.delete(left);
+    this.logger.log({ records: left.length, conversations: byConversation.size }, 'folded conversation changes an engine left');
   }
 }
 
@@ -230,4 +310,21 @@ function addTo(change: ConversationChange, other: ConversationChange): void {
   change.unreadIncrement += other.unreadIncrement;
   if (other.last.message_id > change.last.message_id) change.last = other.last;
   if (other.through && (!change.through || other.through > change.through)) change.through = other.through;
+}
+
+function keyOf(record: ConversationChangeRecord): ChangeKey {
+  return { _id: record._id, app_id: record.app_id, owner: record.owner };
+}
+
+function ownerKey(r: ChangeKey): string {
+  return `${r.app_id.length}:${r.app_id}:${r.owner}`;
+}
+
+/** A conversation's waiting change and revisions, as the items of a record. */
+function itemsOf(entry: Unfolded): ConversationChangeItem[] {
+  const items: ConversationChangeItem[] = [];
+  const { change } = entry;
+  if (change) items.push({ peer: change.peer, last_message: change.last, unread_increment: change.unreadIncrement, revised: false });
+  for (const r of entry.revisions.values()) items.push({ peer: r.peer, last_message: r.last, unread_increment: 0, revised: true });
+  return items;
 }

@@ -1,4 +1,4 @@
-import { ConversationChangeEntry } from './conversation-change.schema';
+import { ConversationChangeEntry, liveRecords } from './conversation-change.schema';
 import { ConversationChangesRepository } from './conversation-changes.repository';
 import { ConversationSummaries, isFoldedIn, mergeChanges } from './conversation-summaries';
 import { Conversation, conversationId, LastMessage } from './conversation.schema';
@@ -20,6 +20,15 @@ function summary(owner: string, peer: string, updatedAt: number, more: Partial<C
 function record(id: string, last: LastMessage, unread: number, revised = false, owner = 'me', peer = 'peer'): ConversationChangeEntry {
   return { record: id, app_id: APP, owner, peer, last_message: last, unread_increment: unread, revised };
 }
+
+describe('liveRecords', () => {
+  it("drops the records a compaction of the same engine superseded, never another engine's", () => {
+    const [a1, a2, a3, b1] = [recordId(ENGINE_A, 1), recordId(ENGINE_A, 2), recordId(ENGINE_A, 4), recordId(ENGINE_B, 1)];
+    const compaction = { _id: recordId(ENGINE_A, 3), supersedes: a2 };
+    const live = liveRecords([{ _id: a1 }, { _id: a2 }, compaction, { _id: a3 }, { _id: b1 }]);
+    expect(live.map((r) => r._id)).toEqual([compaction._id, a3, b1]);
+  });
+});
 
 describe('mergeChanges', () => {
   it('takes the newest message by id and adds the unread increments, in any order', () => {

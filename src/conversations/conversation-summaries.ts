@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { mapInChunks } from '../common/async';
-import { ConversationChangeEntry } from './conversation-change.schema';
+import { ConversationChangeEntry, writerOf } from './conversation-change.schema';
 import { ConversationChangesRepository } from './conversation-changes.repository';
 import { Conversation, conversationId, LastMessage } from './conversation.schema';
 import { byRecency, ConversationsRepository, PageCursor } from './conversations.repository';
@@ -95,7 +95,7 @@ export function mergeChanges(summary: Conversation | null, changes: readonly Con
  * folding its own) are never taken as folded by this one's mark.
  */
 export function isFoldedIn(recordId: string, foldedThrough: string | undefined): boolean {
-  return foldedThrough !== undefined && recordId.slice(8, 18) === foldedThrough.slice(8, 18) && recordId <= foldedThrough;
+  return foldedThrough !== undefined && writerOf(recordId) === writerOf(foldedThrough) && recordId <= foldedThrough;
 }
 
 /** Deleted over edited (over as sent), and a later edit over an earlier one. */
