@@ -196,7 +196,7 @@ function historySection(h: HistoryResult): string[] {
   return [
     `stored messages: ${num(h.storedBefore)} before, ${num(h.loaded)} loaded through the pipeline, ${num(h.storedAfter)} after (${num(h.conversations)} conversations)`,
     h.load ? `load rate: ${num(h.load.deliveredRate)} msg/s delivered (${num(h.load.counts.lost)} lost)` : 'load rate: n/a (nothing to load)',
-    `summaries' lag: ${h.summariesLagMs === null ? 'not current within the timeout' : `${num(h.summariesLagMs)} ms`} from the last of one message per conversation until both sides' summaries showed it${h.summariesDeliveredMs === null ? '' : ` (the last copy of those messages arrived ${num(h.summariesDeliveredMs)} ms after it)`}`,
+    `summaries' lag: ${h.summariesLagMs === null ? 'not current within the timeout' : `${num(h.summariesLagMs)} ms`} from the last of one message per conversation until both sides' summaries showed it${h.summariesDeliveredMs === null ? '' : ` (the last copy of those messages arrived ${num(h.summariesDeliveredMs)} ms after it)`}${h.summariesLastPollMs === null ? '' : `; the read that saw the last of them took ${num(h.summariesLastPollMs)} ms`}`,
     `a conversation's newest page:        ${ms(h.firstPage)}`,
     `a page deep in it (2nd from oldest): ${ms(h.deepPage)}`,
     `a user's conversation list:          ${ms(h.conversationList)}`,

@@ -32,6 +32,8 @@ export interface HistoryResult {
   summariesLagMs: number | null;
   /** From the same send until the last copy of those messages reached its user (ms): the pipeline's share of the lag. */
   summariesDeliveredMs: number | null;
+  /** How long the poll that saw the last summary took (ms): the lag is at most that much shorter. */
+  summariesLastPollMs: number | null;
   /** Time per call (ms) of a conversation's newest page, a page deep in it (from its oldest end), a user's conversation list. */
   firstPage: Percentiles | null;
   deepPage: Percentiles | null;
@@ -84,7 +86,7 @@ export async function runHistory(run: RunContext, history: HistoryConfig, onEngi
     progress.log(`history: ${storedBefore.toLocaleString('en-US')} messages stored already; nothing to load`);
   }
   const derivedDb = config.target.kind === 'local' ? config.target.engineEnv.MONGODB_DERIVED_DB : undefined;
-  const { lagMs: summariesLagMs, deliveredMs: summariesDeliveredMs } = await summariesLag(mongoUri, derivedDb, ctx, conversations, userIds, (l) => progress.log(l));
+  const { lagMs: summariesLagMs, deliveredMs: summariesDeliveredMs, lastPollMs: summariesLastPollMs } = await summariesLag(mongoUri, derivedDb, ctx, conversations, userIds, (l) => progress.log(l));
 
   const call = (path: string) => adminGet<Page>(engine.url!, target.settings.adminApiKey, path);
   const sample = Array.from({ length: CALLS }, (_, i) => conversations[Math.floor((i * conversations.length) / CALLS)]);
@@ -135,6 +137,7 @@ export async function runHistory(run: RunContext, history: HistoryConfig, onEngi
     load,
     summariesLagMs,
     summariesDeliveredMs,
+    summariesLastPollMs,
     firstPage: timings[0],
     deepPage: timings[1],
     conversationList: timings[2],
@@ -156,7 +159,7 @@ async function summariesLag(
   conversations: Array<[number, number]>,
   userIds: string[],
   log: (line: string) => void,
-): Promise<{ lagMs: number | null; deliveredMs: number | null }> {
+): Promise<{ lagMs: number | null; deliveredMs: number | null; lastPollMs: number | null }> {
   const text = `summary check ${randomBytes(4).toString('hex')}`;
   const conn = await mongoose.createConnection(mongoUri, { serverSelectionTimeoutMS: 10_000 }).asPromise();
   try {
@@ -167,11 +170,13 @@ async function summariesLag(
     const sentAt = performance.now();
     const delivered = () => (ctx.sink.lastEventAt > sentAt ? ctx.sink.lastEventAt - sentAt : null);
     while (performance.now() - sentAt < LAG_TIMEOUT_MS) {
+      const pollAt = performance.now();
       for (const side of await sidesShowing(derived, text)) sides.delete(side);
-      if (sides.size === 0) return { lagMs: performance.now() - sentAt, deliveredMs: delivered() };
+      const now = performance.now();
+      if (sides.size === 0) return { lagMs: now - sentAt, deliveredMs: delivered(), lastPollMs: now - pollAt };
       await new Promise((r) => setTimeout(r, 100));
     }
-    return { lagMs: null, deliveredMs: delivered() };
+    return { lagMs: null, deliveredMs: delivered(), lastPollMs: null };
   } finally {
     await conn.close();
   }
