@@ -17,6 +17,7 @@ import { Figure, figureTable, FIGURES, representativeTrial, Unit } from './figur
 import { stageTable } from './stage-table';
 
 const num = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const msOrNa = (ms: number | null) => (ms === null ? 'n/a' : `${num(ms)} ms`);
 
 function format(value: number | null | undefined, unit: Unit): string {
   if (value === null || value === undefined) return '-';
@@ -197,6 +198,9 @@ function historySection(h: HistoryResult): string[] {
     `stored messages: ${num(h.storedBefore)} before, ${num(h.loaded)} loaded through the pipeline, ${num(h.storedAfter)} after (${num(h.conversations)} conversations)`,
     h.load ? `load rate: ${num(h.load.deliveredRate)} msg/s delivered (${num(h.load.counts.lost)} lost)` : 'load rate: n/a (nothing to load)',
     `summaries' lag: ${h.summariesLagMs === null ? 'not current within the timeout' : `${num(h.summariesLagMs)} ms`} from the last of one message per conversation until both sides' summaries showed it${h.summariesDeliveredMs === null ? '' : ` (the last copy of those messages arrived ${num(h.summariesDeliveredMs)} ms after it)`}${h.summariesLastPollMs === null ? '' : `; the read that saw the last of them took ${num(h.summariesLastPollMs)} ms`}`,
+    ...(h.summariesEngineLag && h.summariesEngineLag.count > 0
+      ? [`  the engine's own (engine_summary_lag_seconds over the check): change records inserted p50 ${msOrNa(h.summariesEngineLag.p50Ms)}, p99 ${msOrNa(h.summariesEngineLag.p99Ms)} after the first change they hold (${h.summariesEngineLag.count} inserts, from the histogram's buckets)`]
+      : []),
     `a conversation's newest page:        ${ms(h.firstPage)}`,
     `a page deep in it (2nd from oldest): ${ms(h.deepPage)}`,
     `a user's conversation list:          ${ms(h.conversationList)}`,

@@ -4,6 +4,7 @@ import { HistoryConfig } from '../config/bench-config';
 import { seededRandom } from '../load/random';
 import { Topology } from '../load/topology';
 import { percentiles, Percentiles } from '../measure/stats';
+import { histogramsBetween, HistogramStats, scrapeMetrics } from '../measure/engine-metrics';
 import { adminGet, storedMessages } from '../stack/engine-admin';
 import { connectDirectUsers, pidsFor, prepareEngine, RunContext } from './targets';
 import { warmUp } from './phase';
@@ -34,6 +35,8 @@ export interface HistoryResult {
   summariesDeliveredMs: number | null;
   /** How long the poll that saw the last summary took (ms): the lag is at most that much shorter. */
   summariesLastPollMs: number | null;
+  /** The engine's own figure over the check (`engine_summary_lag_seconds`): per insert of change records, from the first change it holds. */
+  summariesEngineLag: HistogramStats | null;
   /** Time per call (ms) of a conversation's newest page, a page deep in it (from its oldest end), a user's conversation list. */
   firstPage: Percentiles | null;
   deepPage: Percentiles | null;
@@ -86,7 +89,9 @@ export async function runHistory(run: RunContext, history: HistoryConfig, onEngi
     progress.log(`history: ${storedBefore.toLocaleString('en-US')} messages stored already; nothing to load`);
   }
   const derivedDb = config.target.kind === 'local' ? config.target.engineEnv.MONGODB_DERIVED_DB : undefined;
+  const metricsBefore = await scrapeMetrics(engine.url);
   const { lagMs: summariesLagMs, deliveredMs: summariesDeliveredMs, lastPollMs: summariesLastPollMs } = await summariesLag(mongoUri, derivedDb, ctx, conversations, userIds, (l) => progress.log(l));
+  const summariesEngineLag = histogramsBetween(metricsBefore, await scrapeMetrics(engine.url), SUMMARY_LAG, '')?.get('') ?? null;
 
   const call = (path: string) => adminGet<Page>(engine.url!, target.settings.adminApiKey, path);
   const sample = Array.from({ length: CALLS }, (_, i) => conversations[Math.floor((i * conversations.length) / CALLS)]);
@@ -138,6 +143,7 @@ export async function runHistory(run: RunContext, history: HistoryConfig, onEngi
     summariesLagMs,
     summariesDeliveredMs,
     summariesLastPollMs,
+    summariesEngineLag,
     firstPage: timings[0],
     deepPage: timings[1],
     conversationList: timings[2],
@@ -146,6 +152,8 @@ export async function runHistory(run: RunContext, history: HistoryConfig, onEngi
     queriesBeside,
   };
 }
+
+const SUMMARY_LAG = 'engine_summary_lag_seconds';
 
 /**
  * Sends one message in each conversation (a text of this check's own), then polls the summaries

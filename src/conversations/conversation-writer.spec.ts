@@ -2,6 +2,7 @@ import { ConversationWriter } from './conversation-writer';
 import { ConversationChangeRecord, entriesOf } from './conversation-change.schema';
 import { ConversationChangesRepository } from './conversation-changes.repository';
 import { ConversationFolder } from './conversation-folder';
+import { MetricsService } from '../metrics/metrics.service';
 
 const last = (id: string, ts: number) => ({ message_id: id, sender: 'a', type: 'text', text: id, timestamp: ts });
 
@@ -17,8 +18,10 @@ function setup(failFirst = 0) {
     }),
   };
   const folder = { track: jest.fn((records: ConversationChangeRecord[]) => tracked.push(records)) };
-  const writer = new ConversationWriter(changes as unknown as ConversationChangesRepository, folder as unknown as ConversationFolder);
-  return { writer, inserts, tracked, changes };
+  const lags: number[] = [];
+  const metrics = { summaryLag: { observe: (seconds: number) => lags.push(seconds) } } as unknown as MetricsService;
+  const writer = new ConversationWriter(changes as unknown as ConversationChangesRepository, folder as unknown as ConversationFolder, metrics);
+  return { writer, inserts, tracked, changes, lags };
 }
 
 /** The changes of one owner's conversations in these records. */
@@ -123,6 +126,21 @@ describe('ConversationWriter', () => {
       writer.recordMessage('app', 'a', 'b', last('01C', 3));
       await jest.advanceTimersByTimeAsync(250);
       expect(inserts.map((r) => r.flatMap(entriesOf).length)).toEqual([4, 2]);
+    });
+
+    it('measures each insert from the first change it holds (engine_summary_lag_seconds), a failed one from its first attempt', async () => {
+      const { writer, lags, changes } = setup();
+      writer.recordMessage('app', 'a', 'b', last('01A', 1));
+      await jest.advanceTimersByTimeAsync(100);
+      writer.recordMessage('app', 'a', 'c', last('01B', 2));
+      await jest.advanceTimersByTimeAsync(150);
+      expect(lags).toEqual([0.25]);
+      changes.insert.mockRejectedValueOnce(new Error('database down'));
+      writer.recordMessage('app', 'a', 'b', last('01C', 3));
+      await jest.advanceTimersByTimeAsync(250); // fails; retried 500 ms later
+      expect(lags).toEqual([0.25]);
+      await jest.advanceTimersByTimeAsync(500);
+      expect(lags).toEqual([0.25, 0.75]);
     });
 
     it('at shutdown inserts what is pending at once', async () => {

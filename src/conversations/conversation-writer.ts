@@ -5,6 +5,7 @@ import { ConversationChangesRepository } from './conversation-changes.repository
 import { ConversationFolder } from './conversation-folder';
 import { ConversationChange, ConversationRevision } from './conversations.repository';
 import { LastMessage } from './conversation.schema';
+import { MetricsService } from '../metrics/metrics.service';
 
 /**
  * How long changes coalesce before they are inserted: the lists show a message this long after it
@@ -32,17 +33,21 @@ export class ConversationWriter implements OnModuleDestroy {
   private flushing: Promise<void> | null = null;
   private failures = 0;
   private stopped = false;
+  /** When the oldest change not inserted yet was recorded (ms), for `engine_summary_lag_seconds`: of this window, of `unsent`. */
+  private oldestSince: number | null = null;
+  private unsentSince: number | null = null;
 
   constructor(
     private readonly changes: ConversationChangesRepository,
     private readonly folder: ConversationFolder,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Records a message in the sender's and the recipient's conversation. */
   recordMessage(appId: string, sender: string, recipient: string, last: LastMessage): void {
     this.merge({ appId, owner: sender, peer: recipient, last, unreadIncrement: 0 });
     if (sender !== recipient) this.merge({ appId, owner: recipient, peer: sender, last, unreadIncrement: 1 });
-    this.schedule(FLUSH_INTERVAL_MS);
+    this.changed();
   }
 
   /**
@@ -52,7 +57,7 @@ export class ConversationWriter implements OnModuleDestroy {
    */
   recordGroupMessage(appId: string, groupId: string, last: LastMessage): void {
     this.merge({ appId, owner: groupId, peer: groupId, last, unreadIncrement: 1 });
-    this.schedule(FLUSH_INTERVAL_MS);
+    this.changed();
   }
 
   /**
@@ -65,7 +70,7 @@ export class ConversationWriter implements OnModuleDestroy {
     const pending = this.pending.get(key);
     if (pending?.last.message_id === last.message_id) pending.last = last;
     this.revisions.set(`${key}:${last.message_id}`, { appId, owner, peer, last });
-    this.schedule(FLUSH_INTERVAL_MS);
+    this.changed();
   }
 
   get pendingCount(): number {
@@ -90,6 +95,12 @@ export class ConversationWriter implements OnModuleDestroy {
     }
   }
 
+  /** A change was recorded: an insert is due. */
+  private changed(): void {
+    this.oldestSince ??= Date.now();
+    this.schedule(FLUSH_INTERVAL_MS);
+  }
+
   private merge(change: ConversationChange): void {
     const key = `${change.appId}:${change.owner}:${change.peer}`;
     const prev = this.pending.get(key);
@@ -111,6 +122,10 @@ export class ConversationWriter implements OnModuleDestroy {
 
   private async insertPending(): Promise<void> {
     const started = Date.now();
+    // The oldest change of this insert: of records kept from a failed insert, or of this window.
+    const since = this.unsentSince ?? this.oldestSince;
+    this.unsentSince = since;
+    this.oldestSince = null;
     this.unsent.push(...toRecords([...this.pending.values()], [...this.revisions.values()], started));
     this.pending = new Map();
     this.revisions = new Map();
@@ -126,7 +141,9 @@ export class ConversationWriter implements OnModuleDestroy {
       throw error;
     }
     this.unsent = [];
+    this.unsentSince = null;
     this.failures = 0;
+    if (since !== null) this.metrics.summaryLag.observe((Date.now() - since) / 1000);
     if (refused.length > 0) {
       // Derived data: what the database refuses is left out (the messages are stored), never retried forever.
       this.logger.error({ records: refused.length, owners: [...new Set(refused.map((r) => r.owner))].slice(0, 10) }, 'conversation changes refused by the database; left out of the summaries');

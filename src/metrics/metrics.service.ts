@@ -80,6 +80,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly summaryLag = new Histogram({
+    name: 'engine_summary_lag_seconds',
+    help: 'How far the conversation lists lag the messages: per insert of change records, from the first change it holds (a message stored, edited or deleted) to the insert',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers: [this.registry],
+  });
+
   readonly dbWrite = new Histogram({
     name: 'engine_db_write_seconds',
     help: 'Database write duration, by operation',
