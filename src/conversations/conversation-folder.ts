@@ -6,7 +6,7 @@ import { ConversationChangeEntry, ConversationChangeItem, ConversationChangeReco
 import { ChangeKey, ConversationChangesRepository } from './conversation-changes.repository';
 import { mergeChanges } from './conversation-summaries';
 import { Conversation } from './conversation.schema';
-import { ConversationChange, ConversationRevision, ConversationsRepository } from './conversations.repository';
+import { addTo, ConversationChange, ConversationRevision, ConversationsRepository } from './conversations.repository';
 
 /**
  * How long change records wait before they are folded into the summaries. Readers merge them
@@ -303,13 +303,6 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
     await this.changes.delete(left);
     this.logger.log({ records: left.length, conversations: byConversation.size }, 'folded conversation changes an engine left');
   }
-}
-
-/** Adds one change of a conversation to another: unread increments add up, the newest message and record win. */
-function addTo(change: ConversationChange, other: ConversationChange): void {
-  change.unreadIncrement += other.unreadIncrement;
-  if (other.last.message_id > change.last.message_id) change.last = other.last;
-  if (other.through && (!change.through || other.through > change.through)) change.through = other.through;
 }
 
 function keyOf(record: ConversationChangeRecord): ChangeKey {

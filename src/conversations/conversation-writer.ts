@@ -3,7 +3,7 @@ import { Types } from 'mongoose';
 import { ConversationChangeItem, ConversationChangeRecord } from './conversation-change.schema';
 import { ConversationChangesRepository } from './conversation-changes.repository';
 import { ConversationFolder } from './conversation-folder';
-import { ConversationChange, ConversationRevision } from './conversations.repository';
+import { addTo, ConversationChange, ConversationRevision } from './conversations.repository';
 import { LastMessage } from './conversation.schema';
 import { MetricsService } from '../metrics/metrics.service';
 
@@ -104,12 +104,8 @@ export class ConversationWriter implements OnModuleDestroy {
   private merge(change: ConversationChange): void {
     const key = `${change.appId}:${change.owner}:${change.peer}`;
     const prev = this.pending.get(key);
-    if (!prev) {
-      this.pending.set(key, change);
-      return;
-    }
-    prev.unreadIncrement += change.unreadIncrement;
-    if (change.last.message_id > prev.last.message_id) prev.last = change.last;
+    if (prev) addTo(prev, change);
+    else this.pending.set(key, change);
   }
 
   private schedule(delay: number): void {

@@ -15,6 +15,13 @@ export interface ConversationChange {
   through?: string;
 }
 
+/** Adds one change of a conversation to another: unread increments add up, the newest message and record win. */
+export function addTo(change: ConversationChange, other: ConversationChange): void {
+  change.unreadIncrement += other.unreadIncrement;
+  if (other.last.message_id > change.last.message_id) change.last = other.last;
+  if (other.through && (!change.through || other.through > change.through)) change.through = other.through;
+}
+
 /** A changed (edited, deleted) message, for the summaries whose last message it still is. */
 export interface ConversationRevision {
   appId: string;
