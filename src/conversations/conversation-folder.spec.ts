@@ -94,7 +94,7 @@ describe('ConversationFolder', () => {
     ];
     const ofD = record('d', 'a', message('01E', 5), 1);
     t.folder.track([...ofB, ofD]);
-    await t.folder.fold(); // nothing is due yet
+    await t.folder.compact(); // nothing is due yet: compacting does not wait for that
     expect(t.applied).toEqual([]);
     expect(t.inserted).toHaveLength(1);
     const [compaction] = t.inserted;
@@ -115,6 +115,29 @@ describe('ConversationFolder', () => {
     expect(t.deleted()).toEqual(expect.arrayContaining([compaction._id, ofD._id]));
   });
 
+  it('compacts beside a fold round, never an owner the round is writing; rounds take whole owners', async () => {
+    const t = setup();
+    const ofB = Array.from({ length: 4 }, (_, i) => record('b', `p${i}`, message(`01${i}`, i), 1));
+    t.folder.track(ofB);
+    jest.setSystemTime(Date.now() + 10_000); // b's changes are due
+    const ofC = Array.from({ length: 4 }, (_, i) => record('c', 'p', message(`02${i}`, i), 1)); // c's are not
+    t.folder.track(ofC);
+    let release!: () => void;
+    const write = t.summaries.applyBulk.getMockImplementation()!;
+    t.summaries.applyBulk.mockImplementationOnce(async (changes) => {
+      await new Promise<void>((r) => (release = r));
+      return write(changes);
+    });
+    const round = t.folder.fold();
+    await new Promise((r) => setImmediate(r));
+    t.folder.track(Array.from({ length: 4 }, (_, i) => record('b', `p${i}`, message(`03${i}`, 10 + i), 1))); // b's next changes
+    await t.folder.compact();
+    expect(t.inserted.map((r) => r.owner)).toEqual(['c']); // b is being written
+    release();
+    await round;
+    expect(t.applied.flat().map((c) => c.owner)).toEqual(['b', 'b', 'b', 'b']);
+  });
+
   it('after a failed compaction deletes what may have landed before compacting again', async () => {
     const t = setup();
     const ofB = Array.from({ length: 4 }, (_, i) => record('b', 'a', message(`01${i}`, i), 1));
@@ -124,10 +147,10 @@ describe('ConversationFolder', () => {
       await insert(records);
       throw new Error('insert timed out');
     });
-    await expect(t.folder.fold()).rejects.toThrow('insert timed out');
+    await expect(t.folder.compact()).rejects.toThrow('insert timed out');
     const [first] = t.inserted;
     expect(t.deleted()).toEqual([]); // the old records stay
-    await t.folder.fold();
+    await t.folder.compact();
     const second = t.inserted[1];
     expect(t.deleted()[0]).toBe(first._id);
     expect(t.deleted().slice(1).sort()).toEqual(ofB.map((r) => r._id).sort());

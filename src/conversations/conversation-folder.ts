@@ -61,6 +61,12 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
   private timer: NodeJS.Timeout | null = null;
   private sweeper: NodeJS.Timeout | null = null;
   private folding: Promise<void> | null = null;
+  private compactTimer: NodeJS.Timeout | null = null;
+  private compacting: Promise<void> | null = null;
+  /** Owners whose changes a fold round is writing: not compacted meanwhile (their records are the round's). */
+  private readonly inFlightOwners = new Set<string>();
+  /** Owners a compaction is writing: not folded meanwhile. */
+  private readonly compactingOwners = new Set<string>();
   private failures = 0;
   private stopped = false;
   private nextSweepAt = 0;
@@ -80,10 +86,12 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.compactTimer) clearTimeout(this.compactTimer);
     if (this.sweeper) clearInterval(this.sweeper);
     // Nothing is lost by stopping here: the records stay, readers merge them, and another engine
     // (or this one, started again) folds them once they are old enough.
     while (this.folding) await this.folding.catch(() => undefined);
+    while (this.compacting) await this.compacting.catch(() => undefined);
   }
 
   /** Records inserted by this engine's writer, to fold at the next fold. */
@@ -93,6 +101,7 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
       for (const c of entriesOf(record)) this.add(c, key);
     }
     this.schedule(ROUND_INTERVAL_MS);
+    this.scheduleCompaction();
   }
 
   private add(c: ConversationChangeEntry, key: ChangeKey): void {
@@ -138,7 +147,6 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
         await this.foldOrphans(started - ORPHAN_AGE_MS);
         this.nextSweepAt = started + ORPHAN_SWEEP_MS;
       }
-      await this.compact();
       folded = await this.foldOwn();
     } catch (error) {
       this.failures++;
@@ -157,15 +165,35 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
     return false;
   }
 
+  /** Compacts what is waiting now (used by tests; a timer does it every second otherwise, beside the fold rounds). */
+  async compact(): Promise<void> {
+    while (this.compacting) await this.compacting;
+    this.compacting = this.compactOnce().finally(() => (this.compacting = null));
+    await this.compacting;
+  }
+
+  private scheduleCompaction(): void {
+    if (this.compactTimer || this.stopped) return;
+    this.compactTimer = setTimeout(() => {
+      this.compactTimer = null;
+      void this.compact()
+        .catch((error: Error) => this.logger.warn({ error: error.message }, 'conversation changes not compacted; retrying'))
+        .finally(() => this.unfolded.size > 0 && this.scheduleCompaction());
+    }, ROUND_INTERVAL_MS);
+  }
+
   /**
    * Compacts each owner's records of this engine into one once there are COMPACT_AT: a record with
    * the owner's changes not folded yet, merged, that supersedes the others (readers skip them), which
    * are deleted. Either state is whole for readers: the old records, or the compaction in their place.
+   * Runs beside the fold rounds (a slow round would let records pile up), never on an owner a round
+   * is writing.
    */
-  private async compact(): Promise<void> {
+  private async compactOnce(): Promise<void> {
     const byOwner = new Map<string, Unfolded[]>();
     for (const entry of this.unfolded.values()) {
       const owner = ownerKey(entry.records[0]);
+      if (this.inFlightOwners.has(owner)) continue;
       const entries = byOwner.get(owner);
       if (entries) entries.push(entry);
       else byOwner.set(owner, [entry]);
@@ -175,11 +203,17 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
       return compaction ? [{ entries, ...compaction }] : [];
     });
     if (compactions.length === 0) return;
-    // Until a compaction is known to be in, it is one more record to delete (and to supersede next time).
-    const keys = compactions.map((c) => keyOf(c.record));
-    this.undeleted.push(...keys);
-    const refused = new Set(await this.changes.insert(compactions.map((c) => c.record)));
-    this.undeleted.splice(this.undeleted.length - keys.length, keys.length);
+    for (const c of compactions) this.compactingOwners.add(ownerKey(c.record));
+    let refused: Set<ConversationChangeRecord>;
+    try {
+      refused = new Set(await this.changes.insert(compactions.map((c) => c.record)));
+    } catch (error) {
+      // Some may be in: delete them (the old records they would supersede stay, whole for readers).
+      this.undeleted.push(...compactions.map((c) => keyOf(c.record)));
+      throw error;
+    } finally {
+      this.compactingOwners.clear();
+    }
     for (const { record, entries, superseded } of compactions) {
       if (refused.has(record)) continue;
       for (const entry of entries) {
@@ -206,15 +240,40 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
     return { record, superseded: [...superseded.values()] };
   }
 
-  /** Folds this engine's records: the changes, then the revisions, then deletes the records of what is folded. */
+  /** Folds a slice of this engine's records that waited FOLD_INTERVAL_MS. */
   private async foldOwn(): Promise<number> {
-    const now = Date.now();
-    const entries: Unfolded[] = [];
-    for (const entry of this.unfolded.values()) {
-      if (entries.length === FOLD_SLICE) break;
-      if (entry.since <= now - FOLD_INTERVAL_MS) entries.push(entry);
+    const entries = this.dueSlice(Date.now());
+    for (const entry of entries) {
+      this.unfolded.delete(entry.key);
+      this.inFlightOwners.add(ownerKey(entry.records[0]));
     }
-    for (const entry of entries) this.unfolded.delete(entry.key);
+    try {
+      return await this.write(entries);
+    } finally {
+      this.inFlightOwners.clear();
+    }
+  }
+
+  /** Due entries, whole owners at a time (their records hold all of an owner's conversations), about FOLD_SLICE. */
+  private dueSlice(now: number): Unfolded[] {
+    const due = new Map<string, Unfolded[]>();
+    for (const entry of this.unfolded.values()) {
+      const owner = ownerKey(entry.records[0]);
+      if (entry.since > now - FOLD_INTERVAL_MS || this.compactingOwners.has(owner)) continue;
+      const entries = due.get(owner);
+      if (entries) entries.push(entry);
+      else due.set(owner, [entry]);
+    }
+    const slice: Unfolded[] = [];
+    for (const owned of due.values()) {
+      if (slice.length > 0 && slice.length + owned.length > FOLD_SLICE) break;
+      slice.push(...owned);
+    }
+    return slice;
+  }
+
+  /** Writes a slice's changes, then its revisions, then deletes the records of what is written. */
+  private async write(entries: Unfolded[]): Promise<number> {
     const changed = await this.bulkUpdates.inBulks(
       entries.filter((e) => e.change),
       (bulk) => this.summaries.applyBulk(bulk.map((e) => e.change!)),
