@@ -16,14 +16,17 @@ import { addTo, ConversationChange, ConversationRevision, ConversationsRepositor
  */
 const FOLD_INTERVAL_MS = 10_000;
 /**
- * Conversations folded per round, at most (one bulk of upserts at a time): between rounds each
- * owner's records are compacted, so a slow fold (upserts beside a saturated pipeline ran at 30-50/s)
- * never leaves readers many records to merge.
+ * Conversations folded per round, about (whole owners; one bulk of upserts at a time): a round ends
+ * and puts back what failed before the next starts, and upserts beside a saturated pipeline ran at
+ * 30-50/s, so a round stays seconds long.
  */
 const FOLD_SLICE = 100;
-/** An owner's records of this engine are compacted into one once there are this many. */
+/**
+ * An owner's records of this engine are compacted into one once there are this many, beside the
+ * rounds, so however far the upserts fall behind, readers merge a few records per owner.
+ */
 const COMPACT_AT = 4;
-/** Rounds run at least this often while records wait (to compact them). */
+/** Fold rounds and compactions run at least this often while records wait. */
 const ROUND_INTERVAL_MS = 1_000;
 /** A compaction holds at most this much text (one document; see the writer's record budget). */
 const COMPACTION_TEXT_BUDGET = 1024 * 1024;
@@ -49,8 +52,9 @@ interface Unfolded {
  * summaries: per conversation one upsert (newest message, unread increments added, `folded_through`
  * its newest record), then the revisions (only where the revised message is still the last), then
  * deletes the records. It is the summaries' one writer in this engine, and folds one bulk at a time
- * under the engine's budget of bulk updates (BulkUpdates). Records another engine left (older than
- * two minutes) are folded too, merged over the summary as readers merge them.
+ * under the engine's budget of bulk updates (BulkUpdates), in rounds; beside them it compacts each
+ * owner's records. Records another engine left (older than two minutes) are folded too, merged over
+ * the summary as readers merge them.
  */
 @Injectable()
 export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestroy {
