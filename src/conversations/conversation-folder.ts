@@ -1,5 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { backoffCeiling } from '@app/backoff';
 import { mapInChunks } from '../common/async';
+import { groupBy } from '../common/collections';
 import { BulkUpdates } from '../database';
 import { Types } from 'mongoose';
 import { ConversationChangeEntry, ConversationChangeItem, ConversationChangeRecord, entriesOf, liveRecords } from './conversation-change.schema';
@@ -33,7 +35,8 @@ const COMPACTION_TEXT_BUDGET = 1024 * 1024;
 /** Records older than this that no engine folded belong to an engine that stopped: any engine folds them. */
 const ORPHAN_AGE_MS = 120_000;
 const ORPHAN_SWEEP_MS = 60_000;
-const MAX_RETRY_DELAY_MS = 60_000;
+/** A failed round is tried again after 10 s, doubling up to 60 s. */
+const RETRY = { initialMs: FOLD_INTERVAL_MS, maxMs: 60_000 };
 /** Summaries read at once to fold stopped engines' records. */
 const LOOKUPS_AT_ONCE = 4;
 
@@ -154,7 +157,7 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
       folded = await this.foldOwn();
     } catch (error) {
       this.failures++;
-      const delay = Math.min(MAX_RETRY_DELAY_MS, FOLD_INTERVAL_MS * 2 ** (this.failures - 1));
+      const delay = backoffCeiling(this.failures, RETRY);
       this.logger.warn({ error: (error as Error).message, conversations: this.unfolded.size, retryInMs: delay }, 'conversation changes not folded; retrying');
       this.schedule(delay);
       throw error;
@@ -194,14 +197,8 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
    * is writing.
    */
   private async compactOnce(): Promise<void> {
-    const byOwner = new Map<string, Unfolded[]>();
-    for (const entry of this.unfolded.values()) {
-      const owner = ownerKey(entry.records[0]);
-      if (this.inFlightOwners.has(owner)) continue;
-      const entries = byOwner.get(owner);
-      if (entries) entries.push(entry);
-      else byOwner.set(owner, [entry]);
-    }
+    const waiting = [...this.unfolded.values()].filter((entry) => !this.inFlightOwners.has(ownerOf(entry)));
+    const byOwner = groupBy(waiting, ownerOf);
     const compactions = [...byOwner.values()].flatMap((entries) => {
       const compaction = this.compactionOf(entries);
       return compaction ? [{ entries, ...compaction }] : [];
@@ -249,7 +246,7 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
     const entries = this.dueSlice(Date.now());
     for (const entry of entries) {
       this.unfolded.delete(entry.key);
-      this.inFlightOwners.add(ownerKey(entry.records[0]));
+      this.inFlightOwners.add(ownerOf(entry));
     }
     try {
       return await this.write(entries);
@@ -260,14 +257,10 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
 
   /** Due entries, whole owners at a time (their records hold all of an owner's conversations), about FOLD_SLICE. */
   private dueSlice(now: number): Unfolded[] {
-    const due = new Map<string, Unfolded[]>();
-    for (const entry of this.unfolded.values()) {
-      const owner = ownerKey(entry.records[0]);
-      if (entry.since > now - FOLD_INTERVAL_MS || this.compactingOwners.has(owner)) continue;
-      const entries = due.get(owner);
-      if (entries) entries.push(entry);
-      else due.set(owner, [entry]);
-    }
+    const due = groupBy(
+      [...this.unfolded.values()].filter((entry) => entry.since <= now - FOLD_INTERVAL_MS && !this.compactingOwners.has(ownerOf(entry))),
+      ownerOf,
+    );
     const slice: Unfolded[] = [];
     for (const owned of due.values()) {
       if (slice.length > 0 && slice.length + owned.length > FOLD_SLICE) break;
@@ -346,13 +339,7 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
     if (left.length === 0) return;
     // Superseded ones are only deleted: their changes are in the compaction that superseded them.
     const orphans = left.filter((r) => live.has(r._id));
-    const byConversation = new Map<string, ConversationChangeEntry[]>();
-    for (const c of orphans.flatMap(entriesOf)) {
-      const key = `${c.app_id.length}:${c.app_id}:${c.owner}:${c.peer}`;
-      const of = byConversation.get(key);
-      if (of) of.push(c);
-      else byConversation.set(key, [c]);
-    }
+    const byConversation = groupBy(orphans.flatMap(entriesOf), (c) => `${ownerKey(c)}:${c.peer}`);
     const merged = await mapInChunks([...byConversation.values()], LOOKUPS_AT_ONCE, async (changes) => {
       const { app_id, owner, peer } = changes[0];
       return mergeChanges(await this.summaries.findOne(app_id, owner, peer), changes);
@@ -372,8 +359,13 @@ function keyOf(record: ConversationChangeRecord): ChangeKey {
   return { _id: record._id, app_id: record.app_id, owner: record.owner };
 }
 
-function ownerKey(r: ChangeKey): string {
+function ownerKey(r: Pick<ChangeKey, 'app_id' | 'owner'>): string {
   return `${r.app_id.length}:${r.app_id}:${r.owner}`;
+}
+
+/** A waiting conversation's owner (all its records are the owner's). */
+function ownerOf(entry: Unfolded): string {
+  return ownerKey(entry.records[0]);
 }
 
 /** A conversation's waiting change and revisions, as the items of a record. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { mapInChunks } from '../common/async';
+import { groupBy } from '../common/collections';
 import { ConversationChangeEntry, writerOf } from './conversation-change.schema';
 import { ConversationChangesRepository } from './conversation-changes.repository';
 import { Conversation, conversationId, LastMessage } from './conversation.schema';
@@ -106,14 +107,4 @@ export function isLaterRevision(revised: LastMessage, than: LastMessage): boolea
 
 function olderThan(c: Conversation, cursor: PageCursor | undefined): boolean {
   return !cursor || c.updated_at < cursor.updatedAt || (c.updated_at === cursor.updatedAt && c._id < cursor.id);
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const group = groups.get(key(item));
-    if (group) group.push(item);
-    else groups.set(key(item), [item]);
-  }
-  return groups;
 }

@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { backoffCeiling } from '@app/backoff';
 import { Types } from 'mongoose';
 import { ConversationChangeItem, ConversationChangeRecord } from './conversation-change.schema';
 import { ConversationChangesRepository } from './conversation-changes.repository';
@@ -12,7 +13,8 @@ import { MetricsService } from '../metrics/metrics.service';
  * at most (plus the insert, milliseconds), and each owner with changes gets one record per window.
  */
 const FLUSH_INTERVAL_MS = 250;
-const MAX_RETRY_DELAY_MS = 10_000;
+/** A failed insert is tried again after 0.5 s, doubling up to 10 s. */
+const RETRY = { initialMs: 2 * FLUSH_INTERVAL_MS, maxMs: 10_000 };
 
 /**
  * Records conversation summaries' changes behind the message pipeline. Changes are coalesced per
@@ -131,7 +133,7 @@ export class ConversationWriter implements OnModuleDestroy {
       refused = await this.changes.insert(records);
     } catch (error) {
       this.failures++;
-      const delay = Math.min(MAX_RETRY_DELAY_MS, FLUSH_INTERVAL_MS * 2 ** this.failures);
+      const delay = backoffCeiling(this.failures, RETRY);
       this.logger.warn({ error: (error as Error).message, records: records.length, retryInMs: delay }, 'conversation changes not written; retrying');
       this.schedule(delay);
       throw error;

@@ -1,4 +1,4 @@
-import { backoffDelay } from './backoff';
+import { backoffCeiling, backoffDelay } from './backoff';
 
 describe('backoffDelay', () => {
   const options = { initialMs: 100, maxMs: 1000 };
@@ -20,5 +20,9 @@ describe('backoffDelay', () => {
       expect(delay).toBeGreaterThanOrEqual(100);
       expect(delay).toBeLessThanOrEqual(200);
     }
+  });
+
+  it('without jitter (backoffCeiling): doubles from initialMs, at most maxMs', () => {
+    expect([1, 2, 3, 4, 5].map((n) => backoffCeiling(n, { initialMs: 500, maxMs: 3000 }))).toEqual([500, 1000, 2000, 3000, 3000]);
   });
 });

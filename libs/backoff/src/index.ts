@@ -1,4 +1,4 @@
 // The one backoff formula, shared by the engine's transport and pipeline and by the client SDK
 // (which runs in browsers, so this lib stays pure: no Node, no dependencies).
-export { backoffDelay } from './backoff';
+export { backoffCeiling, backoffDelay } from './backoff';
 export type { BackoffOptions } from './backoff';
