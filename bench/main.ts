@@ -7,6 +7,7 @@ import { writePicture } from './report/picture';
 import { Progress } from './report/progress';
 import { textReport } from './report/text-report';
 import { runBench } from './run/bench';
+import { historyTrials } from './run/history';
 import { Resources } from './run/resources';
 
 /** Exit status when the run completed but some message was lost or misrouted, or (--receipts) a read position or unread count was wrong. */
@@ -53,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
     write('figures (JSON)', parsed.config.jsonFile, (file) => (writeJsonReport(file, result), file));
     write('picture (SVG)', parsed.config.pictureFile, (file) => (writePicture(file, result) ? file : 'none (no latency samples)'));
     process.stdout.write(textReport(result, files));
-    const history = result.history ? [{ trials: [result.history.load, result.history.hotAlone, result.history.hotBeside].flatMap((t) => (t ? [t] : [])) }] : [];
+    const history = result.history ? [{ trials: historyTrials(result.history) }] : [];
     const phases = [...Object.values(result.phases), ...(result.receipts ? [result.receipts.phase] : []), ...history];
     const bad =
       phases.some((p) => p.trials.some((t) => t.counts.lost > 0 || t.counts.misrouted > 0)) ||

@@ -2,7 +2,8 @@ import { describeLoad } from '../config/args';
 import { PathName } from '../config/bench-config';
 import { formatDuration } from '../config/units';
 import { BenchResult } from '../run/bench';
-import { HistoryResult } from '../run/history';
+import { HistoryResult, historyTrials } from '../run/history';
+import { SummaryProbeResult } from '../run/summary-probe';
 import { Percentiles } from '../measure/stats';
 import { FanoutTrialResult } from '../run/fanout-trial';
 import { TrialResult } from '../run/trial';
@@ -90,7 +91,7 @@ function allTrials(result: BenchResult): AnyTrial[] {
     }
   }
   if (result.connections) trials.push(result.connections.alone, result.connections.beside);
-  if (result.history) trials.push(...[result.history.load, result.history.hotAlone, result.history.hotBeside].filter((t): t is TrialResult => t !== null));
+  if (result.history) trials.push(...historyTrials(result.history));
   return trials;
 }
 
@@ -194,10 +195,15 @@ function historySection(h: HistoryResult): string[] {
   const ms = (p: Percentiles | null) => (p ? `median ${num(p.p50, 1)} ms, p99 ${num(p.p99, 1)} ms (${p.count} calls)` : 'n/a');
   const hot = (t: TrialResult) =>
     `p50 ${t.latency ? num(t.latency.p50, 1) : 'n/a'} ms, p99 ${t.latency ? num(t.latency.p99, 1) : 'n/a'} ms, ${num(t.counts.delivered)}/${num(t.counts.offered)} delivered, ${num(t.counts.lost)} lost`;
+  const probe = (p: SummaryProbeResult | null) =>
+    !p ? 'n/a (nothing loaded)' : `${p.lag ? `p50 ${num(p.lag.p50)} ms, p99 ${num(p.lag.p99)} ms, max ${num(p.lag.max)} ms` : 'none seen'} from the send (${num(p.samples)} samples, ${num(p.timedOut)} not shown within 30 s; one poll of both lists p50 ${p.poll ? num(p.poll.p50) : 'n/a'} ms)`;
   return [
     `stored messages: ${num(h.storedBefore)} before, ${num(h.loaded)} loaded through the pipeline, ${num(h.storedAfter)} after (${num(h.conversations)} conversations)`,
     h.load ? `load rate: ${num(h.load.deliveredRate)} msg/s delivered (${num(h.load.counts.lost)} lost)` : 'load rate: n/a (nothing to load)',
-    `summaries' lag: ${h.summariesLagMs === null ? 'not current within the timeout' : `${num(h.summariesLagMs)} ms`} from the last of one message per conversation until both sides' summaries showed it${h.summariesDeliveredMs === null ? '' : ` (the last copy of those messages arrived ${num(h.summariesDeliveredMs)} ms after it)`}${h.summariesLastPollMs === null ? '' : `; the read that saw the last of them took ${num(h.summariesLastPollMs)} ms`}`,
+    `summaries seen from outside (one message at a time between two users of the probe's own, until both lists through the API show it):`,
+    `  beside the load:                          ${probe(h.probeBesideLoad)}`,
+    `  beside ${num(h.atMax.sendSeconds)} s at the highest rate (${num(h.atMax.deliveredRate)} msg/s delivered): ${probe(h.probeAtMax)}`,
+    `summaries' lag after a burst: ${h.summariesLagMs === null ? 'not current within the timeout' : `${num(h.summariesLagMs)} ms`} from the last of one message per conversation until both sides' summaries showed it${h.summariesDeliveredMs === null ? '' : ` (the last copy of those messages arrived ${num(h.summariesDeliveredMs)} ms after it)`}${h.summariesLastPollMs === null ? '' : `; the read that saw the last of them took ${num(h.summariesLastPollMs)} ms`}`,
     ...(h.summariesEngineLag && h.summariesEngineLag.count > 0
       ? [`  the engine's own (engine_summary_lag_seconds over the check): change records inserted p50 ${msOrNa(h.summariesEngineLag.p50Ms)}, p99 ${msOrNa(h.summariesEngineLag.p99Ms)} after the first change they hold (${h.summariesEngineLag.count} inserts, from the histogram's buckets)`]
       : []),

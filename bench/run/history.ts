@@ -8,6 +8,7 @@ import { histogramsBetween, HistogramStats, scrapeMetrics } from '../measure/eng
 import { adminGet, storedMessages } from '../stack/engine-admin';
 import { connectDirectUsers, pidsFor, prepareEngine, RunContext } from './targets';
 import { warmUp } from './phase';
+import { SummaryProbe, SummaryProbeResult } from './summary-probe';
 import { runTrial, TrialContext, TrialResult } from './trial';
 
 /** `--history`: 100 users, each in 20 conversations of two, 1,000 conversations in all (the issue's data shape). */
@@ -19,6 +20,8 @@ const PAGE = 20;
 /** The hot path's trials beside the history queries: their rate and length. */
 const HOT_RATE = 200;
 const HOT_MS = 20_000;
+/** The sustained load beside which the summaries' probe runs when nothing is loaded (and after the load). */
+const PROBE_MS = 30_000;
 const LAG_TIMEOUT_MS = 180_000;
 
 export interface HistoryResult {
@@ -29,6 +32,10 @@ export interface HistoryResult {
   conversations: number;
   /** The load's trial (null when the database held enough already). */
   load: TrialResult | null;
+  /** The summaries' lag seen from outside (`SummaryProbe`): beside the load (null without one), and beside PROBE_MS at the highest rate. */
+  probeBesideLoad: SummaryProbeResult | null;
+  probeAtMax: SummaryProbeResult;
+  atMax: TrialResult;
   /** From the last of one message per conversation sent until every summary (both sides) showed it (ms); null: not within the timeout. */
   summariesLagMs: number | null;
   /** From the same send until the last copy of those messages reached its user (ms): the pipeline's share of the lag. */
@@ -81,10 +88,17 @@ export async function runHistory(run: RunContext, history: HistoryConfig, onEngi
   const storedBefore = await storedMessages(mongoUri);
   // The summaries' check sends one message per conversation at the end: part of the N.
   const loaded = Math.max(0, history.messages - conversations.length - storedBefore);
+  const probe = await SummaryProbe.open(run, engine.url!);
   let load: TrialResult | null = null;
+  let probeBesideLoad: SummaryProbeResult | null = null;
   if (loaded > 0) {
-    progress.log(`history: ${storedBefore.toLocaleString('en-US')} messages stored; loading ${loaded.toLocaleString('en-US')} more`);
-    load = await runTrial(ctx, { label: 'load', rate: 'max', window: config.window, total: loaded });
+    progress.log(`history: ${storedBefore.toLocaleString('en-US')} messages stored; loading ${loaded.toLocaleString('en-US')} more, the summaries' probe beside`);
+    probe.start();
+    try {
+      load = await runTrial(ctx, { label: 'load', rate: 'max', window: config.window, total: loaded });
+    } finally {
+      probeBesideLoad = await probe.stop();
+    }
   } else {
     progress.log(`history: ${storedBefore.toLocaleString('en-US')} messages stored already; nothing to load`);
   }
@@ -115,6 +129,11 @@ export async function runHistory(run: RunContext, history: HistoryConfig, onEngi
     }
     timings.push(percentiles(times));
   }
+
+  progress.log(`history: the highest rate for ${PROBE_MS / 1000} s, the summaries' probe beside`);
+  probe.start();
+  const atMax = await runTrial(ctx, { label: 'highest rate, probe beside', rate: 'max', window: config.window, durationMs: PROBE_MS });
+  const probeAtMax = await probe.stop();
 
   progress.log(`history: the hot path at ${HOT_RATE} msg/s for ${HOT_MS / 1000} s, alone and then beside history queries in a loop`);
   await warmUp(ctx, HISTORY_USERS, config.window);
@@ -150,7 +169,15 @@ export async function runHistory(run: RunContext, history: HistoryConfig, onEngi
     hotAlone,
     hotBeside,
     queriesBeside,
+    probeBesideLoad,
+    probeAtMax,
+    atMax,
   };
+}
+
+/** The history run's trials, in the order they ran. */
+export function historyTrials(h: HistoryResult): TrialResult[] {
+  return [h.load, h.atMax, h.hotAlone, h.hotBeside].filter((t): t is TrialResult => t !== null);
 }
 
 const SUMMARY_LAG = 'engine_summary_lag_seconds';
