@@ -196,7 +196,7 @@ function historySection(h: HistoryResult): string[] {
   const hot = (t: TrialResult) =>
     `p50 ${t.latency ? num(t.latency.p50, 1) : 'n/a'} ms, p99 ${t.latency ? num(t.latency.p99, 1) : 'n/a'} ms, ${num(t.counts.delivered)}/${num(t.counts.offered)} delivered, ${num(t.counts.lost)} lost`;
   const probe = (p: SummaryProbeResult | null) =>
-    !p ? 'n/a (nothing loaded)' : `${p.lag ? `p50 ${num(p.lag.p50)} ms, p99 ${num(p.lag.p99)} ms, max ${num(p.lag.max)} ms` : 'none seen'} from the send (${num(p.samples)} samples, ${num(p.timedOut)} not shown within 30 s; one poll of both lists p50 ${p.poll ? num(p.poll.p50) : 'n/a'} ms)`;
+    !p ? 'n/a (nothing loaded)' : `${p.lag ? `p50 ${num(p.lag.p50)} ms, p99 ${num(p.lag.p99)} ms, max ${num(p.lag.max)} ms from the send` : 'none seen'}${p.lagAfterDelivery ? `; p50 ${num(p.lagAfterDelivery.p50)} ms, p99 ${num(p.lagAfterDelivery.p99)} ms, max ${num(p.lagAfterDelivery.max)} ms from its arrival` : ''} (${num(p.samples)} samples, ${num(p.timedOut)} not shown within 30 s; one poll of both lists p50 ${p.poll ? num(p.poll.p50) : 'n/a'} ms)`;
   return [
     `stored messages: ${num(h.storedBefore)} before, ${num(h.loaded)} loaded through the pipeline, ${num(h.storedAfter)} after (${num(h.conversations)} conversations)`,
     h.load ? `load rate: ${num(h.load.deliveredRate)} msg/s delivered (${num(h.load.counts.lost)} lost)` : 'load rate: n/a (nothing to load)',

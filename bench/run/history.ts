@@ -21,7 +21,7 @@ const PAGE = 20;
 const HOT_RATE = 200;
 const HOT_MS = 20_000;
 /** The sustained load beside which the summaries' probe runs when nothing is loaded (and after the load). */
-const PROBE_MS = 30_000;
+const PROBE_MS = 20_000;
 const LAG_TIMEOUT_MS = 180_000;
 
 export interface HistoryResult {

@@ -17,6 +17,8 @@ export interface SummaryProbeResult {
   timedOut: number;
   /** From each send until both users' conversation lists (GET .../conversations, as apps read them) showed it (ms). */
   lag: Percentiles | null;
+  /** The same, from when the message reached its recipient (ms): the summaries' own share, without the pipeline's queue. */
+  lagAfterDelivery: Percentiles | null;
   /** How long one poll of both lists took (ms): each lag is at most one poll plus POLL_MS late. */
   poll: Percentiles | null;
 }
@@ -35,13 +37,21 @@ export class SummaryProbe {
   private running = false;
   private loop: Promise<void> = Promise.resolve();
   private readonly lags: number[] = [];
+  private readonly lagsAfterDelivery: number[] = [];
+  /** The text of the sample in flight, and when its recipient got it. */
+  private current = { text: '', deliveredAt: 0 };
   private readonly polls: number[] = [];
   private timedOut = 0;
 
   private constructor(
     private readonly clients: ChatClient[],
     private readonly list: (user: string) => Promise<ConversationPage>,
-  ) {}
+  ) {
+    for (const client of clients)
+      client.on('message', (m) => {
+        if (m.text === this.current.text) this.current.deliveredAt = performance.now();
+      });
+  }
 
   static async open(run: RunContext, engineUrl: string): Promise<SummaryProbe> {
     const { target, tokens, layout, config, progress } = run;
@@ -69,6 +79,7 @@ export class SummaryProbe {
   /** Starts sampling; `stop` ends it and returns what was measured since. */
   start(): void {
     this.lags.length = 0;
+    this.lagsAfterDelivery.length = 0;
     this.polls.length = 0;
     this.timedOut = 0;
     this.running = true;
@@ -85,7 +96,7 @@ export class SummaryProbe {
     this.running = false;
     await this.loop;
     const f = (values: number[]) => percentiles(Float64Array.from(values));
-    return { samples: this.lags.length + this.timedOut, timedOut: this.timedOut, lag: f(this.lags), poll: f(this.polls) };
+    return { samples: this.lags.length + this.timedOut, timedOut: this.timedOut, lag: f(this.lags), lagAfterDelivery: f(this.lagsAfterDelivery), poll: f(this.polls) };
   }
 
   private async sample(from: number, to: number): Promise<void> {
@@ -94,6 +105,7 @@ export class SummaryProbe {
       [PROBE_USERS[from], PROBE_USERS[to]],
       [PROBE_USERS[to], PROBE_USERS[from]],
     ];
+    this.current = { text, deliveredAt: 0 };
     const sentAt = performance.now();
     // Its confirmation is not awaited: the lists are polled from the send on.
     this.clients[from].send(PROBE_USERS[to], text).catch(() => undefined);
@@ -104,6 +116,8 @@ export class SummaryProbe {
       this.polls.push(now - pollAt);
       if (shown.every(Boolean)) {
         this.lags.push(now - sentAt);
+        // Shown before its copy arrived (or the copy is late): no delivery-relative figure for it.
+        if (this.current.deliveredAt > 0) this.lagsAfterDelivery.push(now - this.current.deliveredAt);
         return;
       }
       await sleep(POLL_MS);
