@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readProcess, summarize } from './proc-sampler';
 
 describe('readProcess', () => {
@@ -6,6 +8,23 @@ describe('readProcess', () => {
     expect(self).not.toBeNull();
     expect(self!.cpuSeconds).toBeGreaterThan(0);
     expect(self!.rssKb * 1024).toBeGreaterThan(process.memoryUsage().heapUsed / 4);
+  });
+
+  it("with children, counts a child's CPU while it runs and once it has ended", async () => {
+    const before = readProcess(process.pid, true)!.cpuSeconds;
+    const own = () => readProcess(process.pid)!.cpuSeconds;
+    const ownBefore = own();
+    // A child that spins for 600 ms of CPU, then waits to be told to end.
+    const child = spawn(process.execPath, ['-e', "const t = process.cpuUsage(); while (process.cpuUsage(t).user < 600e3); console.log('spun'); setTimeout(() => {}, 60e3)"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await once(child.stdout!, 'data');
+    const whileAlive = readProcess(process.pid, true)!.cpuSeconds - before - (own() - ownBefore);
+    child.kill();
+    await once(child, 'exit');
+    const afterEnd = readProcess(process.pid, true)!.cpuSeconds - before - (own() - ownBefore);
+    expect(whileAlive).toBeGreaterThanOrEqual(0.5);
+    expect(afterEnd).toBeGreaterThanOrEqual(whileAlive - 0.05);
+    // Without children, the child's 600 ms are not counted (this process only waited meanwhile).
+    expect(own() - ownBefore).toBeLessThan(0.4);
   });
 
   it('is null for a process that does not exist', () => {

@@ -37,22 +37,44 @@ function ticksPerSecond(): number {
   return clockTicks;
 }
 
-/** CPU seconds (user + system) and RSS of a process, from /proc; null once it is gone. */
-export function readProcess(pid: number): { cpuSeconds: number; rssKb: number } | null {
+/** The fields of /proc/PID/stat after the command name, which may contain spaces and parentheses. */
+function statFields(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** utime + stime (fields 14 and 15), and with `reaped` the children's it waited for (16 and 17), in ticks. */
+function cpuTicks(fields: string[], reaped: boolean): number {
+  return Number(fields[11]) + Number(fields[12]) + (reaped ? Number(fields[13]) + Number(fields[14]) : 0);
+}
+
+/**
+ * CPU seconds (user + system) and RSS of a process, from /proc; null once it is gone. With
+ * `children`, the CPU also counts its children, live (their own time) and ended (the time the
+ * kernel added to the parent when it waited for them), so a child that ends between two reads
+ * moves its time from one sum to the other: PostgreSQL's backends, say. The RSS is the process's own.
+ */
+export function readProcess(pid: number, children = false): { cpuSeconds: number; rssKb: number } | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces and parentheses: count fields after its last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cpuTicks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    let ticks = cpuTicks(statFields(pid), children);
+    if (children) {
+      for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean)) {
+        try {
+          ticks += cpuTicks(statFields(Number(child)), false);
+        } catch {
+          // Ended since the list was read: its time is in the parent's once it is waited for.
+        }
+      }
+    }
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rss = /^VmRSS:\s+(\d+) kB/m.exec(status);
-    return { cpuSeconds: cpuTicks / ticksPerSecond(), rssKb: rss ? Number(rss[1]) : 0 };
+    return { cpuSeconds: ticks / ticksPerSecond(), rssKb: rss ? Number(rss[1]) : 0 };
   } catch {
     return null;
   }
 }
 
-/** Samples one process's CPU and RSS every interval while a trial runs. */
+/** Samples one process's CPU (with `children`, its children's too) and RSS every interval while a trial runs. */
 export class ProcessSampler {
   private readonly samples: Sample[] = [];
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -61,6 +83,7 @@ export class ProcessSampler {
   constructor(
     readonly pid: number,
     private readonly intervalMs = 1000,
+    private readonly children = false,
   ) {}
 
   start(): void {
@@ -81,7 +104,7 @@ export class ProcessSampler {
 
   private sample(): void {
     const now = performance.now();
-    const read = readProcess(this.pid);
+    const read = readProcess(this.pid, this.children);
     if (read) this.samples.push({ at: now, ...read });
   }
 }

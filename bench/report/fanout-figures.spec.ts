@@ -39,7 +39,7 @@ function trial(path: 'raw' | 'engine', deliveryRate: number, over: Partial<Fanou
     generatorLag: pct,
     drainSeconds: 0.1,
     drainTimedOut: false,
-    processes: { engine: path === 'engine' ? cpu(2) : null, broker: cpu(5), database: null, generator: cpu(1) },
+    processes: { engine: path === 'engine' ? cpu(2) : null, broker: cpu(5), database: null, postgres: null, generator: cpu(1) },
     generatorLoopDelay: { p50: 5, p99: 6, max: 8 },
     dbWrites: null,
     stages: null,

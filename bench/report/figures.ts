@@ -44,6 +44,7 @@ export const FIGURES: readonly Figure[] = [
   { key: 'engineRssTrend', label: 'engine RSS trend, MB/min', unit: 'mbPerMin', ratio: false, get: (t) => t.processes.engine?.rssSlopeMbPerMin ?? null },
   { key: 'brokerCpu', label: 'broker CPU, % of a core', unit: 'percent', ratio: true, get: (t) => t.processes.broker?.cpuPercent ?? null },
   { key: 'databaseCpu', label: 'database CPU, % of a core', unit: 'percent', ratio: false, get: (t) => t.processes.database?.cpuPercent ?? null },
+  { key: 'postgresCpu', label: "database's PostgreSQL CPU, % of a core", unit: 'percent', ratio: false, get: (t) => t.processes.postgres?.cpuPercent ?? null },
   { key: 'generatorCpu', label: 'load generator CPU, % of a core', unit: 'percent', ratio: true, get: (t) => t.processes.generator?.cpuPercent ?? null },
   { key: 'dbInsertCount', label: 'db writes (insert_messages), count', unit: 'count', ratio: false, get: (t) => dbOp(t, 'insert_messages')?.count ?? null },
   { key: 'dbInsertMean', label: 'db write mean, ms', unit: 'ms', ratio: false, get: (t) => dbOp(t, 'insert_messages')?.meanMs ?? null },

@@ -2,7 +2,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { dbWritesBetween, DbWriteStats, scrapeMetrics, StageStats, stagesBetween } from '../measure/engine-metrics';
 import { ProcessSampler, ProcessStats } from '../measure/proc-sampler';
 
-export const ROLES = ['engine', 'broker', 'database', 'generator'] as const;
+/** database: FerretDB; postgres: its backend with all its processes (the stack's PostgreSQL, when it runs one). */
+export const ROLES = ['engine', 'broker', 'database', 'postgres', 'generator'] as const;
 export type ProcessRole = (typeof ROLES)[number];
 
 export interface Measured {
@@ -35,7 +36,7 @@ export async function startMeasurement(pids: Partial<Record<ProcessRole, number 
   const all: Partial<Record<ProcessRole, number | null>> = { ...pids, generator: process.pid };
   for (const role of ROLES) {
     const pid = all[role];
-    if (pid) samplers.set(role, new ProcessSampler(pid));
+    if (pid) samplers.set(role, new ProcessSampler(pid, 1000, role === 'postgres'));
   }
   const metricsBefore = await scrapeMetrics(engineUrl);
   for (const s of samplers.values()) s.start();
@@ -49,7 +50,7 @@ export async function startMeasurement(pids: Partial<Record<ProcessRole, number 
     abandon,
     async stop() {
       abandon();
-      const processes: Record<ProcessRole, ProcessStats | null> = { engine: null, broker: null, database: null, generator: null };
+      const processes: Record<ProcessRole, ProcessStats | null> = { engine: null, broker: null, database: null, postgres: null, generator: null };
       for (const [role, sampler] of samplers) processes[role] = sampler.stop();
       const metricsAfter = await scrapeMetrics(engineUrl);
       return {

@@ -68,7 +68,7 @@ describe('failures', () => {
     generatorLoopDelay: { p50: 5, p99: 6, max: 8 },
     drainSeconds: 0.1,
     drainTimedOut: false,
-    processes: { engine: null, broker: null, database: null, generator: null },
+    processes: { engine: null, broker: null, database: null, postgres: null, generator: null },
     dbWrites: null,
     stages: null,
   };

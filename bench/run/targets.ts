@@ -91,7 +91,8 @@ export function pidsFor(config: BenchConfig, target: Target, engine: EngineHandl
   if (config.target.kind === 'external') {
     return { engine: engine?.pid, broker: config.target.brokerPid, database: config.target.databasePid };
   }
-  return { engine: engine?.pid ?? null, broker: target.stack!.brokerPid(), database: target.stack!.databasePid() };
+  const stack = target.stack!;
+  return { engine: engine?.pid ?? null, broker: stack.brokerPid(), database: stack.databasePid(), postgres: stack.postgresPid() };
 }
 
 /** A send's timeout on the engine path: longer than any trial plus its drain, so it never ends before the bench stops waiting. */

@@ -15,9 +15,10 @@ export interface LocalStack {
   mongoUri: string;
   /** The broker's CA and the engine's client certificate (AMQP over TLS, SASL EXTERNAL), made by the stack. */
   tls: { caFile: string; certFile: string; keyFile: string };
-  /** The pid of the broker's VM and of FerretDB, read from their pid files (null if not running). */
+  /** The pid of the broker's VM, of FerretDB and of PostgreSQL's postmaster, read from their pid files (null if not running). */
   brokerPid(): number | null;
   databasePid(): number | null;
+  postgresPid(): number | null;
   /** Stops what ensureLocalStack started (unless --keep-stack). */
   stop(): Promise<void>;
 }
@@ -40,7 +41,8 @@ const KEY_ID = 'bench-1';
 
 function readPid(file: string): number | null {
   try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
+    // The first line (PostgreSQL's postmaster.pid has more).
+    const pid = Number(readFileSync(file, 'utf8').split('\n')[0].trim());
     return Number.isInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null;
@@ -108,6 +110,7 @@ export async function ensureLocalStack(root: string, target: LocalTarget, log: (
     },
     brokerPid: () => readPid(`${dir}/rabbitmq/rabbitmq.pid`),
     databasePid: () => readPid(`${dir}/ferretdb/ferretdb.pid`),
+    postgresPid: () => readPid(`${dir}/postgres/data/postmaster.pid`),
     async stop() {
       if (target.keepStack) return;
       for (const service of started.reverse()) {
