@@ -1,7 +1,7 @@
 import { BulkUpdates, STATEMENTS_PER_BULK } from '../database';
 import { ConversationChangeItem, ConversationChangeRecord } from './conversation-change.schema';
 import { ChangeKey, ConversationChangesRepository } from './conversation-changes.repository';
-import { ConversationFolder } from './conversation-folder';
+import { ConversationFolder, STOP_WAIT_MS } from './conversation-folder';
 import { Conversation, conversationId, LastMessage } from './conversation.schema';
 import { ConversationChange, ConversationRevision, ConversationsRepository } from './conversations.repository';
 
@@ -163,6 +163,44 @@ describe('ConversationFolder', () => {
     await t.foldDue();
     expect(t.applied.map((b) => b.length)).toEqual([STATEMENTS_PER_BULK, STATEMENTS_PER_BULK, STATEMENTS_PER_BULK]);
     expect(t.inFlight.peak).toBe(1);
+  });
+
+  it('on stop waits for the round in flight, but no longer than STOP_WAIT_MS', async () => {
+    const t = setup();
+    let release = () => {};
+    t.summaries.applyBulk.mockImplementationOnce(() => new Promise<void>((r) => (release = r)));
+    t.folder.track([record('b', 'a', message('01A', 1), 1)]);
+    jest.setSystemTime(Date.now() + 10_000);
+    const folding = t.folder.fold();
+    await new Promise((r) => setImmediate(r));
+    let stopped = false;
+    const stop = t.folder.onModuleDestroy().then(() => (stopped = true));
+    await jest.advanceTimersByTimeAsync(STOP_WAIT_MS - 1);
+    expect(stopped).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    await stop;
+    expect(stopped).toBe(true);
+    release();
+    await folding;
+  });
+
+  it('on stop returns as soon as the round in flight ends', async () => {
+    const t = setup();
+    let release = () => {};
+    t.summaries.applyBulk.mockImplementationOnce(() => new Promise<void>((r) => (release = r)));
+    t.folder.track([record('b', 'a', message('01A', 1), 1)]);
+    jest.setSystemTime(Date.now() + 10_000);
+    const folding = t.folder.fold();
+    await new Promise((r) => setImmediate(r));
+    let stopped = false;
+    const stop = t.folder.onModuleDestroy().then(() => (stopped = true));
+    await jest.advanceTimersByTimeAsync(100);
+    expect(stopped).toBe(false);
+    release();
+    await folding;
+    await stop;
+    expect(stopped).toBe(true);
+    expect(t.deleted()).toHaveLength(1);
   });
 
   it('folds ten seconds after records arrive', async () => {

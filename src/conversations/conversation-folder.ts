@@ -39,6 +39,12 @@ const ORPHAN_SWEEP_MS = 60_000;
 const RETRY = { initialMs: FOLD_INTERVAL_MS, maxMs: 60_000 };
 /** Summaries read at once to fold stopped engines' records. */
 const LOOKUPS_AT_ONCE = 4;
+/**
+ * On stop, how long the folder waits for the round and compaction in flight: a database slow
+ * under load must not hold the engine's shutdown past its timeout, and nothing is lost by not
+ * waiting (what is not deleted or folded yet is folded again, idempotently, after two minutes).
+ */
+export const STOP_WAIT_MS = 2_000;
 
 /** One conversation's records waiting to be folded, as one change and its revisions. */
 interface Unfolded {
@@ -97,8 +103,10 @@ export class ConversationFolder implements OnApplicationBootstrap, OnModuleDestr
     if (this.sweeper) clearInterval(this.sweeper);
     // Nothing is lost by stopping here: the records stay, readers merge them, and another engine
     // (or this one, started again) folds them once they are old enough.
-    while (this.folding) await this.folding.catch(() => undefined);
-    while (this.compacting) await this.compacting.catch(() => undefined);
+    const settled = Promise.all([this.folding, this.compacting].map((p) => p?.catch(() => undefined)));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([settled, new Promise((r) => (timer = setTimeout(r, STOP_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   /** Records inserted by this engine's writer, to fold at the next fold. */
