@@ -1,7 +1,7 @@
 import { BulkUpdates, STATEMENTS_PER_BULK } from '../database';
 import { ConversationChangeItem, ConversationChangeRecord } from './conversation-change.schema';
 import { ChangeKey, ConversationChangesRepository } from './conversation-changes.repository';
-import { ConversationFolder, STOP_WAIT_MS } from './conversation-folder';
+import { COMPACT_AT, ConversationFolder, STOP_WAIT_MS } from './conversation-folder';
 import { Conversation, conversationId, LastMessage } from './conversation.schema';
 import { ConversationChange, ConversationRevision, ConversationsRepository } from './conversations.repository';
 
@@ -84,9 +84,12 @@ describe('ConversationFolder', () => {
     expect(t.folder.unfoldedCount).toBe(0);
   });
 
-  it('compacts an owner’s records into one once there are four, before they are due: the old ones deleted, the fold going by the compaction', async () => {
+  it('compacts an owner’s records into one once there are COMPACT_AT, before they are due: the old ones deleted, the fold going by the compaction', async () => {
     const t = setup();
+    // Older changes of a that leave the compaction's newest message and unread count as they are.
+    const filler = Array.from({ length: COMPACT_AT - 4 }, (_, i) => record('b', 'a', message(`00${i}`, 0), 0));
     const ofB = [
+      ...filler,
       record('b', 'a', message('01A', 1), 1),
       record('b', 'c', message('01B', 2), 1),
       record('b', 'a', message('01C', 3), 1, { also: [{ peer: 'c', last_message: message('01B', 2, { text: 'edited', edited_at: 5 }), unread_increment: 0, revised: true }] }),
@@ -98,8 +101,9 @@ describe('ConversationFolder', () => {
     expect(t.applied).toEqual([]);
     expect(t.inserted).toHaveLength(1);
     const [compaction] = t.inserted;
-    expect(compaction).toMatchObject({ owner: 'b', supersedes: ofB[3]._id });
-    expect(compaction._id > ofB[3]._id).toBe(true);
+    const newest = ofB[ofB.length - 1];
+    expect(compaction).toMatchObject({ owner: 'b', supersedes: newest._id });
+    expect(compaction._id > newest._id).toBe(true);
     expect(compaction.changes).toEqual([
       { peer: 'a', last_message: expect.objectContaining({ message_id: '01C' }), unread_increment: 2, revised: false },
       { peer: 'c', last_message: expect.objectContaining({ message_id: '01D' }), unread_increment: 1, revised: false },
@@ -117,10 +121,10 @@ describe('ConversationFolder', () => {
 
   it('compacts beside a fold round, never an owner the round is writing; rounds take whole owners', async () => {
     const t = setup();
-    const ofB = Array.from({ length: 4 }, (_, i) => record('b', `p${i}`, message(`01${i}`, i), 1));
+    const ofB = Array.from({ length: COMPACT_AT }, (_, i) => record('b', `p${i}`, message(`01${i}`, i), 1));
     t.folder.track(ofB);
     jest.setSystemTime(Date.now() + 10_000); // b's changes are due
-    const ofC = Array.from({ length: 4 }, (_, i) => record('c', 'p', message(`02${i}`, i), 1)); // c's are not
+    const ofC = Array.from({ length: COMPACT_AT }, (_, i) => record('c', 'p', message(`02${i}`, i), 1)); // c's are not
     t.folder.track(ofC);
     let release!: () => void;
     const write = t.summaries.applyBulk.getMockImplementation()!;
@@ -130,17 +134,17 @@ describe('ConversationFolder', () => {
     });
     const round = t.folder.fold();
     await new Promise((r) => setImmediate(r));
-    t.folder.track(Array.from({ length: 4 }, (_, i) => record('b', `p${i}`, message(`03${i}`, 10 + i), 1))); // b's next changes
+    t.folder.track(Array.from({ length: COMPACT_AT }, (_, i) => record('b', `p${i}`, message(`03${i}`, 10 + i), 1))); // b's next changes
     await t.folder.compact();
     expect(t.inserted.map((r) => r.owner)).toEqual(['c']); // b is being written
     release();
     await round;
-    expect(t.applied.flat().map((c) => c.owner)).toEqual(['b', 'b', 'b', 'b']);
+    expect(t.applied.flat().map((c) => c.owner)).toEqual(Array(COMPACT_AT).fill('b'));
   });
 
   it('after a failed compaction deletes what may have landed before compacting again', async () => {
     const t = setup();
-    const ofB = Array.from({ length: 4 }, (_, i) => record('b', 'a', message(`01${i}`, i), 1));
+    const ofB = Array.from({ length: COMPACT_AT }, (_, i) => record('b', 'a', message(`01${i}`, i), 1));
     t.folder.track(ofB);
     const insert = t.changes.insert.getMockImplementation()!;
     t.changes.insert.mockImplementationOnce(async (records) => {
@@ -154,7 +158,7 @@ describe('ConversationFolder', () => {
     const second = t.inserted[1];
     expect(t.deleted()[0]).toBe(first._id);
     expect(t.deleted().slice(1).sort()).toEqual(ofB.map((r) => r._id).sort());
-    expect(second.changes).toEqual([expect.objectContaining({ peer: 'a', unread_increment: 4 })]);
+    expect(second.changes).toEqual([expect.objectContaining({ peer: 'a', unread_increment: COMPACT_AT })]);
   });
 
   it('folds one bulk at a time, in bulks of STATEMENTS_PER_BULK', async () => {

@@ -25,9 +25,12 @@ const FOLD_INTERVAL_MS = 10_000;
 const FOLD_SLICE = 100;
 /**
  * An owner's records of this engine are compacted into one once there are this many, beside the
- * rounds, so however far the upserts fall behind, readers merge a few records per owner.
+ * rounds, so however far the upserts fall behind, readers merge at most about this many per owner.
+ * A busy owner gets a record every 250 ms: at 4, every busy owner was compacted every second (an
+ * insert and a delete statement each), which took a third of FerretDB's CPU at 200 msg/s over 100
+ * users (docs/benchmarks.md, "Compaction at sixteen records").
  */
-const COMPACT_AT = 4;
+export const COMPACT_AT = 16;
 /** Fold rounds and compactions run at least this often while records wait. */
 const ROUND_INTERVAL_MS = 1_000;
 /** A compaction holds at most this much text (one document; see the writer's record budget). */
