@@ -8,10 +8,11 @@ SET client_min_messages = warning;
 -- gets one per key the engine filters on by equality.
 
 -- The keys of the engine's equality filters (src/**/*.repository.ts): `_id` (every lookup by key),
--- `pair` (a conversation's messages), `owner` (a user's conversation summaries and archives), `peer`
--- (read states of a group), `user_id` (connections), `blocker`/`blocked` (blocks).
+-- `pair` (a conversation's messages), `dedupe_key` (a redelivered message's stored version), `owner`
+-- (a user's conversation summaries and archives), `peer` (read states of a group), `user_id`
+-- (connections), `blocker`/`blocked` (blocks).
 CREATE OR REPLACE FUNCTION public.stack_equality_keys() RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
-  SELECT ARRAY['_id', 'pair', 'owner', 'peer', 'user_id', 'blocker', 'blocked']
+  SELECT ARRAY['_id', 'pair', 'dedupe_key', 'owner', 'peer', 'user_id', 'blocker', 'blocked']
 $$;
 
 -- Adds the missing indexes to one of FerretDB's collection tables (any table with a `_jsonb` column

@@ -68,69 +68,53 @@ describe('MessagesRepository.insertBatch', () => {
   });
 });
 
-describe('MessagesRepository: redelivered messages found by their recorded keys', () => {
-  /** Messages with a unique dedupe key, and message_keys, over plain maps; `find` counts the slow scans. */
-  function keyedStore() {
+describe('MessagesRepository: redelivered messages found by their dedupe keys', () => {
+  /** Messages with a unique dedupe key over a plain map; `lookups` records each `findOne` filter. */
+  function store() {
     const messages = new Map<string, Record<string, unknown>>();
-    const keys = new Map<string, Record<string, unknown>>();
-    const scans = { count: 0 };
-    const duplicateError = (indexes: number[]) =>
-      new mongo.MongoBulkWriteError({ message: 'E11000', code: 11000, writeErrors: indexes.map((index) => ({ index, code: 11000, errmsg: 'E11000' })) } as never, {} as never);
-    const insertInto = (target: Map<string, Record<string, unknown>>, unique: (d: Record<string, unknown>) => string) =>
-      jest.fn(async (docs: Array<Record<string, unknown>>) => {
-        const taken: number[] = [];
-        docs.forEach((d, i) => {
-          if ([...target.values()].some((x) => unique(x) === unique(d))) taken.push(i);
-          else target.set(String(d._id), d);
-        });
-        if (taken.length > 0) throw duplicateError(taken);
-      });
+    const lookups: Array<Record<string, unknown>> = [];
+    const hidden = new Set<string>();
     const model = {
-      collection: { insertMany: insertInto(messages, (d) => String(d.dedupe_key)) },
-      findById: (id: string) => ({ lean: () => ({ exec: async () => messages.get(id) ?? null }) }),
-      find: (filter: { dedupe_key: { $in: string[] } }) => ({
+      collection: {
+        insertMany: jest.fn(async (docs: Array<Record<string, unknown>>) => {
+          const taken: number[] = [];
+          docs.forEach((d, i) => {
+            if ([...messages.values()].some((m) => m.app_id === d.app_id && m.dedupe_key === d.dedupe_key)) taken.push(i);
+            else messages.set(String(d._id), d);
+          });
+          if (taken.length > 0) {
+            const writeErrors = taken.map((index) => ({ index, code: 11000, errmsg: 'E11000' }));
+            throw new mongo.MongoBulkWriteError({ message: 'E11000', code: 11000, writeErrors } as never, {} as never);
+          }
+        }),
+      },
+      findOne: (filter: Record<string, unknown>) => ({
         lean: () => ({
           exec: async () => {
-            scans.count++;
-            return [...messages.values()].filter((m) => filter.dedupe_key.$in.includes(String(m.dedupe_key)));
+            lookups.push(filter);
+            if (hidden.has(String(filter.dedupe_key))) return null;
+            return [...messages.values()].find((m) => m.app_id === filter.app_id && m.dedupe_key === filter.dedupe_key) ?? null;
           },
         }),
       }),
-      db: {
-        collection: () => ({
-          insertMany: insertInto(keys, (d) => String(d._id)),
-          findOne: async (q: { _id: string }) => keys.get(q._id) ?? null,
-        }),
-      },
     };
-    return { repository: new MessagesRepository(model as never), messages, keys, scans };
+    return { repository: new MessagesRepository(model as never), lookups, hidden };
   }
 
-  it('finds a redelivered message by _id lookups when its key was recorded, without a scan', async () => {
-    const t = keyedStore();
+  it('returns the stored version of each redelivered message, by one {app_id, dedupe_key} equality each', async () => {
+    const t = store();
     await t.repository.insertBatch([record(1), record(2)]);
-    await t.repository.recordKeys([record(1), record(2)]);
-    const again = { ...record(2), _id: 'id2-new' };
-    const outcome = await t.repository.insertBatch([again, record(3)]);
+    expect(t.lookups).toEqual([]); // nothing is read for new messages
+    const outcome = await t.repository.insertBatch([{ ...record(2), _id: 'id2-new' }, record(3)]);
     expect(outcome.duplicates.get('a:c2')?._id).toBe('id2');
-    expect(t.scans.count).toBe(0);
+    expect([...outcome.duplicates.keys()]).toEqual(['a:c2']);
+    expect(t.lookups).toEqual([{ app_id: 'app', dedupe_key: 'a:c2' }]);
   });
 
-  it('finds one stored before its key was recorded the slow way, and records its key for next time', async () => {
-    const t = keyedStore();
-    await t.repository.insertBatch([record(1)]); // stored, key not recorded (a crash in between)
-    const outcome = await t.repository.insertBatch([{ ...record(1), _id: 'id1-new' }]);
-    expect(outcome.duplicates.get('a:c1')?._id).toBe('id1');
-    expect(t.scans.count).toBe(1);
-    expect([...t.keys.values()]).toEqual([{ _id: '3:app:a:c1', message_id: 'id1' }]);
-    await t.repository.insertBatch([{ ...record(1), _id: 'id1-newer' }]);
-    expect(t.scans.count).toBe(1);
-  });
-
-  it('leaves a key recorded already as it is', async () => {
-    const t = keyedStore();
-    await t.repository.recordKeys([record(1)]);
-    await expect(t.repository.recordKeys([{ ...record(1), _id: 'other' }, record(2)])).resolves.toBeUndefined();
-    expect([...t.keys.values()].map((k) => k.message_id)).toEqual(['id1', 'id2']);
+  it('throws a transient error when a reported duplicate cannot be found (the batch is retried)', async () => {
+    const t = store();
+    await t.repository.insertBatch([record(1)]);
+    t.hidden.add('a:c1'); // e.g. read from a node that has not seen the write yet
+    await expect(t.repository.insertBatch([{ ...record(1), _id: 'id1-new' }])).rejects.toThrow(/duplicate key reported but not found: a:c1/);
   });
 });

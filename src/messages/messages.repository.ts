@@ -78,16 +78,7 @@ export class MessagesRepository {
       for (const f of refused) outcome.refused.set(f.record.dedupe_key, f.reason);
     }
     if (keys.length > 0) {
-      const appId = records[0].app_id;
-      for (const record of await this.storedByKey(appId, keys)) outcome.duplicates.set(record.dedupe_key, record);
-      const unkeyed = keys.filter((k) => !outcome.duplicates.has(k));
-      if (unkeyed.length > 0) {
-        // Stored before their keys were (a crash between the two writes): found the slow way, keyed now.
-        const stored = await this.model.find({ app_id: appId, dedupe_key: { $in: unkeyed } }).lean<StoredMessage[]>().exec();
-        const found = stored.map(fromDocument);
-        for (const record of found) outcome.duplicates.set(record.dedupe_key, record);
-        await this.recordKeys(found).catch(() => undefined);
-      }
+      for (const record of await this.storedByKey(records[0].app_id, keys)) outcome.duplicates.set(record.dedupe_key, record);
       const missing = keys.filter((k) => !outcome.duplicates.has(k));
       if (missing.length > 0) throw new TransientWriteError(`duplicate key reported but not found: ${missing.join(', ')}`);
     }
@@ -95,35 +86,14 @@ export class MessagesRepository {
   }
 
   /**
-   * Records which message each dedupe key was stored as, in `message_keys` keyed by `_id`: the
-   * stored version of a redelivered message is then found by `_id` lookups, the only kind FerretDB
-   * does not answer by reading every stored message (a `dedupe_key $in` over 72k messages took 4 s
-   * per batch). Written after the messages, before they are acknowledged; a key already recorded
-   * is left as it is. A key that is missing (a crash between the two writes) only makes its
-   * message's redelivery take the slow way.
+   * The stored versions of these dedupe keys, one `{app_id, dedupe_key}` lookup each, a few at a
+   * time: served by the unique index on MongoDB and by the stack's index on `dedupe_key` on
+   * FerretDB's PostgreSQL backend (docs/database.md). Only redelivered messages are looked up.
    */
-  async recordKeys(records: MessageRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    const docs = records.map((r) => ({ _id: messageKeyId(r.app_id, r.dedupe_key), message_id: r._id }));
-    try {
-      await insertAsIs(this.keys, docs, { ordered: false });
-    } catch (err) {
-      const errors = writeErrorsOf(err);
-      if (errors.length === 0 || errors.some((e) => e.code !== DUPLICATE_KEY)) throw err;
-    }
-  }
-
-  private get keys() {
-    return this.model.db.collection('message_keys');
-  }
-
-  /** The stored versions of these dedupe keys that `message_keys` knows, by `_id` lookups, a few at a time. */
   private async storedByKey(appId: string, dedupeKeys: string[]): Promise<MessageRecord[]> {
     const records = await mapInChunks(dedupeKeys, KEY_LOOKUPS_AT_ONCE, async (key) => {
-      const entry = await this.keys.findOne<{ message_id: string }>({ _id: messageKeyId(appId, key) as never });
-      if (!entry) return null;
-      const doc = await this.model.findById(entry.message_id).lean<StoredMessage>().exec();
-      return doc && doc.dedupe_key === key ? fromDocument(doc) : null;
+      const doc = await this.model.findOne({ app_id: appId, dedupe_key: key }).lean<StoredMessage>().exec();
+      return doc ? fromDocument(doc) : null;
     });
     return records.filter((r): r is MessageRecord => r !== null);
   }
@@ -243,11 +213,6 @@ export class MessagesRepository {
 
 /** FerretDB answers many concurrent lookups far slower than a few at a time. */
 const KEY_LOOKUPS_AT_ONCE = 4;
-
-/** The `_id` of a dedupe key's entry in `message_keys` (the app id's length keeps any two apart). */
-export function messageKeyId(appId: string, dedupeKey: string): string {
-  return `${appId.length}:${appId}:${dedupeKey}`;
-}
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -137,20 +137,11 @@ export class StoreAndDeliver implements OnModuleDestroy {
     const liveStored = () => stored.filter((p) => p.message.isLive());
     // The first attempt publishes synchronously, so batches go out in order.
     const publishing = performance.now();
-    const published = this.retry('publish', liveStored, () => this.delivery.publishAll(requests)).then((done) => {
+    const confirmed = this.retry('publish', liveStored, () => this.delivery.publishAll(requests)).then((done) => {
       this.metrics.stage.observe({ stage: 'publish_confirm' }, (performance.now() - publishing) / 1000);
-      return done;
+      if (done === null) this.abandon(stored);
+      else this.settle(stored, (p) => version(p)._id === p.message.record._id);
     });
-    // Meanwhile, which message each new key was stored as: found by `_id` if it is redelivered.
-    // (A message without a client_message_id has a key of its own id: it is never looked up.)
-    const fresh = [...canonical.values()].filter((r) => r.client_message_id !== undefined && !duplicates.has(r.dedupe_key) && !refused.has(r.dedupe_key));
-    const keyed = this.messages.recordKeys(fresh).catch((err: unknown) => {
-      this.metrics.dbErrors.inc({ operation: 'record_keys' });
-      this.logger.warn({ error: (err as Error).message, messages: fresh.length }, 'could not record the dedupe keys (a redelivery of these messages will be slower)');
-    });
-    const confirmed = Promise.all([published, keyed]).then(([done]) =>
-      done === null ? this.abandon(stored) : this.settle(stored, (p) => version(p)._id === p.message.record._id),
-    );
     return { tail: confirmed };
   }
 
