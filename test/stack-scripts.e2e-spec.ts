@@ -92,7 +92,7 @@ describe('scripts/stack.sh', () => {
       expect(status.stdout).toMatch(new RegExp(`ferretdb: running .*:${env.STACK_MONGO_PORT}, on postgresql`));
 
       // Every collection FerretDB creates gets the GIN indexes that serve its pushed-down equalities.
-      expect(await equalityIndexKeys('stack_probe', 'fresh')).toEqual(['_id', 'blocked', 'blocker', 'owner', 'pair', 'peer', 'user_id']);
+      expect(await equalityIndexKeys('stack_probe', 'fresh')).toEqual(['_id', 'blocked', 'blocker', 'dedupe_key', 'owner', 'pair', 'peer', 'user_id']);
     } finally {
       await stack('stop');
     }
