@@ -115,6 +115,15 @@ describe('OutgoingMessageHandler', () => {
     expect(submitted.isLive()).toBe(false);
   });
 
+  it('gives messages ids in their delivery order, even when a later one\'s policy read finishes first', async () => {
+    const t = setup(0);
+    t.policy.checkMessage.mockImplementationOnce(() => new Promise((resolve) => setTimeout(() => resolve(null), 20)));
+    await Promise.all([t.handler.handle(t.message('{"text":"first"}')), t.handler.handle(t.message('{"text":"second"}'))]);
+    const records = t.store.submit.mock.calls.map(([m]) => m.record);
+    expect(records.map((r) => r.text)).toEqual(['second', 'first']); // the first waited for its policy
+    expect(records[1]._id < records[0]._id).toBe(true);
+  });
+
   it('asks for a redelivery when the store gave the message up (its channel gone, or shutting down)', async () => {
     const t = setup(0);
     t.batchWillReturn('abandoned');

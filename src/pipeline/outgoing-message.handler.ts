@@ -31,6 +31,9 @@ export class OutgoingMessageHandler {
 
   async handle(message: Delivery): Promise<Outcome> {
     const receivedAt = Date.now();
+    // The id is made before the first wait, so ids follow the delivery order: a conversation's
+    // history (sorted by id) reads as it was delivered, whichever policy read finishes first.
+    const messageId = newMessageId(receivedAt);
     this.metrics.received.inc({ kind: 'outgoing' });
     if (message.redelivered) this.metrics.redelivered.inc();
 
@@ -68,7 +71,7 @@ export class OutgoingMessageHandler {
     const { refusal, audience, senderName } = checked.value;
     if (refusal && !refusal.silent) return this.refusals.refuse(message, users, refusal.code, refusal.reason, clientMessageId);
 
-    const record = this.recordOf(users, parsed.value, receivedAt, senderName, group);
+    const record = this.recordOf(messageId, users, parsed.value, receivedAt, senderName, group);
     if (refusal) return this.refusals.pretendSent(message, record, refusal.code, refusal.reason);
     const stored = await this.store.submit({ record, audience, order: message.order, isLive: message.isLive, receivedAt });
     if (stored === 'abandoned') return { kind: 'retry', reason: 'message not processed (shutting down or channel lost)' };
@@ -88,8 +91,14 @@ export class OutgoingMessageHandler {
   }
 
   /** The message as stored, with its engine-assigned id and time. */
-  private recordOf({ sender, recipient }: MessageUsers, payload: OutgoingMessage, receivedAt: number, registeredName: string | undefined, group: boolean): MessageRecord {
-    const messageId = newMessageId(receivedAt);
+  private recordOf(
+    messageId: string,
+    { sender, recipient }: MessageUsers,
+    payload: OutgoingMessage,
+    receivedAt: number,
+    registeredName: string | undefined,
+    group: boolean,
+  ): MessageRecord {
     const record: MessageRecord = {
       _id: messageId,
       app_id: this.config.appId,
