@@ -31,9 +31,6 @@ export class OutgoingMessageHandler {
 
   async handle(message: Delivery): Promise<Outcome> {
     const receivedAt = Date.now();
-    // The id is made before the first wait, so ids follow the delivery order: a conversation's
-    // history (sorted by id) reads as it was delivered, whichever policy read finishes first.
-    const messageId = newMessageId(receivedAt);
     this.metrics.received.inc({ kind: 'outgoing' });
     if (message.redelivered) this.metrics.redelivered.inc();
 
@@ -53,6 +50,11 @@ export class OutgoingMessageHandler {
     const clientMessageId = parsed.ok ? parsed.value.client_message_id : parsed.clientMessageId;
     if (limited) return this.refusals.refuse(message, users, limited.code, limited.reason, clientMessageId);
     if (!parsed.ok) return this.refusals.refuse(message, users, parsed.code, parsed.reason, clientMessageId);
+
+    // The id is made here, before the first wait (a message refused above needs none), so ids
+    // follow the delivery order: a conversation's history (sorted by id) reads as it was
+    // delivered, whichever policy read finishes first.
+    const messageId = newMessageId(receivedAt);
 
     // The policy reads the database on a cache miss, so during a database outage it fails first:
     // the message is held and the check retried, given up only when its channel is gone.
